@@ -1,0 +1,331 @@
+//! Instructions and their fixed-width encoding `(opcode, a, b)`.
+
+use resvm_field::{canonical, F};
+use p3_field::PrimeCharacteristicRing;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Numeric opcodes. Values are part of the program encoding (and so of every digest and
+/// `repr`): never renumber, only append. 21–31 are reserved for the resource machine and the
+/// Brainfuck front end (HASH, memory and I/O instructions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum Opcode {
+    Halt = 0,
+    Push = 1,
+    Pop = 2,
+    Load = 3,
+    Store = 4,
+    Neg = 5,
+    Add = 6,
+    Sub = 7,
+    Mul = 8,
+    Compare = 9,
+    Branch = 10,
+    Jump = 11,
+    Frame = 12,
+    Call = 13,
+    TailCall = 14,
+    Ret = 15,
+    Repr = 16,
+    Reflect = 17,
+    Eval = 18,
+    TailEval = 19,
+    Input = 20,
+    Secret = 21,
+}
+
+impl Opcode {
+    /// Every opcode, in numeric order.
+    pub const ALL: [Opcode; 22] = [
+        Opcode::Halt,
+        Opcode::Push,
+        Opcode::Pop,
+        Opcode::Load,
+        Opcode::Store,
+        Opcode::Neg,
+        Opcode::Add,
+        Opcode::Sub,
+        Opcode::Mul,
+        Opcode::Compare,
+        Opcode::Branch,
+        Opcode::Jump,
+        Opcode::Frame,
+        Opcode::Call,
+        Opcode::TailCall,
+        Opcode::Ret,
+        Opcode::Repr,
+        Opcode::Reflect,
+        Opcode::Eval,
+        Opcode::TailEval,
+        Opcode::Input,
+        Opcode::Secret,
+    ];
+
+    /// The opcode with numeric value `v`, if any.
+    pub fn from_u64(v: u64) -> Option<Opcode> {
+        Opcode::ALL.get(usize::try_from(v).ok()?).copied()
+    }
+
+    /// The assembly mnemonic.
+    pub fn mnemonic(self) -> &'static str {
+        match self {
+            Opcode::Halt => "HALT",
+            Opcode::Push => "PUSH",
+            Opcode::Pop => "POP",
+            Opcode::Load => "LOAD",
+            Opcode::Store => "STORE",
+            Opcode::Neg => "NEG",
+            Opcode::Add => "ADD",
+            Opcode::Sub => "SUB",
+            Opcode::Mul => "MUL",
+            Opcode::Compare => "COMPARE",
+            Opcode::Branch => "BRANCH",
+            Opcode::Jump => "JUMP",
+            Opcode::Frame => "FRAME",
+            Opcode::Call => "CALL",
+            Opcode::TailCall => "TAILCALL",
+            Opcode::Ret => "RET",
+            Opcode::Repr => "REPR",
+            Opcode::Reflect => "REFLECT",
+            Opcode::Eval => "EVAL",
+            Opcode::TailEval => "TAILEVAL",
+            Opcode::Input => "INPUT",
+            Opcode::Secret => "SECRET",
+        }
+    }
+}
+
+/// One instruction. Immediates are code addresses (`pc`), frame slots, function indices,
+/// argument counts or input indices (all `u32`), except `Push`, which carries a field element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Instr {
+    /// Stop; the output `b` is the top of the stack.
+    Halt,
+    /// Push a constant.
+    Push(F),
+    /// Drop the top of the stack.
+    Pop,
+    /// Push frame slot `k` (`memory[fp + k]`).
+    Load(u32),
+    /// Pop into frame slot `k`.
+    Store(u32),
+    /// `x -> -x`.
+    Neg,
+    /// `a b -> a + b`.
+    Add,
+    /// `a b -> a - b`.
+    Sub,
+    /// `a b -> a * b`.
+    Mul,
+    /// `a b -> lt(a, b)`: 0 if a < b as canonical integers, else 1.
+    Compare,
+    /// Pop `c`; jump to the first target if c = 0, the second if c = 1; trap otherwise.
+    Branch(u32, u32),
+    /// Jump to a code address.
+    Jump(u32),
+    /// Reserve the two linkage cells (return pc, caller fp) of a call about to be set up.
+    Frame,
+    /// Call function `f` on the `arity(f)` arguments on top of the stack.
+    Call(u32),
+    /// Tail-call `f`: its arguments are already in slots `0..arity(f)` of the current frame.
+    TailCall(u32),
+    /// Return the top of the stack to the caller.
+    Ret,
+    /// `g -> repr(g)`.
+    Repr,
+    /// `x -> reflect(x)`; trap if no function of the program has repr `x`.
+    Reflect,
+    /// `a1 .. ak g -> g(a1, .., ak)`; trap unless `arity(g) = k`.
+    Eval(u32),
+    /// Tail form of `Eval`: arguments already in slots `0..k`, `g` on top of the stack.
+    TailEval(u32),
+    /// Push public input `i`.
+    Input(u32),
+    /// Push secret (witness) input `i`.
+    Secret(u32),
+}
+
+/// Why a fixed-width instruction word could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The opcode field holds no known opcode.
+    #[error("unknown opcode {0}")]
+    UnknownOpcode(u64),
+    /// An immediate that must be a 32-bit index is out of range.
+    #[error("immediate {value} of {mnemonic} does not fit in 32 bits")]
+    ImmediateRange {
+        /// The instruction's mnemonic.
+        mnemonic: &'static str,
+        /// The offending value.
+        value: u64,
+    },
+    /// An immediate that must be zero is not.
+    #[error("unused immediate of {0} is not zero")]
+    NonZeroPadding(&'static str),
+}
+
+impl Instr {
+    /// The instruction's opcode.
+    pub fn opcode(&self) -> Opcode {
+        match self {
+            Instr::Halt => Opcode::Halt,
+            Instr::Push(_) => Opcode::Push,
+            Instr::Pop => Opcode::Pop,
+            Instr::Load(_) => Opcode::Load,
+            Instr::Store(_) => Opcode::Store,
+            Instr::Neg => Opcode::Neg,
+            Instr::Add => Opcode::Add,
+            Instr::Sub => Opcode::Sub,
+            Instr::Mul => Opcode::Mul,
+            Instr::Compare => Opcode::Compare,
+            Instr::Branch(..) => Opcode::Branch,
+            Instr::Jump(_) => Opcode::Jump,
+            Instr::Frame => Opcode::Frame,
+            Instr::Call(_) => Opcode::Call,
+            Instr::TailCall(_) => Opcode::TailCall,
+            Instr::Ret => Opcode::Ret,
+            Instr::Repr => Opcode::Repr,
+            Instr::Reflect => Opcode::Reflect,
+            Instr::Eval(_) => Opcode::Eval,
+            Instr::TailEval(_) => Opcode::TailEval,
+            Instr::Input(_) => Opcode::Input,
+            Instr::Secret(_) => Opcode::Secret,
+        }
+    }
+
+    /// The fixed-width encoding `[opcode, a, b]` (unused immediates are zero).
+    pub fn encode(&self) -> [F; 3] {
+        let u = |x: u32| F::from_u64(x as u64);
+        let op = F::from_u64(self.opcode() as u64);
+        match *self {
+            Instr::Push(c) => [op, c, F::ZERO],
+            Instr::Load(k)
+            | Instr::Store(k)
+            | Instr::Jump(k)
+            | Instr::Call(k)
+            | Instr::TailCall(k)
+            | Instr::Eval(k)
+            | Instr::TailEval(k)
+            | Instr::Input(k)
+            | Instr::Secret(k) => [op, u(k), F::ZERO],
+            Instr::Branch(t0, t1) => [op, u(t0), u(t1)],
+            _ => [op, F::ZERO, F::ZERO],
+        }
+    }
+
+    /// Decodes a word written by [`Instr::encode`]; rejects anything else.
+    pub fn decode(word: [F; 3]) -> Result<Instr, DecodeError> {
+        let [op, a, b] = word.map(canonical);
+        let opcode = Opcode::from_u64(op).ok_or(DecodeError::UnknownOpcode(op))?;
+        let m = opcode.mnemonic();
+        let idx = |v: u64| u32::try_from(v).map_err(|_| DecodeError::ImmediateRange { mnemonic: m, value: v });
+        let zero = |v: u64| if v == 0 { Ok(()) } else { Err(DecodeError::NonZeroPadding(m)) };
+        let instr = match opcode {
+            Opcode::Push => {
+                zero(b)?;
+                Instr::Push(word[1])
+            }
+            Opcode::Branch => Instr::Branch(idx(a)?, idx(b)?),
+            Opcode::Load | Opcode::Store | Opcode::Jump | Opcode::Call | Opcode::TailCall
+            | Opcode::Eval | Opcode::TailEval | Opcode::Input | Opcode::Secret => {
+                zero(b)?;
+                let k = idx(a)?;
+                match opcode {
+                    Opcode::Load => Instr::Load(k),
+                    Opcode::Store => Instr::Store(k),
+                    Opcode::Jump => Instr::Jump(k),
+                    Opcode::Call => Instr::Call(k),
+                    Opcode::TailCall => Instr::TailCall(k),
+                    Opcode::Eval => Instr::Eval(k),
+                    Opcode::TailEval => Instr::TailEval(k),
+                    Opcode::Input => Instr::Input(k),
+                    _ => Instr::Secret(k),
+                }
+            }
+            _ => {
+                zero(a)?;
+                zero(b)?;
+                match opcode {
+                    Opcode::Halt => Instr::Halt,
+                    Opcode::Pop => Instr::Pop,
+                    Opcode::Neg => Instr::Neg,
+                    Opcode::Add => Instr::Add,
+                    Opcode::Sub => Instr::Sub,
+                    Opcode::Mul => Instr::Mul,
+                    Opcode::Compare => Instr::Compare,
+                    Opcode::Frame => Instr::Frame,
+                    Opcode::Ret => Instr::Ret,
+                    Opcode::Repr => Instr::Repr,
+                    _ => Instr::Reflect,
+                }
+            }
+        };
+        Ok(instr)
+    }
+}
+
+impl fmt::Display for Instr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.opcode().mnemonic();
+        match *self {
+            Instr::Push(c) => write!(f, "{m} {}", canonical(c)),
+            Instr::Branch(t0, t1) => write!(f, "{m} {t0} {t1}"),
+            Instr::Load(k)
+            | Instr::Store(k)
+            | Instr::Jump(k)
+            | Instr::Call(k)
+            | Instr::TailCall(k)
+            | Instr::Eval(k)
+            | Instr::TailEval(k)
+            | Instr::Input(k)
+            | Instr::Secret(k) => write!(f, "{m} {k}"),
+            _ => f.write_str(m),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_decode_roundtrip() {
+        let all = [
+            Instr::Halt,
+            Instr::Push(F::from_u64(12345)),
+            Instr::Pop,
+            Instr::Load(3),
+            Instr::Store(4),
+            Instr::Neg,
+            Instr::Add,
+            Instr::Sub,
+            Instr::Mul,
+            Instr::Compare,
+            Instr::Branch(7, 9),
+            Instr::Jump(11),
+            Instr::Frame,
+            Instr::Call(2),
+            Instr::TailCall(1),
+            Instr::Ret,
+            Instr::Repr,
+            Instr::Reflect,
+            Instr::Eval(3),
+            Instr::TailEval(2),
+            Instr::Input(0),
+            Instr::Secret(1),
+        ];
+        assert_eq!(all.len(), Opcode::ALL.len());
+        for i in all {
+            assert_eq!(Instr::decode(i.encode()), Ok(i), "{i}");
+        }
+    }
+
+    #[test]
+    fn decode_rejects_garbage() {
+        let f = F::from_u64;
+        assert_eq!(Instr::decode([f(99), f(0), f(0)]), Err(DecodeError::UnknownOpcode(99)));
+        assert!(Instr::decode([f(6), f(1), f(0)]).is_err());
+        assert!(Instr::decode([f(3), f(1 << 40), f(0)]).is_err());
+    }
+}

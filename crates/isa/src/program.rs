@@ -1,0 +1,285 @@
+//! Program images: code, function table, digest and `repr` values.
+
+use crate::instr::Instr;
+use p3_field::PrimeCharacteristicRing;
+use resvm_field::{canonical, hash, Digest, F};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Version of the canonical encoding hashed by [`Program::digest`]. Bumped whenever the
+/// encoding or an instruction's meaning changes, so old digests can never alias new programs.
+pub const ENCODING_VERSION: u64 = 1;
+
+/// Domain separator for `repr` values ("repr" in ASCII).
+const REPR_DOMAIN: u64 = 0x7265_7072;
+
+/// One entry of the function table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// Source name (informational: not part of the digest).
+    pub name: String,
+    /// Code address of the first instruction.
+    pub entry: u32,
+    /// Number of arguments.
+    pub arity: u32,
+    /// Frame size in slots (arguments first, then locals); at least `arity`.
+    pub frame: u32,
+}
+
+/// Why a program image is malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProgramError {
+    /// The image has no code.
+    #[error("program has no code")]
+    Empty,
+    /// `main` is not a function index.
+    #[error("main function index {0} is out of range")]
+    BadMain(u32),
+    /// An instruction names a code address outside the program.
+    #[error("instruction {pc} ({instr}) jumps outside the program")]
+    BadTarget {
+        /// Address of the instruction.
+        pc: usize,
+        /// The instruction.
+        instr: String,
+    },
+    /// An instruction names a function that does not exist.
+    #[error("instruction {pc} ({instr}) names an unknown function")]
+    BadFunction {
+        /// Address of the instruction.
+        pc: usize,
+        /// The instruction.
+        instr: String,
+    },
+    /// A function-table entry is inconsistent.
+    #[error("function {index} ({name}): {why}")]
+    BadEntry {
+        /// Index in the function table.
+        index: usize,
+        /// Its name.
+        name: String,
+        /// What is wrong.
+        why: &'static str,
+    },
+    /// Two functions have the same `repr` (a Poseidon2 collision: never expected).
+    #[error("repr collision between functions {0} and {1}")]
+    ReprCollision(u32, u32),
+    /// The image is too large to address.
+    #[error("program too large")]
+    TooLarge,
+}
+
+/// A validated program image. Execution starts at pc 0 with `fp = sp = 0`; the compiler puts
+/// a bootstrap there (`FRAME; INPUT/SECRET ...; CALL main; HALT`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Program {
+    code: Vec<Instr>,
+    functions: Vec<Function>,
+    main: u32,
+    digest: Digest,
+    reprs: Vec<F>,
+    by_repr: HashMap<u64, u32>,
+}
+
+impl Program {
+    /// Validates an image and computes its digest and `repr` table.
+    pub fn new(code: Vec<Instr>, functions: Vec<Function>, main: u32) -> Result<Self, ProgramError> {
+        if code.is_empty() {
+            return Err(ProgramError::Empty);
+        }
+        if code.len() > u32::MAX as usize / 2 || functions.len() > u32::MAX as usize / 2 {
+            return Err(ProgramError::TooLarge);
+        }
+        if main as usize >= functions.len() {
+            return Err(ProgramError::BadMain(main));
+        }
+        let n = code.len() as u64;
+        for (index, f) in functions.iter().enumerate() {
+            let bad = |why| ProgramError::BadEntry { index, name: f.name.clone(), why };
+            if f.entry as u64 >= n {
+                return Err(bad("entry outside the program"));
+            }
+            if f.frame < f.arity {
+                return Err(bad("frame smaller than arity"));
+            }
+        }
+        let nf = functions.len() as u64;
+        for (pc, i) in code.iter().enumerate() {
+            let target_ok = match *i {
+                Instr::Jump(t) => (t as u64) < n,
+                Instr::Branch(a, b) => (a as u64) < n && (b as u64) < n,
+                _ => true,
+            };
+            if !target_ok {
+                return Err(ProgramError::BadTarget { pc, instr: i.to_string() });
+            }
+            let fun_ok = match *i {
+                Instr::Call(f) | Instr::TailCall(f) => (f as u64) < nf,
+                _ => true,
+            };
+            if !fun_ok {
+                return Err(ProgramError::BadFunction { pc, instr: i.to_string() });
+            }
+        }
+        let digest = hash(&encode(&code, &functions, main));
+        let reprs: Vec<F> = (0..functions.len() as u32).map(|f| repr_of(&digest, f)).collect();
+        let mut by_repr = HashMap::with_capacity(reprs.len());
+        for (f, r) in reprs.iter().enumerate() {
+            if let Some(prev) = by_repr.insert(canonical(*r), f as u32) {
+                return Err(ProgramError::ReprCollision(prev, f as u32));
+            }
+        }
+        Ok(Program { code, functions, main, digest, reprs, by_repr })
+    }
+
+    /// The instructions.
+    pub fn code(&self) -> &[Instr] {
+        &self.code
+    }
+
+    /// The function table.
+    pub fn functions(&self) -> &[Function] {
+        &self.functions
+    }
+
+    /// Index of `main` in the function table.
+    pub fn main(&self) -> u32 {
+        self.main
+    }
+
+    /// The entry function (`main`).
+    pub fn main_function(&self) -> &Function {
+        &self.functions[self.main as usize]
+    }
+
+    /// The 256-bit Poseidon2 digest of the canonical encoding ([`Program::encoding`]).
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The canonical encoding as field elements:
+    /// `[version, #functions, (entry, arity, frame)*, #instructions, (opcode, a, b)*, main]`.
+    /// Function names are not part of it: renaming changes nothing.
+    pub fn encoding(&self) -> Vec<F> {
+        encode(&self.code, &self.functions, self.main)
+    }
+
+    /// `repr(f)`: the first element of `H(REPR_DOMAIN, digest, f)`.
+    pub fn repr(&self, f: u32) -> Option<F> {
+        self.reprs.get(f as usize).copied()
+    }
+
+    /// All `repr` values, indexed by function.
+    pub fn reprs(&self) -> &[F] {
+        &self.reprs
+    }
+
+    /// `reflect(x)`: the function whose repr is `x`, if any.
+    pub fn reflect(&self, x: F) -> Option<u32> {
+        self.by_repr.get(&canonical(x)).copied()
+    }
+
+    /// Per main parameter, in order: `true` when it is read by `SECRET` (a witness).
+    /// Derived from the bootstrap's `INPUT`/`SECRET` instructions.
+    pub fn secret_params(&self) -> Vec<bool> {
+        let arity = self.main_function().arity as usize;
+        let mut out = vec![false; arity];
+        for i in &self.code {
+            if let Instr::Secret(k) = *i {
+                if let Some(s) = out.get_mut(k as usize) {
+                    *s = true;
+                }
+            }
+        }
+        out
+    }
+
+    /// Human-readable assembly listing: one instruction per line with its address, and a
+    /// header line per function.
+    pub fn listing(&self) -> String {
+        let mut heads: HashMap<u32, Vec<&Function>> = HashMap::new();
+        for f in &self.functions {
+            heads.entry(f.entry).or_default().push(f);
+        }
+        let mut out = format!("; program {}\n", self.digest);
+        for (pc, i) in self.code.iter().enumerate() {
+            if let Some(fs) = heads.get(&(pc as u32)) {
+                for f in fs {
+                    out.push_str(&format!(
+                        "{}:  ; arity {}, frame {}\n",
+                        f.name, f.arity, f.frame
+                    ));
+                }
+            }
+            out.push_str(&format!("  {pc:>5}  {i}\n"));
+        }
+        out
+    }
+}
+
+fn repr_of(digest: &Digest, f: u32) -> F {
+    let d = digest.elements();
+    hash(&[F::from_u64(REPR_DOMAIN), d[0], d[1], d[2], d[3], F::from_u64(f as u64)]).elements()[0]
+}
+
+fn encode(code: &[Instr], functions: &[Function], main: u32) -> Vec<F> {
+    let u = |x: u64| F::from_u64(x);
+    let mut out = Vec::with_capacity(4 + 3 * functions.len() + 3 * code.len());
+    out.push(u(ENCODING_VERSION));
+    out.push(u(functions.len() as u64));
+    for f in functions {
+        out.extend([u(f.entry as u64), u(f.arity as u64), u(f.frame as u64)]);
+    }
+    out.push(u(code.len() as u64));
+    for i in code {
+        out.extend(i.encode());
+    }
+    out.push(u(main as u64));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny(name: &str) -> Program {
+        // main(x) = x * x
+        let code = vec![
+            Instr::Frame,
+            Instr::Input(0),
+            Instr::Call(0),
+            Instr::Halt,
+            Instr::Load(0),
+            Instr::Load(0),
+            Instr::Mul,
+            Instr::Ret,
+        ];
+        let f = Function { name: name.into(), entry: 4, arity: 1, frame: 1 };
+        Program::new(code, vec![f], 0).expect("valid")
+    }
+
+    #[test]
+    fn digest_ignores_names_and_reflect_inverts_repr() {
+        let a = tiny("main");
+        let b = tiny("renamed");
+        assert_eq!(a.digest(), b.digest());
+        let r = a.repr(0).expect("repr");
+        assert_eq!(a.reflect(r), Some(0));
+        assert_eq!(a.reflect(r + F::ONE), None);
+    }
+
+    #[test]
+    fn validation_rejects_bad_images() {
+        let f = Function { name: "main".into(), entry: 0, arity: 0, frame: 0 };
+        assert_eq!(Program::new(vec![], vec![f.clone()], 0), Err(ProgramError::Empty));
+        assert!(matches!(
+            Program::new(vec![Instr::Jump(5)], vec![f.clone()], 0),
+            Err(ProgramError::BadTarget { .. })
+        ));
+        assert!(matches!(
+            Program::new(vec![Instr::Call(3)], vec![f.clone()], 0),
+            Err(ProgramError::BadFunction { .. })
+        ));
+        assert_eq!(Program::new(vec![Instr::Halt], vec![f], 1), Err(ProgramError::BadMain(1)));
+    }
+}
