@@ -1,0 +1,406 @@
+//! The stack-machine interpreter (`--engine stack`).
+//!
+//! Executes a [`Program`] image exactly as `docs/isa.md` specifies. A [`Tracer`] sees every
+//! step and every memory access in order; the default [`NoTrace`] compiles away, so the
+//! plain interpreter pays nothing for the hook the prover uses.
+
+use crate::trap::{Limits, Trap};
+use p3_field::PrimeCharacteristicRing;
+use resvm_field::{canonical, lt, F};
+use resvm_isa::{Instr, Program};
+
+/// Observer of an execution, called in program order.
+pub trait Tracer {
+    /// Before executing `instr` at `pc`, with the registers as they are then.
+    #[inline(always)]
+    fn step(&mut self, _clk: u64, _pc: u32, _fp: u32, _sp: u32, _instr: &Instr) {}
+    /// A memory read of the current instruction.
+    #[inline(always)]
+    fn read(&mut self, _addr: u32, _value: F) {}
+    /// A memory write of the current instruction.
+    #[inline(always)]
+    fn write(&mut self, _addr: u32, _value: F) {}
+}
+
+/// The tracer that records nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoTrace;
+
+impl Tracer for NoTrace {}
+
+/// The result of a successful run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The program's output `b`.
+    pub output: F,
+    /// Instructions executed, `HALT` included.
+    pub cycles: u64,
+}
+
+/// Runs `program` on `inputs` (all parameters of `main`, in order).
+pub fn run(program: &Program, inputs: &[F], limits: &Limits) -> Result<Outcome, Trap> {
+    run_traced(program, inputs, limits, &mut NoTrace)
+}
+
+#[derive(Clone, Copy)]
+struct FnInfo {
+    entry: u32,
+    arity: u32,
+    frame: u32,
+}
+
+/// Runs `program` on `inputs`, reporting every step and memory access to `tracer`.
+///
+/// Memory accesses per instruction, in the order reported:
+/// `PUSH/INPUT/SECRET`: write `sp`; `LOAD k`: read `fp+k`, write `sp`; `STORE k`: read
+/// `sp-1`, write `fp+k`; unary ops: read `sp-1`, write `sp-1`; binary ops: read `sp-2`,
+/// read `sp-1`, write `sp-2`; `BRANCH`, `REPR`, `REFLECT`, `TAILEVAL`: read `sp-1` (and
+/// `REPR`/`REFLECT` write `sp-1`); `CALL`/`EVAL`: (`EVAL`: read `sp-1`,) write `fp'-2`,
+/// write `fp'-1`; `RET`: read `sp-1`, read `fp-2`, read `fp-1`, write `fp-2`; `HALT`: read
+/// `sp-1`. `POP`, `JUMP`, `FRAME`, `TAILCALL` touch no memory.
+pub fn run_traced<T: Tracer>(
+    program: &Program,
+    inputs: &[F],
+    limits: &Limits,
+    tracer: &mut T,
+) -> Result<Outcome, Trap> {
+    let main = program.main_function();
+    if inputs.len() != main.arity as usize {
+        return Err(Trap::InputCount { expected: main.arity as usize, got: inputs.len() });
+    }
+    let code = program.code();
+    let funcs: Vec<FnInfo> = program
+        .functions()
+        .iter()
+        .map(|f| FnInfo { entry: f.entry, arity: f.arity, frame: f.frame })
+        .collect();
+    let max_steps = limits.max_steps.unwrap_or(u64::MAX);
+    let mut mem: Vec<F> = vec![F::ZERO; 256];
+    let (mut pc, mut fp, mut sp) = (0u32, 0u32, 0u32);
+    let mut depth: u32 = 0;
+    let mut clk: u64 = 0;
+
+    macro_rules! malformed {
+        ($why:expr) => {
+            return Err(Trap::Malformed { pc, why: $why })
+        };
+    }
+    macro_rules! read {
+        ($addr:expr) => {{
+            let a: u32 = $addr;
+            match mem.get(a as usize) {
+                Some(&v) if a < sp || a < fp => {
+                    tracer.read(a, v);
+                    v
+                }
+                _ => malformed!("read outside the stack"),
+            }
+        }};
+    }
+    macro_rules! write {
+        ($addr:expr, $v:expr) => {{
+            let a: u32 = $addr;
+            let v: F = $v;
+            tracer.write(a, v);
+            mem[a as usize] = v;
+        }};
+    }
+    // Grows memory so that every address below `new_sp` exists.
+    macro_rules! set_sp {
+        ($new:expr) => {{
+            let n: u32 = $new;
+            if n as usize > mem.len() {
+                let want = (n as usize).max(mem.len() * 2);
+                mem.resize(want, F::ZERO);
+            }
+            sp = n;
+        }};
+    }
+    macro_rules! dec {
+        ($x:expr, $k:expr) => {
+            match $x.checked_sub($k) {
+                Some(v) => v,
+                None => malformed!("stack underflow"),
+            }
+        };
+    }
+    macro_rules! func {
+        ($f:expr) => {
+            match funcs.get($f as usize) {
+                Some(&info) => info,
+                None => malformed!("unknown function"),
+            }
+        };
+    }
+    macro_rules! input {
+        ($i:expr) => {
+            match inputs.get($i as usize) {
+                Some(&v) => v,
+                None => malformed!("input index out of range"),
+            }
+        };
+    }
+    // Enters function `f` whose arguments occupy the top `arity` cells below `top`.
+    macro_rules! enter {
+        ($info:expr, $top:expr) => {{
+            let info: FnInfo = $info;
+            if depth >= limits.max_depth {
+                return Err(Trap::DepthExceeded { limit: limits.max_depth });
+            }
+            depth += 1;
+            let new_fp = dec!($top, info.arity);
+            if new_fp < 2 || new_fp - 2 < fp {
+                malformed!("call without FRAME");
+            }
+            write!(new_fp - 2, F::from_u64(pc as u64 + 1));
+            write!(new_fp - 1, F::from_u64(fp as u64));
+            fp = new_fp;
+            set_sp!(match new_fp.checked_add(info.frame) {
+                Some(v) => v,
+                None => malformed!("frame too large"),
+            });
+            pc = info.entry;
+        }};
+    }
+
+    loop {
+        let instr = match code.get(pc as usize) {
+            Some(i) => *i,
+            None => malformed!("pc outside the code"),
+        };
+        tracer.step(clk, pc, fp, sp, &instr);
+        clk += 1;
+        if clk > max_steps {
+            return Err(Trap::StepsExceeded { limit: max_steps });
+        }
+        match instr {
+            Instr::Halt => {
+                let v = read!(dec!(sp, 1));
+                return Ok(Outcome { output: v, cycles: clk });
+            }
+            Instr::Push(c) => {
+                let a = sp;
+                set_sp!(sp + 1);
+                write!(a, c);
+                pc += 1;
+            }
+            Instr::Pop => {
+                sp = dec!(sp, 1);
+                pc += 1;
+            }
+            Instr::Load(k) => {
+                let v = read!(fp.saturating_add(k));
+                let a = sp;
+                set_sp!(sp + 1);
+                write!(a, v);
+                pc += 1;
+            }
+            Instr::Store(k) => {
+                let v = read!(dec!(sp, 1));
+                sp -= 1;
+                let a = fp.saturating_add(k);
+                if a >= sp {
+                    malformed!("store outside the frame");
+                }
+                write!(a, v);
+                pc += 1;
+            }
+            Instr::Neg => {
+                let a = dec!(sp, 1);
+                let x = read!(a);
+                write!(a, -x);
+                pc += 1;
+            }
+            Instr::Add | Instr::Sub | Instr::Mul | Instr::Compare => {
+                let a = dec!(sp, 2);
+                let x = read!(a);
+                let y = read!(a + 1);
+                let r = match instr {
+                    Instr::Add => x + y,
+                    Instr::Sub => x - y,
+                    Instr::Mul => x * y,
+                    _ => lt(x, y),
+                };
+                write!(a, r);
+                sp = a + 1;
+                pc += 1;
+            }
+            Instr::Branch(t0, t1) => {
+                let c = read!(dec!(sp, 1));
+                sp -= 1;
+                pc = match canonical(c) {
+                    0 => t0,
+                    1 => t1,
+                    _ => return Err(Trap::BranchCondition { value: c }),
+                };
+            }
+            Instr::Jump(t) => pc = t,
+            Instr::Frame => {
+                set_sp!(sp + 2);
+                pc += 1;
+            }
+            Instr::Call(f) => {
+                let info = func!(f);
+                enter!(info, sp);
+            }
+            Instr::Eval(k) => {
+                let top = dec!(sp, 1);
+                let g = read!(top);
+                let info = callee(program, &funcs, g, k)?;
+                enter!(info, top);
+            }
+            Instr::TailCall(f) => {
+                let info = func!(f);
+                set_sp!(match fp.checked_add(info.frame) {
+                    Some(v) => v,
+                    None => malformed!("frame too large"),
+                });
+                pc = info.entry;
+            }
+            Instr::TailEval(k) => {
+                let g = read!(dec!(sp, 1));
+                let info = callee(program, &funcs, g, k)?;
+                set_sp!(match fp.checked_add(info.frame) {
+                    Some(v) => v,
+                    None => malformed!("frame too large"),
+                });
+                pc = info.entry;
+            }
+            Instr::Ret => {
+                if fp < 2 || depth == 0 {
+                    malformed!("return from the bootstrap");
+                }
+                let v = read!(dec!(sp, 1));
+                let ret = read!(fp - 2);
+                let caller_fp = read!(fp - 1);
+                write!(fp - 2, v);
+                sp = fp - 1;
+                depth -= 1;
+                match (u32::try_from(canonical(ret)), u32::try_from(canonical(caller_fp))) {
+                    (Ok(r), Ok(c)) => {
+                        pc = r;
+                        fp = c;
+                    }
+                    _ => malformed!("corrupt linkage"),
+                }
+            }
+            Instr::Repr => {
+                let a = dec!(sp, 1);
+                let g = read!(a);
+                let r = match u32::try_from(canonical(g)).ok().and_then(|g| program.repr(g)) {
+                    Some(r) => r,
+                    None => malformed!("REPR of a non-function"),
+                };
+                write!(a, r);
+                pc += 1;
+            }
+            Instr::Reflect => {
+                let a = dec!(sp, 1);
+                let x = read!(a);
+                let f = program.reflect(x).ok_or(Trap::ReflectUnknown { value: x })?;
+                write!(a, F::from_u64(f as u64));
+                pc += 1;
+            }
+            Instr::Input(i) | Instr::Secret(i) => {
+                let v = input!(i);
+                let a = sp;
+                set_sp!(sp + 1);
+                write!(a, v);
+                pc += 1;
+            }
+        }
+    }
+}
+
+/// Resolves the PROG value `g` of an `EVAL k`, checking the arity.
+fn callee(program: &Program, funcs: &[FnInfo], g: F, k: u32) -> Result<FnInfo, Trap> {
+    let idx = usize::try_from(canonical(g)).ok();
+    match idx.and_then(|i| funcs.get(i).map(|f| (i, *f))) {
+        Some((_, info)) if info.arity == k => Ok(info),
+        Some((i, info)) => Err(Trap::EvalArity {
+            name: program.functions()[i].name.clone(),
+            expected: info.arity,
+            got: k,
+        }),
+        None => Err(Trap::Malformed { pc: 0, why: "EVAL of a non-function" }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resvm_isa::Function;
+
+    fn f(v: u64) -> F {
+        F::from_u64(v)
+    }
+
+    /// main(n) = loop(n, 0, 1); loop(n, a, b) = branch(lt(0, n) .. ) tail-recursive fib.
+    fn fib_loop() -> Program {
+        let code = vec![
+            // bootstrap
+            Instr::Frame,
+            Instr::Input(0),
+            Instr::Call(0),
+            Instr::Halt,
+            // main(n) = loop(n, 0, 1)   @4
+            Instr::Load(0),
+            Instr::Push(f(0)),
+            Instr::Push(f(1)),
+            Instr::Store(2),
+            Instr::Store(1),
+            Instr::Store(0),
+            Instr::TailCall(1),
+            // loop(n, a, b) = branch(lt(0, n), a, loop(n - 1, b, a + b))   @11
+            Instr::Push(f(0)),
+            Instr::Load(0),
+            Instr::Compare, // lt(0, n): 0 when n > 0
+            Instr::Branch(17, 15),
+            // n == 0: return a   @15
+            Instr::Load(1),
+            Instr::Ret,
+            // n > 0   @17
+            Instr::Load(0),
+            Instr::Push(f(1)),
+            Instr::Sub,
+            Instr::Load(2),
+            Instr::Load(1),
+            Instr::Load(2),
+            Instr::Add,
+            Instr::Store(2),
+            Instr::Store(1),
+            Instr::Store(0),
+            Instr::TailCall(1),
+        ];
+        let fns = vec![
+            Function { name: "main".into(), entry: 4, arity: 1, frame: 3 },
+            Function { name: "loop".into(), entry: 11, arity: 3, frame: 3 },
+        ];
+        Program::new(code, fns, 0).expect("valid")
+    }
+
+    #[test]
+    fn fib_tail_loop_runs_in_constant_space() {
+        let p = fib_loop();
+        let out = run(&p, &[f(10)], &Limits::default()).expect("runs");
+        assert_eq!(out.output, f(55));
+        struct MaxSp(u32);
+        impl Tracer for MaxSp {
+            fn step(&mut self, _: u64, _: u32, _: u32, sp: u32, _: &Instr) {
+                self.0 = self.0.max(sp);
+            }
+        }
+        let mut t = MaxSp(0);
+        let out = run_traced(&p, &[f(1_000_000)], &Limits::default(), &mut t).expect("runs");
+        assert!(t.0 < 16, "stack grew to {}", t.0);
+        assert!(out.cycles > 1_000_000);
+    }
+
+    #[test]
+    fn wrong_input_count_and_step_limit() {
+        let p = fib_loop();
+        assert!(matches!(run(&p, &[], &Limits::default()), Err(Trap::InputCount { .. })));
+        let l = Limits { max_steps: Some(100), ..Limits::default() };
+        assert!(matches!(run(&p, &[f(1000)], &l), Err(Trap::StepsExceeded { .. })));
+    }
+}

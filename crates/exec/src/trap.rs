@@ -1,0 +1,89 @@
+//! Runtime errors and resource limits shared by all engines.
+
+use resvm_field::{canonical, F};
+
+/// Resource limits of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Maximum nesting of non-tail calls (the "recursion depth"); deeper recursion is a
+    /// [`Trap::DepthExceeded`], never a native stack overflow.
+    pub max_depth: u32,
+    /// Maximum number of executed instructions (or evaluation steps), if any.
+    pub max_steps: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 100_000, max_steps: None }
+    }
+}
+
+/// A runtime error. All engines report the same variant (with the same values) for the same
+/// program and inputs; `pc` fields are engine-specific context and are ignored by
+/// [`Trap::same_error`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Trap {
+    /// `branch` on a condition other than 0 or 1.
+    #[error("branch condition must be 0 or 1, got {}", canonical(*.value))]
+    BranchCondition {
+        /// The condition.
+        value: F,
+    },
+    /// `reflect` of a value that is no function's repr.
+    #[error("reflect: {} is not the repr of any function of this program", canonical(*.value))]
+    ReflectUnknown {
+        /// The value.
+        value: F,
+    },
+    /// `eval` with the wrong number of arguments.
+    #[error("eval: function `{name}` takes {expected} argument(s), got {got}")]
+    EvalArity {
+        /// Name of the callee.
+        name: String,
+        /// Its arity.
+        expected: u32,
+        /// Arguments supplied.
+        got: u32,
+    },
+    /// Too many nested non-tail calls.
+    #[error("recursion deeper than the limit of {limit} nested calls")]
+    DepthExceeded {
+        /// The configured limit.
+        limit: u32,
+    },
+    /// The step budget ran out.
+    #[error("step limit of {limit} exceeded")]
+    StepsExceeded {
+        /// The configured limit.
+        limit: u64,
+    },
+    /// Wrong number of inputs for `main`.
+    #[error("main takes {expected} input(s), got {got}")]
+    InputCount {
+        /// Parameters of main.
+        expected: usize,
+        /// Inputs supplied.
+        got: usize,
+    },
+    /// A malformed (hand-written) image did something the compiler never emits.
+    #[error("malformed program at pc {pc}: {why}")]
+    Malformed {
+        /// Where.
+        pc: u32,
+        /// What.
+        why: &'static str,
+    },
+}
+
+impl Trap {
+    /// Whether two traps are the same error for cross-engine comparison. Limit errors
+    /// (depth, steps) compare equal to each other by kind only, since engines count
+    /// differently.
+    pub fn same_error(&self, other: &Trap) -> bool {
+        match (self, other) {
+            (Trap::DepthExceeded { .. }, Trap::DepthExceeded { .. }) => true,
+            (Trap::StepsExceeded { .. }, Trap::StepsExceeded { .. }) => true,
+            _ => self == other,
+        }
+    }
+}
