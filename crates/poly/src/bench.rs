@@ -1,0 +1,1 @@
+//! Benchmark set for factorization (filled in below).
