@@ -14,4 +14,4 @@ mod instr;
 mod program;
 
 pub use instr::{Instr, Opcode, DecodeError};
-pub use program::{Function, Program, ProgramError, ENCODING_VERSION};
+pub use program::{Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION};

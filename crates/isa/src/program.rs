@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 /// Version of the canonical encoding hashed by [`Program::digest`]. Bumped whenever the
 /// encoding or an instruction's meaning changes, so old digests can never alias new programs.
-pub const ENCODING_VERSION: u64 = 1;
+pub const ENCODING_VERSION: u64 = 2;
 
 /// Domain separator for `repr` values ("repr" in ASCII).
 const REPR_DOMAIN: u64 = 0x7265_7072;
@@ -157,8 +157,10 @@ impl Program {
         self.digest
     }
 
-    /// The canonical encoding as field elements:
-    /// `[version, #functions, (entry, arity, frame)*, #instructions, (opcode, a, b)*, main]`.
+    /// The canonical encoding as field elements, in blocks of 8:
+    /// `[version, #functions, #instructions, main, 0, 0, 0, 0]`, then per function `f`
+    /// `[TAG_FUNCTION, f, entry, arity, frame, 0, 0, 0]`, then per instruction
+    /// `[TAG_INSTRUCTION, pc, opcode, a, b, 0, 0, 0]`.
     /// Function names are not part of it: renaming changes nothing.
     pub fn encoding(&self) -> Vec<F> {
         encode(&self.code, &self.functions, self.main)
@@ -222,19 +224,26 @@ fn repr_of(digest: &Digest, f: u32) -> F {
     hash(&[F::from_u64(REPR_DOMAIN), d[0], d[1], d[2], d[3], F::from_u64(f as u64)]).elements()[0]
 }
 
+/// Tag of a function block in the encoding (lane 0).
+pub const TAG_FUNCTION: u64 = 0x10;
+/// Tag of an instruction block in the encoding (lane 0).
+pub const TAG_INSTRUCTION: u64 = 0x11;
+
+/// The canonical encoding: whole sponge blocks of [`resvm_field::RATE`] = 8 elements, one per
+/// header, function and instruction, so that a STARK hashes one table row per permutation
+/// (see `docs/air.md`, ROM table).
 fn encode(code: &[Instr], functions: &[Function], main: u32) -> Vec<F> {
     let u = |x: u64| F::from_u64(x);
-    let mut out = Vec::with_capacity(4 + 3 * functions.len() + 3 * code.len());
-    out.push(u(ENCODING_VERSION));
-    out.push(u(functions.len() as u64));
-    for f in functions {
-        out.extend([u(f.entry as u64), u(f.arity as u64), u(f.frame as u64)]);
+    let z = F::ZERO;
+    let mut out = Vec::with_capacity(8 * (1 + functions.len() + code.len()));
+    out.extend([u(ENCODING_VERSION), u(functions.len() as u64), u(code.len() as u64), u(main as u64), z, z, z, z]);
+    for (i, f) in functions.iter().enumerate() {
+        out.extend([u(TAG_FUNCTION), u(i as u64), u(f.entry as u64), u(f.arity as u64), u(f.frame as u64), z, z, z]);
     }
-    out.push(u(code.len() as u64));
-    for i in code {
-        out.extend(i.encode());
+    for (pc, i) in code.iter().enumerate() {
+        let [op, a, b] = i.encode();
+        out.extend([u(TAG_INSTRUCTION), u(pc as u64), op, a, b, z, z, z]);
     }
-    out.push(u(main as u64));
     out
 }
 
