@@ -54,10 +54,9 @@ struct FnInfo {
 /// Memory accesses per instruction, in the order reported:
 /// `PUSH/INPUT/SECRET`: write `sp`; `LOAD k`: read `fp+k`, write `sp`; `STORE k`: read
 /// `sp-1`, write `fp+k`; unary ops: read `sp-1`, write `sp-1`; binary ops: read `sp-2`,
-/// read `sp-1`, write `sp-2`; `BRANCH`, `REPR`, `REFLECT`, `TAILEVAL`: read `sp-1` (and
-/// `REPR`/`REFLECT` write `sp-1`); `CALL`/`EVAL`: (`EVAL`: read `sp-1`,) write `fp'-2`,
+/// read `sp-1`, write `sp-2`; `BRANCH`, `REFLECT`, `TAILEVAL`: read `sp-1`; `CALL`/`EVAL`: (`EVAL`: read `sp-1`,) write `fp'-2`,
 /// write `fp'-1`; `RET`: read `sp-1`, read `fp-2`, read `fp-1`, write `fp-2`; `HALT`: read
-/// `sp-1`. `POP`, `JUMP`, `FRAME`, `TAILCALL` touch no memory.
+/// `sp-1`. `POP`, `JUMP`, `FRAME`, `TAILCALL`, `REPR` touch no memory.
 pub fn run_traced<T: Tracer>(
     program: &Program,
     inputs: &[F],
@@ -285,20 +284,15 @@ pub fn run_traced<T: Tracer>(
                 }
             }
             Instr::Repr => {
-                let a = dec!(sp, 1);
-                let g = read!(a);
-                let r = match u32::try_from(canonical(g)).ok().and_then(|g| program.repr(g)) {
-                    Some(r) => r,
-                    None => malformed!("REPR of a non-function"),
-                };
-                write!(a, r);
+                // A PROG value already is its repr.
+                dec!(sp, 1);
                 pc += 1;
             }
             Instr::Reflect => {
-                let a = dec!(sp, 1);
-                let x = read!(a);
-                let f = program.reflect(x).ok_or(Trap::ReflectUnknown { value: x })?;
-                write!(a, F::from_u64(f as u64));
+                let x = read!(dec!(sp, 1));
+                if program.reflect(x).is_none() {
+                    return Err(Trap::ReflectUnknown { value: x });
+                }
                 pc += 1;
             }
             Instr::Input(i) | Instr::Secret(i) => {
@@ -312,17 +306,14 @@ pub fn run_traced<T: Tracer>(
     }
 }
 
-/// Resolves the PROG value `g` of an `EVAL k`, checking the arity.
+/// Resolves the PROG value (a repr) `g` of an `EVAL k`, checking the arity.
 fn callee(program: &Program, funcs: &[FnInfo], g: F, k: u32) -> Result<FnInfo, Trap> {
-    let idx = usize::try_from(canonical(g)).ok();
-    match idx.and_then(|i| funcs.get(i).map(|f| (i, *f))) {
-        Some((_, info)) if info.arity == k => Ok(info),
-        Some((i, info)) => Err(Trap::EvalArity {
-            name: program.functions()[i].name.clone(),
-            expected: info.arity,
-            got: k,
-        }),
-        None => Err(Trap::Malformed { pc: 0, why: "EVAL of a non-function" }),
+    let i = program.reflect(g).ok_or(Trap::EvalUnknown { value: g })? as usize;
+    let info = funcs[i];
+    if info.arity == k {
+        Ok(info)
+    } else {
+        Err(Trap::EvalArity { name: program.functions()[i].name.clone(), expected: info.arity, got: k })
     }
 }
 

@@ -35,6 +35,12 @@ pub enum Trap {
         /// The value.
         value: F,
     },
+    /// `eval` of a value that is no function's repr.
+    #[error("eval: {} is not the repr of any function of this program", canonical(*.value))]
+    EvalUnknown {
+        /// The value.
+        value: F,
+    },
     /// `eval` with the wrong number of arguments.
     #[error("eval: function `{name}` takes {expected} argument(s), got {got}")]
     EvalArity {

@@ -132,11 +132,12 @@ pub enum Instr {
     TailCall(u32),
     /// Return the top of the stack to the caller.
     Ret,
-    /// `g -> repr(g)`.
+    /// `g -> g`: a PROG value is represented by its repr, so this has no effect.
     Repr,
-    /// `x -> reflect(x)`; trap if no function of the program has repr `x`.
+    /// `x -> x`; trap unless `x` is the repr of a function of the program.
     Reflect,
-    /// `a1 .. ak g -> g(a1, .., ak)`; trap unless `arity(g) = k`.
+    /// `a1 .. ak g -> f(a1, .., ak)` for the function `f` with `repr(f) = g`; trap if there
+    /// is none or `arity(f) != k`.
     Eval(u32),
     /// Tail form of `Eval`: arguments already in slots `0..k`, `g` on top of the stack.
     TailEval(u32),

@@ -1,0 +1,117 @@
+//! The typed, name-resolved program every later stage consumes.
+//!
+//! Names are gone: parameters and `let` bindings are frame slots (parameters first), functions
+//! are indices into [`Module::functions`]. Every expression carries its type.
+
+use crate::ast::BinOp;
+use crate::diagnostic::Span;
+use resvm_field::F;
+
+/// Index of a function in [`Module::functions`].
+pub type FnId = u32;
+/// A frame slot: parameters occupy `0..arity`, each `let` gets its own slot after them.
+pub type Slot = u32;
+
+/// Value types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// A field element.
+    P,
+    /// A program (at run time: its repr).
+    Prog,
+}
+
+impl std::fmt::Display for Ty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Ty::P => "p",
+            Ty::Prog => "prog",
+        })
+    }
+}
+
+/// A checked source file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    /// All functions, in source order.
+    pub functions: Vec<Function>,
+    /// Index of `main`.
+    pub main: FnId,
+}
+
+impl Module {
+    /// The entry point.
+    pub fn main_function(&self) -> &Function {
+        &self.functions[self.main as usize]
+    }
+}
+
+/// A checked function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Function {
+    /// Source name.
+    pub name: String,
+    /// Parameters (slots `0..params.len()`).
+    pub params: Vec<Param>,
+    /// Result type (inferred).
+    pub ret: Ty,
+    /// Body.
+    pub body: Expr,
+    /// Number of slots: parameters plus one per `let`.
+    pub slots: u32,
+    /// Span of the whole definition.
+    pub span: Span,
+}
+
+/// A checked parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    /// Source name.
+    pub name: String,
+    /// Its type.
+    pub ty: Ty,
+    /// Marked `secret` (only possible on main).
+    pub secret: bool,
+}
+
+/// A typed expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expr {
+    /// What it is.
+    pub kind: ExprKind,
+    /// Its type.
+    pub ty: Ty,
+    /// Where it came from.
+    pub span: Span,
+}
+
+/// Expression forms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExprKind {
+    /// A constant.
+    Const(F),
+    /// A parameter or `let` value.
+    Slot(Slot),
+    /// A function used as a PROG value.
+    Func(FnId),
+    /// `-e`
+    Neg(Box<Expr>),
+    /// `a op b`
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+    /// `e ^ k`
+    Pow(Box<Expr>, u64),
+    /// `lt(a, b)`
+    Lt(Box<Expr>, Box<Expr>),
+    /// `branch(c, x, y)`: lazy in `x`, `y`.
+    Branch(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A direct call.
+    Call(FnId, Vec<Expr>),
+    /// `eval(g, args)` (also a call through a `prog` value).
+    Eval(Box<Expr>, Vec<Expr>),
+    /// `repr(g)`
+    Repr(Box<Expr>),
+    /// `reflect(x)`
+    Reflect(Box<Expr>),
+    /// `let slot = value in body` (the value is computed once, before the body).
+    Let(Slot, Box<Expr>, Box<Expr>),
+}
