@@ -52,11 +52,11 @@ struct FnInfo {
 /// Runs `program` on `inputs`, reporting every step and memory access to `tracer`.
 ///
 /// Memory accesses per instruction, in the order reported:
-/// `PUSH/INPUT/SECRET`: write `sp`; `LOAD k`: read `fp+k`, write `sp`; `STORE k`: read
+/// `PUSH/REPR/INPUT/SECRET`: write `sp`; `LOAD k`: read `fp+k`, write `sp`; `STORE k`: read
 /// `sp-1`, write `fp+k`; unary ops: read `sp-1`, write `sp-1`; binary ops: read `sp-2`,
 /// read `sp-1`, write `sp-2`; `BRANCH`, `REFLECT`, `TAILEVAL`: read `sp-1`; `CALL`/`EVAL`: (`EVAL`: read `sp-1`,) write `fp'-2`,
 /// write `fp'-1`; `RET`: read `sp-1`, read `fp-2`, read `fp-1`, write `fp-2`; `HALT`: read
-/// `sp-1`. `POP`, `JUMP`, `FRAME`, `TAILCALL`, `REPR` touch no memory.
+/// `sp-1`. `POP`, `JUMP`, `FRAME`, `TAILCALL` touch no memory.
 pub fn run_traced<T: Tracer>(
     program: &Program,
     inputs: &[F],
@@ -283,9 +283,14 @@ pub fn run_traced<T: Tracer>(
                     _ => malformed!("corrupt linkage"),
                 }
             }
-            Instr::Repr => {
-                // A PROG value already is its repr.
-                dec!(sp, 1);
+            Instr::Repr(f) => {
+                let r = match program.repr(f) {
+                    Some(r) => r,
+                    None => malformed!("unknown function"),
+                };
+                let a = sp;
+                set_sp!(sp + 1);
+                write!(a, r);
                 pc += 1;
             }
             Instr::Reflect => {

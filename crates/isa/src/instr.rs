@@ -132,8 +132,9 @@ pub enum Instr {
     TailCall(u32),
     /// Return the top of the stack to the caller.
     Ret,
-    /// `g -> g`: a PROG value is represented by its repr, so this has no effect.
-    Repr,
+    /// Push `repr(f)` of function `f`: how a function used as a value (a PROG) is
+    /// materialized, since PROG values are represented by their repr.
+    Repr(u32),
     /// `x -> x`; trap unless `x` is the repr of a function of the program.
     Reflect,
     /// `a1 .. ak g -> f(a1, .., ak)` for the function `f` with `repr(f) = g`; trap if there
@@ -186,7 +187,7 @@ impl Instr {
             Instr::Call(_) => Opcode::Call,
             Instr::TailCall(_) => Opcode::TailCall,
             Instr::Ret => Opcode::Ret,
-            Instr::Repr => Opcode::Repr,
+            Instr::Repr(_) => Opcode::Repr,
             Instr::Reflect => Opcode::Reflect,
             Instr::Eval(_) => Opcode::Eval,
             Instr::TailEval(_) => Opcode::TailEval,
@@ -206,6 +207,7 @@ impl Instr {
             | Instr::Jump(k)
             | Instr::Call(k)
             | Instr::TailCall(k)
+            | Instr::Repr(k)
             | Instr::Eval(k)
             | Instr::TailEval(k)
             | Instr::Input(k)
@@ -229,7 +231,7 @@ impl Instr {
             }
             Opcode::Branch => Instr::Branch(idx(a)?, idx(b)?),
             Opcode::Load | Opcode::Store | Opcode::Jump | Opcode::Call | Opcode::TailCall
-            | Opcode::Eval | Opcode::TailEval | Opcode::Input | Opcode::Secret => {
+            | Opcode::Repr | Opcode::Eval | Opcode::TailEval | Opcode::Input | Opcode::Secret => {
                 zero(b)?;
                 let k = idx(a)?;
                 match opcode {
@@ -238,6 +240,7 @@ impl Instr {
                     Opcode::Jump => Instr::Jump(k),
                     Opcode::Call => Instr::Call(k),
                     Opcode::TailCall => Instr::TailCall(k),
+                    Opcode::Repr => Instr::Repr(k),
                     Opcode::Eval => Instr::Eval(k),
                     Opcode::TailEval => Instr::TailEval(k),
                     Opcode::Input => Instr::Input(k),
@@ -257,7 +260,6 @@ impl Instr {
                     Opcode::Compare => Instr::Compare,
                     Opcode::Frame => Instr::Frame,
                     Opcode::Ret => Instr::Ret,
-                    Opcode::Repr => Instr::Repr,
                     _ => Instr::Reflect,
                 }
             }
@@ -277,6 +279,7 @@ impl fmt::Display for Instr {
             | Instr::Jump(k)
             | Instr::Call(k)
             | Instr::TailCall(k)
+            | Instr::Repr(k)
             | Instr::Eval(k)
             | Instr::TailEval(k)
             | Instr::Input(k)
@@ -309,7 +312,7 @@ mod tests {
             Instr::Call(2),
             Instr::TailCall(1),
             Instr::Ret,
-            Instr::Repr,
+            Instr::Repr(1),
             Instr::Reflect,
             Instr::Eval(3),
             Instr::TailEval(2),

@@ -114,7 +114,7 @@ impl Program {
                 return Err(ProgramError::BadTarget { pc, instr: i.to_string() });
             }
             let fun_ok = match *i {
-                Instr::Call(f) | Instr::TailCall(f) => (f as u64) < nf,
+                Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) => (f as u64) < nf,
                 _ => true,
             };
             if !fun_ok {
