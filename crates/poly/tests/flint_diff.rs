@@ -1,0 +1,168 @@
+//! Differential test against python-flint 0.7.1 (`tests/flint_diff.py`).
+//!
+//! Random products of random factors (1–4 variables, repeated factors, full-size
+//! coefficients, fixed seed) are factored here and by FLINT; the printed polynomial, the
+//! unit and the multiset of (monic factor, multiplicity) must be identical, and our factor
+//! list must be sorted by `factor_order`.
+//!
+//! Stress runs: `RESVM_FLINT_CASES`, `RESVM_FLINT_SEED`, `RESVM_FLINT_DEGREE` (total degree
+//! budget per product), `RESVM_FLINT_FACTOR_DEGREE` (max degree of each random factor).
+//!
+//! Requires `python3` with `python-flint==0.7.1` (`pip install python-flint==0.7.1`);
+//! set `RESVM_SKIP_FLINT=1` to skip when it is unavailable.
+
+use p3_field::PrimeCharacteristicRing;
+use resvm_poly::{factor_order, Poly, F};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn coeff(&mut self) -> F {
+        // Mostly full-size coefficients, sometimes small ones (incl. p-1 = -1).
+        match self.below(4) {
+            0 => F::from_u64(1 + self.below(5)),
+            1 => -F::from_u64(1 + self.below(5)),
+            _ => F::from_u64(self.next()),
+        }
+    }
+}
+
+/// A random nonconstant polynomial in the variables `vars` with total degree <= `maxdeg`.
+fn random_factor(rng: &mut Rng, n: usize, vars: &[usize], maxdeg: u32) -> Poly {
+    loop {
+        let nterms = 1 + rng.below(2 + 2 * maxdeg as u64) as usize;
+        let mut terms = Vec::new();
+        for _ in 0..nterms {
+            let mut e = vec![0u32; n];
+            let d = rng.below(maxdeg as u64 + 1) as u32;
+            for _ in 0..d {
+                e[vars[rng.below(vars.len() as u64) as usize]] += 1;
+            }
+            terms.push((e, rng.coeff()));
+        }
+        // Usually add a constant term so we do not only get monomial-divisible factors.
+        if rng.below(4) != 0 {
+            terms.push((vec![0; n], rng.coeff()));
+        }
+        let p = Poly::from_terms(n, terms);
+        if p.as_constant().is_none() {
+            return p;
+        }
+    }
+}
+
+fn random_case(rng: &mut Rng, budget: u64, fdeg: u64) -> (Vec<&'static str>, Poly) {
+    let all = ["x", "y", "z", "w"];
+    let n = 1 + rng.below(4) as usize;
+    let names = all[..n].to_vec();
+    let nf = 1 + rng.below(4) as usize;
+    let mut p = Poly::constant(n, rng.coeff());
+    let mut budget = budget; // bounds the total degree (and debug-mode time)
+    for _ in 0..nf {
+        // A random nonempty subset of variables (exercises contents).
+        let mut vars: Vec<usize> = (0..n).filter(|_| rng.below(3) != 0).collect();
+        if vars.is_empty() {
+            vars.push(rng.below(n as u64) as usize);
+        }
+        let maxdeg = 1 + rng.below(fdeg) as u32;
+        let f = random_factor(rng, n, &vars, maxdeg);
+        let e = if rng.below(3) == 0 { 1 + rng.below(3) as u32 } else { 1 };
+        let d = f.total_degree().unwrap_or(0) * e as u64;
+        if d > budget {
+            continue;
+        }
+        let mut q = p.clone();
+        for _ in 0..e {
+            q = &q * &f;
+        }
+        if q.num_terms() > 1000 {
+            continue; // stay well inside the default limits
+        }
+        budget -= d;
+        p = q;
+    }
+    (names, p)
+}
+
+#[test]
+fn flint_differential() {
+    if std::env::var("RESVM_SKIP_FLINT").as_deref() == Ok("1") {
+        eprintln!("RESVM_SKIP_FLINT=1: skipping the python-flint differential test");
+        return;
+    }
+    // Overridable for stress runs: RESVM_FLINT_CASES, RESVM_FLINT_SEED, RESVM_FLINT_DEGREE.
+    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let mut rng = Rng(env("RESVM_FLINT_SEED", 20240607));
+    let ncases = env("RESVM_FLINT_CASES", 160);
+    let budget = env("RESVM_FLINT_DEGREE", 14);
+    let fdeg = env("RESVM_FLINT_FACTOR_DEGREE", 3);
+    let cases: Vec<(Vec<&str>, Poly)> = (0..ncases).map(|_| random_case(&mut rng, budget, fdeg)).collect();
+    let mut input = String::new();
+    for (names, p) in &cases {
+        input.push_str(&format!("{}\t{}\n", names.join(","), p.to_string_with(names)));
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/flint_diff.py");
+    let child = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => panic!(
+            "cannot run python3 ({e}); install python3 and `pip install python-flint==0.7.1`, \
+             or set RESVM_SKIP_FLINT=1 to skip this test"
+        ),
+    };
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write to python3");
+    let out = child.wait_with_output().expect("python3 output");
+    assert!(
+        out.status.success(),
+        "flint_diff.py failed ({}): {}\nInstall with `pip install python-flint==0.7.1`, or set \
+         RESVM_SKIP_FLINT=1 to skip this test",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), cases.len(), "one output line per case");
+    let mut nontrivial = 0;
+    for ((names, p), line) in cases.iter().zip(lines) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let ours = p.to_string_with(names);
+        assert_eq!(fields[0], ours, "printing differs");
+        let fz = p.factor_with(&Default::default()).expect("factor within limits");
+        assert_eq!(fz.expand(), *p, "product of factors differs for {ours}");
+        assert_eq!(fields[1], fz.unit.to_string(), "unit differs for {ours}");
+        let mut theirs: Vec<(String, u32)> = fields[2..]
+            .chunks(2)
+            .map(|c| (c[0].to_string(), c[1].parse().expect("exponent")))
+            .collect();
+        let mut mine: Vec<(String, u32)> =
+            fz.factors.iter().map(|(f, e)| (f.to_string_with(names), *e)).collect();
+        theirs.sort();
+        mine.sort();
+        assert_eq!(mine, theirs, "factors differ for {ours}\nours: {}", fz.to_string_with(names));
+        // Our printed order is the documented factor_order.
+        assert!(fz.factors.windows(2).all(|w| factor_order(&w[0], &w[1]).is_lt()));
+        if fz.factors.len() > 1 {
+            nontrivial += 1;
+        }
+    }
+    let max_deg = cases.iter().filter_map(|(_, p)| p.total_degree()).max().unwrap_or(0);
+    let four = cases.iter().filter(|(_, p)| p.nvars() == 4).count();
+    eprintln!("{} cases ({nontrivial} reducible, {four} in 4 variables, max total degree {max_deg})", cases.len());
+    assert!(nontrivial > cases.len() / 2, "the generator should mostly produce reducible inputs");
+}
