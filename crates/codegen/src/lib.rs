@@ -1,0 +1,265 @@
+//! Code generation: circuit DAG -> stack-machine image.
+//!
+//! Per function, every value gets a frame slot or is computed where it is used:
+//! * parameters live in slots `0..arity`;
+//! * effectful nodes (calls, `eval`, `reflect`, `branch`) are computed in evaluation order
+//!   and stored in their own slot, except a block's final effectful node whose only use is
+//!   the block's result, which is left on the stack (or, in tail position, becomes a
+//!   `TAILCALL`/`TAILEVAL`, or a branch whose arms return on their own);
+//! * pure nodes used once are computed inline at their use; pure nodes used more than once
+//!   are computed once, in block order, and stored.
+//!
+//! Function-table order equals the HIR's, so `Program::repr(f)` is the repr of HIR function
+//! `f` for every engine.
+
+use resvm_circuit::dag::{Block, Circuit, CircuitFn, Node, ValueId};
+use resvm_isa::{Function, Instr, Program, ProgramError};
+use resvm_lang::hir;
+use std::collections::HashMap;
+
+/// Why code generation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodegenError {
+    /// The generated image failed validation.
+    #[error("invalid program image: {0}")]
+    Program(#[from] ProgramError),
+    /// The circuit used a value it never defined (a compiler bug, reported, not hidden).
+    #[error("internal compiler error: function `{function}` uses undefined value v{value}")]
+    UndefinedValue {
+        /// The function.
+        function: String,
+        /// The value.
+        value: ValueId,
+    },
+}
+
+/// Compiles a circuit to a program image. `module` supplies which parameters of main are
+/// `secret` (read by `SECRET` instead of `INPUT` in the bootstrap).
+pub fn generate(circuit: &Circuit, module: &hir::Module) -> Result<Program, CodegenError> {
+    let main = &module.functions[circuit.main as usize];
+    let mut code = vec![Instr::Frame];
+    for (i, p) in main.params.iter().enumerate() {
+        code.push(if p.secret { Instr::Secret(i as u32) } else { Instr::Input(i as u32) });
+    }
+    code.push(Instr::Call(circuit.main));
+    code.push(Instr::Halt);
+    let mut functions = Vec::with_capacity(circuit.functions.len());
+    for f in &circuit.functions {
+        let entry = code.len() as u32;
+        let (body, frame) = FnGen::compile(f, entry)?;
+        code.extend(body);
+        functions.push(Function {
+            name: f.name.clone(),
+            entry,
+            arity: f.params.len() as u32,
+            frame,
+        });
+    }
+    Ok(Program::new(code, functions, circuit.main)?)
+}
+
+struct FnGen<'a> {
+    /// Node of each value (for inlining).
+    defs: HashMap<ValueId, &'a Node>,
+    uses: HashMap<ValueId, u32>,
+    slots: HashMap<ValueId, u32>,
+    next_slot: u32,
+    /// Frame size needed beyond the slots (tail-call argument slots, `TAILEVAL` scratch).
+    min_frame: u32,
+    code: Vec<Instr>,
+    base: u32,
+    /// First undefined value met, if any.
+    undefined: Option<ValueId>,
+}
+
+impl<'a> FnGen<'a> {
+    fn compile(f: &'a CircuitFn, base: u32) -> Result<(Vec<Instr>, u32), CodegenError> {
+        let arity = f.params.len() as u32;
+        let mut g = FnGen {
+            defs: HashMap::new(),
+            uses: HashMap::new(),
+            slots: HashMap::new(),
+            next_slot: arity,
+            min_frame: arity,
+            code: Vec::new(),
+            base,
+            undefined: None,
+        };
+        g.scan(&f.body);
+        g.block(&f.body, true);
+        if let Some(value) = g.undefined {
+            return Err(CodegenError::UndefinedValue { function: f.name.clone(), value });
+        }
+        let frame = g.next_slot.max(g.min_frame);
+        Ok((g.code, frame))
+    }
+
+    fn scan(&mut self, b: &'a Block) {
+        *self.uses.entry(b.result).or_default() += 1;
+        for (v, n) in &b.nodes {
+            self.defs.insert(*v, n);
+            for o in n.operands() {
+                *self.uses.entry(o).or_default() += 1;
+            }
+            if let Node::Branch(_, x, y) = n {
+                self.scan(x);
+                self.scan(y);
+            }
+        }
+    }
+
+    fn pc(&self) -> u32 {
+        self.base + self.code.len() as u32
+    }
+
+    fn slot(&mut self, v: ValueId) -> u32 {
+        if let Some(&s) = self.slots.get(&v) {
+            return s;
+        }
+        let s = self.next_slot;
+        self.next_slot += 1;
+        self.slots.insert(v, s);
+        s
+    }
+
+    /// Whether `v` is stored in a slot (rather than computed at its use).
+    fn materialized(&self, v: ValueId) -> bool {
+        match self.defs.get(&v) {
+            Some(Node::Param(_)) | Some(Node::Const(_)) | Some(Node::Func(_)) => false,
+            Some(n) if n.is_effectful() => true,
+            Some(_) => self.uses.get(&v).copied().unwrap_or(0) > 1,
+            None => false,
+        }
+    }
+
+    /// Emits a block; in tail position it ends by returning (or tail-calling).
+    fn block(&mut self, b: &'a Block, tail: bool) {
+        let last = b.nodes.last().map(|(v, _)| *v);
+        for (v, n) in &b.nodes {
+            let is_result = Some(*v) == last && *v == b.result;
+            if is_result && n.is_effectful() && self.uses.get(v).copied() == Some(1) {
+                // The block's value is this node: leave it on the stack, or tail-call.
+                self.node(n, tail);
+                if tail && !matches!(n, Node::Call(..) | Node::Eval(..) | Node::Branch(..)) {
+                    self.code.push(Instr::Ret);
+                }
+                return;
+            }
+            if self.materialized(*v) {
+                self.node(n, false);
+                let s = self.slot(*v);
+                self.code.push(Instr::Store(s));
+            }
+        }
+        self.value(b.result);
+        if tail {
+            self.code.push(Instr::Ret);
+        }
+    }
+
+    /// Pushes the value `v`.
+    fn value(&mut self, v: ValueId) {
+        if let Some(&s) = self.slots.get(&v) {
+            self.code.push(Instr::Load(s));
+            return;
+        }
+        match self.defs.get(&v).copied() {
+            Some(n) => self.node(n, false),
+            None => {
+                self.undefined.get_or_insert(v);
+            }
+        }
+    }
+
+    fn node(&mut self, n: &'a Node, tail: bool) {
+        match n {
+            Node::Param(i) => self.code.push(Instr::Load(*i)),
+            Node::Const(c) => self.code.push(Instr::Push(*c)),
+            Node::Func(f) => self.code.push(Instr::Repr(*f)),
+            Node::Add(a, b) => self.binary(*a, *b, Instr::Add),
+            Node::Sub(a, b) => self.binary(*a, *b, Instr::Sub),
+            Node::Mul(a, b) => self.binary(*a, *b, Instr::Mul),
+            Node::Lt(a, b) => self.binary(*a, *b, Instr::Compare),
+            Node::Neg(a) => {
+                self.value(*a);
+                self.code.push(Instr::Neg);
+            }
+            Node::Reflect(a) => {
+                self.value(*a);
+                self.code.push(Instr::Reflect);
+            }
+            Node::Call(f, args) => {
+                if tail {
+                    for a in args {
+                        self.value(*a);
+                    }
+                    self.store_args(args.len() as u32);
+                    self.code.push(Instr::TailCall(*f));
+                } else {
+                    self.code.push(Instr::Frame);
+                    for a in args {
+                        self.value(*a);
+                    }
+                    self.code.push(Instr::Call(*f));
+                }
+            }
+            Node::Eval(g, args) => {
+                let k = args.len() as u32;
+                if tail {
+                    for a in args {
+                        self.value(*a);
+                    }
+                    self.value(*g);
+                    // Park the callee above the argument slots so the stores cannot clobber it.
+                    let scratch = self.next_slot.max(k);
+                    self.min_frame = self.min_frame.max(scratch + 1);
+                    self.code.push(Instr::Store(scratch));
+                    self.store_args(k);
+                    self.code.push(Instr::Load(scratch));
+                    self.code.push(Instr::TailEval(k));
+                } else {
+                    self.code.push(Instr::Frame);
+                    for a in args {
+                        self.value(*a);
+                    }
+                    self.value(*g);
+                    self.code.push(Instr::Eval(k));
+                }
+            }
+            Node::Branch(c, x, y) => {
+                self.value(*c);
+                let at = self.code.len();
+                self.code.push(Instr::Branch(0, 0));
+                let t0 = self.pc();
+                self.block(x, tail);
+                let jump_at = (!tail).then(|| {
+                    self.code.push(Instr::Jump(0));
+                    self.code.len() - 1
+                });
+                let t1 = self.pc();
+                self.block(y, tail);
+                self.code[at] = Instr::Branch(t0, t1);
+                if let Some(j) = jump_at {
+                    let end = self.pc();
+                    self.code[j] = Instr::Jump(end);
+                }
+            }
+        }
+    }
+
+    fn binary(&mut self, a: ValueId, b: ValueId, op: Instr) {
+        self.value(a);
+        self.value(b);
+        self.code.push(op);
+    }
+
+    /// Moves `k` arguments from the operand stack into slots `k-1 .. 0`.
+    fn store_args(&mut self, k: u32) {
+        // Slots below the operand stack must exist in this frame.
+        self.min_frame = self.min_frame.max(k);
+        for i in (0..k).rev() {
+            self.code.push(Instr::Store(i));
+        }
+    }
+}
+
