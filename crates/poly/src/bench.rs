@@ -93,7 +93,7 @@ pub fn cases() -> Vec<BenchCase> {
         BenchCase { name: "tri_sparse", description: "3 variables, sparse (30%) factors of degree 3, 4, 5", names: xyz.clone(), poly: product(3, 5, &[(3, 0.3, 1), (4, 0.3, 1), (5, 0.3, 1)]) },
         BenchCase { name: "tri_rep", description: "3 variables, (d2)^3 (d4)^2 (d6) at 40%: degree 20", names: xyz.clone(), poly: product(3, 6, &[(2, 0.4, 3), (4, 0.4, 2), (6, 0.4, 1)]) },
         BenchCase { name: "quad_rep", description: "4 variables, (d2)^2 (d4) (d5) at 25%: degree 13", names: xyzw.clone(), poly: product(4, 7, &[(2, 0.25, 2), (4, 0.25, 1), (5, 0.25, 1)]) },
-        BenchCase { name: "quad_d20", description: "4 variables, sparse (d2 at 10%)^3 (d3 at 6%)^2 (d8 at 1%): degree 20", names: xyzw.clone(), poly: product(4, 8, &[(2, 0.1, 3), (3, 0.06, 2), (8, 0.01, 1)]) },
+        BenchCase { name: "quad_d20", description: "4 variables, sparse (d2 at 10%)^2 (d3 at 6%)^2 (d10 at 0.5%): degree 20", names: xyzw.clone(), poly: product(4, 8, &[(2, 0.1, 2), (3, 0.06, 2), (10, 0.005, 1)]) },
         BenchCase { name: "quad_dense", description: "4 variables, two dense degree-4 factors", names: xyzw.clone(), poly: product(4, 9, &[(4, 1.0, 1), (4, 1.0, 1)]) },
         BenchCase { name: "quad_irred", description: "4 variables, one irreducible degree-10 polynomial at 5%", names: xyzw, poly: product(4, 10, &[(10, 0.05, 1)]) },
     ]
