@@ -1,0 +1,88 @@
+//! The public-input table: row `j` holds public input `(index_j, value_j)`, fixed by periodic
+//! columns that the verifier computes from its own public inputs; `INPUT i` looks up `(i, x)`.
+//! Rows beyond the public inputs must have multiplicity 0.
+
+use super::{bus, Val};
+use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+use std::borrow::Cow;
+
+/// Input index.
+pub const IDX: usize = 0;
+/// Input value.
+pub const VALUE: usize = 1;
+/// How many `INPUT` instructions read it.
+pub const MULT: usize = 2;
+/// Number of columns.
+pub const WIDTH: usize = 3;
+
+/// The public-input AIR; it carries the public inputs (as periodic columns and as public
+/// values, so the transcript binds them before any challenge).
+#[derive(Clone, Debug)]
+pub struct InputsAir {
+    inputs: Vec<(u32, Val)>,
+    /// Periodic columns `[selector, index, value]`, each of the table's full height.
+    periodic: Vec<Vec<Val>>,
+}
+
+impl InputsAir {
+    /// The AIR for these public inputs and a table of height `2^log_height`.
+    pub fn new(inputs: &[(u32, Val)], log_height: usize) -> Self {
+        let h = 1usize << log_height;
+        let mut sel = vec![Val::ZERO; h];
+        let mut idx = vec![Val::ZERO; h];
+        let mut val = vec![Val::ZERO; h];
+        for (j, &(i, x)) in inputs.iter().enumerate().take(h) {
+            sel[j] = Val::ONE;
+            idx[j] = Val::from_u64(i as u64);
+            val[j] = x;
+        }
+        InputsAir { inputs: inputs.to_vec(), periodic: vec![sel, idx, val] }
+    }
+
+    /// Log2 of the height needed for `n` public inputs.
+    pub fn log_height_for(n: usize) -> usize {
+        n.next_power_of_two().trailing_zeros().max(super::MIN_LOG_HEIGHT as u32) as usize
+    }
+
+    /// Public values: `index, value` per public input.
+    pub fn public_values(inputs: &[(u32, Val)]) -> Vec<Val> {
+        inputs.iter().flat_map(|&(i, x)| [Val::from_u64(i as u64), x]).collect()
+    }
+}
+
+impl BaseAir<Val> for InputsAir {
+    fn width(&self) -> usize {
+        WIDTH
+    }
+    fn num_public_values(&self) -> usize {
+        2 * self.inputs.len()
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+    fn num_periodic_columns(&self) -> usize {
+        3
+    }
+    fn periodic_columns(&self) -> Cow<'_, [Vec<Val>]> {
+        Cow::Borrowed(&self.periodic)
+    }
+}
+
+impl<AB> Air<AB> for InputsAir
+where
+    AB: PermutationAirBuilder<F = Val> + InteractionBuilder,
+{
+    fn eval(&self, builder: &mut AB) {
+        let main = builder.main();
+        let local = main.current_slice();
+        let p = builder.periodic_values();
+        let (sel, idx, val): (AB::Expr, AB::Expr, AB::Expr) = (p[0].into(), p[1].into(), p[2].into());
+        let c = |i: usize| -> AB::Expr { local[i].into() };
+        builder.assert_zero(sel.clone() * (c(IDX) - idx));
+        builder.assert_zero(sel.clone() * (c(VALUE) - val));
+        builder.assert_zero((AB::Expr::ONE - sel) * c(MULT));
+        builder.push_interaction(bus::INPUT, [c(IDX), c(VALUE)], Count::provided(-c(MULT)));
+    }
+}

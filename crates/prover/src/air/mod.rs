@@ -1,0 +1,175 @@
+//! The resvm AIR: one STARK table ("chiplet") per concern, tied together by LogUp buses.
+//!
+//! | table | rows | role |
+//! |---|---|---|
+//! | [`cpu`] | one per executed instruction (padded with `HALT`) | the ISA's transition function |
+//! | [`memory`] | one per memory access, sorted by `(addr, ts)` | memory consistency |
+//! | [`rom`] | one Poseidon2 permutation per row | program code + function table, hashed to the digest |
+//! | [`compare`] | one per executed `COMPARE` | `lt` on canonical representatives |
+//! | [`range`] | exactly 2^16 | 16-bit range checks |
+//! | [`inputs`] | one per public input | binds `INPUT i` to the public inputs |
+//!
+//! See `docs/air.md` for columns, constraints and degrees. Every table is a variant of
+//! [`VmAir`] because Plonky3's batch prover takes one AIR type for all tables.
+
+pub mod compare;
+pub mod cpu;
+pub mod inputs;
+pub mod memory;
+pub mod range;
+pub mod rom;
+
+use p3_air::{Air, BaseAir, PermutationAirBuilder};
+use p3_lookup::InteractionBuilder;
+use p3_matrix::dense::RowMajorMatrix;
+use std::borrow::Cow;
+
+/// The base field of every trace (Goldilocks).
+pub type Val = p3_goldilocks::Goldilocks;
+
+/// Bus names. One payload width per bus.
+pub mod bus {
+    /// CPU ↔ memory: `(ts, addr, value, is_write)`, a permutation (multiset equality).
+    pub const MEMORY: &str = "memory";
+    /// CPU → ROM: `(pc, opcode, a, b)` instruction fetch (lookup).
+    pub const PROGRAM: &str = "program";
+    /// CPU → ROM: `(f, repr, entry, arity, frame)` function-table lookup.
+    pub const FUNCTION: &str = "function";
+    /// ROM internal: function blocks ↔ repr rows, `(f, entry, arity, frame)`.
+    pub const FN_LINK: &str = "fn_link";
+    /// CPU → compare chiplet: `(a, b, lt(a, b))`.
+    pub const COMPARE: &str = "compare";
+    /// memory/compare → range table: `(v)` with `0 <= v < 2^16`.
+    pub const RANGE: &str = "range16";
+    /// CPU → public-input table: `(i, x_i)`.
+    pub const INPUT: &str = "input";
+}
+
+/// Log2 of the smallest table height: hiding FRI needs at least 256 rows per table.
+pub const MIN_LOG_HEIGHT: usize = 8;
+
+/// Which table an instance is, in the fixed order of a proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableKind {
+    /// [`cpu::CpuAir`].
+    Cpu,
+    /// [`memory::MemoryAir`].
+    Memory,
+    /// [`rom::RomAir`].
+    Rom,
+    /// [`compare::CompareAir`].
+    Compare,
+    /// [`range::RangeAir`].
+    Range,
+    /// [`inputs::InputsAir`].
+    Inputs,
+}
+
+/// The tables of a proof, in order.
+pub const TABLES: [TableKind; 6] = [
+    TableKind::Cpu,
+    TableKind::Memory,
+    TableKind::Rom,
+    TableKind::Compare,
+    TableKind::Range,
+    TableKind::Inputs,
+];
+
+/// All tables as one type (the batch prover's requirement).
+#[derive(Clone, Debug)]
+pub enum VmAir {
+    /// The CPU.
+    Cpu(cpu::CpuAir),
+    /// Memory consistency.
+    Memory(memory::MemoryAir),
+    /// Program ROM with in-AIR Poseidon2.
+    Rom(Box<rom::RomAir>),
+    /// Canonical comparison.
+    Compare(compare::CompareAir),
+    /// 16-bit range table.
+    Range(range::RangeAir),
+    /// Public inputs.
+    Inputs(inputs::InputsAir),
+}
+
+impl VmAir {
+    /// The AIRs of a proof for `num_public_inputs` public inputs at the given indices/values
+    /// and an inputs table of height `2^inputs_log_height`.
+    pub fn all(public_inputs: &[(u32, Val)], inputs_log_height: usize) -> Vec<VmAir> {
+        vec![
+            VmAir::Cpu(cpu::CpuAir),
+            VmAir::Memory(memory::MemoryAir),
+            VmAir::Rom(Box::new(rom::RomAir::new())),
+            VmAir::Compare(compare::CompareAir),
+            VmAir::Range(range::RangeAir),
+            VmAir::Inputs(inputs::InputsAir::new(public_inputs, inputs_log_height)),
+        ]
+    }
+}
+
+macro_rules! forward {
+    ($self:ident, $a:ident => $e:expr) => {
+        match $self {
+            VmAir::Cpu($a) => $e,
+            VmAir::Memory($a) => $e,
+            VmAir::Rom($a) => $e,
+            VmAir::Compare($a) => $e,
+            VmAir::Range($a) => $e,
+            VmAir::Inputs($a) => $e,
+        }
+    };
+}
+
+impl BaseAir<Val> for VmAir {
+    fn width(&self) -> usize {
+        forward!(self, a => BaseAir::<Val>::width(a.as_ref_air()))
+    }
+    fn num_public_values(&self) -> usize {
+        forward!(self, a => BaseAir::<Val>::num_public_values(a.as_ref_air()))
+    }
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<Val>> {
+        None
+    }
+    fn preprocessed_width(&self) -> usize {
+        0
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        forward!(self, a => BaseAir::<Val>::main_next_row_columns(a.as_ref_air()))
+    }
+    fn num_periodic_columns(&self) -> usize {
+        forward!(self, a => BaseAir::<Val>::num_periodic_columns(a.as_ref_air()))
+    }
+    fn periodic_columns(&self) -> Cow<'_, [Vec<Val>]> {
+        forward!(self, a => BaseAir::<Val>::periodic_columns(a.as_ref_air()))
+    }
+}
+
+impl<AB> Air<AB> for VmAir
+where
+    AB: PermutationAirBuilder<F = Val> + InteractionBuilder,
+{
+    fn eval(&self, builder: &mut AB) {
+        forward!(self, a => a.as_ref_air().eval(builder))
+    }
+}
+
+/// Lets `forward!` treat boxed and unboxed variants alike.
+trait AsRefAir {
+    type Target;
+    fn as_ref_air(&self) -> &Self::Target;
+}
+impl<T> AsRefAir for Box<T> {
+    type Target = T;
+    fn as_ref_air(&self) -> &T {
+        self
+    }
+}
+macro_rules! as_ref_self {
+    ($($t:ty),*) => {$(
+        impl AsRefAir for $t {
+            type Target = $t;
+            fn as_ref_air(&self) -> &$t { self }
+        }
+    )*};
+}
+as_ref_self!(cpu::CpuAir, memory::MemoryAir, compare::CompareAir, range::RangeAir, inputs::InputsAir);

@@ -1,0 +1,169 @@
+//! The STARK configuration: Goldilocks, its quadratic extension, Poseidon2 Merkle trees with
+//! salted (hiding) leaves, hiding FRI, and the named security parameter sets.
+
+use crate::air::Val;
+use p3_challenger::DuplexChallenger;
+use p3_commit::ExtensionMmcs;
+use p3_dft::Radix2DitParallel;
+use p3_field::extension::BinomialExtensionField;
+use p3_field::Field;
+use p3_fri::{FriParameters, HidingFriPcs};
+use p3_goldilocks::Poseidon2Goldilocks;
+use p3_merkle_tree::MerkleTreeHidingMmcs;
+use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
+use p3_uni_stark::StarkConfig;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+/// Challenges live in the degree-2 extension (≈ 2^128 elements).
+pub type Challenge = BinomialExtensionField<Val, 2>;
+type Perm = Poseidon2Goldilocks<12>;
+type Hash = PaddingFreeSponge<Perm, 12, 8, 4>;
+type Compress = TruncatedPermutation<Perm, 2, 4, 12>;
+/// Salt elements per Merkle leaf (4 × 64 bits).
+const SALT: usize = 4;
+type ValMmcs = MerkleTreeHidingMmcs<
+    <Val as Field>::Packing,
+    <Val as Field>::Packing,
+    Hash,
+    Compress,
+    StdRng,
+    2,
+    4,
+    SALT,
+>;
+type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
+type Challenger = DuplexChallenger<Val, Perm, 12, 8>;
+type Dft = Radix2DitParallel<Val>;
+type Pcs = HidingFriPcs<Val, Dft, ValMmcs, ChallengeMmcs, StdRng>;
+/// The STARK configuration type of every resvm proof.
+pub type VmConfig = StarkConfig<Pcs, Challenge, Challenger>;
+
+/// Random codewords added by hiding FRI (Plonky3's recommended count for ZK).
+const NUM_RANDOM_CODEWORDS: usize = 4;
+
+/// A named parameter set; recorded in every proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SecurityLevel {
+    /// ≥ 100 bits conjectured (see [`Params::conjectured_bits`] and `docs/proof-system.md`).
+    Standard,
+    /// A handful of queries for fast tests: **not secure**; verifiers refuse it unless told
+    /// to accept test proofs.
+    Test,
+}
+
+/// FRI and grinding parameters of a [`SecurityLevel`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Params {
+    /// log2 of the FRI blowup factor (rate ρ = 2^-log_blowup).
+    pub log_blowup: usize,
+    /// FRI queries.
+    pub num_queries: usize,
+    /// Proof-of-work bits before sampling the queries.
+    pub query_pow_bits: usize,
+    /// Proof-of-work bits before each FRI folding challenge.
+    pub commit_pow_bits: usize,
+    /// Proof-of-work bits before the LogUp challenges.
+    pub lookup_pow_bits: usize,
+    /// log2 of the final polynomial length.
+    pub log_final_poly_len: usize,
+    /// log2 of the largest folding arity.
+    pub max_log_arity: usize,
+    /// Degree of the challenge field over Goldilocks.
+    pub extension_degree: usize,
+}
+
+impl SecurityLevel {
+    /// Its parameters.
+    pub fn params(self) -> Params {
+        match self {
+            SecurityLevel::Standard => Params {
+                log_blowup: 3,
+                num_queries: 28,
+                query_pow_bits: 16,
+                commit_pow_bits: 0,
+                lookup_pow_bits: 8,
+                log_final_poly_len: 3,
+                max_log_arity: 3,
+                extension_degree: 2,
+            },
+            SecurityLevel::Test => Params {
+                log_blowup: 2,
+                num_queries: 4,
+                query_pow_bits: 1,
+                commit_pow_bits: 0,
+                lookup_pow_bits: 0,
+                log_final_poly_len: 0,
+                max_log_arity: 1,
+                extension_degree: 2,
+            },
+        }
+    }
+
+    /// Parses `standard` / `test`.
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "standard" | "100" => Some(SecurityLevel::Standard),
+            "test" => Some(SecurityLevel::Test),
+            _ => None,
+        }
+    }
+
+    /// The name accepted by [`SecurityLevel::from_name`].
+    pub fn name(self) -> &'static str {
+        match self {
+            SecurityLevel::Standard => "standard",
+            SecurityLevel::Test => "test",
+        }
+    }
+}
+
+impl Params {
+    /// Conjectured security in bits: `min(queries · log_blowup + query PoW, field bound)`, the
+    /// ethSTARK conjecture for FRI over a 128-bit challenge field (`docs/proof-system.md`).
+    pub fn conjectured_bits(&self) -> usize {
+        let fri = self.num_queries * self.log_blowup + self.query_pow_bits;
+        // Challenge field ~2^128; the DEEP/LogUp/batching terms cost at most ~28 bits of it
+        // at the largest supported traces (2^26 rows, degree ≤ 3, a few hundred columns).
+        fri.min(self.extension_degree * 64 - 28)
+    }
+}
+
+/// Builds the configuration. `seed` seeds the hiding randomness (salts and random codewords);
+/// the prover passes fresh OS randomness, the verifier any value (it draws none).
+pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
+    let p = level.params();
+    let perm = p3_goldilocks::default_goldilocks_poseidon2_12();
+    let hash = Hash::new(perm.clone());
+    let compress = Compress::new(perm.clone());
+    let mut master = StdRng::from_seed(seed);
+    let val_mmcs = ValMmcs::new(hash, compress, 0, StdRng::from_rng(&mut master));
+    let challenge_mmcs = ChallengeMmcs::new(val_mmcs.clone());
+    let fri = FriParameters {
+        log_blowup: p.log_blowup,
+        log_final_poly_len: p.log_final_poly_len,
+        max_log_arity: p.max_log_arity,
+        num_queries: p.num_queries,
+        batch_proof_of_work_bits: 0,
+        commit_proof_of_work_bits: p.commit_pow_bits,
+        query_proof_of_work_bits: p.query_pow_bits,
+        mmcs: challenge_mmcs,
+    };
+    let pcs = Pcs::new(
+        Dft::default(),
+        val_mmcs,
+        fri,
+        NUM_RANDOM_CODEWORDS,
+        StdRng::from_rng(&mut master),
+    );
+    StarkConfig::new(pcs, Challenger::new(perm)).with_lookup_proof_of_work_bits(p.lookup_pow_bits)
+}
+
+/// 32 bytes of OS randomness for the prover's hiding.
+pub fn os_seed() -> [u8; 32] {
+    use rand::TryRng;
+    let mut seed = [0u8; 32];
+    rand::rngs::SysRng.try_fill_bytes(&mut seed).expect("the OS random number generator failed");
+    seed
+}

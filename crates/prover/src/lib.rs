@@ -1,0 +1,373 @@
+//! Zero-knowledge STARK proofs of resvm runs: the spec's `Prove(C, x, w)` and
+//! `Verify(C, x, π)`.
+//!
+//! * [`prove`] runs `main` of a [`Program`] on public inputs `x` (the parameters read by
+//!   `INPUT`) and a witness `w` (those read by `SECRET`), and proves the run with a Plonky3
+//!   batch STARK over the tables of [`air`] (CPU, memory, ROM with in-AIR Poseidon2, compare,
+//!   range, public inputs), tied by LogUp buses.
+//! * [`verify`] checks a [`Proof`] against the program digest, the public inputs and the
+//!   claimed output, using only its own AIR definitions.
+//! * [`Proof::to_bytes`] / [`Proof::from_bytes`]: the wire format (magic, format version,
+//!   postcard), parsed defensively.
+//!
+//! See `docs/air.md` and `docs/proof-system.md`.
+
+pub mod air;
+pub mod bench;
+pub mod config;
+pub mod trace;
+
+use air::{range, TableKind, Val, VmAir, TABLES};
+use config::{make_config, os_seed, SecurityLevel, VmConfig};
+use p3_batch_stark::{prove_batch, verify_batch, BatchProof, ProverData, StarkInstance};
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::Matrix;
+use resvm_exec::Limits;
+use resvm_field::{Digest, F};
+use resvm_isa::Program;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+pub use config::Params;
+pub use trace::TraceError;
+
+/// Leading bytes of every serialized proof.
+pub const MAGIC: [u8; 4] = *b"RVMP";
+/// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// What a proof claims, all of it public.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    /// The program digest (`Program::digest`).
+    pub program: Digest,
+    /// Public inputs as `(parameter index, value)`, indices strictly increasing.
+    pub public_inputs: Vec<(u32, F)>,
+    /// The output `b`.
+    pub output: F,
+    /// Instructions executed (HALT included); proven.
+    pub cycles: u64,
+}
+
+/// A proof of one run.
+#[derive(Serialize, Deserialize)]
+pub struct Proof {
+    /// The parameter set it was made with.
+    pub security: SecurityLevel,
+    /// The claim.
+    pub statement: Statement,
+    /// The batch STARK over the tables of [`air::TABLES`].
+    pub stark: BatchProof<VmConfig>,
+}
+
+/// Why proving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    /// Wrong number of public inputs or witness values for `main`.
+    #[error("main takes {public} public input(s) and {secret} secret input(s)")]
+    InputCount {
+        /// Public parameters of main.
+        public: usize,
+        /// Secret parameters of main.
+        secret: usize,
+    },
+    /// No witness could be built (trap, size).
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    /// Plonky3 refused to prove (a bug if the trace came from [`trace::generate`]).
+    #[error("prover failed: {0}")]
+    Stark(String),
+}
+
+/// Why a proof was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Bytes that are not a proof of this format.
+    #[error("malformed proof: {0}")]
+    Malformed(String),
+    /// The proof is for another program, inputs or output than the verifier's.
+    #[error("statement mismatch: {0}")]
+    Statement(&'static str),
+    /// Made with the insecure test parameters, which this verifier does not accept.
+    #[error("proof uses the insecure test parameter set; pass --allow-test to accept it")]
+    TestParameters,
+    /// The proof's shape (table count or heights) is not what this verifier expects.
+    #[error("bad proof shape: {0}")]
+    Shape(String),
+    /// The STARK verifier rejected it.
+    #[error("invalid proof: {0}")]
+    Invalid(String),
+}
+
+/// Progress of [`prove_with`], for a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Running the program and recording the trace.
+    Execute,
+    /// Laying out the tables.
+    Trace,
+    /// Committing and proving (the bulk of the time).
+    Prove,
+    /// Done.
+    Done,
+}
+
+/// Options of [`prove_with`].
+#[derive(Clone, Debug)]
+pub struct ProveOptions {
+    /// The parameter set.
+    pub security: SecurityLevel,
+    /// Interpreter limits for the run being proven.
+    pub limits: Limits,
+}
+
+impl Default for ProveOptions {
+    fn default() -> Self {
+        ProveOptions { security: SecurityLevel::Standard, limits: Limits::default() }
+    }
+}
+
+/// Machine-readable summary of a proof (for `resvm prove --json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ProveSummary {
+    /// Program digest (hex).
+    pub program: String,
+    /// Parameter set name.
+    pub security: &'static str,
+    /// Conjectured security bits of that set.
+    pub security_bits: usize,
+    /// Instructions executed.
+    pub cycles: u64,
+    /// Rows per table, `(name, rows)`, in proof order.
+    pub table_rows: Vec<(&'static str, usize)>,
+    /// Sum of all table heights.
+    pub total_rows: usize,
+    /// Serialized proof size in bytes.
+    pub proof_bytes: usize,
+    /// Time to execute and build the traces (ms).
+    pub trace_ms: f64,
+    /// Time in the STARK prover (ms).
+    pub prove_ms: f64,
+    /// Output (canonical).
+    pub output: u64,
+}
+
+/// Name of a table in summaries.
+pub fn table_name(t: TableKind) -> &'static str {
+    match t {
+        TableKind::Cpu => "cpu",
+        TableKind::Memory => "memory",
+        TableKind::Rom => "rom",
+        TableKind::Compare => "compare",
+        TableKind::Range => "range",
+        TableKind::Inputs => "inputs",
+    }
+}
+
+/// `Prove(C, x, w)` with the standard parameters.
+pub fn prove(program: &Program, public_inputs: &[F], witness: &[F]) -> Result<Proof, ProveError> {
+    prove_with(program, public_inputs, witness, &ProveOptions::default(), &mut |_| {})
+        .map(|(p, _)| p)
+}
+
+/// `Prove(C, x, w)` with options and a progress callback; also returns a summary.
+pub fn prove_with(
+    program: &Program,
+    public_inputs: &[F],
+    witness: &[F],
+    opts: &ProveOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<(Proof, ProveSummary), ProveError> {
+    let t0 = Instant::now();
+    progress(Stage::Execute);
+    let inputs = trace::merge_inputs(program, public_inputs, witness).ok_or_else(|| {
+        let s = program.secret_params();
+        let secret = s.iter().filter(|x| **x).count();
+        ProveError::InputCount { public: s.len() - secret, secret }
+    })?;
+    let wit = trace::generate(program, &inputs, &opts.limits)?;
+    progress(Stage::Trace);
+    let statement = Statement {
+        program: program.digest(),
+        public_inputs: wit.public_inputs.clone(),
+        output: wit.output,
+        cycles: wit.cycles,
+    };
+    let inputs_log_h = log2(wit.traces[5].height());
+    let airs = VmAir::all(&statement.public_inputs, inputs_log_h);
+    let pvs = public_values(&statement);
+    let trace_ms = ms(t0);
+
+    let t1 = Instant::now();
+    progress(Stage::Prove);
+    let config = make_config(opts.security, os_seed());
+    let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
+        .iter()
+        .zip(&wit.traces)
+        .zip(&pvs)
+        .map(|((air, trace), pv)| StarkInstance { air, trace, public_values: pv.clone() })
+        .collect();
+    let prover_data = ProverData::from_instances(&config, &instances)
+        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    let stark = prove_batch(&config, &instances, &prover_data)
+        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    let prove_ms = ms(t1);
+    let proof = Proof { security: opts.security, statement, stark };
+    let bytes = proof.to_bytes().len();
+    progress(Stage::Done);
+    let table_rows: Vec<(&'static str, usize)> =
+        TABLES.iter().zip(&wit.traces).map(|(t, m)| (table_name(*t), m.height())).collect();
+    let summary = ProveSummary {
+        program: program.digest().to_hex(),
+        security: opts.security.name(),
+        security_bits: opts.security.params().conjectured_bits(),
+        cycles: wit.cycles,
+        total_rows: table_rows.iter().map(|r| r.1).sum(),
+        table_rows,
+        proof_bytes: bytes,
+        trace_ms,
+        prove_ms,
+        output: resvm_field::canonical(wit.output),
+    };
+    Ok((proof, summary))
+}
+
+/// Options of [`verify_with`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerifyOptions {
+    /// Accept proofs made with [`SecurityLevel::Test`].
+    pub allow_test: bool,
+}
+
+/// `Verify(C, x, π)`: the proof shows that the program with digest `program_id`, run on
+/// public inputs `public_inputs` (main's non-secret parameters, in order) and some witness,
+/// halts with output `output`. Refuses test-parameter proofs.
+pub fn verify(
+    program_id: &Digest,
+    public_inputs: &[F],
+    output: F,
+    proof: &Proof,
+) -> Result<(), VerifyError> {
+    verify_with(program_id, public_inputs, output, proof, VerifyOptions::default())
+}
+
+/// [`verify`] with options.
+pub fn verify_with(
+    program_id: &Digest,
+    public_inputs: &[F],
+    output: F,
+    proof: &Proof,
+    opts: VerifyOptions,
+) -> Result<(), VerifyError> {
+    let st = &proof.statement;
+    if proof.security == SecurityLevel::Test && !opts.allow_test {
+        return Err(VerifyError::TestParameters);
+    }
+    if st.program != *program_id {
+        return Err(VerifyError::Statement("the proof is for another program"));
+    }
+    if st.output != output {
+        return Err(VerifyError::Statement("the proof is for another output"));
+    }
+    if st.public_inputs.len() != public_inputs.len()
+        || st.public_inputs.iter().zip(public_inputs).any(|(a, b)| a.1 != *b)
+    {
+        return Err(VerifyError::Statement("the proof is for other public inputs"));
+    }
+    if st.public_inputs.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err(VerifyError::Shape("public input indices not increasing".into()));
+    }
+    verify_statement(st, proof)
+}
+
+/// Verifies the STARK against the statement it carries, with the verifier's own AIRs and
+/// public values derived from the statement (never from prover-chosen extra data).
+fn verify_statement(st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
+    let stark = &proof.stark;
+    let zk = 1; // hiding FRI doubles every committed domain
+    let db = &stark.degree_bits;
+    if db.len() != TABLES.len()
+        || stark.opened_values.instances.len() != TABLES.len()
+        || stark.lookup_terminals.len() != TABLES.len()
+    {
+        return Err(VerifyError::Shape(format!("expected {} tables", TABLES.len())));
+    }
+    let inputs_log_h = air::inputs::InputsAir::log_height_for(st.public_inputs.len());
+    for (i, (&b, kind)) in db.iter().zip(TABLES).enumerate() {
+        let ok = match kind {
+            TableKind::Range => b == range::LOG_HEIGHT + zk,
+            TableKind::Inputs => b == inputs_log_h + zk,
+            _ => (air::MIN_LOG_HEIGHT + zk..=trace::MAX_LOG_HEIGHT + zk).contains(&b),
+        };
+        if !ok {
+            return Err(VerifyError::Shape(format!("table {i} has degree bits {b}")));
+        }
+    }
+    let airs = VmAir::all(&st.public_inputs, inputs_log_h);
+    let pvs = public_values(st);
+    let config = make_config(proof.security, [0u8; 32]);
+    // Plonky3 validates most shapes itself; the panic guard below is a backstop for the rest.
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let data = ProverData::<VmConfig>::from_airs_and_degrees(&config, &airs, db)
+            .map_err(|e| VerifyError::Shape(format!("{e:?}")))?;
+        verify_batch(&config, &airs, stark, &pvs, &data.common)
+            .map_err(|e| VerifyError::Invalid(format!("{e:?}")))
+    }));
+    match res {
+        Ok(r) => r,
+        Err(_) => Err(VerifyError::Invalid("verifier rejected a malformed proof (panic caught)".into())),
+    }
+}
+
+/// Public values per table, in [`TABLES`] order.
+fn public_values(st: &Statement) -> Vec<Vec<Val>> {
+    TABLES
+        .iter()
+        .map(|t| match t {
+            TableKind::Cpu => vec![st.output, Val::from_u64(st.cycles)],
+            TableKind::Rom => st.program.elements().to_vec(),
+            TableKind::Inputs => air::inputs::InputsAir::public_values(&st.public_inputs),
+            _ => vec![],
+        })
+        .collect()
+}
+
+impl Proof {
+    /// Serializes: `MAGIC ‖ FORMAT_VERSION (LE) ‖ postcard(proof)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend(FORMAT_VERSION.to_le_bytes());
+        // Serializing owned, well-formed data into a Vec cannot fail.
+        out.extend(postcard::to_allocvec(self).expect("proof serialization"));
+        out
+    }
+
+    /// Parses bytes written by [`Proof::to_bytes`]; rejects a wrong magic or version,
+    /// truncation and trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Proof, VerifyError> {
+        let m = |s: &str| VerifyError::Malformed(s.to_string());
+        if bytes.len() < 6 || bytes[..4] != MAGIC {
+            return Err(m("not a resvm proof (bad magic)"));
+        }
+        let v = u16::from_le_bytes([bytes[4], bytes[5]]);
+        if v != FORMAT_VERSION {
+            return Err(VerifyError::Malformed(format!(
+                "proof format version {v}, this verifier reads {FORMAT_VERSION}"
+            )));
+        }
+        let (proof, rest) = postcard::take_from_bytes::<Proof>(&bytes[6..])
+            .map_err(|e| VerifyError::Malformed(format!("decode: {e}")))?;
+        if !rest.is_empty() {
+            return Err(m("trailing bytes after the proof"));
+        }
+        Ok(proof)
+    }
+}
+
+fn log2(n: usize) -> usize {
+    n.trailing_zeros() as usize
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
