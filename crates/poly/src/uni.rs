@@ -321,3 +321,86 @@ pub(crate) fn factor(f: &[F], rng: &mut SplitMix64) -> (F, Vec<(U, u32)>) {
     }
     (lc, out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Rabin's irreducibility test: f (monic, degree n) is irreducible iff
+    /// x^(p^n) = x mod f and gcd(x^(p^(n/q)) - x, f) = 1 for every prime q | n.
+    fn is_irreducible(f: &[F]) -> bool {
+        let n = deg(f) as usize;
+        if n == 0 {
+            return false;
+        }
+        let fr = Frobenius::new(f);
+        let x = rem(&[F::ZERO, F::ONE], f);
+        let mut pows = vec![x.clone()]; // pows[i] = x^(p^i) mod f
+        for i in 0..n {
+            let next = fr.apply(&pows[i]);
+            pows.push(next);
+        }
+        if pows[n] != x {
+            return false;
+        }
+        let primes: Vec<usize> = (2..=n).filter(|&q| n % q == 0 && (2..q).all(|d| q % d != 0)).collect();
+        primes.iter().all(|&q| gcd(&sub(&pows[n / q], &x), f).len() == 1)
+    }
+
+    fn coeff() -> impl Strategy<Value = F> {
+        any::<u64>().prop_map(F::from_u64)
+    }
+
+    fn upoly(maxdeg: usize) -> impl Strategy<Value = U> {
+        prop::collection::vec(coeff(), 2..=maxdeg + 1).prop_map(|mut v| {
+            if v.last() == Some(&F::ZERO) {
+                *v.last_mut().unwrap() = F::ONE;
+            }
+            v
+        })
+    }
+
+    #[test]
+    fn rabin_test_sanity() {
+        // x^2 + 1 splits iff -1 is a square; p = 1 mod 4 so it splits.
+        assert!(!is_irreducible(&[F::ONE, F::ZERO, F::ONE]));
+        // x^2 - 7: 7 is a non-residue mod p (checked by Euler's criterion below).
+        let seven = F::from_u64(7);
+        let nonres = seven.exp_u64((P - 1) / 2) != F::ONE;
+        assert_eq!(is_irreducible(&[-seven, F::ZERO, F::ONE]), nonres);
+        assert!(is_irreducible(&[F::from_u64(5), F::ONE]));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn univariate_factors_multiply_back_and_are_irreducible(ps in prop::collection::vec((upoly(6), 1u32..4), 1..4)) {
+            let mut f: U = vec![F::from_u64(3)];
+            for (p, e) in &ps {
+                for _ in 0..*e {
+                    f = mul(&f, p);
+                }
+            }
+            let mut rng = SplitMix64::new(1);
+            let (lc, fs) = factor(&f, &mut rng);
+            let mut back: U = vec![lc];
+            let total: usize = fs.iter().map(|(g, e)| deg(g) as usize * *e as usize).sum();
+            prop_assert_eq!(total, deg(&f) as usize);
+            for (g, e) in &fs {
+                prop_assert!(is_irreducible(g));
+                prop_assert_eq!(g.last().copied(), Some(F::ONE));
+                for _ in 0..*e {
+                    back = mul(&back, g);
+                }
+            }
+            prop_assert_eq!(back, f);
+            // Factors are distinct.
+            for i in 0..fs.len() {
+                for j in i + 1..fs.len() {
+                    prop_assert_ne!(&fs[i].0, &fs[j].0);
+                }
+            }
+        }
+    }
+}
