@@ -2,8 +2,19 @@
 //!
 //! * [`stack`]: the interpreter of the stack-machine image (`resvm-isa`), with a tracer hook
 //!   that the prover uses to record the execution it proves.
+//! * [`closure`]: the closure compiler, the default engine: the typed HIR compiled once into
+//!   nested Rust closures over pre-allocated frames.
+//! * [`tree`]: the reference tree evaluator over the HIR, the plain baseline.
+//!
+//! All engines agree exactly on results and on errors ([`Trap::same_error`]).
 
+pub mod closure;
 pub mod stack;
+#[cfg(any(test, feature = "testgen"))]
+pub mod testgen;
 mod trap;
+pub mod tree;
+
+pub use closure::ClosureProgram;
 
 pub use trap::{Limits, Trap};
