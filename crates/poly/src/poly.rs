@@ -361,6 +361,10 @@ impl Poly {
             }
         }
         let pk = Packer::new(&maxdeg)?; // exponents bounded by the dividend's; fits in practice
+        let range: u64 = maxdeg.iter().map(|&d| d + 1).product();
+        if range <= 1 << 18 {
+            return div_exact_dense(self, d, &pk, range as usize);
+        }
         let tdeg = |e: &[u32]| e.iter().map(|&x| x as u64).sum::<u64>();
         let key = |e: &[u32]| ((tdeg(e) as u128) << 64) | pk.pack(e) as u128;
         let mut rem: BTreeMap<u128, F> = BTreeMap::new();
@@ -684,6 +688,58 @@ impl Poly {
     pub(crate) fn support_vars(&self) -> Vec<usize> {
         (0..self.nvars).filter(|&v| self.degree_in(v) > 0).collect()
     }
+}
+
+/// Exact division with the remainder in a dense array indexed by packed (lex) keys.
+/// Division works in any monomial order; in lex order (= numeric key order) every term of
+/// `t * d` is below the term being eliminated, so one descending sweep suffices.
+fn div_exact_dense(a: &Poly, d: &Poly, pk: &Packer, range: usize) -> Option<Poly> {
+    let n = a.nvars;
+    let mut rem = vec![F::ZERO; range];
+    for (e, c) in a.terms() {
+        rem[pk.pack(e) as usize] = c;
+    }
+    // Lex-leading term of the divisor.
+    let (li, _) = (0..d.num_terms()).map(|i| (i, d.exp(i))).max_by(|x, y| x.1.cmp(y.1))?;
+    let lt = d.exp(li).to_vec();
+    let lt_key = pk.pack(&lt);
+    let lt_inv = d.coeffs[li].inverse();
+    let others: Vec<(Vec<u32>, F)> = (0..d.num_terms()).filter(|&i| i != li).map(|i| (d.exp(i).to_vec(), d.coeffs[i])).collect();
+    let mut q: Vec<(Vec<u32>, F)> = Vec::new();
+    let mut buf = vec![0u32; n];
+    let mut t = vec![0u32; n];
+    let mut k = range;
+    while k > 0 {
+        k -= 1;
+        let c = rem[k];
+        if c == F::ZERO {
+            continue;
+        }
+        if (k as u64) < lt_key {
+            return None;
+        }
+        pk.unpack_into(k as u64, &mut buf);
+        for v in 0..n {
+            if buf[v] < lt[v] {
+                return None;
+            }
+            t[v] = buf[v] - lt[v];
+        }
+        let qc = c * lt_inv;
+        rem[k] = F::ZERO;
+        for (de, dc) in &others {
+            for v in 0..n {
+                buf[v] = t[v] + de[v];
+            }
+            if !pk.fits(&buf) {
+                return None;
+            }
+            let kk = pk.pack(&buf) as usize;
+            rem[kk] -= *dc * qc;
+        }
+        q.push((t.clone(), qc));
+    }
+    Some(Poly::from_terms(n, q))
 }
 
 /// Sorts `(sortkey, coeff)` pairs descending, merges equal keys, drops zeros.

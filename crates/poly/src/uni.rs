@@ -106,14 +106,33 @@ pub(crate) fn monic(a: &[F]) -> U {
     }
 }
 
-/// Monic gcd (zero if both are zero).
+/// Monic gcd (zero if both are zero). Remainders are computed up to a scalar
+/// (`lc(b) * r - lc(r) * x^k * b`), avoiding a field inversion per Euclid step; the
+/// result is normalised once at the end.
 pub(crate) fn gcd(a: &[F], b: &[F]) -> U {
     let mut a = trim(a.to_vec());
     let mut b = trim(b.to_vec());
+    if a.len() < b.len() {
+        std::mem::swap(&mut a, &mut b);
+    }
     while !b.is_empty() {
-        let r = rem(&a, &b);
-        a = b;
-        b = r;
+        let lb = b[b.len() - 1];
+        let db = b.len() - 1;
+        while a.len() >= b.len() {
+            let la = a[a.len() - 1];
+            let shift = a.len() - b.len();
+            for x in a.iter_mut() {
+                *x *= lb;
+            }
+            for j in 0..db {
+                a[shift + j] -= la * b[j];
+            }
+            a.pop();
+            while a.last() == Some(&F::ZERO) {
+                a.pop();
+            }
+        }
+        std::mem::swap(&mut a, &mut b);
     }
     monic(&a)
 }
