@@ -342,10 +342,10 @@ fn print_region(
                 let _ = writeln!(out, "{pad}{lhs} = {}", m.functions[*f as usize].name);
             }
             AtomKind::Mul(x, y) => {
-                let _ = writeln!(out, "{pad}{lhs} = ({}) * ({})", p(x), p(y));
+                let _ = writeln!(out, "{pad}{lhs} = mul({}, {})", p(x), p(y));
             }
             AtomKind::Pow(x, k) => {
-                let _ = writeln!(out, "{pad}{lhs} = ({})^{k}", p(x));
+                let _ = writeln!(out, "{pad}{lhs} = pow({}, {k})", p(x));
             }
             AtomKind::Branch(c, x, y) => {
                 let _ = writeln!(out, "{pad}{lhs} = branch({})", p(c));

@@ -91,7 +91,7 @@ impl<'a> FnGen<'a> {
             return Err(CodegenError::UndefinedValue { function: f.name.clone(), value });
         }
         let frame = g.next_slot.max(g.min_frame);
-        Ok((g.code, frame))
+        Ok((peephole(g.code, base), frame))
     }
 
     fn scan(&mut self, b: &'a Block) {
@@ -263,3 +263,54 @@ impl<'a> FnGen<'a> {
     }
 }
 
+
+/// Removes `STORE s; LOAD s` pairs whose slot is read nowhere else and whose `LOAD` no jump
+/// lands on: the value simply stays on the stack. (Effectful nodes are always stored in
+/// evaluation order; most are used exactly once, right after.) Jump targets are remapped.
+fn peephole(code: Vec<Instr>, base: u32) -> Vec<Instr> {
+    let mut loads: HashMap<u32, u32> = HashMap::new();
+    let mut targets = std::collections::HashSet::new();
+    for i in &code {
+        match *i {
+            Instr::Load(s) => *loads.entry(s).or_default() += 1,
+            Instr::Jump(t) => {
+                targets.insert(t);
+            }
+            Instr::Branch(a, b) => {
+                targets.insert(a);
+                targets.insert(b);
+            }
+            _ => {}
+        }
+    }
+    let mut keep = vec![true; code.len()];
+    for k in 0..code.len().saturating_sub(1) {
+        if let (Instr::Store(s), Instr::Load(l)) = (code[k], code[k + 1]) {
+            let load_pc = base + k as u32 + 1;
+            if s == l && loads.get(&s) == Some(&1) && !targets.contains(&load_pc) && keep[k] {
+                keep[k] = false;
+                keep[k + 1] = false;
+            }
+        }
+    }
+    // New address of every old address (a removed instruction maps to the next kept one).
+    let mut new_addr = Vec::with_capacity(code.len() + 1);
+    let mut n = 0u32;
+    for &k in &keep {
+        new_addr.push(base + n);
+        if k {
+            n += 1;
+        }
+    }
+    new_addr.push(base + n);
+    let remap = |t: u32| new_addr.get((t - base) as usize).copied().unwrap_or(t);
+    code.into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(i, _)| match i {
+            Instr::Jump(t) => Instr::Jump(remap(t)),
+            Instr::Branch(a, b) => Instr::Branch(remap(a), remap(b)),
+            other => other,
+        })
+        .collect()
+}
