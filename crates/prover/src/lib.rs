@@ -193,24 +193,10 @@ pub fn prove_with(
         output: wit.output,
         cycles: wit.cycles,
     };
-    let inputs_log_h = log2(wit.traces[5].height());
-    let airs = VmAir::all(&statement.public_inputs, inputs_log_h);
-    let pvs = public_values(&statement);
     let trace_ms = ms(t0);
-
     let t1 = Instant::now();
     progress(Stage::Prove);
-    let config = make_config(opts.security, os_seed());
-    let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
-        .iter()
-        .zip(&wit.traces)
-        .zip(&pvs)
-        .map(|((air, trace), pv)| StarkInstance { air, trace, public_values: pv.clone() })
-        .collect();
-    let prover_data = ProverData::from_instances(&config, &instances)
-        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
-    let stark = prove_batch(&config, &instances, &prover_data)
-        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    let stark = prove_traces(&statement, &wit.traces, opts.security)?;
     let prove_ms = ms(t1);
     let proof = Proof { security: opts.security, statement, stark };
     let bytes = proof.to_bytes().len();
@@ -230,6 +216,29 @@ pub fn prove_with(
         output: resvm_field::canonical(wit.output),
     };
     Ok((proof, summary))
+}
+
+/// Proves given tables against a statement. Public for tests that feed tampered traces
+/// (a sound AIR must make these fail to verify); [`prove_with`] is the normal entry point.
+#[doc(hidden)]
+pub fn prove_traces(
+    statement: &Statement,
+    traces: &[p3_matrix::dense::RowMajorMatrix<Val>],
+    security: SecurityLevel,
+) -> Result<BatchProof<VmConfig>, ProveError> {
+    let inputs_log_h = log2(traces[5].height());
+    let airs = VmAir::all(&statement.public_inputs, inputs_log_h);
+    let pvs = public_values(statement);
+    let config = make_config(security, os_seed());
+    let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
+        .iter()
+        .zip(traces)
+        .zip(&pvs)
+        .map(|((air, trace), pv)| StarkInstance { air, trace, public_values: pv.clone() })
+        .collect();
+    let prover_data = ProverData::from_instances(&config, &instances)
+        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    prove_batch(&config, &instances, &prover_data).map_err(|e| ProveError::Stark(format!("{e:?}")))
 }
 
 /// Options of [`verify_with`].

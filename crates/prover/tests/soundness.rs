@@ -1,0 +1,268 @@
+//! Valid runs verify; wrong outputs, inputs, digests, substituted eval targets, tampered
+//! program tables and forged comparisons are rejected.
+
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use p3_matrix::dense::RowMajorMatrix;
+use resvm_field::F;
+use resvm_isa::{Function, Instr, Program};
+use resvm_prover::air::{compare, cpu, inputs, memory, Val};
+use resvm_prover::config::SecurityLevel;
+use resvm_prover::trace::{generate, Witness};
+use resvm_prover::*;
+
+const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
+
+fn test_opts() -> ProveOptions {
+    ProveOptions { security: SecurityLevel::Test, ..Default::default() }
+}
+
+/// main(x, secret y) = eval(reflect(x))(y), with dbl(z) = z + z and sq(z) = z * z.
+fn eval_program(sq_uses_mul: bool) -> Program {
+    let code = vec![
+        Instr::Frame,
+        Instr::Input(0),
+        Instr::Secret(1),
+        Instr::Call(0),
+        Instr::Halt,
+        // main @5
+        Instr::Frame,
+        Instr::Load(1),
+        Instr::Load(0),
+        Instr::Reflect,
+        Instr::Eval(1),
+        Instr::Ret,
+        // dbl @11
+        Instr::Load(0),
+        Instr::Load(0),
+        Instr::Add,
+        Instr::Ret,
+        // sq @15
+        Instr::Load(0),
+        Instr::Load(0),
+        if sq_uses_mul { Instr::Mul } else { Instr::Sub },
+        Instr::Ret,
+    ];
+    let fns = vec![
+        Function { name: "main".into(), entry: 5, arity: 2, frame: 2 },
+        Function { name: "dbl".into(), entry: 11, arity: 1, frame: 1 },
+        Function { name: "sq".into(), entry: 15, arity: 1, frame: 1 },
+    ];
+    Program::new(code, fns, 0).expect("valid")
+}
+
+/// main(a, b) = lt(a, b).
+fn lt_program() -> Program {
+    let code = vec![
+        Instr::Frame,
+        Instr::Input(0),
+        Instr::Input(1),
+        Instr::Call(0),
+        Instr::Halt,
+        Instr::Load(0),
+        Instr::Load(1),
+        Instr::Compare,
+        Instr::Ret,
+    ];
+    let fns = vec![Function { name: "main".into(), entry: 5, arity: 2, frame: 2 }];
+    Program::new(code, fns, 0).expect("valid")
+}
+
+fn statement(p: &Program, w: &Witness) -> Statement {
+    Statement {
+        program: p.digest(),
+        public_inputs: w.public_inputs.clone(),
+        output: w.output,
+        cycles: w.cycles,
+    }
+}
+
+/// Proves possibly tampered tables and verifies against the statement; false if either the
+/// prover refuses (debug builds check every constraint and lookup) or the verifier rejects.
+fn accepted(st: &Statement, traces: &[RowMajorMatrix<Val>]) -> bool {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prove_traces(st, traces, SecurityLevel::Test)
+    }));
+    match r {
+        Ok(Ok(stark)) => {
+            let proof = Proof { security: SecurityLevel::Test, statement: st.clone(), stark };
+            let xs: Vec<F> = st.public_inputs.iter().map(|x| x.1).collect();
+            verify_with(&st.program, &xs, st.output, &proof, ALLOW).is_ok()
+        }
+        _ => false,
+    }
+}
+
+fn set(m: &mut RowMajorMatrix<Val>, row: usize, col: usize, v: Val) {
+    let w = m.width;
+    m.values[row * w + col] = v;
+}
+fn get(m: &RowMajorMatrix<Val>, row: usize, col: usize) -> Val {
+    m.values[row * m.width + col]
+}
+
+#[test]
+fn eval_program_statement_checks() {
+    let p = eval_program(true);
+    let (dbl, sq) = (p.repr(1).unwrap(), p.repr(2).unwrap());
+    let y = F::from_u64(7);
+    let (proof, summary) = prove_with(&p, &[dbl], &[y], &test_opts(), &mut |_| {}).expect("proves");
+    assert_eq!(proof.statement.output, F::from_u64(14));
+    // Prover and interpreter agree on output and cycles.
+    let run = resvm_exec::stack::run(&p, &[dbl, y], &Default::default()).unwrap();
+    assert_eq!((run.output, run.cycles), (proof.statement.output, proof.statement.cycles));
+    assert_eq!(summary.cycles, run.cycles);
+
+    let d = p.digest();
+    let out = F::from_u64(14);
+    verify_with(&d, &[dbl], out, &proof, ALLOW).expect("valid proof verifies");
+    // The standard verifier refuses test parameters.
+    assert_eq!(verify(&d, &[dbl], out, &proof), Err(VerifyError::TestParameters));
+    // Wrong output / public input / program: rejected by the statement check...
+    assert!(verify_with(&d, &[dbl], F::from_u64(15), &proof, ALLOW).is_err());
+    assert!(verify_with(&d, &[sq], out, &proof, ALLOW).is_err());
+    assert!(verify_with(&bench::fib_program().digest(), &[dbl], out, &proof, ALLOW).is_err());
+    // ...and by the STARK when the proof's own statement is edited to match.
+    let bytes = proof.to_bytes();
+    let edit = |f: &dyn Fn(&mut Statement)| {
+        let mut q = Proof::from_bytes(&bytes).unwrap();
+        f(&mut q.statement);
+        let xs: Vec<F> = q.statement.public_inputs.iter().map(|x| x.1).collect();
+        verify_with(&q.statement.program.clone(), &xs, q.statement.output, &q, ALLOW)
+    };
+    assert!(matches!(edit(&|s| s.output = F::from_u64(15)), Err(VerifyError::Invalid(_))));
+    assert!(matches!(edit(&|s| s.public_inputs[0].1 = sq), Err(VerifyError::Invalid(_))));
+    assert!(matches!(edit(&|s| s.program = bench::fib_program().digest()), Err(VerifyError::Invalid(_))));
+    assert!(matches!(edit(&|s| s.cycles += 1), Err(VerifyError::Invalid(_))));
+    assert!(edit(&|_| {}).is_ok());
+}
+
+#[test]
+fn substituted_eval_target_is_rejected() {
+    let p = eval_program(true);
+    let (dbl, sq) = (p.repr(1).unwrap(), p.repr(2).unwrap());
+    let y = F::from_u64(7);
+    // Honest tables of the run that evaluates sq (output 49).
+    let w = generate(&p, &[sq, y], &Default::default()).unwrap();
+    let honest = statement(&p, &w);
+    assert!(accepted(&honest, &w.traces), "honest tables must be accepted");
+
+    // 1. Claim public input x = repr(dbl) while the tables ran sq.
+    let mut st = honest.clone();
+    st.public_inputs[0].1 = dbl;
+    assert!(!accepted(&st, &w.traces));
+
+    // 2. Rewrite every occurrence of repr(sq) into repr(dbl) (input, stack cells, the
+    //    EVAL's repr column): everything is consistent except that the function tuple
+    //    (sq's index and entry, dbl's repr) is not in the attested function table.
+    let mut t = w.traces.clone();
+    for (table, cols) in [
+        (0usize, (cpu::V..cpu::V + 4).chain([cpu::R]).collect::<Vec<_>>()),
+        (1, vec![memory::VAL]),
+        (5, vec![inputs::VALUE]),
+    ] {
+        for r in 0..t[table].values.len() / t[table].width {
+            for &c in &cols {
+                if get(&t[table], r, c) == sq {
+                    set(&mut t[table], r, c, dbl);
+                }
+            }
+        }
+    }
+    assert!(!accepted(&st, &t));
+}
+
+#[test]
+fn tampered_program_table_is_rejected() {
+    // The run of a different program (sq computes z - z) presented under the digest of the
+    // real one: the ROM hashes to the other digest.
+    let real = eval_program(true);
+    let fake = eval_program(false);
+    let sq = fake.repr(2).unwrap();
+    let w = generate(&fake, &[sq, F::from_u64(7)], &Default::default()).unwrap();
+    let mut st = statement(&fake, &w);
+    assert!(accepted(&st, &w.traces));
+    st.program = real.digest();
+    st.public_inputs[0].1 = sq;
+    assert!(!accepted(&st, &w.traces));
+    // The real program's ROM with the fake run's CPU: the fetched SUB is not in the ROM.
+    let wr = generate(&real, &[real.repr(2).unwrap(), F::from_u64(7)], &Default::default()).unwrap();
+    let mut t = w.traces.clone();
+    t[2] = wr.traces[2].clone();
+    assert!(!accepted(&statement(&real, &wr), &t));
+}
+
+#[test]
+fn compare_near_p_and_forged_compare() {
+    let p = lt_program();
+    let m1 = F::from_u64(resvm_field::P - 1);
+    for (a, b, want) in [(m1, F::ZERO, 1u64), (F::ZERO, m1, 0), (m1, m1, 1), (F::from_u64(u32::MAX as u64), F::from_u64(1 << 32), 0)] {
+        let w = generate(&p, &[a, b], &Default::default()).unwrap();
+        assert_eq!(w.output, F::from_u64(want));
+        if a == m1 && b == F::ZERO {
+            let st = statement(&p, &w);
+            assert!(accepted(&st, &w.traces));
+            // Forge lt(p-1, 0) = 0 ("p-1 < 0", true modulo p): flip the result everywhere it
+            // flows (COMPARE write, RET read/write, HALT read, the compare row) and fill the
+            // compare row's difference modulo p with valid 16-bit limbs.
+            let mut t = w.traces.clone();
+            let n = t[0].values.len() / cpu::WIDTH;
+            let flag = |t: &RowMajorMatrix<Val>, r: usize, op: resvm_isa::Opcode| {
+                get(t, r, cpu::FLAGS + op as usize) == Val::ONE
+            };
+            let mut ts_flip = vec![];
+            for r in 0..n {
+                let slots: &[usize] = if flag(&t[0], r, resvm_isa::Opcode::Compare) {
+                    &[2]
+                } else if flag(&t[0], r, resvm_isa::Opcode::Ret) {
+                    &[0, 3]
+                } else if flag(&t[0], r, resvm_isa::Opcode::Halt) {
+                    &[0]
+                } else {
+                    &[]
+                };
+                for &j in slots {
+                    set(&mut t[0], r, cpu::V + j, Val::ZERO);
+                    ts_flip.push(Val::from_u64((4 * r + j) as u64));
+                }
+            }
+            let mh = t[1].values.len() / memory::WIDTH;
+            for r in 0..mh {
+                if get(&t[1], r, memory::REAL) == Val::ONE && ts_flip.contains(&get(&t[1], r, memory::TS)) {
+                    set(&mut t[1], r, memory::VAL, Val::ZERO);
+                }
+            }
+            // Compare row 0: r = 0 means "a < b": d = b - a - 1 (mod p) = 0 - (p-1) - 1 = 0.
+            let row = &mut t[3].values[..compare::WIDTH];
+            row[compare::R] = Val::ZERO;
+            for i in 0..4 {
+                row[compare::LIMBS + 8 + i] = Val::ZERO;
+            }
+            let mut st2 = st.clone();
+            st2.output = Val::ZERO;
+            assert!(!accepted(&st2, &t), "lt(p-1, 0) = 0 must not be provable");
+        }
+    }
+}
+
+#[test]
+fn air_poseidon2_matches_resvm_hash() {
+    // The ROM rows compute the program digest and every repr exactly as resvm_field::hash.
+    let p = eval_program(true);
+    let fetch = vec![0; p.code().len()];
+    let uses = vec![0; p.functions().len()];
+    let t = trace::rom_trace(&p, &fetch, &uses);
+    use resvm_prover::air::rom;
+    let row = |i: usize| &t.values[i * rom::WIDTH..(i + 1) * rom::WIDTH];
+    let last_prog = p.encoding().len() / 8 - 1;
+    let out: Vec<u64> = (0..4).map(|j| row(last_prog)[rom::OUT + j].as_canonical_u64()).collect();
+    assert_eq!(out, p.digest().0.to_vec());
+    for f in 0..p.functions().len() {
+        assert_eq!(row(last_prog + 1 + f)[rom::OUT], p.repr(f as u32).unwrap());
+    }
+    // Each row's permutation equals resvm_field::permute on its input.
+    for i in 0..8 {
+        let mut s: [F; 12] = core::array::from_fn(|j| row(i)[j]);
+        resvm_field::permute(&mut s);
+        assert_eq!(&s[..], &row(i)[rom::OUT..rom::OUT + 12]);
+    }
+}
