@@ -360,7 +360,9 @@ impl Poly {
                 return None;
             }
         }
-        let pk = Packer::new(&maxdeg)?; // exponents bounded by the dividend's; fits in practice
+        let Some(pk) = Packer::new(&maxdeg) else {
+            return div_exact_wide(self, d);
+        };
         let range: u64 = maxdeg.iter().map(|&d| d + 1).product();
         if range <= 1 << 18 {
             return div_exact_dense(self, d, &pk, range as usize);
@@ -688,6 +690,40 @@ impl Poly {
     pub(crate) fn support_vars(&self) -> Vec<usize> {
         (0..self.nvars).filter(|&v| self.degree_in(v) > 0).collect()
     }
+}
+
+/// Exact division for exponent ranges too wide to pack: remainder keyed by
+/// (total degree, exponents), whose derived order is deglex.
+fn div_exact_wide(a: &Poly, d: &Poly) -> Option<Poly> {
+    let n = a.nvars;
+    let key = |e: &[u32]| (e.iter().map(|&x| x as u64).sum::<u64>(), e.to_vec());
+    let mut rem: BTreeMap<(u64, Vec<u32>), F> = a.terms().map(|(e, c)| (key(e), c)).collect();
+    let lt = d.exp(0).to_vec();
+    let lt_inv = d.coeffs[0].inverse();
+    let mut q = Vec::new();
+    while let Some(((_, e), c)) = rem.pop_last() {
+        let mut t = vec![0u32; n];
+        for v in 0..n {
+            if e[v] < lt[v] {
+                return None;
+            }
+            t[v] = e[v] - lt[v];
+        }
+        let qc = c * lt_inv;
+        for i in 1..d.num_terms() {
+            let mut m = Vec::with_capacity(n);
+            for v in 0..n {
+                m.push(t[v].checked_add(d.exp(i)[v])?);
+            }
+            let slot = rem.entry(key(&m)).or_insert(F::ZERO);
+            *slot -= d.coeffs[i] * qc;
+            if *slot == F::ZERO {
+                rem.remove(&key(&m));
+            }
+        }
+        q.push((t, qc));
+    }
+    Some(Poly::from_terms(n, q))
 }
 
 /// Exact division with the remainder in a dense array indexed by packed (lex) keys.

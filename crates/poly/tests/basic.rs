@@ -42,6 +42,11 @@ fn arithmetic_basics() {
     assert_eq!(prod.eval(&[f(3), f(2), f(0)]), f(5));
     let big = Poly::from_terms(1, vec![(vec![u32::MAX], F::ONE)]);
     assert_eq!(big.checked_mul(&Poly::var(1, 0)), None);
+    // Exponent ranges too wide to pack into 64 bits use the fallback division.
+    let w = Poly::from_terms(3, vec![(vec![1 << 30, 1 << 30, 1 << 30], f(2)), (vec![0, 0, 0], f(1))]);
+    let w2 = &w * &(&x + &y);
+    assert_eq!(w2.div_exact(&w), Some(&x + &y));
+    assert_eq!(w2.div_exact(&(&x + &Poly::constant(3, F::ONE))), None);
     let (lc, m) = prod.scale(f(7)).make_monic();
     assert_eq!((lc, m), (f(7), prod.clone()));
     let t = Poly::from_terms(2, vec![(vec![1, 0], f(2)), (vec![0, 0], f(1)), (vec![1, 0], -f(2))]);

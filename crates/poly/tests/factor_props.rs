@@ -133,6 +133,16 @@ fn special_cases() {
     // The example.
     let p = (&(&(&a - &b) * &(&a - &b)) * &(&(&(&a * &b) + &c) + &Poly::constant(3, F::ONE))).scale(F::from_u64(3));
     assert_eq!(p.factor().to_string_with(&names), "3 * (a + 18446744069414584320*b)^2 * (a*b + c + 1)");
+    // Irreducible, but its image at the origin (z = 0) splits: the lift from the origin
+    // must fail and a random point must be used.
+    let one = Poly::constant(3, F::ONE);
+    let h = &(&(&a + &b) * &(&(&a - &b) + &one)) + &c;
+    let fz = h.factor();
+    assert_eq!(fz.factors, vec![(h.clone(), 1)]);
+    let h2 = &h * &(&(&a * &c) + &b);
+    let fz = h2.factor();
+    assert_eq!(fz.factors.len(), 2);
+    assert_eq!(fz.expand(), h2);
     // x^p-free high-degree univariate: x^64 - 1 splits into linear factors (64 | p - 1).
     let x = Poly::var(1, 0);
     let q = &x.checked_pow(64, 10).expect("monomial") - &Poly::constant(1, F::ONE);
