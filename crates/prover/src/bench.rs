@@ -47,3 +47,89 @@ pub fn fib_program() -> Program {
     ];
     Program::new(code, fns, 0).expect("the fib image is valid")
 }
+
+/// One line of the prover benchmark.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BenchRow {
+    /// log2 of the targeted CPU trace height.
+    pub log_size: usize,
+    /// Fibonacci index proven.
+    pub n: u64,
+    /// Instructions executed.
+    pub cycles: u64,
+    /// CPU table rows (padded).
+    pub cpu_rows: usize,
+    /// Rows over all tables (padded).
+    pub total_rows: usize,
+    /// Trace generation (execute + lay out tables), ms.
+    pub trace_ms: f64,
+    /// STARK proving, ms.
+    pub prove_ms: f64,
+    /// Verification (parse + verify), ms.
+    pub verify_ms: f64,
+    /// Serialized proof size.
+    pub proof_bytes: usize,
+    /// Peak resident memory of the process so far (VmHWM), bytes; 0 where unavailable.
+    pub peak_rss_bytes: u64,
+    /// cycles / (trace + prove time).
+    pub cycles_per_sec: f64,
+}
+
+/// Proves the tail-recursive Fibonacci loop with CPU traces of `2^k` rows for each `k` in
+/// `log_sizes` (the run fills the table as far as the loop allows) and verifies each proof.
+/// `on_row` sees each result as it is measured.
+pub fn prove_fib(
+    log_sizes: impl IntoIterator<Item = usize>,
+    security: crate::config::SecurityLevel,
+    on_row: &mut dyn FnMut(&BenchRow),
+) -> Result<Vec<BenchRow>, String> {
+    let program = fib_program();
+    let mut rows = vec![];
+    for k in log_sizes {
+        // 15 cycles per iteration plus 17 around the loop.
+        let n = ((1u64 << k).saturating_sub(32) / 15).max(1);
+        let opts = crate::ProveOptions { security, ..Default::default() };
+        let (proof, s) = crate::prove_with(&program, &[F::from_u64(n)], &[], &opts, &mut |_| {})
+            .map_err(|e| e.to_string())?;
+        let bytes = proof.to_bytes();
+        let t = std::time::Instant::now();
+        let parsed = crate::Proof::from_bytes(&bytes).map_err(|e| e.to_string())?;
+        crate::verify_with(
+            &program.digest(),
+            &[F::from_u64(n)],
+            parsed.statement.output,
+            &parsed,
+            crate::VerifyOptions { allow_test: true },
+        )
+        .map_err(|e| e.to_string())?;
+        let verify_ms = t.elapsed().as_secs_f64() * 1e3;
+        let row = BenchRow {
+            log_size: k,
+            n,
+            cycles: s.cycles,
+            cpu_rows: s.table_rows[0].1,
+            total_rows: s.total_rows,
+            trace_ms: s.trace_ms,
+            prove_ms: s.prove_ms,
+            verify_ms,
+            proof_bytes: bytes.len(),
+            peak_rss_bytes: peak_rss(),
+            cycles_per_sec: s.cycles as f64 / ((s.trace_ms + s.prove_ms) / 1e3),
+        };
+        on_row(&row);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Peak resident set size (Linux `VmHWM`), 0 elsewhere.
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok())
+            })
+        })
+        .map_or(0, |kb| kb * 1024)
+}

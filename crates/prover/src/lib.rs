@@ -152,6 +152,14 @@ pub struct ProveSummary {
     pub output: u64,
 }
 
+impl ProveSummary {
+    /// The summary as one JSON object.
+    pub fn to_json(&self) -> String {
+        // Plain data (strings, numbers, pairs): serialization cannot fail.
+        serde_json::to_string(self).expect("summary serializes")
+    }
+}
+
 /// Name of a table in summaries.
 pub fn table_name(t: TableKind) -> &'static str {
     match t {
