@@ -342,6 +342,10 @@ impl Poly {
     }
 
     /// Exact division: `Some(q)` with `self = q * d`, or `None` if `d` does not divide.
+    ///
+    /// Cost is proportional to the quotient terms generated; a non-divisor is usually
+    /// rejected early (leading/trailing term tests), but with enormous exponent gaps the
+    /// rejection can take time proportional to those exponents.
     pub fn div_exact(&self, d: &Poly) -> Option<Poly> {
         assert_eq!(self.nvars, d.nvars, "nvars mismatch");
         let n = self.nvars;
@@ -359,6 +363,11 @@ impl Poly {
             if d.degree_in(v) as u64 > maxdeg[v] {
                 return None;
             }
+        }
+        // In any monomial order trail(q * d) = trail(q) * trail(d): a cheap necessary test.
+        let (ta, td) = (self.exp(self.num_terms() - 1), d.exp(d.num_terms() - 1));
+        if ta.iter().zip(td).any(|(x, y)| x < y) {
+            return None;
         }
         let Some(pk) = Packer::new(&maxdeg) else {
             return div_exact_wide(self, d);
@@ -379,7 +388,11 @@ impl Poly {
         let mut q_coeffs: Vec<F> = Vec::new();
         let mut buf = vec![0u32; n];
         let mut t = vec![0u32; n];
+        let trail_key = key(ta);
         while let Some((&k, &c)) = rem.iter().next_back() {
+            if k < trail_key {
+                return None; // an exact remainder never drops below trail(self)
+            }
             rem.remove(&k);
             pk.unpack_into(k as u64, &mut buf);
             for v in 0..n {
@@ -701,7 +714,11 @@ fn div_exact_wide(a: &Poly, d: &Poly) -> Option<Poly> {
     let lt = d.exp(0).to_vec();
     let lt_inv = d.coeffs[0].inverse();
     let mut q = Vec::new();
-    while let Some(((_, e), c)) = rem.pop_last() {
+    let trail = key(a.exp(a.num_terms() - 1));
+    while let Some(((td, e), c)) = rem.pop_last() {
+        if (td, &e) < (trail.0, &trail.1) {
+            return None;
+        }
         let mut t = vec![0u32; n];
         for v in 0..n {
             if e[v] < lt[v] {
