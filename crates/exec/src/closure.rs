@@ -45,9 +45,17 @@ enum Next {
     Call(u32),
 }
 
+/// A compiled function body.
+enum Body {
+    /// No call in tail position: the body is a plain value closure (one hop less per call).
+    Val(Val),
+    /// Tail calls: the driver loop runs it until it returns a value.
+    Tail(Tail),
+}
+
 /// One compiled function.
 struct Code {
-    body: Tail,
+    body: Body,
     arity: u32,
     name: String,
 }
@@ -128,9 +136,10 @@ impl Ctx<'_> {
     }
 }
 
-/// A non-tail call of `f` whose arguments are in `frame`.
+/// A non-tail call of `f` whose arguments are in `frame`; `at` is an address on the native
+/// stack here (the frame's own, when it lives there: no extra stack probe needed).
 #[inline(always)]
-fn enter(cx: &mut Ctx<'_>, f: u32, frame: &mut [F]) -> F {
+fn enter(cx: &mut Ctx<'_>, f: u32, frame: &mut [F], at: usize) -> F {
     if cx.fuel == 0 {
         return cx.out_of_fuel();
     }
@@ -139,7 +148,7 @@ fn enter(cx: &mut Ctx<'_>, f: u32, frame: &mut [F]) -> F {
     }
     cx.fuel -= 1;
     cx.depth += 1;
-    let v = if cx.guard.ok() { drive(cx, f, frame) } else { enter_grown(cx, f, frame) };
+    let v = if cx.guard.ok_at(at) { drive(cx, f, frame) } else { enter_grown(cx, f, frame) };
     cx.depth -= 1;
     v
 }
@@ -162,7 +171,11 @@ fn enter_grown(cx: &mut Ctx<'_>, f: u32, frame: &mut [F]) -> F {
 fn drive(cx: &mut Ctx<'_>, mut f: u32, frame: &mut [F]) -> F {
     let fns = cx.fns;
     loop {
-        match (fns[f as usize].body)(cx, frame) {
+        let next = match &fns[f as usize].body {
+            Body::Val(v) => return v(cx, frame),
+            Body::Tail(t) => t(cx, frame),
+        };
+        match next {
             Next::Ret(v) => return v,
             Next::Call(g) => {
                 if cx.fuel == 0 {
@@ -192,7 +205,7 @@ pub fn compile(module: &Module, reprs: &[F]) -> ClosureProgram {
     let fns = module
         .functions
         .iter()
-        .map(|f| Code { body: c.tail(&f.body), arity: f.params.len() as u32, name: f.name.clone() })
+        .map(|f| Code { body: c.body(&f.body), arity: f.params.len() as u32, name: f.name.clone() })
         .collect();
     let main = module.functions.get(module.main as usize);
     ClosureProgram {
@@ -270,6 +283,9 @@ fn max_args(e: &Expr) -> usize {
     }
     most
 }
+
+/// Most factors in a monomial the polynomial flattening takes.
+const MAX_MONOMIAL: usize = 8;
 
 /// A compiled operand, before it is boxed: what the shape specialisations match on.
 enum Operand {
@@ -375,7 +391,8 @@ fn call_site<const N: usize>(f: u32, args: Box<[Val]>) -> Val {
         for (slot, a) in nf.iter_mut().zip(args.iter()) {
             *slot = a(cx, fr);
         }
-        enter(cx, f, &mut nf)
+        let at = nf.as_ptr() as usize;
+        enter(cx, f, &mut nf, at)
     })
 }
 
@@ -386,7 +403,7 @@ fn call_site_heap(n: usize, f: u32, args: Box<[Val]>) -> Val {
         for (slot, a) in nf.iter_mut().zip(args.iter()) {
             *slot = a(cx, fr);
         }
-        enter(cx, f, &mut nf)
+        enter(cx, f, &mut nf, rt::stack_address())
     })
 }
 
@@ -397,8 +414,9 @@ fn eval_site<const N: usize>(g: Val, args: Box<[Val]>) -> Val {
         for (slot, a) in nf.iter_mut().zip(args.iter()) {
             *slot = a(cx, fr);
         }
+        let at = nf.as_ptr() as usize;
         match cx.callee(gv, args.len()) {
-            Some(f) => enter(cx, f, &mut nf),
+            Some(f) => enter(cx, f, &mut nf, at),
             None => F::ZERO,
         }
     })
@@ -412,7 +430,7 @@ fn eval_site_heap(n: usize, g: Val, args: Box<[Val]>) -> Val {
             *slot = a(cx, fr);
         }
         match cx.callee(gv, args.len()) {
-            Some(f) => enter(cx, f, &mut nf),
+            Some(f) => enter(cx, f, &mut nf, rt::stack_address()),
             None => F::ZERO,
         }
     })
@@ -586,6 +604,9 @@ impl Compiler<'_> {
                 Operand::Expr(x) => Operand::Expr(Box::new(move |cx, fr| -x(cx, fr))),
             },
             ExprKind::Bin(op, a, b) => {
+                if let Some(p) = self.polynomial(e) {
+                    return p;
+                }
                 let (a, b) = (self.operand(a), self.operand(b));
                 match op {
                     BinOp::Add => bin::<AddOp>(a, b),
@@ -653,6 +674,87 @@ impl Compiler<'_> {
         }
     }
 
+    /// A monomial `c * fr[s0] * fr[s1] * ...` if `e` is one (slots, constants, `-`, `*`, small
+    /// powers: pure and trap-free).
+    fn monomial(&self, e: &Expr) -> Option<(F, Vec<usize>)> {
+        match &e.kind {
+            ExprKind::Const(c) => Some((*c, Vec::new())),
+            ExprKind::Func(f) => self.reprs.get(*f as usize).map(|r| (*r, Vec::new())),
+            ExprKind::Slot(s) => self.slot(*s).map(|i| (F::ONE, vec![i])),
+            ExprKind::Neg(x) => self.monomial(x).map(|(c, v)| (-c, v)),
+            ExprKind::Bin(BinOp::Mul, a, b) => {
+                let (c, mut v) = self.monomial(a)?;
+                let (d, w) = self.monomial(b)?;
+                v.extend(w);
+                (v.len() <= MAX_MONOMIAL).then_some((c * d, v))
+            }
+            ExprKind::Pow(x, k) if *k <= MAX_MONOMIAL as u64 => {
+                let (c, v) = self.monomial(x)?;
+                let v: Vec<usize> = (0..*k).flat_map(|_| v.iter().copied()).collect();
+                (v.len() <= MAX_MONOMIAL).then_some((pow(c, *k), v))
+            }
+            _ => None,
+        }
+    }
+
+    /// Flattens a sum of monomials (`+`, `-`) into `out`; false if `e` is not one.
+    fn sum_of_monomials(&self, e: &Expr, negate: bool, out: &mut Vec<(F, Vec<usize>)>) -> bool {
+        match &e.kind {
+            ExprKind::Bin(BinOp::Add, a, b) => {
+                self.sum_of_monomials(a, negate, out) && self.sum_of_monomials(b, negate, out)
+            }
+            ExprKind::Bin(BinOp::Sub, a, b) => {
+                self.sum_of_monomials(a, negate, out) && self.sum_of_monomials(b, !negate, out)
+            }
+            _ => match self.monomial(e) {
+                Some((c, v)) => {
+                    out.push((if negate { -c } else { c }, v));
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    /// A pure polynomial over slots (sums of products of slots and constants) as one closure
+    /// that loops over its terms, instead of one closure per operation. Exact field
+    /// arithmetic and no traps make the regrouping invisible. `None` when `e` is not one or is
+    /// too small to gain from it.
+    fn polynomial(&self, e: &Expr) -> Option<Operand> {
+        let mut terms = Vec::new();
+        if !self.sum_of_monomials(e, false, &mut terms) {
+            return None;
+        }
+        let constant: F = terms.iter().filter(|t| t.1.is_empty()).map(|t| t.0).sum();
+        terms.retain(|t| !t.1.is_empty());
+        let muls: usize = terms.iter().map(|t| t.1.len()).sum();
+        if terms.is_empty() {
+            return Some(Operand::Const(constant));
+        }
+        if terms.len() + muls < 6 {
+            // A few operations: the shape-specialised closures are as good.
+            return None;
+        }
+        let mut slots = Vec::with_capacity(muls);
+        let mut table = Vec::with_capacity(terms.len());
+        for (c, v) in terms {
+            let start = slots.len();
+            slots.extend(v);
+            table.push((c, start, slots.len()));
+        }
+        Some(Operand::Expr(Box::new(move |_, fr| {
+            let mut acc = constant;
+            for &(c, a, b) in &table {
+                let mut p = c;
+                for &i in &slots[a..b] {
+                    p *= fr[i];
+                }
+                acc += p;
+            }
+            acc
+        })))
+    }
+
     /// Arguments of a tail call that change the frame: `(parameter, value)`, dropping those
     /// that pass a parameter on unchanged (reading a slot has no effect, so skipping is safe).
     fn tail_args(&self, args: &[Expr]) -> Vec<(usize, Val)> {
@@ -661,6 +763,15 @@ impl Compiler<'_> {
             .filter(|(i, a)| !matches!(a.kind, ExprKind::Slot(s) if s as usize == *i))
             .map(|(i, a)| (i, self.val(a)))
             .collect()
+    }
+
+    /// Compiles a function body: in tail mode only when it has a call in tail position.
+    fn body(&self, e: &Expr) -> Body {
+        if has_tail_call(e) {
+            Body::Tail(self.tail(e))
+        } else {
+            Body::Val(self.val(e))
+        }
     }
 
     /// Compiles `e` in tail position.
@@ -705,3 +816,20 @@ impl Compiler<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `e`, in tail position, has a call or eval in tail position.
+fn has_tail_call(mut e: &Expr) -> bool {
+    loop {
+        match &e.kind {
+            ExprKind::Call(..) | ExprKind::Eval(..) => return true,
+            ExprKind::Let(_, _, b) => e = b,
+            ExprKind::Branch(_, x, y) => {
+                if has_tail_call(x) {
+                    return true;
+                }
+                e = y;
+            }
+            _ => return false,
+        }
+    }
+}

@@ -49,7 +49,7 @@ pub(crate) struct StackGuard {
 
 /// An approximation of the stack pointer: the address of a local.
 #[inline(always)]
-fn sp() -> usize {
+pub(crate) fn stack_address() -> usize {
     let marker = 0u8;
     std::hint::black_box(&marker) as *const u8 as usize
 }
@@ -73,7 +73,7 @@ impl StackGuard {
     /// A guard for the stack segment we are running on now.
     fn here(red_zone: usize) -> StackGuard {
         let floor = match stacker::remaining_stack() {
-            Some(left) => sp().saturating_sub(left).saturating_add(red_zone),
+            Some(left) => stack_address().saturating_sub(left).saturating_add(red_zone),
             // Unknown stack bounds (an unsupported platform): never grow.
             None => 0,
         };
@@ -83,7 +83,13 @@ impl StackGuard {
     /// Whether a call may run on the current segment.
     #[inline(always)]
     pub(crate) fn ok(&self) -> bool {
-        sp() > self.floor
+        stack_address() > self.floor
+    }
+
+    /// [`StackGuard::ok`] given an address on the stack here (saves taking one).
+    #[inline(always)]
+    pub(crate) fn ok_at(&self, at: usize) -> bool {
+        at > self.floor
     }
 
     /// Runs `f` on a fresh segment; `f` gets the guard for that segment, and the caller keeps
