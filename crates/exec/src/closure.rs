@@ -323,6 +323,47 @@ impl Get for ExprOp {
     }
 }
 
+/// `slot op constant`, inline (e.g. the `n - 1` of a recursive call).
+struct SlotKOp<O>(usize, F, std::marker::PhantomData<O>);
+
+impl<O: Op> Get for SlotKOp<O> {
+    #[inline(always)]
+    fn get(&self, _: &mut Ctx<'_>, fr: &mut [F]) -> F {
+        O::apply(fr[self.0], self.1)
+    }
+}
+
+/// An argument of a one-argument call, by shape.
+enum Arg {
+    Op(Operand),
+    SlotK(BinOp, usize, F),
+}
+
+/// Expands `$body` once per shape of one [`Arg`], with `$x` bound to a `Get`.
+macro_rules! shape_arg {
+    ($a:expr, |$x:ident| $body:expr) => {
+        match $a {
+            Arg::Op(Operand::Slot(i)) => { let $x = SlotOp(i); $body }
+            Arg::Op(Operand::Const(c)) => { let $x = ConstOp(c); $body }
+            Arg::Op(Operand::Expr(e)) => { let $x = ExprOp(e); $body }
+            Arg::SlotK(BinOp::Add, i, c) => { let $x = SlotKOp::<AddOp>(i, c, std::marker::PhantomData); $body }
+            Arg::SlotK(BinOp::Sub, i, c) => { let $x = SlotKOp::<SubOp>(i, c, std::marker::PhantomData); $body }
+            Arg::SlotK(BinOp::Mul, i, c) => { let $x = SlotKOp::<MulOp>(i, c, std::marker::PhantomData); $body }
+        }
+    };
+}
+
+/// Expands `$body` once per shape of one operand, with `$x` bound to a `Get`.
+macro_rules! shape1 {
+    ($a:expr, |$x:ident| $body:expr) => {
+        match $a {
+            Operand::Slot(i) => { let $x = SlotOp(i); $body }
+            Operand::Const(c) => { let $x = ConstOp(c); $body }
+            Operand::Expr(e) => { let $x = ExprOp(e); $body }
+        }
+    };
+}
+
 /// Expands `$body` once per shape pair of two operands, with `$x`, `$y` bound to `Get`s.
 macro_rules! shapes2 {
     ($a:expr, $b:expr, |$x:ident, $y:ident| $body:expr) => {
@@ -391,6 +432,16 @@ fn call_site<const N: usize>(f: u32, args: Box<[Val]>) -> Val {
         for (slot, a) in nf.iter_mut().zip(args.iter()) {
             *slot = a(cx, fr);
         }
+        let at = nf.as_ptr() as usize;
+        enter(cx, f, &mut nf, at)
+    })
+}
+
+/// A one-argument call, its argument inlined by shape.
+fn call_site1<const N: usize, A: Get>(f: u32, a: A) -> Val {
+    Box::new(move |cx, fr| {
+        let mut nf = [F::ZERO; N];
+        nf[0] = a.get(cx, fr);
         let at = nf.as_ptr() as usize;
         enter(cx, f, &mut nf, at)
     })
@@ -638,11 +689,41 @@ impl Compiler<'_> {
                     Some(true) => return self.operand(y),
                     None => {}
                 }
+                if let Cond::Lt(a, b) = self.cond(c) {
+                    let (x, y) = (self.operand(x), self.val(y));
+                    return Operand::Expr(shapes2!(a, b, |l, r| shape1!(x, |xa| Box::new(
+                        move |cx: &mut Ctx<'_>, fr: &mut [F]| {
+                            let a = l.get(cx, fr);
+                            let b = r.get(cx, fr);
+                            // lt(a, b) = 0 selects the first arm.
+                            if canonical(a) < canonical(b) { xa.get(cx, fr) } else { y(cx, fr) }
+                        }
+                    ) as Val)));
+                }
                 let (x, y) = (self.val(x), self.val(y));
                 Operand::Expr(branch_closure!(self.cond(c), x, y, Val, F::ZERO))
             }
             ExprKind::Call(f, args) => {
                 let Some(f) = self.func(*f) else { return Operand::Expr(malformed("unknown function")) };
+                if let ([a], true) = (&args[..], self.frame <= 64) {
+                    let arg = match &a.kind {
+                        ExprKind::Bin(op, x, k) => match (&x.kind, &k.kind) {
+                            (ExprKind::Slot(i), ExprKind::Const(c)) if self.slot(*i).is_some() => {
+                                Arg::SlotK(*op, *i as usize, *c)
+                            }
+                            _ => Arg::Op(self.operand(a)),
+                        },
+                        _ => Arg::Op(self.operand(a)),
+                    };
+                    let n = self.frame;
+                    return Operand::Expr(shape_arg!(arg, |x| match n {
+                        0..=4 => call_site1::<4, _>(f, x),
+                        5..=8 => call_site1::<8, _>(f, x),
+                        9..=16 => call_site1::<16, _>(f, x),
+                        17..=32 => call_site1::<32, _>(f, x),
+                        _ => call_site1::<64, _>(f, x),
+                    }));
+                }
                 let args: Box<[Val]> = args.iter().map(|a| self.val(a)).collect();
                 Operand::Expr(by_frame!(self.frame, call_site, call_site_heap, f, args))
             }
