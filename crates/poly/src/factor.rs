@@ -11,6 +11,9 @@
 //!    recombine lifted factors by trial division (exact: gives the irreducible bivariate
 //!    factors); then lift variable by variable (Wang's multivariate Hensel lifting with
 //!    the leading coefficient imposed on every factor, i.e. lifting lc^(s-1) * f);
+//!    If that fails twice (a factor may not involve y1, so the bivariate image can split
+//!    further), later points also shear y_j -> y_j + c_j*y1, so the bivariate image is f
+//!    on a random line, which preserves irreducibility with high probability;
 //! 4. primitive parts of the lifted factors are checked by multiplying back; a failed
 //!    check (an unlucky point) retries with a new point, a bounded number of times.
 
@@ -203,15 +206,20 @@ fn factor_sqfree_prim(f: &Poly, v: usize, ctx: &mut Ctx) -> Result<Vec<Poly>, Fa
         if lucky_tries > ctx.limits.max_retries {
             break;
         }
-        if let Some(fs) = factor_at_point(&g, &point, &u, ctx)? {
+        // From the third try on, also shear y_j -> y_j + c_j*y1 (j >= 2): the bivariate
+        // image is then f on a random line through the point, which keeps irreducible
+        // factors irreducible even when a factor does not involve y1.
+        let shear: Vec<F> = (0..k).map(|j| if j >= 2 && lucky_tries >= 3 { ctx.rng.next_f() } else { F::ZERO }).collect();
+        if let Some(fs) = factor_at_point(&g, &point, &shear, &u, ctx)? {
             return Ok(fs.into_iter().map(|h| expand_back(&h, &vars, n)).collect());
         }
     }
     Err(unlucky(ctx.limits))
 }
 
-/// One attempt at a good point. `Ok(None)` means the point was unlucky.
-fn factor_at_point(f: &Poly, point: &[F], u: &[F], ctx: &mut Ctx) -> Result<Option<Vec<Poly>>, FactorError> {
+/// One attempt at a good point (moved to the origin, then optionally sheared by
+/// `y_j -> y_j + shear[j] * y1`). `Ok(None)` means the point was unlucky.
+fn factor_at_point(f: &Poly, point: &[F], shear: &[F], u: &[F], ctx: &mut Ctx) -> Result<Option<Vec<Poly>>, FactorError> {
     let k = f.nvars();
     let (_, ufs) = uni::factor(u, &mut ctx.rng);
     if ufs.len() <= 1 {
@@ -222,6 +230,9 @@ fn factor_at_point(f: &Poly, point: &[F], u: &[F], ctx: &mut Ctx) -> Result<Opti
     let mut g = f.clone();
     for j in 1..k {
         g = g.taylor_shift(j, point[j]);
+    }
+    for j in 2..k {
+        g = g.shear(j, 1, shear[j]);
     }
     if g.num_terms() > ctx.limits.max_intermediate_terms {
         return Err(FactorError::TooLarge { what: "intermediate terms", value: g.num_terms() as u64, limit: ctx.limits.max_intermediate_terms as u64 });
@@ -247,6 +258,9 @@ fn factor_at_point(f: &Poly, point: &[F], u: &[F], ctx: &mut Ctx) -> Result<Opti
     let mut out = Vec::with_capacity(lifted.len());
     let mut prod = Poly::constant(k, F::ONE);
     for mut h in lifted {
+        for j in 2..k {
+            h = h.shear(j, 1, -shear[j]);
+        }
         for j in 1..k {
             h = h.taylor_shift(j, -point[j]);
         }

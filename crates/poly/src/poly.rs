@@ -681,6 +681,38 @@ impl Poly {
         Poly::from_terms(self.nvars, terms)
     }
 
+    /// Shear `x_var -> x_var + c * x_src` (an invertible linear change of variables).
+    pub(crate) fn shear(&self, var: usize, src: usize, c: F) -> Poly {
+        if c == F::ZERO || self.is_zero() || self.degree_in(var) == 0 {
+            return self.clone();
+        }
+        let d = self.degree_in(var) as usize;
+        let mut binom = vec![vec![F::ONE; 1]];
+        for k in 1..=d {
+            let prev = &binom[k - 1];
+            let mut row = vec![F::ONE; k + 1];
+            for j in 1..k {
+                row[j] = prev[j - 1] + prev[j];
+            }
+            binom.push(row);
+        }
+        let mut c_pow = vec![F::ONE; d + 1];
+        for i in 1..=d {
+            c_pow[i] = c_pow[i - 1] * c;
+        }
+        let mut terms = Vec::new();
+        for (e, coef) in self.terms() {
+            let k = e[var] as usize;
+            for j in 0..=k {
+                let mut e2 = e.to_vec();
+                e2[var] = j as u32;
+                e2[src] += (k - j) as u32;
+                terms.push((e2, coef * binom[k][j] * c_pow[k - j]));
+            }
+        }
+        Poly::from_terms(self.nvars, terms)
+    }
+
     /// Re-indexes variables: variable `v` of `self` becomes variable `map[v]` of a
     /// polynomial in `new_nvars` variables (variables absent from `self` may be dropped).
     pub(crate) fn remap(&self, new_nvars: usize, map: &[Option<usize>]) -> Poly {

@@ -24,8 +24,4 @@ impl SplitMix64 {
     pub fn next_f(&mut self) -> F {
         F::from_u64(self.next_u64())
     }
-    /// A value in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
 }
