@@ -142,11 +142,19 @@ impl Factorization {
         parts.join(" * ")
     }
 
-    /// Multiplies the factorization back out. Panics only on `u32` exponent overflow,
+    /// Multiplies the factorization back out. The number of variables is taken from the
+    /// factors; without factors (a constant input) the result has 0 variables — use
+    /// [`Factorization::expand_in`] to fix it. Panics only on `u32` exponent overflow,
     /// which cannot happen for a factorization of a valid polynomial.
     pub fn expand(&self) -> Poly {
         let n = self.factors.first().map(|(f, _)| f.nvars()).unwrap_or(0);
-        let mut acc = Poly::constant(n, self.unit);
+        self.expand_in(n)
+    }
+
+    /// [`Factorization::expand`] as a polynomial in `nvars` variables (which must match
+    /// the factors' when there are any).
+    pub fn expand_in(&self, nvars: usize) -> Poly {
+        let mut acc = Poly::constant(nvars, self.unit);
         for (f, e) in &self.factors {
             for _ in 0..*e {
                 acc = &acc * f;

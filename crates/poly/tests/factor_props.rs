@@ -90,7 +90,7 @@ proptest! {
         let b = mk(&terms2);
         let p = &(&a * &b) * &a;
         let fz = p.factor();
-        prop_assert_eq!(fz.expand(), p.clone());
+        prop_assert_eq!(fz.expand_in(n), p.clone());
         for (f, _) in &fz.factors {
             prop_assert_eq!(f.leading_coeff(), F::ONE);
             prop_assert!(f.as_constant().is_none());
@@ -143,6 +143,16 @@ fn special_cases() {
     let fz = h2.factor();
     assert_eq!(fz.factors.len(), 2);
     assert_eq!(fz.expand(), h2);
+    // Factors that each miss one variable: the (x, y) image of the first factor is
+    // univariate and may split, in which case only sheared (random-line) images succeed.
+    let k = |v: u64| Poly::constant(3, F::from_u64(v));
+    let f1 = &(&(&a.checked_pow(4, 9).expect("small") + &(&c * &(&a * &a))) + &a) + &k(3);
+    let f2 = &(&a + &b) + &k(5);
+    let f3 = &(&(&a * &b.checked_pow(3, 9).expect("small")) * &c.checked_pow(3, 9).expect("small")) + &k(7);
+    let p = &(&f1 * &f2) * &(&f3 * &f3);
+    let fz = p.factor_with(&Default::default()).expect("factors");
+    assert_eq!(fz.expand(), p);
+    assert_eq!(fz.factors.len(), 3, "{}", fz.to_string_with(&names));
     // x^p-free high-degree univariate: x^64 - 1 splits into linear factors (64 | p - 1).
     let x = Poly::var(1, 0);
     let q = &x.checked_pow(64, 10).expect("monomial") - &Poly::constant(1, F::ONE);
