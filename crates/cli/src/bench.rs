@@ -7,6 +7,15 @@ use clap::Subcommand;
 /// The suites.
 #[derive(Subcommand)]
 pub enum Suite {
+    /// Time every engine and native Rust on fib, a 10^7-step tail loop and a dense polynomial.
+    Exec {
+        /// A small, fast configuration (CI smoke run).
+        #[arg(long)]
+        quick: bool,
+        /// Timed samples per measurement (the median is kept).
+        #[arg(long)]
+        samples: Option<usize>,
+    },
     /// Factor the fixed polynomial set with resvm and with python-flint, side by side.
     Factor {
         /// Timed runs per polynomial (best is kept).
@@ -24,6 +33,23 @@ pub enum Suite {
 /// Runs a suite and prints its report.
 pub fn run(suite: Suite) -> Result<()> {
     match suite {
+        Suite::Exec { quick, samples } => {
+            use resvm_bench::{external_engine, run_exec_bench, ExecBenchOptions, Runner};
+            let mut opts = if quick { ExecBenchOptions::quick() } else { ExecBenchOptions::default() };
+            if let Some(n) = samples {
+                opts.samples = n.max(1);
+            }
+            // The stack engine runs the fully compiled image (canon, factor, DAG, codegen);
+            // only the run is timed, not the compilation.
+            opts.external.push(external_engine("stack", |src| {
+                let c = resvm::compile(src).map_err(|e| e.to_string())?;
+                Ok(Box::new(move |x: &[resvm::F], l: &resvm::Limits| {
+                    resvm::run(&c, resvm::Engine::Stack, x, l)
+                }) as Runner)
+            }));
+            print!("{}", run_exec_bench(&opts));
+            Ok(())
+        }
         Suite::Factor { runs, python, no_flint } => {
             use resvm_poly::bench;
             let cases = bench::cases();

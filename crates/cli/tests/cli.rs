@@ -49,6 +49,7 @@ fn all_engines_agree_on_the_examples() {
         ("examples/reflect.rvm", &["1", "3"]),
         ("examples/apply.rvm", &["5"]),
         ("examples/secret.rvm", &["10", "2"]),
+        ("examples/power.rvm", &["2", "3"]),
     ];
     for (file, args) in cases {
         let mut outs = Vec::new();
@@ -145,4 +146,15 @@ fn every_subcommand_has_help() {
     for sub in [vec!["--help"], vec!["run", "--help"], vec!["compile", "--help"], vec!["bench", "--help"]] {
         assert!(resvm(&sub).status.success(), "{sub:?}");
     }
+}
+
+#[test]
+fn bench_suites_run_in_quick_mode() {
+    let out = stdout_ok(&["bench", "exec", "--quick"]);
+    for needle in ["closure/native", "tree/closure", "stack/native", "fib", "loop", "poly"] {
+        assert!(out.contains(needle), "missing {needle}: {out}");
+    }
+    assert!(!out.contains("error"), "{out}");
+    let out = stdout_ok(&["bench", "factor", "--no-flint", "--runs", "1"]);
+    assert!(out.contains("total"), "{out}");
 }
