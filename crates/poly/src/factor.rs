@@ -237,11 +237,31 @@ fn factor_at_point(f: &Poly, point: &[F], shear: &[F], u: &[F], ctx: &mut Ctx) -
     if g.num_terms() > ctx.limits.max_intermediate_terms {
         return Err(FactorError::TooLarge { what: "intermediate terms", value: g.num_terms() as u64, limit: ctx.limits.max_intermediate_terms as u64 });
     }
-    let mut g2 = g.clone();
-    for j in 2..k {
-        g2 = g2.eval_var(j, F::ZERO);
+    let image = |g: &Poly| {
+        let mut g2 = g.clone();
+        for j in 2..k {
+            g2 = g2.eval_var(j, F::ZERO);
+        }
+        to_dense2(&g2)
+    };
+    let mut shear = shear.to_vec();
+    let mut biv = bivariate_factor(&image(&g), &ufs, ctx)?;
+    if k >= 3 && biv.len() > 1 && shear.iter().all(|&c| c == F::ZERO) {
+        // The true factor count is at most that of any image; a sheared (random-line)
+        // image is cheap to factor and avoids a doomed lift when the axis-parallel image
+        // splits further (e.g. a factor that does not involve y1).
+        let alt: Vec<F> = (0..k).map(|j| if j >= 2 { ctx.rng.next_f() } else { F::ZERO }).collect();
+        let mut gs = g.clone();
+        for j in 2..k {
+            gs = gs.shear(j, 1, alt[j]);
+        }
+        let biv_s = bivariate_factor(&image(&gs), &ufs, ctx)?;
+        if biv_s.len() < biv.len() {
+            g = gs;
+            shear = alt;
+            biv = biv_s;
+        }
     }
-    let biv = bivariate_factor(&to_dense2(&g2), &ufs, ctx)?;
     let gfs: Vec<Poly> = biv.iter().map(|b| from_dense2(b, k)).collect();
     let lifted = if k == 2 || gfs.len() == 1 {
         if gfs.len() == 1 {

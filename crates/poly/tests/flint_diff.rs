@@ -8,6 +8,9 @@
 //! Stress runs: `RESVM_FLINT_CASES`, `RESVM_FLINT_SEED`, `RESVM_FLINT_DEGREE` (total degree
 //! budget per product), `RESVM_FLINT_FACTOR_DEGREE` (max degree of each random factor).
 //!
+//! `RESVM_FLINT_DUMP=path` writes the generated inputs (`names TAB polynomial` lines, the
+//! format of `examples/factor_text.rs`).
+//!
 //! Requires `python3` with `python-flint==0.7.1` (`pip install python-flint==0.7.1`);
 //! set `RESVM_SKIP_FLINT=1` to skip when it is unavailable.
 
@@ -111,6 +114,9 @@ fn flint_differential() {
     let mut input = String::new();
     for (names, p) in &cases {
         input.push_str(&format!("{}\t{}\n", names.join(","), p.to_string_with(names)));
+    }
+    if let Ok(path) = std::env::var("RESVM_FLINT_DUMP") {
+        std::fs::write(path, &input).expect("write RESVM_FLINT_DUMP file");
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/flint_diff.py");
     let child = Command::new("python3")
