@@ -131,7 +131,7 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         fetch[s.pc as usize] += 1;
         if cpu::uses_function(op) {
             let f = match s.instr {
-                Instr::Call(f) | Instr::TailCall(f) => f,
+                Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) => f,
                 _ => program.reflect(row[cpu::V]).ok_or(TraceError::Mismatch(clk as u64))?,
             };
             let info = &funcs[f as usize];

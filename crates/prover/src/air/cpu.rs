@@ -80,8 +80,8 @@ pub fn slots(op: Opcode) -> &'static [Slot] {
     const W: bool = true;
     match op {
         Halt | Branch | Reflect | TailEval => &[(R, Sp(1))],
-        Push | Input | Secret => &[(W, Sp(0))],
-        Pop | Jump | Frame | TailCall | Repr => &[],
+        Push | Input | Secret | Repr => &[(W, Sp(0))],
+        Pop | Jump | Frame | TailCall => &[],
         Load => &[(R, FpA), (W, Sp(0))],
         Store => &[(R, Sp(1)), (W, FpA)],
         Neg => &[(R, Sp(1)), (W, Sp(1))],
@@ -94,7 +94,10 @@ pub fn slots(op: Opcode) -> &'static [Slot] {
 
 /// Whether `op` looks up the function table.
 pub fn uses_function(op: Opcode) -> bool {
-    matches!(op, Opcode::Call | Opcode::TailCall | Opcode::Eval | Opcode::TailEval | Opcode::Reflect)
+    matches!(
+        op,
+        Opcode::Call | Opcode::TailCall | Opcode::Eval | Opcode::TailEval | Opcode::Reflect | Opcode::Repr
+    )
 }
 
 /// The CPU AIR (stateless: everything it needs is in the trace and public values).
@@ -214,8 +217,10 @@ where
         builder.assert_zero(f(Opcode::Eval) * (v(2) - fp.clone()));
         builder.assert_zero(f(Opcode::Ret) * (v(3) - v(0)));
 
-        // Function-table tuple: CALL/TAILCALL name the index, EVAL/TAILEVAL/REFLECT the repr.
-        let direct = f(Opcode::Call) + f(Opcode::TailCall);
+        // Function-table tuple: CALL/TAILCALL/REPR name the index, EVAL/TAILEVAL/REFLECT the
+        // repr; REPR f pushes the tuple's repr.
+        let direct = f(Opcode::Call) + f(Opcode::TailCall) + f(Opcode::Repr);
+        builder.assert_zero(f(Opcode::Repr) * (c(R) - v(0)));
         let by_repr = f(Opcode::Eval) + f(Opcode::TailEval) + f(Opcode::Reflect);
         let evals = f(Opcode::Eval) + f(Opcode::TailEval);
         builder.assert_zero(direct.clone() * (c(G) - c(A)));
@@ -270,10 +275,13 @@ where
             + f(Opcode::Call) * (sp.clone() - ar.clone())
             + f(Opcode::Eval) * (sp.clone() - one.clone() - ar.clone())
             + f(Opcode::Ret) * v(2);
-        let next_sp = (f(Opcode::Halt) + f(Opcode::Neg) + f(Opcode::Jump) + f(Opcode::Repr)
-            + f(Opcode::Reflect))
+        let next_sp = (f(Opcode::Halt) + f(Opcode::Neg) + f(Opcode::Jump) + f(Opcode::Reflect))
             * sp.clone()
-            + (f(Opcode::Push) + f(Opcode::Load) + f(Opcode::Input) + f(Opcode::Secret))
+            + (f(Opcode::Push)
+                + f(Opcode::Load)
+                + f(Opcode::Input)
+                + f(Opcode::Secret)
+                + f(Opcode::Repr))
                 * (sp.clone() + one.clone())
             + (f(Opcode::Pop)
                 + f(Opcode::Store)
