@@ -103,24 +103,42 @@ pub fn canonicalize(module: &hir::Module) -> CanonModule {
 
 fn canon_fn(f: &hir::Function) -> CanonFn {
     let arity = f.params.len();
-    let nvars = arity + count_atoms(&f.body);
-    let mut cx = Lower { nvars, next_var: arity, lets: HashMap::new() };
-    let mut body = Region { atoms: Vec::new(), result: Poly::zero(nvars) };
-    body.result = cx.lower(&f.body, &mut body.atoms);
-    // Trim to the variables actually created so printing and later stages stay small.
-    let used = cx.next_var;
-    let body = if used < nvars { shrink_region(&body, used) } else { body };
-    CanonFn { name: f.name.clone(), params: f.params.iter().map(|p| p.name.clone()).collect(), nvars: used, body }
+    let (definite, possible) = count_atoms(&f.body);
+    // Every polynomial is over `nvars` variables, so size it tightly: the atoms that always
+    // exist plus a small reserve for products and powers too large to expand (rare); if the
+    // reserve runs out, lower again with a larger one.
+    let mut reserve = possible.min(16);
+    loop {
+        let nvars = arity + definite + reserve;
+        let mut cx = Lower { nvars, next_var: arity, lets: HashMap::new(), overflow: false };
+        let mut body = Region { atoms: Vec::new(), result: Poly::zero(nvars) };
+        body.result = cx.lower(&f.body, &mut body.atoms);
+        if cx.overflow && reserve < possible {
+            reserve = (reserve * 4).max(16).min(possible);
+            continue;
+        }
+        // Trim to the variables actually created so printing and later stages stay small.
+        let used = cx.next_var;
+        let body = if used < nvars { shrink_region(&body, used) } else { body };
+        return CanonFn {
+            name: f.name.clone(),
+            params: f.params.iter().map(|p| p.name.clone()).collect(),
+            nvars: used,
+            body,
+        };
+    }
 }
 
-/// An upper bound on the atoms a body can create.
-fn count_atoms(e: &hir::Expr) -> usize {
-    let own = match &e.kind {
-        H::Lt(..) | H::Branch(..) | H::Call(..) | H::Eval(..) | H::Reflect(_) | H::Func(_) | H::Pow(..) => 1,
-        H::Bin(BinOp::Mul, ..) => 1,
-        _ => 0,
-    };
-    own + children(e).into_iter().map(count_atoms).sum::<usize>()
+/// `(atoms every lowering creates, products/powers that may become atoms)` of a body.
+fn count_atoms(e: &hir::Expr) -> (usize, usize) {
+    stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
+        let own = match &e.kind {
+            H::Lt(..) | H::Branch(..) | H::Call(..) | H::Eval(..) | H::Reflect(_) | H::Func(_) => (1, 0),
+            H::Pow(..) | H::Bin(BinOp::Mul, ..) => (0, 1),
+            _ => (0, 0),
+        };
+        children(e).into_iter().map(count_atoms).fold(own, |a, b| (a.0 + b.0, a.1 + b.1))
+    })
 }
 
 fn children(e: &hir::Expr) -> Vec<&hir::Expr> {
@@ -138,10 +156,16 @@ struct Lower {
     nvars: usize,
     next_var: usize,
     lets: HashMap<Slot, Poly>,
+    /// Set when an atom was needed but every variable was taken (the caller retries).
+    overflow: bool,
 }
 
 impl Lower {
     fn atom(&mut self, atoms: &mut Vec<Atom>, kind: AtomKind) -> Poly {
+        if self.next_var >= self.nvars {
+            self.overflow = true;
+            return Poly::zero(self.nvars);
+        }
         let var = self.next_var;
         self.next_var += 1;
         atoms.push(Atom { var, kind });
@@ -149,6 +173,11 @@ impl Lower {
     }
 
     fn lower(&mut self, e: &hir::Expr, atoms: &mut Vec<Atom>) -> Poly {
+        // Long operator chains make deep trees: grow the stack instead of overflowing it.
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.lower_inner(e, atoms))
+    }
+
+    fn lower_inner(&mut self, e: &hir::Expr, atoms: &mut Vec<Atom>) -> Poly {
         let n = self.nvars;
         match &e.kind {
             H::Const(c) => Poly::constant(n, *c),

@@ -159,6 +159,12 @@ impl<'a> FnGen<'a> {
 
     /// Pushes the value `v`.
     fn value(&mut self, v: ValueId) {
+        // Inlined single-use nodes nest as deep as the DAG (a Horner chain is as long as its
+        // polynomial): grow the stack instead of overflowing it.
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.value_inner(v))
+    }
+
+    fn value_inner(&mut self, v: ValueId) {
         if let Some(&s) = self.slots.get(&v) {
             self.code.push(Instr::Load(s));
             return;

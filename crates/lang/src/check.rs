@@ -143,6 +143,11 @@ impl<'a> Cx<'a> {
     }
 
     fn expr(&mut self, e: &ast::Expr) -> Result<Typed, Diagnostic> {
+        // Long operator chains make deep trees: grow the stack instead of overflowing it.
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.expr_inner(e))
+    }
+
+    fn expr_inner(&mut self, e: &ast::Expr) -> Result<Typed, Diagnostic> {
         let span = e.span;
         Ok(match &e.kind {
             A::Number(v) => Self::mk(H::Const(F::from_u64(*v)), Some(Ty::P), span),

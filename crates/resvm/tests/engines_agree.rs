@@ -74,3 +74,33 @@ fn repr_is_deterministic() {
     let rb = resvm::run(&b, Engine::Stack, &[], &Limits::default()).expect("runs");
     assert_eq!(ra, rb);
 }
+
+/// Long operator chains (deep trees) compile and run on every engine without overflowing the
+/// native stack, even on a test thread's small stack.
+#[test]
+fn long_chains_compile_and_run() {
+    let terms: Vec<String> = (0..8000).map(|i| format!("{}*x", i % 7)).collect();
+    let src = format!("fn main(x) = {};", terms.join(" + "));
+    let c = resvm::compile(&src).expect("compiles");
+    let sum: u64 = (0..8000u64).map(|i| i % 7).sum();
+    for e in Engine::ALL {
+        let b = resvm::run(&c, e, &[resvm::F::new(3)], &Limits::default()).expect("runs");
+        assert_eq!(resvm_field::canonical(b), 3 * sum, "{}", e.name());
+    }
+    // A chain that stays long through canonicalization: a 3000-term univariate polynomial,
+    // whose Horner circuit nests 3000 deep.
+    let terms: Vec<String> = (0..3000).map(|i| format!("x^{i}")).collect();
+    let src = format!("fn main(x) = {};", terms.join(" + "));
+    let c = resvm::compile(&src).expect("compiles");
+    let x = resvm::F::new(5);
+    let mut want = resvm::F::new(0);
+    let mut pw = resvm::F::new(1);
+    for _ in 0..3000 {
+        want += pw;
+        pw *= x;
+    }
+    for e in Engine::ALL {
+        let b = resvm::run(&c, e, &[x], &Limits::default()).expect("runs");
+        assert_eq!(b, want, "{}", e.name());
+    }
+}
