@@ -24,7 +24,7 @@
 //! ```
 
 use p3_field::PrimeCharacteristicRing;
-use resvm_field::F;
+use resvm_field::{SplitMix64, F};
 use std::fmt::Write;
 
 /// A generated program and the inputs to run it on.
@@ -52,23 +52,19 @@ pub fn strategy() -> impl proptest::strategy::Strategy<Value = GenProgram> {
 
 /// The program for `seed` (deterministic).
 pub fn program(seed: u64) -> GenProgram {
-    let mut g = Gen { rng: Rng(seed ^ 0x9E37_79B9_7F4A_7C15), fns: Vec::new(), lets: 0 };
+    let mut g = Gen { rng: Rng(SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15)), fns: Vec::new(), lets: 0 };
     g.generate()
 }
 
-/// SplitMix64: tiny, deterministic, no dependency.
-struct Rng(u64);
+/// The generator's randomness: [`SplitMix64`] plus a percentage helper.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.0.below(n)
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent

@@ -218,3 +218,35 @@ mod tests {
         assert_eq!(from_canonical(P - 1).map(canonical), Some(P - 1));
     }
 }
+
+/// A tiny deterministic generator (splitmix64, Steele, Lea & Flood 2014) for reproducible
+/// randomness: factoring's evaluation points and the test-program generators. Not for
+/// anything secret (proofs draw their randomness from the OS).
+#[derive(Clone, Debug)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator with the given seed.
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `[0, n)` (`0` when `n = 0`); the modulo bias is irrelevant here.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// A field element, (almost) uniformly distributed.
+    pub fn next_f(&mut self) -> F {
+        F::from_u64(self.next_u64())
+    }
+}

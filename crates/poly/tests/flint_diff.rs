@@ -15,21 +15,19 @@
 //! set `RESVM_SKIP_FLINT=1` to skip when it is unavailable.
 
 use p3_field::PrimeCharacteristicRing;
+use resvm_field::SplitMix64;
 use resvm_poly::{factor_order, Poly, F};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-struct Rng(u64);
+/// The test's randomness: [`SplitMix64`] plus a coefficient distribution.
+struct Rng(SplitMix64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.below(n)
     }
     fn coeff(&mut self) -> F {
         // Mostly full-size coefficients, sometimes small ones (incl. p-1 = -1).
@@ -106,7 +104,7 @@ fn flint_differential() {
     }
     // Overridable for stress runs: RESVM_FLINT_CASES, RESVM_FLINT_SEED, RESVM_FLINT_DEGREE.
     let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    let mut rng = Rng(env("RESVM_FLINT_SEED", 20240607));
+    let mut rng = Rng(SplitMix64::new(env("RESVM_FLINT_SEED", 20240607)));
     let ncases = env("RESVM_FLINT_CASES", 160);
     let budget = env("RESVM_FLINT_DEGREE", 14);
     let fdeg = env("RESVM_FLINT_FACTOR_DEGREE", 3);

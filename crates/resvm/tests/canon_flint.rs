@@ -9,20 +9,7 @@ use std::process::{Command, Stdio};
 
 const P: u64 = 0xFFFF_FFFF_0000_0001;
 
-/// splitmix64: a small deterministic generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use resvm_field::SplitMix64 as Rng;
 
 /// A random expression as (resvm source, python expression over flint generators).
 fn expr(r: &mut Rng, vars: &[&str], depth: u32, lets: &mut u32) -> (String, String) {
@@ -93,7 +80,7 @@ fn canon_printing_matches_flint() {
         return;
     }
     let names_pool = ["x", "y", "z", "w"];
-    let mut r = Rng(0x5eed_0001);
+    let mut r = Rng::new(0x5eed_0001);
     let mut cases = Vec::new();
     for _ in 0..300 {
         let n = 1 + r.below(4) as usize;
