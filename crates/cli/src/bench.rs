@@ -7,6 +7,15 @@ use clap::Subcommand;
 /// The suites.
 #[derive(Subcommand)]
 pub enum Suite {
+    /// Prove a tail-recursive Fibonacci loop at trace sizes 2^10 .. 2^MAX_LOG.
+    Prove {
+        /// Largest trace size, as a power of two (10..=20).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(10..=20))]
+        max_log: u8,
+        /// Parameter set: `standard` (>= 100 bits) or `test` (fast, insecure).
+        #[arg(long, default_value = "standard")]
+        security: String,
+    },
     /// Time every engine and native Rust on fib, a 10^7-step tail loop and a dense polynomial.
     Exec {
         /// A small, fast configuration (CI smoke run).
@@ -33,6 +42,11 @@ pub enum Suite {
 /// Runs a suite and prints its report.
 pub fn run(suite: Suite) -> Result<()> {
     match suite {
+        Suite::Prove { max_log, security } => {
+            let level = resvm_prover::config::SecurityLevel::from_name(&security)
+                .ok_or_else(|| anyhow::anyhow!("error: unknown security level `{security}` (standard, test)"))?;
+            crate::prove_cmd::bench_prove(max_log as usize, level)
+        }
         Suite::Exec { quick, samples } => {
             use resvm_bench::{external_engine, run_exec_bench, ExecBenchOptions, Runner};
             let mut opts = if quick { ExecBenchOptions::quick() } else { ExecBenchOptions::default() };

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod bench;
+mod prove_cmd;
 
 #[derive(Parser)]
 #[command(name = "resvm", version, about = "A provable abstract VM over the Goldilocks field")]
@@ -45,6 +46,10 @@ enum Command {
         /// The program (`.rvm`).
         file: PathBuf,
     },
+    /// Run main, prove the run with a zero-knowledge STARK, and write the proof.
+    Prove(prove_cmd::ProveArgs),
+    /// Verify a proof against a program: prints `valid`, the public inputs and the output.
+    Verify(prove_cmd::VerifyArgs),
     /// Run a benchmark suite (figures as ratios against baselines measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -137,6 +142,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             print!("{out}");
             Ok(())
         }
+        Command::Prove(a) => prove_cmd::prove(a),
+        Command::Verify(a) => prove_cmd::verify(a),
         Command::Bench { suite } => bench::run(suite),
     }
 }

@@ -1,8 +1,5 @@
 //! `resvm prove` and `resvm verify` (and the `bench prove` table), on top of `resvm-prover`.
 //!
-//! Wiring (in `main.rs`): `mod prove_cmd;`, add `Prove(prove_cmd::ProveArgs)` and
-//! `Verify(prove_cmd::VerifyArgs)` to `Command`, dispatch to [`prove`] / [`verify`]; add
-//! `resvm-prover.workspace = true` to this crate's dependencies.
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
@@ -55,12 +52,31 @@ pub fn prove(a: ProveArgs) -> Result<()> {
         if *s { witness.push(*x) } else { public.push(*x) }
     }
     let opts = resvm_prover::ProveOptions { security, ..Default::default() };
-    let (proof, summary) = resvm_prover::prove_with(&c.program, &public, &witness, &opts, &mut |s| {
-        if !a.json {
-            eprintln!("prove: {s:?}");
-        }
-    })
-    .map_err(|e| anyhow!("error: {e}"))?;
+    // Phases on a spinner (stderr; indicatif hides it when stderr is not a terminal).
+    let bar = if a.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(3);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:20} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    };
+    let result = resvm_prover::prove_with(&c.program, &public, &witness, &opts, &mut |s| {
+        use resvm_prover::Stage;
+        let (pos, msg) = match s {
+            Stage::Execute => (0, "executing"),
+            Stage::Trace => (1, "building the trace tables"),
+            Stage::Prove => (2, "committing and proving"),
+            Stage::Done => (3, "done"),
+        };
+        bar.set_position(pos);
+        bar.set_message(msg);
+    });
+    bar.finish_and_clear();
+    let (proof, summary) = result.map_err(|e| anyhow!("error: {e}"))?;
     let bytes = proof.to_bytes();
     std::fs::write(&a.out, &bytes).with_context(|| format!("error: cannot write {}", a.out.display()))?;
     if a.json {
