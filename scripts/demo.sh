@@ -30,6 +30,7 @@ run examples/reflect.rvm 1 3
 run examples/apply.rvm 5
 run examples/secret.rvm 10 2
 run examples/power.rvm 2 3
+run examples/eval_loop.rvm 1000
 echo "== a million-step tail-recursive loop (constant space)"
 $R run --stats examples/fib.rvm 1000000
 echo "== a runtime error is reported, not a crash"

@@ -50,6 +50,7 @@ fn all_engines_agree_on_the_examples() {
         ("examples/apply.rvm", &["5"]),
         ("examples/secret.rvm", &["10", "2"]),
         ("examples/power.rvm", &["2", "3"]),
+        ("examples/eval_loop.rvm", &["1000"]),
     ];
     for (file, args) in cases {
         let mut outs = Vec::new();
@@ -127,6 +128,10 @@ fn million_step_tail_loop_runs_on_stack_and_closure() {
     for e in ["stack", "closure"] {
         let out = stdout_ok(&["run", "--engine", e, "examples/fib.rvm", "1000000"]);
         assert!(!out.trim().is_empty());
+        // Tail calls through `eval` of a reflected program, with a small depth limit: only
+        // constant-space tail calls can pass.
+        let out = stdout_ok(&["run", "--engine", e, "--max-depth", "50", "examples/eval_loop.rvm", "1000000"]);
+        assert_eq!(out, "500000500000\n");
     }
 }
 
