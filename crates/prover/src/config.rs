@@ -72,6 +72,9 @@ pub struct Params {
     pub max_log_arity: usize,
     /// Degree of the challenge field over Goldilocks.
     pub extension_degree: usize,
+    /// Merkle cap height (the commitment holds `2^cap_height` digests; paths are that much
+    /// shorter).
+    pub cap_height: usize,
 }
 
 impl SecurityLevel {
@@ -87,6 +90,7 @@ impl SecurityLevel {
                 log_final_poly_len: 3,
                 max_log_arity: 3,
                 extension_degree: 2,
+                cap_height: 0,
             },
             SecurityLevel::Test => Params {
                 log_blowup: 2,
@@ -97,6 +101,7 @@ impl SecurityLevel {
                 log_final_poly_len: 0,
                 max_log_arity: 1,
                 extension_degree: 2,
+                cap_height: 0,
             },
         }
     }
@@ -138,7 +143,7 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
     let hash = Hash::new(perm.clone());
     let compress = Compress::new(perm.clone());
     let mut master = StdRng::from_seed(seed);
-    let val_mmcs = ValMmcs::new(hash, compress, 0, StdRng::from_rng(&mut master));
+    let val_mmcs = ValMmcs::new(hash, compress, p.cap_height, StdRng::from_rng(&mut master));
     let challenge_mmcs = ChallengeMmcs::new(val_mmcs.clone());
     let fri = FriParameters {
         log_blowup: p.log_blowup,

@@ -191,14 +191,14 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
                 (addr - paddr - 1) as u64
             }
         };
-        let (d0, d1) = (diff & 0xffff, diff >> 16);
-        if d1 >= 1 << 16 {
+        if diff >> 32 != 0 {
             return Err(TraceError::TooLarge(format!("memory gap {diff}")));
         }
-        row[memory::D0] = Val::from_u64(d0);
-        row[memory::D1] = Val::from_u64(d1);
-        range_mult[d0 as usize] += 1;
-        range_mult[d1 as usize] += 1;
+        for j in 0..memory::D_LIMBS {
+            let byte = (diff >> (8 * j)) & 0xff;
+            row[memory::D + j] = Val::from_u64(byte);
+            range_mult[byte as usize] += 1;
+        }
     }
 
     // Compare chiplet.
@@ -208,7 +208,7 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         let row = &mut cmp_t[i * compare::WIDTH..(i + 1) * compare::WIDTH];
         let (a, b, real) = compares.get(i).map_or((0, 0, false), |&(a, b)| (a, b, true));
         compare::fill_row(row, a, b, real);
-        for l in 0..12 {
+        for l in 0..3 * compare::NL {
             range_mult[row[compare::LIMBS + l].as_canonical_u64() as usize] += 1;
         }
     }

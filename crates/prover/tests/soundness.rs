@@ -234,8 +234,8 @@ fn compare_near_p_and_forged_compare() {
             // Compare row 0: r = 0 means "a < b": d = b - a - 1 (mod p) = 0 - (p-1) - 1 = 0.
             let row = &mut t[3].values[..compare::WIDTH];
             row[compare::R] = Val::ZERO;
-            for i in 0..4 {
-                row[compare::LIMBS + 8 + i] = Val::ZERO;
+            for i in 0..compare::NL {
+                row[compare::LIMBS + 2 * compare::NL + i] = Val::ZERO;
             }
             let mut st2 = st.clone();
             st2.output = Val::ZERO;

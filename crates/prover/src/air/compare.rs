@@ -1,10 +1,10 @@
 //! The compare chiplet: one row per `COMPARE`, proving `r = lt(a, b)` (0 iff a < b as
 //! canonical integers).
 //!
-//! `a` and `b` are split into four 16-bit limbs (range-checked). Canonicity (`a < p`): with
-//! `hi = a2 + 2^16·a3` and `lo = a0 + 2^16·a1`, `hi = 2^32 − 1` forces `lo = 0`. Then with
+//! `a` and `b` are split into eight byte limbs (range-checked). Canonicity (`a < p`): with
+//! `lo = Σ_{i<4} a_i·2^{8i}` and `hi = Σ_{i<4} a_{4+i}·2^{8i}`, `hi = 2^32 − 1` forces `lo = 0`. Then with
 //! `(x, y, e) = r ? (a, b, 0) : (b, a, 1)` the chiplet proves `x − y − e = d ≥ 0` by a 32-bit
-//! limb subtraction with one borrow, `d` in 16-bit limbs. Every quantity is below 2^34, so
+//! limb subtraction with one borrow, `d` in byte limbs. Every quantity is below 2^34, so
 //! the field equations hold over the integers and a wrong `r` would need `d < 0`.
 
 use super::{bus, Val};
@@ -18,10 +18,12 @@ pub const A: usize = 0;
 pub const B: usize = 1;
 /// Result `lt(a, b)`.
 pub const R: usize = 2;
-/// 16-bit limbs of a (4), b (4) and d (4).
+/// Byte limbs (little-endian) of a (8), b (8) and d (8).
 pub const LIMBS: usize = 3;
+/// Limbs per operand.
+pub const NL: usize = 8;
 /// Borrow of the low 32-bit subtraction.
-pub const BORROW: usize = LIMBS + 12;
+pub const BORROW: usize = LIMBS + 3 * NL;
 /// 1 iff a's high half is 2^32 − 1.
 pub const ZA: usize = BORROW + 1;
 /// Inverse of `a_hi − (2^32 − 1)` when it is non-zero.
@@ -58,12 +60,14 @@ where
         let c = |i: usize| -> AB::Expr { local[i].into() };
         let k = |v: u64| AB::Expr::from_u64(v);
         let one = AB::Expr::ONE;
-        let l16 = k(1 << 16);
         let l32 = k(1 << 32);
         let m32 = k(u32::MAX as u64);
-        let limb = |x: usize, i: usize| c(LIMBS + 4 * x + i);
-        let lo = |x: usize| limb(x, 0) + limb(x, 1) * l16.clone();
-        let hi = |x: usize| limb(x, 2) + limb(x, 3) * l16.clone();
+        let limb = |x: usize, i: usize| c(LIMBS + NL * x + i);
+        let word = |x: usize, off: usize| {
+            (0..4).fold(AB::Expr::ZERO, |acc, i| acc + limb(x, off + i) * k(1 << (8 * i)))
+        };
+        let lo = |x: usize| word(x, 0);
+        let hi = |x: usize| word(x, 4);
 
         builder.assert_bool(c(R));
         builder.assert_bool(c(BORROW));
@@ -84,7 +88,7 @@ where
         builder.assert_eq(x_lo - y_lo - nr, lo(2) - c(BORROW) * l32);
         builder.assert_eq(x_hi - y_hi - c(BORROW), hi(2));
 
-        for i in 0..12 {
+        for i in 0..3 * NL {
             builder.push_interaction(bus::RANGE, [c(LIMBS + i)], 1);
         }
         builder.push_interaction(bus::COMPARE, [c(A), c(B), c(R)], Count::bounded(-c(REAL), 1));
@@ -100,8 +104,8 @@ pub fn fill_row(row: &mut [Val], a: u64, b: u64, real: bool) {
     row[B] = f(b);
     row[R] = f(r as u64);
     for (x, v) in [a, b, d].into_iter().enumerate() {
-        for i in 0..4 {
-            row[LIMBS + 4 * x + i] = f((v >> (16 * i)) & 0xffff);
+        for i in 0..NL {
+            row[LIMBS + NL * x + i] = f((v >> (8 * i)) & 0xff);
         }
     }
     let (xl, yl) = if r { (a as u32, b as u32) } else { (b as u32, a as u32) };

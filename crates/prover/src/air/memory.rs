@@ -3,7 +3,7 @@
 //! The CPU sends `(ts, addr, value, is_write)` for each access; this table receives the same
 //! multiset (a permutation argument), so it holds exactly the CPU's accesses. Sortedness is
 //! proven with range-checked differences: between blocks of one address `addr' - addr - 1`,
-//! inside a block `ts' - ts - 1`, each in `[0, 2^32)` as two 16-bit limbs. Since every
+//! inside a block `ts' - ts - 1`, each in `[0, 2^32)` as four range-checked bytes. Since every
 //! genuine `ts` is `< 2^26` and a table has `< 2^32` rows, the sums never wrap mod p, so each
 //! address is one contiguous block in time order. Then a read must return the previous value
 //! of its block, and the first access of a block, if a read, returns 0 (memory starts zeroed).
@@ -25,12 +25,12 @@ pub const W: usize = 3;
 pub const REAL: usize = 4;
 /// 1 when this row has the same address as the previous row.
 pub const SAME: usize = 5;
-/// Low 16 bits of the difference to the previous row.
-pub const D0: usize = 6;
-/// High 16 bits of the difference to the previous row.
-pub const D1: usize = 7;
+/// First of the four little-endian bytes of the difference to the previous row.
+pub const D: usize = 6;
+/// Bytes of the difference.
+pub const D_LIMBS: usize = 4;
 /// Number of columns.
-pub const WIDTH: usize = 8;
+pub const WIDTH: usize = D + D_LIMBS;
 
 /// The memory AIR.
 #[derive(Clone, Copy, Debug, Default)]
@@ -68,16 +68,20 @@ where
         // Real rows form a prefix.
         t.assert_zero(n(REAL) * (one.clone() - c(REAL)));
         t.assert_zero(n(SAME) * (n(ADDR) - c(ADDR)));
-        // Sorted: the difference to the previous row is in [0, 2^32) via two limbs.
+        // Sorted: the difference to the previous row is in [0, 2^32) via four bytes.
         let diff = n(SAME) * (n(TS) - c(TS) - one.clone())
             + (one.clone() - n(SAME)) * (n(ADDR) - c(ADDR) - one.clone());
-        t.assert_zero(n(REAL) * (diff - n(D0) - n(D1) * AB::Expr::from_u64(1 << 16)));
+        let bytes = (0..D_LIMBS)
+            .map(|i| n(D + i) * AB::Expr::from_u64(1 << (8 * i)))
+            .fold(AB::Expr::ZERO, |a, b| a + b);
+        t.assert_zero(n(REAL) * (diff - bytes));
         // A read returns the block's previous value; a block's first read returns 0.
         t.assert_zero(n(SAME) * (one.clone() - n(W)) * (n(VAL) - c(VAL)));
         t.assert_zero((one.clone() - n(SAME)) * (one - n(W)) * n(VAL));
 
-        builder.push_interaction(bus::RANGE, [c(D0)], Count::bounded(c(REAL), 1));
-        builder.push_interaction(bus::RANGE, [c(D1)], Count::bounded(c(REAL), 1));
+        for i in 0..D_LIMBS {
+            builder.push_interaction(bus::RANGE, [c(D + i)], Count::bounded(c(REAL), 1));
+        }
         builder.push_interaction(
             bus::MEMORY,
             [c(TS), c(ADDR), c(VAL), c(W)],

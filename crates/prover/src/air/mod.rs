@@ -6,7 +6,7 @@
 //! | [`memory`] | one per memory access, sorted by `(addr, ts)` | memory consistency |
 //! | [`rom`] | one Poseidon2 permutation per row | program code + function table, hashed to the digest |
 //! | [`compare`] | one per executed `COMPARE` | `lt` on canonical representatives |
-//! | [`range`] | exactly 2^16 | 16-bit range checks |
+//! | [`range`] | exactly 2^8 | 8-bit range checks |
 //! | [`inputs`] | one per public input | binds `INPUT i` to the public inputs |
 //!
 //! See `docs/air.md` for columns, constraints and degrees. Every table is a variant of
@@ -39,8 +39,8 @@ pub mod bus {
     pub const FN_LINK: &str = "fn_link";
     /// CPU → compare chiplet: `(a, b, lt(a, b))`.
     pub const COMPARE: &str = "compare";
-    /// memory/compare → range table: `(v)` with `0 <= v < 2^16`.
-    pub const RANGE: &str = "range16";
+    /// memory/compare → range table: `(v)` with `0 <= v < 2^8`.
+    pub const RANGE: &str = "range8";
     /// CPU → public-input table: `(i, x_i)`.
     pub const INPUT: &str = "input";
 }
@@ -86,7 +86,7 @@ pub enum VmAir {
     Rom(Box<rom::RomAir>),
     /// Canonical comparison.
     Compare(compare::CompareAir),
-    /// 16-bit range table.
+    /// 8-bit range table.
     Range(range::RangeAir),
     /// Public inputs.
     Inputs(inputs::InputsAir),

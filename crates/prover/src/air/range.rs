@@ -1,5 +1,6 @@
-//! The 16-bit range table: exactly 2^16 rows holding 0, 1, …, 2^16 − 1, each with a
-//! multiplicity. A lookup of `(v)` on the range bus proves `v < 2^16`.
+//! The 8-bit range table: exactly 2^8 rows holding 0, 1, …, 255, each with a multiplicity.
+//! A lookup of `(v)` on the range bus proves `v < 2^8`. (It used to be 2^16 rows, which set
+//! a floor of seconds on every proof; wider quantities are now split into bytes.)
 
 use super::{bus, Val};
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
@@ -13,7 +14,9 @@ pub const MULT: usize = 1;
 /// Number of columns.
 pub const WIDTH: usize = 2;
 /// Log2 of the table height.
-pub const LOG_HEIGHT: usize = 16;
+pub const LOG_HEIGHT: usize = 8;
+/// Bits per range-checked limb.
+pub const BITS: usize = LOG_HEIGHT;
 
 /// The range AIR.
 #[derive(Clone, Copy, Debug, Default)]
@@ -39,7 +42,7 @@ where
         let v_next: AB::Expr = next[VALUE].into();
         builder.when_first_row().assert_zero(v.clone());
         builder.when_transition().assert_eq(v_next, v.clone() + AB::Expr::ONE);
-        // Pins the height to exactly 2^16 whatever the proof claims.
+        // Pins the height to exactly 2^8 whatever the proof claims.
         builder
             .when_last_row()
             .assert_eq(v.clone(), AB::Expr::from_u64((1 << LOG_HEIGHT) - 1));
