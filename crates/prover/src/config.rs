@@ -82,9 +82,9 @@ impl SecurityLevel {
     pub fn params(self) -> Params {
         match self {
             SecurityLevel::Standard => Params {
-                log_blowup: 3,
-                num_queries: 28,
-                query_pow_bits: 16,
+                log_blowup: 2,
+                num_queries: 40,
+                query_pow_bits: 20,
                 commit_pow_bits: 0,
                 lookup_pow_bits: 8,
                 log_final_poly_len: 3,

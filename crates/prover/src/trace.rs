@@ -104,6 +104,7 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
     let n = steps.len();
     let h = padded_height(n);
     let mut cpu_t = Val::zero_vec(h * cpu::WIDTH);
+    let mut first_halt = true;
     for (clk, s) in steps.iter().enumerate() {
         let row = &mut cpu_t[clk * cpu::WIDTH..(clk + 1) * cpu::WIDTH];
         let op = s.instr.opcode();
@@ -143,13 +144,29 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
             fn_uses[f as usize] += 1;
         }
         match s.instr {
-            Instr::Compare => compares.push((
-                row[cpu::V].as_canonical_u64(),
-                row[cpu::V + 1].as_canonical_u64(),
-            )),
-            Instr::Input(i) => input_uses[i as usize] += 1,
+            Instr::Compare => {
+                compares.push((row[cpu::V].as_canonical_u64(), row[cpu::V + 1].as_canonical_u64()));
+                row[cpu::G] = row[cpu::V];
+                row[cpu::R] = row[cpu::V + 1];
+                row[cpu::ENT] = row[cpu::V + 2];
+            }
+            Instr::Input(i) => {
+                input_uses[i as usize] += 1;
+                row[cpu::G] = a;
+                row[cpu::R] = row[cpu::V];
+            }
+            Instr::Branch(..) => {
+                row[cpu::V + 1] = b - a;
+                row[cpu::V + 2] = Val::ONE - row[cpu::V];
+            }
+            Instr::Halt if first_halt => {
+                row[cpu::FH] = Val::ONE;
+                first_halt = false;
+            }
             _ => {}
         }
+        row[cpu::P] = row[cpu::V] * row[cpu::V + 1];
+        row[cpu::Q] = row[cpu::V] * row[cpu::V + 2];
     }
     // Padding: the final HALT repeats, inactive, touching no memory.
     let last = steps.last().ok_or(TraceError::Mismatch(0))?;
@@ -162,6 +179,7 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         row.copy_from_slice(&halt_row);
         row[cpu::CLK] = Val::from_u64(clk as u64);
         row[cpu::ACTIVE] = Val::ZERO;
+        row[cpu::FH] = Val::ZERO;
         fetch[last.pc as usize] += 1;
     }
     let output = halt_row[cpu::V];
@@ -199,6 +217,16 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
             row[memory::D + j] = Val::from_u64(byte);
             range_mult[byte as usize] += 1;
         }
+        if row[memory::SAME] == Val::ONE && !w {
+            row[memory::SR] = Val::ONE;
+        }
+    }
+    // Padding rows: addresses keep counting up by one (difference 0), nothing else set.
+    let last_addr = mem_rows.last().map_or(0, |r| r.1 as u64);
+    for i in mem_rows.len()..mh {
+        let row = &mut mem_t[i * memory::WIDTH..(i + 1) * memory::WIDTH];
+        row[memory::ADDR] = Val::from_u64(last_addr + 1 + (i - mem_rows.len()) as u64);
+        range_mult[0] += memory::D_LIMBS as u64;
     }
 
     // Compare chiplet.

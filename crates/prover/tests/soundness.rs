@@ -225,6 +225,18 @@ fn compare_near_p_and_forged_compare() {
                     ts_flip.push(Val::from_u64((4 * r + j) as u64));
                 }
             }
+            // Keep the CPU's derived columns consistent with the flipped values (COMPARE's
+            // payload column ENT = v2, the products P = v0·v1 and Q = v0·v2), so that only the
+            // compare chiplet can catch the forgery.
+            for r in 0..n {
+                if flag(&t[0], r, resvm_isa::Opcode::Compare) {
+                    let v2 = get(&t[0], r, cpu::V + 2);
+                    set(&mut t[0], r, cpu::ENT, v2);
+                }
+                let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
+                set(&mut t[0], r, cpu::P, v0 * v1);
+                set(&mut t[0], r, cpu::Q, v0 * v2);
+            }
             let mh = t[1].values.len() / memory::WIDTH;
             for r in 0..mh {
                 if get(&t[1], r, memory::REAL) == Val::ONE && ts_flip.contains(&get(&t[1], r, memory::TS)) {

@@ -91,7 +91,11 @@ where
         for i in 0..3 * NL {
             builder.push_interaction(bus::RANGE, [c(LIMBS + i)], 1);
         }
-        builder.push_interaction(bus::COMPARE, [c(A), c(B), c(R)], Count::bounded(-c(REAL), 1));
+        builder.push_interaction(
+            bus::CALL,
+            [k(bus::TAG_COMPARE), c(A), c(B), c(R), AB::Expr::ZERO, AB::Expr::ZERO],
+            Count::bounded(-c(REAL), 1),
+        );
     }
 }
 

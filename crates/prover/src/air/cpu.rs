@@ -45,8 +45,14 @@ pub const AR: usize = G + 3;
 pub const FRM: usize = G + 4;
 /// 1 up to and including the first `HALT`.
 pub const ACTIVE: usize = G + 5;
+/// `active · f_HALT`: 1 on the first `HALT` only.
+pub const FH: usize = ACTIVE + 1;
+/// `v0 · v1` (products in columns keep every constraint at degree 2).
+pub const P: usize = ACTIVE + 2;
+/// `v0 · v2`.
+pub const Q: usize = ACTIVE + 3;
 /// Number of columns.
-pub const WIDTH: usize = ACTIVE + 1;
+pub const WIDTH: usize = ACTIVE + 4;
 
 /// Memory slots per row.
 pub const SLOTS: usize = 4;
@@ -140,6 +146,10 @@ where
         }
         builder.assert_one(sum);
         builder.assert_bool(c(ACTIVE));
+        // Degree-2 helpers: the first-HALT flag and two products of slot values.
+        builder.assert_eq(c(FH), c(ACTIVE) * f(Opcode::Halt));
+        builder.assert_eq(c(P), c(V) * c(V + 1));
+        builder.assert_eq(c(Q), c(V) * c(V + 2));
 
         // Boot state and row counter.
         {
@@ -152,15 +162,12 @@ where
         }
         builder.when_transition().assert_eq(n(CLK), c(CLK) + k(1));
         // `active` falls to 0 right after the first HALT and stays there.
-        builder
-            .when_transition()
-            .assert_eq(n(ACTIVE), c(ACTIVE) * (k(1) - f(Opcode::Halt)));
+        builder.when_transition().assert_eq(n(ACTIVE), c(ACTIVE) - c(FH));
         // The trace ends halted, so the run terminated within the trace.
         builder.when_last_row().assert_one(f(Opcode::Halt));
         // Output and cycle count are read at the first HALT.
-        let first_halt = c(ACTIVE) * f(Opcode::Halt);
-        builder.assert_zero(first_halt.clone() * (c(CLK) + k(1) - cycles));
-        builder.assert_zero(first_halt * (c(V) - out));
+        builder.assert_zero(c(FH) * (c(CLK) + k(1) - cycles));
+        builder.assert_zero(c(FH) * (c(V) - out));
 
         // Slot addresses, enables and directions.
         let sp = c(SP);
@@ -180,7 +187,7 @@ where
         for op in Opcode::ALL {
             for (j, &(is_w, form)) in slots(op).iter().enumerate() {
                 // The padding HALTs after the first one touch no memory.
-                let e = if op == Opcode::Halt { f(op) * c(ACTIVE) } else { f(op) };
+                let e = if op == Opcode::Halt { c(FH) } else { f(op) };
                 en[j] += e;
                 if is_w {
                     wr[j] += f(op);
@@ -209,8 +216,12 @@ where
         builder.assert_zero(f(Opcode::Neg) * (v(1) + v(0)));
         builder.assert_zero(f(Opcode::Add) * (v(2) - v(0) - v(1)));
         builder.assert_zero(f(Opcode::Sub) * (v(2) - v(0) + v(1)));
-        builder.assert_zero(f(Opcode::Mul) * (v(2) - v(0) * v(1)));
-        builder.assert_zero(f(Opcode::Branch) * v(0) * (k(1) - v(0)));
+        builder.assert_zero(f(Opcode::Mul) * (v(2) - c(P)));
+        // BRANCH reads only slot 0; slots 1 and 2 carry `b − a` and `1 − v0`, so that
+        // `P = v0·(b − a)` gives the next pc and `Q = v0·(1 − v0) = 0` makes v0 boolean.
+        builder.assert_zero(f(Opcode::Branch) * (v(1) - c(B) + c(A)));
+        builder.assert_zero(f(Opcode::Branch) * (v(2) + v(0) - k(1)));
+        builder.assert_zero(f(Opcode::Branch) * c(Q));
         builder.assert_zero(f(Opcode::Call) * (v(0) - pc.clone() - k(1)));
         builder.assert_zero(f(Opcode::Call) * (v(1) - fp.clone()));
         builder.assert_zero(f(Opcode::Eval) * (v(1) - pc.clone() - k(1)));
@@ -227,30 +238,33 @@ where
         builder.assert_zero(by_repr.clone() * (c(R) - v(0)));
         // EVAL k / TAILEVAL k trap unless arity = k.
         builder.assert_zero(evals * (c(AR) - c(A)));
+        // COMPARE and INPUT put their payload in the tuple columns.
+        builder.assert_zero(f(Opcode::Compare) * (c(G) - v(0)));
+        builder.assert_zero(f(Opcode::Compare) * (c(R) - v(1)));
+        builder.assert_zero(f(Opcode::Compare) * (c(ENT) - v(2)));
+        builder.assert_zero(f(Opcode::Input) * (c(G) - c(A)));
+        builder.assert_zero(f(Opcode::Input) * (c(R) - v(0)));
+        // One `call` message per row at most: the function tuple (must be in the attested
+        // function table), COMPARE's (v0, v1, v2) (the chiplet proves v2 = lt(v0, v1)), or
+        // INPUT's (i, v0) (must be a public input).
+        let tag = (direct.clone() + by_repr.clone()) * k(bus::TAG_FUNCTION)
+            + f(Opcode::Compare) * k(bus::TAG_COMPARE)
+            + f(Opcode::Input) * k(bus::TAG_INPUT);
         builder.push_interaction(
-            bus::FUNCTION,
-            [c(G), c(R), c(ENT), c(AR), c(FRM)],
-            Count::bounded(direct + by_repr, 1),
+            bus::CALL,
+            [tag, c(G), c(R), c(ENT), c(AR), c(FRM)],
+            Count::bounded(direct + by_repr + f(Opcode::Compare) + f(Opcode::Input), 1),
         );
 
         // Instruction fetch, every row (padding rows fetch their HALT too).
         builder.push_interaction(bus::PROGRAM, [c(PC), opcode, c(A), c(B)], 1);
-
-        // COMPARE: the chiplet proves v2 = lt(v0, v1).
-        builder.push_interaction(
-            bus::COMPARE,
-            [v(0), v(1), v(2)],
-            Count::bounded(f(Opcode::Compare), 1),
-        );
-        // INPUT i: (i, v0) must be a public input.
-        builder.push_interaction(bus::INPUT, [c(A), v(0)], Count::bounded(f(Opcode::Input), 1));
         // SECRET i writes a witness value: deliberately unconstrained.
 
         // Next registers.
         let (ent, ar, frm) = (c(ENT), c(AR), c(FRM));
         let one = k(1);
         let next_pc = f(Opcode::Halt) * pc.clone()
-            + f(Opcode::Branch) * (c(A) + v(0) * (c(B) - c(A)))
+            + f(Opcode::Branch) * (c(A) + c(P))
             + f(Opcode::Jump) * c(A)
             + (f(Opcode::Call) + f(Opcode::TailCall) + f(Opcode::Eval) + f(Opcode::TailEval))
                 * ent

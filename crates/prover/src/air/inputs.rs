@@ -1,5 +1,5 @@
 //! The public-input table: row `j` holds public input `(index_j, value_j)`, fixed by periodic
-//! columns that the verifier computes from its own public inputs; `INPUT i` looks up `(i, x)`.
+//! columns that the verifier computes from its own public inputs; `INPUT i` looks up `(TAG_INPUT, i, x, 0, 0, 0)` on the `call` bus.
 //! Rows beyond the public inputs must have multiplicity 0.
 
 use super::{bus, Val};
@@ -83,6 +83,11 @@ where
         builder.assert_zero(sel.clone() * (c(IDX) - idx));
         builder.assert_zero(sel.clone() * (c(VALUE) - val));
         builder.assert_zero((AB::Expr::ONE - sel) * c(MULT));
-        builder.push_interaction(bus::INPUT, [c(IDX), c(VALUE)], Count::provided(-c(MULT)));
+        let z = || AB::Expr::ZERO;
+        builder.push_interaction(
+            bus::CALL,
+            [AB::Expr::from_u64(bus::TAG_INPUT), c(IDX), c(VALUE), z(), z(), z()],
+            Count::provided(-c(MULT)),
+        );
     }
 }

@@ -33,16 +33,21 @@ pub mod bus {
     pub const MEMORY: &str = "memory";
     /// CPU → ROM: `(pc, opcode, a, b)` instruction fetch (lookup).
     pub const PROGRAM: &str = "program";
-    /// CPU → ROM: `(f, repr, entry, arity, frame)` function-table lookup.
-    pub const FUNCTION: &str = "function";
+    /// CPU → ROM / compare chiplet / public-input table, one bus with a tag in front so the
+    /// CPU spends one LogUp column on all three: `(TAG_FUNCTION, f, repr, entry, arity, frame)`
+    /// (function-table lookup), `(TAG_COMPARE, a, b, lt(a, b), 0, 0)` (compare chiplet,
+    /// permutation) and `(TAG_INPUT, i, x_i, 0, 0, 0)` (public-input lookup).
+    pub const CALL: &str = "call";
+    /// Tag of function-table tuples on [`CALL`].
+    pub const TAG_FUNCTION: u64 = 1;
+    /// Tag of comparison tuples on [`CALL`].
+    pub const TAG_COMPARE: u64 = 2;
+    /// Tag of public-input tuples on [`CALL`].
+    pub const TAG_INPUT: u64 = 3;
     /// ROM internal: function blocks ↔ repr rows, `(f, entry, arity, frame)`.
     pub const FN_LINK: &str = "fn_link";
-    /// CPU → compare chiplet: `(a, b, lt(a, b))`.
-    pub const COMPARE: &str = "compare";
     /// memory/compare → range table: `(v)` with `0 <= v < 2^8`.
     pub const RANGE: &str = "range8";
-    /// CPU → public-input table: `(i, x_i)`.
-    pub const INPUT: &str = "input";
 }
 
 /// Log2 of the smallest table height: hiding FRI needs at least 256 rows per table.

@@ -11,7 +11,7 @@
 //!   the public program digest. By collision resistance the chain *is* the program.
 //! * instruction rows provide `(pc, opcode, a, b)` on the program bus;
 //! * repr rows compute `repr(f) = H(0x72657072, digest, f)[0]` (one permutation of a 6-element
-//!   input) and provide `(f, repr, entry, arity, frame)` on the function bus; a permutation
+//!   input) and provide `(TAG_FUNCTION, f, repr, entry, arity, frame)` on the `call` bus; a permutation
 //!   bus pairs every repr row with exactly one function block, so repr rows exist for the
 //!   program's functions only, with their real entries.
 //! * the remaining rows are padding permutations with no role.
@@ -212,8 +212,8 @@ where
             Count::provided(-(c(K_INS) * c(MULT))),
         );
         builder.push_interaction(
-            bus::FUNCTION,
-            [inp(5), out(0), c(ENT), c(AR), c(FRM)],
+            bus::CALL,
+            [k(bus::TAG_FUNCTION), inp(5), out(0), c(ENT), c(AR), c(FRM)],
             Count::provided(-(r * c(MULT))),
         );
     }
