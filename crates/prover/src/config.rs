@@ -2,15 +2,14 @@
 //! salted (hiding) leaves, hiding FRI, and the named security parameter sets.
 
 use crate::air::Val;
-use p3_challenger::DuplexChallenger;
+use p3_challenger::{HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DitParallel;
 use p3_field::extension::BinomialExtensionField;
-use p3_field::Field;
 use p3_fri::{FriParameters, HidingFriPcs};
-use p3_goldilocks::Poseidon2Goldilocks;
+use p3_keccak::{Keccak256Hash, KeccakF};
 use p3_merkle_tree::MerkleTreeHidingMmcs;
-use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
+use p3_symmetric::{CompressionFunctionFromHasher, PaddingFreeSponge, SerializingHasher};
 use p3_uni_stark::StarkConfig;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -18,15 +17,16 @@ use serde::{Deserialize, Serialize};
 
 /// Challenges live in the degree-2 extension (≈ 2^128 elements).
 pub type Challenge = BinomialExtensionField<Val, 2>;
-type Perm = Poseidon2Goldilocks<12>;
-type Hash = PaddingFreeSponge<Perm, 12, 8, 4>;
-type Compress = TruncatedPermutation<Perm, 2, 4, 12>;
+/// Keccak-f[1600] sponge over u64 words (rate 17, 4-word = 256-bit digests): the Merkle hash.
+type U64Hash = PaddingFreeSponge<KeccakF, 25, 17, 4>;
+type FieldHash = SerializingHasher<U64Hash>;
+type Compress = CompressionFunctionFromHasher<U64Hash, 2, 4>;
 /// Salt elements per Merkle leaf (4 × 64 bits).
 const SALT: usize = 4;
 type ValMmcs = MerkleTreeHidingMmcs<
-    <Val as Field>::Packing,
-    <Val as Field>::Packing,
-    Hash,
+    [Val; p3_keccak::VECTOR_LEN],
+    [u64; p3_keccak::VECTOR_LEN],
+    FieldHash,
     Compress,
     StdRng,
     2,
@@ -34,7 +34,8 @@ type ValMmcs = MerkleTreeHidingMmcs<
     SALT,
 >;
 type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
-type Challenger = DuplexChallenger<Val, Perm, 12, 8>;
+/// Fiat–Shamir over Keccak-256 (bytes), serializing field elements canonically.
+type Challenger = SerializingChallenger64<Val, HashChallenger<u8, Keccak256Hash, 32>>;
 type Dft = Radix2DitParallel<Val>;
 type Pcs = HidingFriPcs<Val, Dft, ValMmcs, ChallengeMmcs, StdRng>;
 /// The STARK configuration type of every resvm proof.
@@ -139,9 +140,9 @@ impl Params {
 /// the prover passes fresh OS randomness, the verifier any value (it draws none).
 pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
     let p = level.params();
-    let perm = p3_goldilocks::default_goldilocks_poseidon2_12();
-    let hash = Hash::new(perm.clone());
-    let compress = Compress::new(perm.clone());
+    let u64_hash = U64Hash::new(KeccakF {});
+    let hash = FieldHash::new(u64_hash);
+    let compress = Compress::new(u64_hash);
     let mut master = StdRng::from_seed(seed);
     let val_mmcs = ValMmcs::new(hash, compress, p.cap_height, StdRng::from_rng(&mut master));
     let challenge_mmcs = ChallengeMmcs::new(val_mmcs.clone());
@@ -162,7 +163,7 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
         NUM_RANDOM_CODEWORDS,
         StdRng::from_rng(&mut master),
     );
-    StarkConfig::new(pcs, Challenger::new(perm)).with_lookup_proof_of_work_bits(p.lookup_pow_bits)
+    StarkConfig::new(pcs, Challenger::from_hasher(vec![], Keccak256Hash {})).with_lookup_proof_of_work_bits(p.lookup_pow_bits)
 }
 
 /// 32 bytes of OS randomness for the prover's hiding.

@@ -17,3 +17,19 @@ fn fib_proves_and_verifies() {
     eprintln!("{summary:?}");
     verify_with(&p.digest(), &[F::from_u64(10)], F::from_u64(55), &proof, ALLOW).expect("verifies");
 }
+
+/// The production parameter set end to end (100-bit conjectured, zero knowledge): `prove`,
+/// the wire format, and `verify` without `allow_test`; a wrong output is rejected.
+#[test]
+fn fib_standard_parameters() {
+    let p = bench::fib_program();
+    let n = [F::from_u64(30)];
+    let proof = prove(&p, &n, &[]).expect("proves");
+    assert_eq!(proof.security, SecurityLevel::Standard);
+    assert!(proof.security.params().conjectured_bits() >= 100);
+    let out = proof.statement.output;
+    let q = Proof::from_bytes(&proof.to_bytes()).expect("parses");
+    verify(&p.digest(), &n, out, &q).expect("verifies");
+    assert!(verify(&p.digest(), &n, out + F::ONE, &q).is_err());
+    assert!(verify(&p.digest(), &[F::from_u64(31)], out, &q).is_err());
+}
