@@ -324,30 +324,41 @@ impl FnBuilder<'_> {
 
     /// Builds `p`, choosing the cheaper of the expanded and factored forms.
     fn poly(&mut self, bb: &mut BlockBuilder, p: &Poly) -> ValueId {
-        if p.as_constant().is_some() || p.num_terms() == 1 && p.leading_coeff() == F::ONE {
-            return self.horner(bb, p);
+        let before = (bb.muls, bb.adds);
+        // A polynomial of degree < 2 or with a single term is its own cheapest form: try
+        // factoring (and pay for cloning the block) only where it can win.
+        let may_factor = p.num_terms() >= 2 && p.total_degree().is_some_and(|d| d >= 2);
+        if !may_factor {
+            let v = self.horner(bb, p);
+            let cost = (bb.muls - before.0, bb.adds - before.1);
+            self.record(cost, cost, false);
+            return v;
         }
         let mut expanded = bb.clone();
         let ve = self.horner(&mut expanded, p);
-        let cost_e = (expanded.muls - bb.muls, expanded.adds - bb.adds);
-        self.stats.expanded.0 += cost_e.0;
-        self.stats.expanded.1 += cost_e.1;
+        let cost_e = (expanded.muls - before.0, expanded.adds - before.1);
         let mut factored = bb.clone();
         if let Some(vf) = self.factored(&mut factored, p) {
-            let cost_f = (factored.muls - bb.muls, factored.adds - bb.adds);
+            let cost_f = (factored.muls - before.0, factored.adds - before.1);
             if cost_f.0 + cost_f.1 < cost_e.0 + cost_e.1 {
-                self.stats.chosen.0 += cost_f.0;
-                self.stats.chosen.1 += cost_f.1;
-                self.stats.factored_polys += 1;
+                self.record(cost_e, cost_f, true);
                 *bb = factored;
                 return vf;
             }
         }
         // Value ids of the discarded attempt are simply never used.
-        self.stats.chosen.0 += cost_e.0;
-        self.stats.chosen.1 += cost_e.1;
+        self.record(cost_e, cost_e, false);
         *bb = expanded;
         ve
+    }
+
+    /// Adds one polynomial's `(mul, add)` costs to the module statistics.
+    fn record(&mut self, expanded: (usize, usize), chosen: (usize, usize), factored: bool) {
+        self.stats.expanded.0 += expanded.0;
+        self.stats.expanded.1 += expanded.1;
+        self.stats.chosen.0 += chosen.0;
+        self.stats.chosen.1 += chosen.1;
+        self.stats.factored_polys += usize::from(factored);
     }
 
     fn region(&mut self, bb: &mut BlockBuilder, r: &Region) -> ValueId {
