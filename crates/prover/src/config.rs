@@ -21,8 +21,9 @@ pub type Challenge = BinomialExtensionField<Val, 2>;
 type U64Hash = PaddingFreeSponge<KeccakF, 25, 17, 4>;
 type FieldHash = SerializingHasher<U64Hash>;
 type Compress = CompressionFunctionFromHasher<U64Hash, 2, 4>;
-/// Salt elements per Merkle leaf (4 × 64 bits).
-const SALT: usize = 4;
+/// Salt elements per Merkle leaf: 2 uniform Goldilocks elements, ≈ 128 bits of entropy (the
+/// same entropy as Plonky3's 4-element BabyBear salts), so a leaf digest hides its row.
+const SALT: usize = 2;
 type ValMmcs = MerkleTreeHidingMmcs<
     [Val; p3_keccak::VECTOR_LEN],
     [u64; p3_keccak::VECTOR_LEN],
@@ -41,8 +42,10 @@ type Pcs = HidingFriPcs<Val, Dft, ValMmcs, ChallengeMmcs, StdRng>;
 /// The STARK configuration type of every resvm proof.
 pub type VmConfig = StarkConfig<Pcs, Challenge, Challenger>;
 
-/// Random codewords added by hiding FRI (Plonky3's recommended count for ZK).
-const NUM_RANDOM_CODEWORDS: usize = 4;
+/// Random codewords added by hiding FRI to every committed matrix: `HidingFriPcs` requires at
+/// least the extension degree (2) to mask the extension-field batching; each one more costs a
+/// column in every committed matrix and in every query opening.
+const NUM_RANDOM_CODEWORDS: usize = 2;
 
 /// A named parameter set; recorded in every proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
