@@ -279,9 +279,9 @@ pub fn rom_trace(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> RowMajorM
     let enc = program.encoding();
     let nblocks = enc.len() / 8;
     let nf = program.functions().len();
-    let rows = nblocks + nf;
-    let h = padded_height(rows);
-    let mut states: Vec<[Val; 12]> = Vec::with_capacity(h);
+    let perms = nblocks + nf;
+    let h = padded_height(2 * perms);
+    let mut states: Vec<[Val; 12]> = Vec::with_capacity(h / 2);
     // The program sponge, block by block.
     let mut state = [Val::ZERO; 12];
     state[8] = Val::from_u64(enc.len() as u64);
@@ -301,7 +301,9 @@ pub fn rom_trace(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> RowMajorM
         s[8] = Val::from_u64(6);
         states.push(s);
     }
-    states.resize(h, [Val::ZERO; 12]);
+    states.resize(h / 2, [Val::ZERO; 12]);
+    // One permutation per row in Plonky3's layout (inputs, 4 full rounds, 22 partial rounds,
+    // 4 full rounds), then split into the ROM's row A / row B layout.
     let p2 = p3_poseidon2_air::generate_trace_rows::<
         Val,
         p3_goldilocks::GenericPoseidon2LinearLayersGoldilocks,
@@ -311,26 +313,47 @@ pub fn rom_trace(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> RowMajorM
         { rom::HALF_FULL_ROUNDS },
         { rom::PARTIAL_ROUNDS },
     >(states, &rom::round_constants(), 0);
+    const W: usize = rom::P2_WIDTH;
+    let full = rom::HALF_FULL_ROUNDS * 2 * W;
+    let src_part = W + full;
+    let src_width = src_part + 2 * rom::PARTIAL_ROUNDS + full;
+    let a_part_cols = 2 * rom::A_PARTIAL;
     let mut t = Val::zero_vec(h * rom::WIDTH);
-    for (i, src) in p2.values.chunks(rom::NUM_P2).enumerate() {
-        let row = &mut t[i * rom::WIDTH..(i + 1) * rom::WIDTH];
-        row[..rom::NUM_P2].copy_from_slice(src);
-        if i == 0 {
-            row[rom::K_HDR] = Val::ONE;
-        } else if i <= nf {
-            row[rom::K_FN] = Val::ONE;
-        } else if i < nblocks {
-            row[rom::K_INS] = Val::ONE;
-            row[rom::MULT] = Val::from_u64(fetch[i - 1 - nf]);
-        } else if i < rows {
-            let f = i - nblocks;
-            let info = &program.functions()[f];
-            row[rom::K_REPR] = Val::ONE;
-            row[rom::MULT] = Val::from_u64(fn_uses[f]);
-            row[rom::ENT] = Val::from_u64(info.entry as u64);
-            row[rom::AR] = Val::from_u64(info.arity as u64);
-            row[rom::FRM] = Val::from_u64(info.frame as u64);
+    for (p, src) in p2.values.chunks(src_width).enumerate() {
+        let (ra, rb) = t[2 * p * rom::WIDTH..(2 * p + 2) * rom::WIDTH].split_at_mut(rom::WIDTH);
+        // Row A: inputs, initial full rounds, first partial rounds, then the state after them.
+        ra[..src_part + a_part_cols].copy_from_slice(&src[..src_part + a_part_cols]);
+        let mut mid: [Val; W] = core::array::from_fn(|i| src[src_part - W + i]);
+        for r in 0..rom::A_PARTIAL {
+            mid[0] = src[src_part + 2 * r + 1];
+            <p3_goldilocks::GenericPoseidon2LinearLayersGoldilocks as p3_poseidon2::GenericPoseidon2LinearLayers<W>>::internal_linear_layer(&mut mid);
         }
+        ra[rom::A_MID..rom::A_MID + W].copy_from_slice(&mid);
+        ra[rom::EVEN] = Val::ONE;
+        // Row B: the remaining partial rounds and the final full rounds.
+        let rest = &src[src_part + a_part_cols..];
+        rb[rom::B_PART..rom::B_PART + rest.len()].copy_from_slice(rest);
+        let (kind, mult_a, mult_b) = if p == 0 {
+            (rom::K_HDR, 0, 0)
+        } else if p <= nf {
+            (rom::K_FN, 0, 0)
+        } else if p < nblocks {
+            (rom::K_INS, fetch[p - 1 - nf], 0)
+        } else if p < perms {
+            let f = p - nblocks;
+            let info = &program.functions()[f];
+            rb[rom::ENT] = Val::from_u64(info.entry as u64);
+            rb[rom::AR] = Val::from_u64(info.arity as u64);
+            rb[rom::FRM] = Val::from_u64(info.frame as u64);
+            rb[rom::FIDX] = Val::from_u64(f as u64);
+            (rom::K_REPR, 0, fn_uses[f])
+        } else {
+            continue;
+        };
+        ra[kind] = Val::ONE;
+        rb[kind] = Val::ONE;
+        ra[rom::MULT] = Val::from_u64(mult_a);
+        rb[rom::MULT] = Val::from_u64(mult_b);
     }
     RowMajorMatrix::new(t, rom::WIDTH)
 }

@@ -264,17 +264,48 @@ fn air_poseidon2_matches_resvm_hash() {
     let uses = vec![0; p.functions().len()];
     let t = trace::rom_trace(&p, &fetch, &uses);
     use resvm_prover::air::rom;
+    // Permutation i occupies rows 2i (row A: input) and 2i + 1 (row B: output).
     let row = |i: usize| &t.values[i * rom::WIDTH..(i + 1) * rom::WIDTH];
+    let input = |i: usize| &row(2 * i)[rom::A_IN..rom::A_IN + 12];
+    let output = |i: usize| &row(2 * i + 1)[rom::OUT..rom::OUT + 12];
     let last_prog = p.encoding().len() / 8 - 1;
-    let out: Vec<u64> = (0..4).map(|j| row(last_prog)[rom::OUT + j].as_canonical_u64()).collect();
+    let out: Vec<u64> = (0..4).map(|j| output(last_prog)[j].as_canonical_u64()).collect();
     assert_eq!(out, p.digest().0.to_vec());
     for f in 0..p.functions().len() {
-        assert_eq!(row(last_prog + 1 + f)[rom::OUT], p.repr(f as u32).unwrap());
+        assert_eq!(output(last_prog + 1 + f)[0], p.repr(f as u32).unwrap());
     }
-    // Each row's permutation equals resvm_field::permute on its input.
-    for i in 0..8 {
-        let mut s: [F; 12] = core::array::from_fn(|j| row(i)[j]);
+    // Each permutation's output equals resvm_field::permute on its input (padding included).
+    for i in 0..t.values.len() / rom::WIDTH / 2 {
+        let mut s: [F; 12] = core::array::from_fn(|j| input(i)[j]);
         resvm_field::permute(&mut s);
-        assert_eq!(&s[..], &row(i)[rom::OUT..rom::OUT + 12]);
+        assert_eq!(&s[..], output(i));
+    }
+}
+
+#[test]
+fn rom_cells_are_constrained() {
+    // Any single change in the two-row permutation layout (row A's mid state, a row-B
+    // partial-round register, a final-round value, the digest output, the repr row's copied
+    // function index, a copied row kind) must be rejected.
+    use resvm_prover::air::rom;
+    let p = eval_program(true);
+    let (dbl, y) = (p.repr(1).unwrap(), F::from_u64(7));
+    let w = generate(&p, &[dbl, y], &Default::default()).unwrap();
+    let st = statement(&p, &w);
+    assert!(accepted(&st, &w.traces));
+    let last_prog = p.encoding().len() / 8 - 1;
+    let first_repr = last_prog + 1;
+    for (row, col) in [
+        (2 * 3, rom::A_MID + 5),
+        (2 * 3 + 1, rom::B_PART + 3),
+        (2 * 4 + 1, rom::B_FULL + 30),
+        (2 * last_prog + 1, rom::OUT + 2),
+        (2 * (first_repr + 1) + 1, rom::FIDX),
+        (2 * 2 + 1, rom::K_INS),
+    ] {
+        let mut t = w.traces.clone();
+        let v = get(&t[2], row, col);
+        set(&mut t[2], row, col, v + F::ONE);
+        assert!(!accepted(&st, &t), "ROM row {row} column {col} is unconstrained");
     }
 }
