@@ -217,8 +217,11 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
             row[memory::D + j] = Val::from_u64(byte);
             range_mult[byte as usize] += 1;
         }
-        if row[memory::SAME] == Val::ONE && !w {
-            row[memory::SR] = Val::ONE;
+        if !w {
+            row[memory::RV] = v;
+            if row[memory::SAME] == Val::ONE {
+                row[memory::SR] = Val::ONE;
+            }
         }
     }
     // Padding rows: addresses keep counting up by one (difference 0), nothing else set.

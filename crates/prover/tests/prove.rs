@@ -32,4 +32,15 @@ fn fib_standard_parameters() {
     verify(&p.digest(), &n, out, &q).expect("verifies");
     assert!(verify(&p.digest(), &n, out + F::ONE, &q).is_err());
     assert!(verify(&p.digest(), &[F::from_u64(31)], out, &q).is_err());
+    // Performance guard: the tall tables (CPU, memory) stay at constraint degree 2, i.e. 4
+    // quotient chunks under zero knowledge; a stray degree-3 constraint would make it 8 and
+    // double their quotient work (see docs/air.md).
+    let chunks: Vec<usize> = q
+        .stark
+        .opened_values
+        .instances
+        .iter()
+        .map(|i| i.base_opened_values.quotient_chunks.len())
+        .collect();
+    assert_eq!(&chunks[..2], &[4, 4], "quotient chunks per table: {chunks:?}");
 }

@@ -31,8 +31,10 @@ pub const D: usize = 6;
 pub const D_LIMBS: usize = 4;
 /// `same · (1 − w)`: a read that continues its address's block (keeps degree 2).
 pub const SR: usize = D + D_LIMBS;
+/// `(1 − w) · val`: the value if the row is a read, else 0 (keeps degree 2).
+pub const RV: usize = SR + 1;
 /// Number of columns.
-pub const WIDTH: usize = SR + 1;
+pub const WIDTH: usize = RV + 1;
 
 /// The memory AIR.
 #[derive(Clone, Copy, Debug, Default)]
@@ -59,13 +61,14 @@ where
         builder.assert_bool(c(REAL));
         builder.assert_bool(c(SAME));
         builder.assert_eq(c(SR), c(SAME) * (one.clone() - c(W)));
+        builder.assert_eq(c(RV), (one.clone() - c(W)) * c(VAL));
         // Padding rows never continue a block.
         builder.assert_zero((one.clone() - c(REAL)) * c(SAME));
         {
             let mut b = builder.when_first_row();
             b.assert_zero(c(SAME));
             // Fresh memory reads as zero.
-            b.assert_zero((one.clone() - c(W)) * c(VAL));
+            b.assert_zero(c(RV));
         }
         let mut t = builder.when_transition();
         // Real rows form a prefix.
@@ -81,9 +84,9 @@ where
             .fold(AB::Expr::ZERO, |a, b| a + b);
         t.assert_eq(diff, bytes);
         // A read returns the block's previous value; a block's first read returns 0:
-        // (1 − same')(1 − w')·val' = (1 − w')·val' − sr'·val'.
+        // (1 − same')(1 − w')·val' = rv' − sr'·val'.
         t.assert_zero(n(SR) * (n(VAL) - c(VAL)));
-        t.assert_zero((one.clone() - n(W)) * n(VAL) - n(SR) * n(VAL));
+        t.assert_zero(n(RV) - n(SR) * n(VAL));
 
         for i in 0..D_LIMBS {
             builder.push_interaction(bus::RANGE, [c(D + i)], 1);
