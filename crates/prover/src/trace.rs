@@ -184,24 +184,32 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
     }
     let output = halt_row[cpu::V];
 
-    // Memory: sorted by (addr, ts).
+    // Memory: sorted by (addr, ts), two accesses per row, padding addresses counting up.
     mem_rows.sort_unstable_by_key(|&(ts, addr, _, _)| (addr, ts));
-    let mh = padded_height(mem_rows.len());
+    let mh = padded_height(mem_rows.len().div_ceil(memory::SLOTS));
     if mh > 1 << MAX_LOG_HEIGHT {
         return Err(TraceError::TooLarge(format!("{} memory accesses", mem_rows.len())));
     }
     let mut mem_t = Val::zero_vec(mh * memory::WIDTH);
-    for (i, &(ts, addr, v, w)) in mem_rows.iter().enumerate() {
-        let row = &mut mem_t[i * memory::WIDTH..(i + 1) * memory::WIDTH];
+    let last_addr = mem_rows.last().map_or(0, |r| r.1 as u64);
+    for e in 0..mh * memory::SLOTS {
+        let at = (e / memory::SLOTS) * memory::WIDTH + (e % memory::SLOTS) * memory::STRIDE;
+        let row = &mut mem_t[at..at + memory::STRIDE];
+        let Some(&(ts, addr, v, w)) = mem_rows.get(e) else {
+            // Padding: the address goes up by one, the difference is 0.
+            row[memory::ADDR] = Val::from_u64(last_addr + 1 + (e - mem_rows.len()) as u64);
+            range_mult[0] += memory::D_LIMBS as u64;
+            continue;
+        };
         row[memory::ADDR] = Val::from_u64(addr as u64);
         row[memory::TS] = Val::from_u64(ts);
         row[memory::VAL] = v;
         row[memory::W] = Val::from_bool(w);
         row[memory::REAL] = Val::ONE;
-        let diff = if i == 0 {
+        let diff = if e == 0 {
             0
         } else {
-            let (pts, paddr, _, _) = mem_rows[i - 1];
+            let (pts, paddr, _, _) = mem_rows[e - 1];
             if paddr == addr {
                 row[memory::SAME] = Val::ONE;
                 ts - pts - 1
@@ -223,13 +231,6 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
                 row[memory::SR] = Val::ONE;
             }
         }
-    }
-    // Padding rows: addresses keep counting up by one (difference 0), nothing else set.
-    let last_addr = mem_rows.last().map_or(0, |r| r.1 as u64);
-    for i in mem_rows.len()..mh {
-        let row = &mut mem_t[i * memory::WIDTH..(i + 1) * memory::WIDTH];
-        row[memory::ADDR] = Val::from_u64(last_addr + 1 + (i - mem_rows.len()) as u64);
-        range_mult[0] += memory::D_LIMBS as u64;
     }
 
     // Compare chiplet.

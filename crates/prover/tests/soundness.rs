@@ -157,7 +157,7 @@ fn substituted_eval_target_is_rejected() {
     let mut t = w.traces.clone();
     for (table, cols) in [
         (0usize, (cpu::V..cpu::V + 4).chain([cpu::R]).collect::<Vec<_>>()),
-        (1, vec![memory::VAL]),
+        (1, (0..memory::SLOTS).map(|k| k * memory::STRIDE + memory::VAL).collect()),
         (5, vec![inputs::VALUE]),
     ] {
         for r in 0..t[table].values.len() / t[table].width {
@@ -239,8 +239,16 @@ fn compare_near_p_and_forged_compare() {
             }
             let mh = t[1].values.len() / memory::WIDTH;
             for r in 0..mh {
-                if get(&t[1], r, memory::REAL) == Val::ONE && ts_flip.contains(&get(&t[1], r, memory::TS)) {
-                    set(&mut t[1], r, memory::VAL, Val::ZERO);
+                for o in (0..memory::SLOTS).map(|k| k * memory::STRIDE) {
+                    if get(&t[1], r, o + memory::REAL) == Val::ONE
+                        && ts_flip.contains(&get(&t[1], r, o + memory::TS))
+                    {
+                        set(&mut t[1], r, o + memory::VAL, Val::ZERO);
+                        // The read-value column follows the value.
+                        if get(&t[1], r, o + memory::W) == Val::ZERO {
+                            set(&mut t[1], r, o + memory::RV, Val::ZERO);
+                        }
+                    }
                 }
             }
             // Compare row 0: r = 0 means "a < b": d = b - a - 1 (mod p) = 0 - (p-1) - 1 = 0.
@@ -308,4 +316,57 @@ fn rom_cells_are_constrained() {
         set(&mut t[2], row, col, v + F::ONE);
         assert!(!accepted(&st, &t), "ROM row {row} column {col} is unconstrained");
     }
+}
+
+#[test]
+fn stale_memory_read_is_rejected() {
+    // main(x) = x: INPUT writes x, LOAD 0 reads it back, RET and HALT pass it on. Rewrite
+    // every later occurrence of x (CPU slot values, memory values) into y, consistently on
+    // both sides of the memory bus: only the memory table's read rule (a read returns the
+    // last write of its address) can reject the claim that main(x) = y.
+    let code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt, Instr::Load(0), Instr::Ret];
+    let fns = vec![Function { name: "main".into(), entry: 4, arity: 1, frame: 1 }];
+    let p = Program::new(code, fns, 0).expect("valid");
+    let (x, y) = (F::from_u64(12345), F::from_u64(777));
+    let w = generate(&p, &[x], &Default::default()).unwrap();
+    let st = statement(&p, &w);
+    assert_eq!(st.output, x);
+    assert!(accepted(&st, &w.traces));
+
+    let mut t = w.traces.clone();
+    let n = t[0].values.len() / cpu::WIDTH;
+    let mut input_ts = None;
+    for r in 0..n {
+        if get(&t[0], r, cpu::FLAGS + resvm_isa::Opcode::Input as usize) == Val::ONE {
+            input_ts = Some(Val::from_u64(4 * r as u64));
+            continue;
+        }
+        for j in 0..4 {
+            if get(&t[0], r, cpu::V + j) == x {
+                set(&mut t[0], r, cpu::V + j, y);
+            }
+        }
+        let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
+        set(&mut t[0], r, cpu::P, v0 * v1);
+        set(&mut t[0], r, cpu::Q, v0 * v2);
+    }
+    let input_ts = input_ts.expect("the run has an INPUT");
+    let mh = t[1].values.len() / memory::WIDTH;
+    let mut changed = 0;
+    for r in 0..mh {
+        for o in (0..memory::SLOTS).map(|k| k * memory::STRIDE) {
+            let real = get(&t[1], r, o + memory::REAL) == Val::ONE;
+            if real && get(&t[1], r, o + memory::TS) != input_ts && get(&t[1], r, o + memory::VAL) == x {
+                set(&mut t[1], r, o + memory::VAL, y);
+                if get(&t[1], r, o + memory::W) == Val::ZERO {
+                    set(&mut t[1], r, o + memory::RV, y);
+                }
+                changed += 1;
+            }
+        }
+    }
+    assert!(changed >= 3, "the tamper must reach LOAD, RET and HALT ({changed})");
+    let mut st2 = st.clone();
+    st2.output = y;
+    assert!(!accepted(&st2, &t), "a read of a value never written must be rejected");
 }

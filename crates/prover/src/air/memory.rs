@@ -1,17 +1,28 @@
-//! The memory table: every access of the CPU, sorted by `(addr, ts)`.
+//! The memory table: every access of the CPU, sorted by `(addr, ts)`, two accesses per row.
 //!
 //! The CPU sends `(ts, addr, value, is_write)` for each access; this table receives the same
-//! multiset (a permutation argument), so it holds exactly the CPU's accesses. Sortedness is
-//! proven with range-checked differences: between blocks of one address `addr' - addr - 1`,
-//! inside a block `ts' - ts - 1`, each in `[0, 2^32)` as four range-checked bytes. Since every
-//! genuine `ts` is `< 2^26` and a table has `< 2^32` rows, the sums never wrap mod p, so each
-//! address is one contiguous block in time order. Then a read must return the previous value
-//! of its block, and the first access of a block, if a read, returns 0 (memory starts zeroed).
+//! multiset (a permutation argument), so it holds exactly the CPU's accesses. Row `i` holds
+//! accesses `2i` (slot 0) and `2i + 1` (slot 1) of the sorted sequence; every access is
+//! compared with its predecessor (slot 1 with slot 0 of its row, slot 0 with slot 1 of the
+//! previous row). Sortedness is proven with range-checked differences: between blocks of one
+//! address `addr − addr_prev − 1`, inside a block `ts − ts_prev − 1`, each in `[0, 2^32)` as
+//! four range-checked bytes. Since every genuine `ts` is `< 2^28` and a table has `< 2^28`
+//! accesses, the sums never wrap mod p, so each address is one contiguous block in time order.
+//! Then a read must return the previous value of its block, and the first access of a block,
+//! if a read, returns 0 (memory starts zeroed).
+//!
+//! Two accesses per row instead of one halve the rows: the columns per access are the same,
+//! but the quotient and the hiding codewords are paid per row.
 
 use super::{bus, Val};
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
+
+/// Accesses per row.
+pub const SLOTS: usize = 2;
+/// Columns per access; slot `k`'s column `X` is `k * STRIDE + X`.
+pub const STRIDE: usize = RV + 1;
 
 /// Address.
 pub const ADDR: usize = 0;
@@ -21,20 +32,20 @@ pub const TS: usize = 1;
 pub const VAL: usize = 2;
 /// 1 for a write, 0 for a read.
 pub const W: usize = 3;
-/// 1 on rows that hold an access (they come first), 0 on padding.
+/// 1 on accesses (they come first, in sorted order), 0 on padding.
 pub const REAL: usize = 4;
-/// 1 when this row has the same address as the previous row.
+/// 1 when this access has the same address as its predecessor.
 pub const SAME: usize = 5;
-/// First of the four little-endian bytes of the difference to the previous row.
+/// First of the four little-endian bytes of the difference to the predecessor.
 pub const D: usize = 6;
 /// Bytes of the difference.
 pub const D_LIMBS: usize = 4;
 /// `same · (1 − w)`: a read that continues its address's block (keeps degree 2).
 pub const SR: usize = D + D_LIMBS;
-/// `(1 − w) · val`: the value if the row is a read, else 0 (keeps degree 2).
+/// `(1 − w) · val`: the value if the access is a read, else 0 (keeps degree 2).
 pub const RV: usize = SR + 1;
 /// Number of columns.
-pub const WIDTH: usize = RV + 1;
+pub const WIDTH: usize = SLOTS * STRIDE;
 
 /// The memory AIR.
 #[derive(Clone, Copy, Debug, Default)]
@@ -43,6 +54,10 @@ pub struct MemoryAir;
 impl BaseAir<Val> for MemoryAir {
     fn width(&self) -> usize {
         WIDTH
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        // Slot 0 of the next row is compared with slot 1 of this one.
+        vec![ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV]
     }
 }
 
@@ -53,48 +68,74 @@ where
     fn eval(&self, builder: &mut AB) {
         let main = builder.main();
         let (local, next) = (main.current_slice(), main.next_slice());
-        let c = |i: usize| -> AB::Expr { local[i].into() };
-        let n = |i: usize| -> AB::Expr { next[i].into() };
+        let c = |k: usize, i: usize| -> AB::Expr { local[k * STRIDE + i].into() };
+        let n0 = |i: usize| -> AB::Expr { next[i].into() };
         let one = AB::Expr::ONE;
 
-        builder.assert_bool(c(W));
-        builder.assert_bool(c(REAL));
-        builder.assert_bool(c(SAME));
-        builder.assert_eq(c(SR), c(SAME) * (one.clone() - c(W)));
-        builder.assert_eq(c(RV), (one.clone() - c(W)) * c(VAL));
-        // Padding rows never continue a block.
-        builder.assert_zero((one.clone() - c(REAL)) * c(SAME));
+        for k in 0..SLOTS {
+            builder.assert_bool(c(k, W));
+            builder.assert_bool(c(k, REAL));
+            builder.assert_bool(c(k, SAME));
+            builder.assert_eq(c(k, SR), c(k, SAME) * (one.clone() - c(k, W)));
+            builder.assert_eq(c(k, RV), (one.clone() - c(k, W)) * c(k, VAL));
+            // Padding never continues a block.
+            builder.assert_zero((one.clone() - c(k, REAL)) * c(k, SAME));
+        }
         {
+            // The very first access has no predecessor; fresh memory reads as zero.
             let mut b = builder.when_first_row();
-            b.assert_zero(c(SAME));
-            // Fresh memory reads as zero.
-            b.assert_zero(c(RV));
+            b.assert_zero(c(0, SAME));
+            b.assert_zero(c(0, RV));
         }
-        let mut t = builder.when_transition();
-        // Real rows form a prefix.
-        t.assert_zero(n(REAL) * (one.clone() - c(REAL)));
-        t.assert_zero(n(SAME) * (n(ADDR) - c(ADDR)));
-        // Sorted: the difference to the previous row is in [0, 2^32) via four bytes. Padding
-        // rows take part too (their addresses keep counting up by one), which keeps this at
-        // degree 2.
-        let diff = n(SAME) * (n(TS) - c(TS) - one.clone())
-            + (one.clone() - n(SAME)) * (n(ADDR) - c(ADDR) - one.clone());
-        let bytes = (0..D_LIMBS)
-            .map(|i| n(D + i) * AB::Expr::from_u64(1 << (8 * i)))
-            .fold(AB::Expr::ZERO, |a, b| a + b);
-        t.assert_eq(diff, bytes);
-        // A read returns the block's previous value; a block's first read returns 0:
-        // (1 − same')(1 − w')·val' = rv' − sr'·val'.
-        t.assert_zero(n(SR) * (n(VAL) - c(VAL)));
-        t.assert_zero(n(RV) - n(SR) * n(VAL));
 
-        for i in 0..D_LIMBS {
-            builder.push_interaction(bus::RANGE, [c(D + i)], 1);
+        // `cur` follows `prev` in the sorted sequence (all expressions of degree ≤ 2):
+        // real accesses form a prefix, a continued block keeps its address, the difference is
+        // the four bytes (padding takes part: its addresses keep counting up by one), a
+        // continued read returns the previous value and a block's first read returns 0.
+        let step = |prev: [AB::Expr; 4], cur: [AB::Expr; 11]| -> Vec<AB::Expr> {
+            let [p_addr, p_ts, p_val, p_real] = prev;
+            let [addr, ts, val, real, same, d0, d1, d2, d3, sr, rv] = cur;
+            let diff = same.clone() * (ts - p_ts - one.clone())
+                + (one.clone() - same.clone()) * (addr.clone() - p_addr.clone() - one.clone());
+            let bytes = d0
+                + d1 * AB::Expr::from_u64(1 << 8)
+                + d2 * AB::Expr::from_u64(1 << 16)
+                + d3 * AB::Expr::from_u64(1 << 24);
+            vec![
+                real * (one.clone() - p_real),
+                same * (addr - p_addr),
+                diff - bytes,
+                sr.clone() * (val.clone() - p_val),
+                rv - sr * val,
+            ]
+        };
+        let cur = |k: usize| -> [AB::Expr; 11] {
+            [ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV].map(|i| c(k, i))
+        };
+        // Slot 1 after slot 0 of the same row.
+        let prev0 = [c(0, ADDR), c(0, TS), c(0, VAL), c(0, REAL)];
+        for e in step(prev0, cur(1)) {
+            builder.assert_zero(e);
         }
-        builder.push_interaction(
-            bus::MEMORY,
-            [c(TS), c(ADDR), c(VAL), c(W)],
-            Count::bounded(-c(REAL), 1),
-        );
+        // Slot 0 of the next row after slot 1 of this one.
+        let prev1 = [c(1, ADDR), c(1, TS), c(1, VAL), c(1, REAL)];
+        let next0 = [ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV].map(n0);
+        {
+            let mut t = builder.when_transition();
+            for e in step(prev1, next0) {
+                t.assert_zero(e);
+            }
+        }
+
+        for k in 0..SLOTS {
+            for i in 0..D_LIMBS {
+                builder.push_interaction(bus::RANGE, [c(k, D + i)], 1);
+            }
+            builder.push_interaction(
+                bus::MEMORY,
+                [c(k, TS), c(k, ADDR), c(k, VAL), c(k, W)],
+                Count::bounded(-c(k, REAL), 1),
+            );
+        }
     }
 }
