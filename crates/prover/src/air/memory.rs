@@ -3,8 +3,8 @@
 //! The CPU sends `(ts, addr, value, is_write)` for each access; this table receives the same
 //! multiset (a permutation argument), so it holds exactly the CPU's accesses. Row `i` holds
 //! accesses `2i` (slot 0) and `2i + 1` (slot 1) of the sorted sequence; every access is
-//! compared with its predecessor (slot 1 with slot 0 of its row, slot 0 with slot 1 of the
-//! previous row). Sortedness is proven with range-checked differences: between blocks of one
+//! compared with its predecessor (slot k with slot k − 1 of its row, slot 0 with the last slot
+//! of the previous row). Sortedness is proven with range-checked differences: between blocks of one
 //! address `addr − addr_prev − 1`, inside a block `ts − ts_prev − 1`, each in `[0, 2^32)` as
 //! four range-checked bytes. Since every genuine `ts` is `< 2^28` and a table has `< 2^28`
 //! accesses, the sums never wrap mod p, so each address is one contiguous block in time order.
@@ -12,7 +12,8 @@
 //! if a read, returns 0 (memory starts zeroed).
 //!
 //! Two accesses per row instead of one halve the rows: the columns per access are the same,
-//! but the quotient and the hiding codewords are paid per row.
+//! but the quotient and the hiding codewords are paid per row. (`SLOTS` is a parameter of the
+//! layout: 4 per row measured no faster at 2^16 cycles and made proofs ~9 % larger.)
 
 use super::{bus, Val};
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
@@ -56,7 +57,7 @@ impl BaseAir<Val> for MemoryAir {
         WIDTH
     }
     fn main_next_row_columns(&self) -> Vec<usize> {
-        // Slot 0 of the next row is compared with slot 1 of this one.
+        // Slot 0 of the next row is compared with the last slot of this one.
         vec![ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV]
     }
 }
@@ -112,17 +113,18 @@ where
         let cur = |k: usize| -> [AB::Expr; 11] {
             [ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV].map(|i| c(k, i))
         };
-        // Slot 1 after slot 0 of the same row.
-        let prev0 = [c(0, ADDR), c(0, TS), c(0, VAL), c(0, REAL)];
-        for e in step(prev0, cur(1)) {
-            builder.assert_zero(e);
+        let prev = |k: usize| [c(k, ADDR), c(k, TS), c(k, VAL), c(k, REAL)];
+        // Slot k after slot k − 1 of the same row.
+        for k in 1..SLOTS {
+            for e in step(prev(k - 1), cur(k)) {
+                builder.assert_zero(e);
+            }
         }
-        // Slot 0 of the next row after slot 1 of this one.
-        let prev1 = [c(1, ADDR), c(1, TS), c(1, VAL), c(1, REAL)];
+        // Slot 0 of the next row after the last slot of this one.
         let next0 = [ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV].map(n0);
         {
             let mut t = builder.when_transition();
-            for e in step(prev1, next0) {
+            for e in step(prev(SLOTS - 1), next0) {
                 t.assert_zero(e);
             }
         }
