@@ -104,7 +104,7 @@ impl VmAir {
         vec![
             VmAir::Cpu(cpu::CpuAir),
             VmAir::Memory(memory::MemoryAir),
-            VmAir::Rom(Box::new(rom::RomAir::new())),
+            VmAir::Rom(Box::default()),
             VmAir::Compare(compare::CompareAir),
             VmAir::Range(range::RangeAir),
             VmAir::Inputs(inputs::InputsAir::new(public_inputs, inputs_log_height)),
