@@ -44,3 +44,21 @@ fn fib_standard_parameters() {
         .collect();
     assert_eq!(&chunks[..2], &[4, 4], "quotient chunks per table: {chunks:?}");
 }
+
+/// The compact parameter set (blowup 8, 27 queries): ≥ 100 bits, verifies without
+/// `allow_test`, and its proofs are smaller than standard ones.
+#[test]
+fn fib_compact_parameters() {
+    let p = bench::fib_program();
+    let n = [F::from_u64(30)];
+    assert_eq!(SecurityLevel::from_name("compact"), Some(SecurityLevel::Compact));
+    assert!(SecurityLevel::Compact.params().conjectured_bits() >= 100);
+    let opts = ProveOptions { security: SecurityLevel::Compact, ..Default::default() };
+    let (proof, _) = prove_with(&p, &n, &[], &opts, &mut |_| {}).expect("proves");
+    let q = Proof::from_bytes(&proof.to_bytes()).expect("parses");
+    assert_eq!(q.security, SecurityLevel::Compact);
+    verify(&p.digest(), &n, q.statement.output, &q).expect("verifies");
+    assert!(verify(&p.digest(), &n, q.statement.output + F::ONE, &q).is_err());
+    let standard = prove(&p, &n, &[]).expect("proves");
+    assert!(proof.to_bytes().len() < standard.to_bytes().len());
+}
