@@ -1,3 +1,9 @@
+//! `cargo run --release -p resvm-prover --example proof_size -- [LOG]`: proves the Fibonacci
+//! loop at 2^LOG CPU rows (default 14) with the standard parameters and prints where the
+//! proof's bytes go: commitments, out-of-domain values per table, and per PCS commitment the
+//! opened values, Merkle salts and Merkle paths (with the widths of the opened matrices), then
+//! the FRI layers.
+
 use p3_field::PrimeCharacteristicRing;
 fn sz<T: serde::Serialize>(t: &T) -> usize { postcard::to_allocvec(t).unwrap().len() }
 fn main() {

@@ -1,5 +1,6 @@
-//! The STARK configuration: Goldilocks, its quadratic extension, Poseidon2 Merkle trees with
-//! salted (hiding) leaves, hiding FRI, and the named security parameter sets.
+//! The STARK configuration: Goldilocks, its quadratic extension, Keccak-f Merkle trees with
+//! salted (hiding) leaves, a Keccak-256 Fiat–Shamir transcript, hiding FRI, and the named
+//! security parameter sets (`docs/proof-system.md`).
 
 use crate::air::Val;
 use p3_challenger::{HashChallenger, SerializingChallenger64};
