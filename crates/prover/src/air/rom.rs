@@ -1,8 +1,8 @@
 //! The ROM table: the program image hashed inside the AIR, one Poseidon2 permutation per pair
-//! of rows (row A: inputs, the four initial full rounds, the first 11 partial rounds and the
-//! state after them; row B: the last 11 partial rounds and the four final full rounds). Two
-//! rows of ~140 columns instead of one of 248: every query opens a ROM row, so the width is
-//! paid in every proof.
+//! of rows (row A: inputs, the four initial full rounds, the first 5 partial rounds and the
+//! state after them; row B: the last 17 partial rounds and the four final full rounds). Two
+//! rows of 130 permutation columns instead of one of 248: every query opens a ROM row, so the
+//! width is paid in every proof.
 //!
 //! The program encoding (`resvm_isa::Program::encoding`, version 2) is a sequence of 8-element
 //! sponge blocks: a header `[version, #functions, #instructions, main, 0…]`, one block
@@ -42,8 +42,9 @@ pub const SBOX_REGISTERS: usize = 1;
 pub const HALF_FULL_ROUNDS: usize = 4;
 /// Partial rounds.
 pub const PARTIAL_ROUNDS: usize = 22;
-/// Partial rounds evaluated on row A (the rest are on row B).
-pub const A_PARTIAL: usize = PARTIAL_ROUNDS / 2;
+/// Partial rounds evaluated on row A (the rest are on row B): 5 balances the rows at 130
+/// permutation columns each (12 + 96 + 2·5 + 12 on A, 2·17 + 96 on B).
+pub const A_PARTIAL: usize = 5;
 /// Columns of one full round: 12 committed `x^3` S-box registers, then 12 post-round values.
 const FULL_COLS: usize = 2 * P2_WIDTH;
 /// Row A: the permutation input.
