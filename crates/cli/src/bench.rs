@@ -12,8 +12,9 @@ pub enum Suite {
         /// Largest trace size, as a power of two (10..=20).
         #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(10..=20))]
         max_log: u8,
-        /// Parameter set: `standard` (>= 100 bits) or `test` (fast, insecure).
-        #[arg(long, default_value = "standard")]
+        /// Parameter set: `standard` (100-bit conjectured security), `compact` (101 bits,
+        /// smaller and slower proofs) or `test` (fast, insecure).
+        #[arg(long, default_value = "standard", value_parser = ["standard", "compact", "test"])]
         security: String,
     },
     /// Time every engine and native Rust on fib, a 10^7-step tail loop and a dense polynomial.
@@ -44,7 +45,7 @@ pub fn run(suite: Suite) -> Result<()> {
     match suite {
         Suite::Prove { max_log, security } => {
             let level = resvm_prover::config::SecurityLevel::from_name(&security)
-                .ok_or_else(|| anyhow::anyhow!("error: unknown security level `{security}` (standard, test)"))?;
+                .ok_or_else(|| anyhow::anyhow!("error: unknown security level `{security}` (standard, compact, test)"))?;
             crate::prove_cmd::bench_prove(max_log as usize, level)
         }
         Suite::Exec { quick, samples } => {

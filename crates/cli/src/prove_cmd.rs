@@ -20,8 +20,9 @@ pub struct ProveArgs {
     /// Print a JSON summary (cycles, rows, sizes, times) on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Parameter set: `standard` (≥ 100 bits) or `test` (fast, insecure).
-    #[arg(long, default_value = "standard")]
+    /// Parameter set: `standard` (100-bit conjectured security), `compact` (101 bits, smaller
+    /// and slower proofs) or `test` (fast, insecure: verifiers refuse it unless asked).
+    #[arg(long, default_value = "standard", value_parser = ["standard", "compact", "test"])]
     pub security: String,
 }
 
@@ -42,7 +43,7 @@ pub fn prove(a: ProveArgs) -> Result<()> {
     let (c, _) = crate::load(&a.file)?;
     let inputs = crate::parse_inputs(&a.args)?;
     let security = SecurityLevel::from_name(&a.security)
-        .ok_or_else(|| anyhow!("error: unknown security level `{}` (standard, test)", a.security))?;
+        .ok_or_else(|| anyhow!("error: unknown security level `{}` (standard, compact, test)", a.security))?;
     let secret = c.program.secret_params();
     if secret.len() != inputs.len() {
         bail!("error: main takes {} argument(s), got {}", secret.len(), inputs.len());

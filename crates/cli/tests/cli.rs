@@ -163,3 +163,39 @@ fn bench_suites_run_in_quick_mode() {
     let out = stdout_ok(&["bench", "factor", "--no-flint", "--runs", "1"]);
     assert!(out.contains("total"), "{out}");
 }
+
+#[test]
+fn prove_and_verify_end_to_end() {
+    let dir = std::env::temp_dir().join(format!("resvm-cli-prove-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let proof = dir.join("secret.proof");
+    let p = proof.to_str().unwrap();
+    // w = 2 is secret: 2^3 + 2 = 10.
+    assert_eq!(stdout_ok(&["prove", "examples/secret.rvm", "10", "2", "-o", p]), "0\n");
+    let out = stdout_ok(&["verify", "examples/secret.rvm", p]);
+    assert!(out.starts_with("valid\n"), "{out}");
+    assert!(out.contains("x0=10"), "{out}");
+    assert!(out.contains("output: 0"), "{out}");
+    assert!(!out.contains("x1="), "the secret input must not be listed: {out}");
+    // Another program does not accept this proof.
+    let o = resvm(&["verify", "examples/min.rvm", p]);
+    assert!(!o.status.success());
+    // Corrupted and truncated proofs are rejected with an error, not a crash.
+    let bytes = std::fs::read(&proof).expect("read");
+    let mut bad = bytes.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 1;
+    let badp = dir.join("bad.proof");
+    std::fs::write(&badp, &bad).expect("write");
+    let o = resvm(&["verify", "examples/secret.rvm", badp.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error"));
+    std::fs::write(&badp, &bytes[..bytes.len() - 7]).expect("write");
+    assert!(!resvm(&["verify", "examples/secret.rvm", badp.to_str().unwrap()]).status.success());
+    // --json prints a machine-readable summary.
+    let json = stdout_ok(&["prove", "--json", "--security", "test", "examples/fib.rvm", "20", "-o", p]);
+    assert!(json.trim_start().starts_with('{') && json.contains("cycles"), "{json}");
+    // Test-parameter proofs are refused unless explicitly allowed.
+    assert!(!resvm(&["verify", "examples/fib.rvm", p]).status.success());
+    assert!(stdout_ok(&["verify", "--allow-test", "examples/fib.rvm", p]).starts_with("valid"));
+}
