@@ -16,6 +16,11 @@ pub enum Suite {
         /// smaller and slower proofs) or `test` (fast, insecure).
         #[arg(long, default_value = "standard", value_parser = ["standard", "compact", "test"])]
         security: String,
+        /// A `miden-vm` binary (0.23.5: `cargo install --locked miden-vm@0.23.5 --features
+        /// executable,concurrent`): also prove an equivalent Fibonacci loop with Miden VM at the
+        /// largest size, in the same run, and print the ratio.
+        #[arg(long)]
+        miden: Option<std::path::PathBuf>,
     },
     /// Time every engine and native Rust on fib, a 10^7-step tail loop and a dense polynomial.
     Exec {
@@ -43,10 +48,10 @@ pub enum Suite {
 /// Runs a suite and prints its report.
 pub fn run(suite: Suite) -> Result<()> {
     match suite {
-        Suite::Prove { max_log, security } => {
+        Suite::Prove { max_log, security, miden } => {
             let level = resvm_prover::config::SecurityLevel::from_name(&security)
                 .ok_or_else(|| anyhow::anyhow!("error: unknown security level `{security}` (standard, compact, test)"))?;
-            crate::prove_cmd::bench_prove(max_log as usize, level)
+            crate::prove_cmd::bench_prove(max_log as usize, level, miden.as_deref())
         }
         Suite::Exec { quick, samples } => {
             use resvm_bench::{external_engine, run_exec_bench, ExecBenchOptions, Runner};
