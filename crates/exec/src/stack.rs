@@ -325,54 +325,22 @@ fn callee(program: &Program, funcs: &[FnInfo], g: F, k: u32) -> Result<FnInfo, T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use resvm_isa::Function;
 
     fn f(v: u64) -> F {
         F::from_u64(v)
     }
 
-    /// main(n) = loop(n, 0, 1); loop(n, a, b) = branch(lt(0, n) .. ) tail-recursive fib.
+    /// The real compiler's image of a source program.
+    fn compile(src: &str) -> Program {
+        let m = resvm_lang::compile(src).expect("compiles");
+        let canon = resvm_circuit::canonicalize(&m);
+        let circuit = resvm_circuit::build_dag(&canon, &resvm_circuit::Factorer::default());
+        resvm_codegen::generate(&circuit, &m).expect("generates")
+    }
+
+    /// Tail-recursive Fibonacci.
     fn fib_loop() -> Program {
-        let code = vec![
-            // bootstrap
-            Instr::Frame,
-            Instr::Input(0),
-            Instr::Call(0),
-            Instr::Halt,
-            // main(n) = loop(n, 0, 1)   @4
-            Instr::Load(0),
-            Instr::Push(f(0)),
-            Instr::Push(f(1)),
-            Instr::Store(2),
-            Instr::Store(1),
-            Instr::Store(0),
-            Instr::TailCall(1),
-            // loop(n, a, b) = branch(lt(0, n), a, loop(n - 1, b, a + b))   @11
-            Instr::Push(f(0)),
-            Instr::Load(0),
-            Instr::Compare, // lt(0, n): 0 when n > 0
-            Instr::Branch(17, 15),
-            // n == 0: return a   @15
-            Instr::Load(1),
-            Instr::Ret,
-            // n > 0   @17
-            Instr::Load(0),
-            Instr::Push(f(1)),
-            Instr::Sub,
-            Instr::Load(2),
-            Instr::Load(1),
-            Instr::Load(2),
-            Instr::Add,
-            Instr::Store(2),
-            Instr::Store(1),
-            Instr::Store(0),
-            Instr::TailCall(1),
-        ];
-        let fns = vec![
-            Function { name: "main".into(), entry: 4, arity: 1, frame: 3 },
-            Function { name: "loop".into(), entry: 11, arity: 3, frame: 3 },
-        ];
-        Program::new(code, fns, 0).expect("valid")
+        compile("fn fib(n, a, b) = branch(lt(0, n), fib(n - 1, b, a + b), a);\nfn main(n) = fib(n, 0, 1);")
     }
 
     #[test]
@@ -398,5 +366,30 @@ mod tests {
         assert!(matches!(run(&p, &[], &Limits::default()), Err(Trap::InputCount { .. })));
         let l = Limits { max_steps: Some(100), ..Limits::default() };
         assert!(matches!(run(&p, &[f(1000)], &l), Err(Trap::StepsExceeded { .. })));
+    }
+
+    /// Hand-written images that break the compiler's invariants are reported, never panic.
+    #[test]
+    fn malformed_images_are_errors() {
+        use resvm_isa::Function;
+        let main = |frame| vec![Function { name: "main".into(), entry: 0, arity: 0, frame }];
+        let cases: Vec<(Vec<Instr>, u32)> = vec![
+            (vec![Instr::Pop, Instr::Halt], 0),
+            (vec![Instr::Add, Instr::Halt], 0),
+            (vec![Instr::Load(7), Instr::Halt], 0),
+            (vec![Instr::Push(f(1)), Instr::Store(5), Instr::Halt], 0),
+            (vec![Instr::Ret], 0),
+            (vec![Instr::Call(0)], 0),
+            (vec![Instr::Halt], 0),
+            (vec![Instr::Push(f(3)), Instr::Eval(0)], 0),
+            (vec![Instr::Frame, Instr::Jump(0)], 0),
+        ];
+        let limits = Limits { max_steps: Some(10_000), ..Limits::default() };
+        for (code, frame) in cases {
+            let listing = format!("{code:?}");
+            let p = Program::new(code, main(frame), 0).expect("structurally valid image");
+            let r = run(&p, &[], &limits);
+            assert!(r.is_err(), "{listing} gave {r:?}");
+        }
     }
 }
