@@ -196,12 +196,10 @@ impl Instr {
         }
     }
 
-    /// The fixed-width encoding `[opcode, a, b]` (unused immediates are zero).
-    pub fn encode(&self) -> [F; 3] {
-        let u = |x: u32| F::from_u64(x as u64);
-        let op = F::from_u64(self.opcode() as u64);
+    /// The single 32-bit index immediate (slot, pc, function, count or input index) of the
+    /// instructions that carry exactly one.
+    pub fn index(&self) -> Option<u32> {
         match *self {
-            Instr::Push(c) => [op, c, F::ZERO],
             Instr::Load(k)
             | Instr::Store(k)
             | Instr::Jump(k)
@@ -211,9 +209,19 @@ impl Instr {
             | Instr::Eval(k)
             | Instr::TailEval(k)
             | Instr::Input(k)
-            | Instr::Secret(k) => [op, u(k), F::ZERO],
+            | Instr::Secret(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The fixed-width encoding `[opcode, a, b]` (unused immediates are zero).
+    pub fn encode(&self) -> [F; 3] {
+        let u = |x: u32| F::from_u64(x as u64);
+        let op = F::from_u64(self.opcode() as u64);
+        match *self {
+            Instr::Push(c) => [op, c, F::ZERO],
             Instr::Branch(t0, t1) => [op, u(t0), u(t1)],
-            _ => [op, F::ZERO, F::ZERO],
+            _ => [op, self.index().map_or(F::ZERO, u), F::ZERO],
         }
     }
 
@@ -274,17 +282,10 @@ impl fmt::Display for Instr {
         match *self {
             Instr::Push(c) => write!(f, "{m} {}", canonical(c)),
             Instr::Branch(t0, t1) => write!(f, "{m} {t0} {t1}"),
-            Instr::Load(k)
-            | Instr::Store(k)
-            | Instr::Jump(k)
-            | Instr::Call(k)
-            | Instr::TailCall(k)
-            | Instr::Repr(k)
-            | Instr::Eval(k)
-            | Instr::TailEval(k)
-            | Instr::Input(k)
-            | Instr::Secret(k) => write!(f, "{m} {k}"),
-            _ => f.write_str(m),
+            _ => match self.index() {
+                Some(k) => write!(f, "{m} {k}"),
+                None => f.write_str(m),
+            },
         }
     }
 }
