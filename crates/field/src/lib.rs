@@ -142,8 +142,8 @@ pub fn hash(input: &[F]) -> Digest {
         permute(&mut state);
     }
     for chunk in input.chunks(RATE) {
-        for i in 0..RATE {
-            state[i] = chunk.get(i).copied().unwrap_or(F::ZERO);
+        for (i, lane) in state[..RATE].iter_mut().enumerate() {
+            *lane = chunk.get(i).copied().unwrap_or(F::ZERO);
         }
         permute(&mut state);
     }
