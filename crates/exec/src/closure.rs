@@ -18,6 +18,10 @@
 //!   position (body, `let` body, `branch` arm) returns [`Next::Call`] to the function's driver
 //!   loop instead of recursing, so tail recursion (direct, in branch arms, through eval) runs
 //!   in constant space.
+//! * **Self tail loops.** A body `branch(lt(a, b), f(..), y)` (either arm order) that
+//!   tail-calls its own function `f` compiles to one closure that loops
+//!   (`closure/self_loop.rs`): no driver round trip and no nested closures per iteration, the
+//!   arguments matched by affine shape inside the loop.
 //! * **Direct calls** are bound at compile time to the callee's index in the function table.
 //!
 //! Deep non-tail recursion ends in [`Trap::DepthExceeded`] at [`Limits::max_depth`]; the
@@ -205,7 +209,8 @@ pub fn compile(module: &Module, reprs: &[F]) -> ClosureProgram {
     let fns = module
         .functions
         .iter()
-        .map(|f| Code { body: c.body(&f.body), arity: f.params.len() as u32, name: f.name.clone() })
+        .enumerate()
+        .map(|(id, f)| Code { body: c.body(id as u32, &f.body), arity: f.params.len() as u32, name: f.name.clone() })
         .collect();
     let main = module.functions.get(module.main as usize);
     ClosureProgram {
@@ -847,7 +852,10 @@ impl Compiler<'_> {
     }
 
     /// Compiles a function body: in tail mode only when it has a call in tail position.
-    fn body(&self, e: &Expr) -> Body {
+    fn body(&self, id: u32, e: &Expr) -> Body {
+        if let Some(v) = self.self_loop(id, e) {
+            return Body::Val(v);
+        }
         if has_tail_call(e) {
             Body::Tail(self.tail(e))
         } else {
@@ -897,6 +905,8 @@ impl Compiler<'_> {
 
 #[cfg(test)]
 mod tests;
+
+mod self_loop;
 
 /// Whether `e`, in tail position, has a call or eval in tail position.
 fn has_tail_call(mut e: &Expr) -> bool {

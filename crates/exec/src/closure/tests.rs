@@ -247,3 +247,47 @@ fn closure_program_reruns() {
         assert_eq!(p.run(&[f(n)], &Limits::default()), Ok(f(2 * n)));
     }
 }
+
+#[test]
+fn self_tail_loops() {
+    // Bodies `branch(lt(..), self(..), y)` in either arm order, with every argument shape the
+    // loop specialises (affine forms, constants, other slots, nested calls) and the rest.
+    let srcs = [
+        "fn lp(i, n, acc) = branch(lt(i, n), lp(i + 1, n, acc * 7 + i), acc);\nfn main(n) = lp(0, n, 1);",
+        "fn lp(i, n, acc) = branch(lt(n, i + 0), acc, lp(1 + i, n, i + acc * 7));\nfn main(n) = lp(0, n, 1);",
+        "fn lp(i, n, a, b) = branch(lt(i, 9), lp(i * 2 + 1, n, b, 3 * a - 1), a + b + n);\nfn main(n) = lp(n, n, 2, 5);",
+        "fn lp(i, n, a, b) = branch(lt(3, i), lp(i - 1, n, a * 5, 4), a - b);\nfn main(n) = lp(n, n, 1, 0);",
+        "fn g(x) = x * x;\nfn lp(i, n, a) = branch(lt(i * 1, n + 1), lp(i + 1, n, a + g(i)), a);\nfn main(n) = lp(0, n, 0);",
+        "fn lp(i, n, a, b, c, d) = branch(lt(i, n), lp(i + 1, n, b, c, d, a * b + c), a + b + c + d);\nfn main(n) = lp(0, n, 1, 2, 3, 4);",
+        "fn lp(i, n, a) = branch(lt(i, n), lp(i + 1, n, a ^ 3 + 2 * a * i), a);\nfn main(n) = lp(0, n, 2);",
+        "fn lp(i, n, a) = branch(lt(i, n), lp(i + 1, n, a + branch(lt(i, 5), 0, 3)), a);\nfn main(n) = lp(0, n, 0);",
+    ];
+    for src in srcs {
+        for n in [0, 1, 2, 5, 10, 37] {
+            let _ = run(src, &[n]).unwrap_or_else(|t| panic!("{t}: {src}"));
+            // Exact step accounting: every budget around the needed one.
+            for steps in 0..(n + 8) {
+                let l = Limits { max_depth: 100, max_steps: Some(steps) };
+                let want = tree::run(
+                    &resvm_lang::compile(src).expect("checks"),
+                    &reprs(src.matches("fn ").count()),
+                    &[f(n)],
+                    &l,
+                );
+                assert_eq!(run_with(src, &[n], l), want, "{src} n={n} steps={steps}");
+            }
+        }
+    }
+    // A trap in an argument ends the loop with that trap, not a step-limit one.
+    let src = "fn lp(i, n, a) = branch(lt(i, n), lp(i + 1, n, branch(lt(i, 3), a, 7)), a);\nfn main(n) = lp(0, n, 0);";
+    assert_eq!(run(src, &[10]), Ok(f(7)));
+    let src = "fn lp(i, n, a) = branch(lt(i, n), lp(i + 1, n, a + repr(reflect(branch(lt(i, 5), 1000, i)))), a);\nfn main(n) = lp(0, n, 0);";
+    assert_eq!(run(src, &[10]), Err(Trap::ReflectUnknown { value: f(5) }));
+    assert_eq!(run(src, &[5]), Ok(f(5000)));
+    let l = Limits { max_depth: 100, max_steps: Some(3) };
+    assert_eq!(run_with(src, &[10], l), Err(Trap::StepsExceeded { limit: 3 }));
+    // Infinite self loop with no changed argument: bounded by steps.
+    let l = Limits { max_depth: 100, max_steps: Some(1_000) };
+    let src = "fn lp(i, n) = branch(lt(i, n), lp(i, n), 0);\nfn main(n) = lp(0, n);";
+    assert_eq!(run_with(src, &[1], l), Err(Trap::StepsExceeded { limit: 1_000 }));
+}
