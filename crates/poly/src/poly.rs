@@ -651,42 +651,22 @@ impl Poly {
 
     /// Taylor shift `x_var -> x_var + a`.
     pub(crate) fn taylor_shift(&self, var: usize, a: F) -> Poly {
-        if a == F::ZERO || self.is_zero() {
-            return self.clone();
-        }
-        let d = self.degree_in(var) as usize;
-        // binom[k][j] = C(k, j); a_pow[i] = a^i.
-        let mut binom = vec![vec![F::ONE; 1]];
-        for k in 1..=d {
-            let prev = &binom[k - 1];
-            let mut row = vec![F::ONE; k + 1];
-            for j in 1..k {
-                row[j] = prev[j - 1] + prev[j];
-            }
-            binom.push(row);
-        }
-        let mut a_pow = vec![F::ONE; d + 1];
-        for i in 1..=d {
-            a_pow[i] = a_pow[i - 1] * a;
-        }
-        let mut terms = Vec::new();
-        for (e, c) in self.terms() {
-            let k = e[var] as usize;
-            for j in 0..=k {
-                let mut e2 = e.to_vec();
-                e2[var] = j as u32;
-                terms.push((e2, c * binom[k][j] * a_pow[k - j]));
-            }
-        }
-        Poly::from_terms(self.nvars, terms)
+        self.substitute_affine(var, a, None)
     }
 
     /// Shear `x_var -> x_var + c * x_src` (an invertible linear change of variables).
     pub(crate) fn shear(&self, var: usize, src: usize, c: F) -> Poly {
+        self.substitute_affine(var, c, Some(src))
+    }
+
+    /// `x_var -> x_var + c * m` with `m = x_src`, or `m = 1` when `src` is `None`, by binomial
+    /// expansion of every power of `x_var`.
+    fn substitute_affine(&self, var: usize, c: F, src: Option<usize>) -> Poly {
         if c == F::ZERO || self.is_zero() || self.degree_in(var) == 0 {
             return self.clone();
         }
         let d = self.degree_in(var) as usize;
+        // binom[k][j] = C(k, j); c_pow[i] = c^i.
         let mut binom = vec![vec![F::ONE; 1]];
         for k in 1..=d {
             let prev = &binom[k - 1];
@@ -706,7 +686,9 @@ impl Poly {
             for j in 0..=k {
                 let mut e2 = e.to_vec();
                 e2[var] = j as u32;
-                e2[src] += (k - j) as u32;
+                if let Some(src) = src {
+                    e2[src] += (k - j) as u32;
+                }
                 terms.push((e2, coef * binom[k][j] * c_pow[k - j]));
             }
         }
