@@ -6,7 +6,8 @@
 
 use crate::trap::{Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
-use resvm_field::{canonical, lt, F};
+use resvm_field::{canonical, lt, merge, Digest, F};
+use resvm_isa::spec::{Term, HASH_ACCESSES};
 use resvm_isa::{Instr, Program};
 
 /// Observer of an execution, called in program order.
@@ -56,7 +57,10 @@ struct FnInfo {
 /// `sp-1`, write `fp+k`; unary ops: read `sp-1`, write `sp-1`; binary ops: read `sp-2`,
 /// read `sp-1`, write `sp-2`; `BRANCH`, `REFLECT`, `TAILEVAL`: read `sp-1`; `CALL`/`EVAL`: (`EVAL`: read `sp-1`,) write `fp'-2`,
 /// write `fp'-1`; `RET`: read `sp-1`, read `fp-2`, read `fp-1`, write `fp-2`; `HALT`: read
-/// `sp-1`. `POP`, `JUMP`, `FRAME`, `TAILCALL` touch no memory.
+/// `sp-1`; `HASH k`: read `sp-4..sp`, read `fp+k..fp+k+5`, write `sp-4..sp`. `POP`, `JUMP`,
+/// `FRAME`, `TAILCALL` touch no memory. This is the order of `resvm_isa::spec::OPS`
+/// (`slots`, then `chiplet_accesses`); `tests::accesses_and_registers_follow_the_opcode_table`
+/// checks every instruction against that table.
 pub fn run_traced<T: Tracer>(
     program: &Program,
     inputs: &[F],
@@ -65,13 +69,20 @@ pub fn run_traced<T: Tracer>(
 ) -> Result<Outcome, Trap> {
     let main = program.main_function();
     if inputs.len() != main.arity as usize {
-        return Err(Trap::InputCount { expected: main.arity as usize, got: inputs.len() });
+        return Err(Trap::InputCount {
+            expected: main.arity as usize,
+            got: inputs.len(),
+        });
     }
     let code = program.code();
     let funcs: Vec<FnInfo> = program
         .functions()
         .iter()
-        .map(|f| FnInfo { entry: f.entry, arity: f.arity, frame: f.frame })
+        .map(|f| FnInfo {
+            entry: f.entry,
+            arity: f.arity,
+            frame: f.frame,
+        })
         .collect();
     let max_steps = limits.max_steps.unwrap_or(u64::MAX);
     let mut mem: Vec<F> = vec![F::ZERO; 256];
@@ -144,7 +155,9 @@ pub fn run_traced<T: Tracer>(
         ($info:expr, $top:expr) => {{
             let info: FnInfo = $info;
             if depth >= limits.max_depth {
-                return Err(Trap::DepthExceeded { limit: limits.max_depth });
+                return Err(Trap::DepthExceeded {
+                    limit: limits.max_depth,
+                });
             }
             depth += 1;
             let new_fp = dec!($top, info.arity);
@@ -175,7 +188,10 @@ pub fn run_traced<T: Tracer>(
         match instr {
             Instr::Halt => {
                 let v = read!(dec!(sp, 1));
-                return Ok(Outcome { output: v, cycles: clk });
+                return Ok(Outcome {
+                    output: v,
+                    cycles: clk,
+                });
             }
             Instr::Push(c) => {
                 let a = sp;
@@ -275,7 +291,10 @@ pub fn run_traced<T: Tracer>(
                 write!(fp - 2, v);
                 sp = fp - 1;
                 depth -= 1;
-                match (u32::try_from(canonical(ret)), u32::try_from(canonical(caller_fp))) {
+                match (
+                    u32::try_from(canonical(ret)),
+                    u32::try_from(canonical(caller_fp)),
+                ) {
                     (Ok(r), Ok(c)) => {
                         pc = r;
                         fp = c;
@@ -300,6 +319,38 @@ pub fn run_traced<T: Tracer>(
                 }
                 pc += 1;
             }
+            Instr::Hash(k) => {
+                // The accesses, in order, are the opcode table's: d (stack top), s and the
+                // direction e (frame slots k..k+5), then h over d.
+                let env = |t: Term| match t {
+                    Term::Sp => Some(sp as i64),
+                    Term::Fp => Some(fp as i64),
+                    Term::A => Some(k as i64),
+                    _ => None,
+                };
+                let mut vals = [F::ZERO; 9];
+                for (j, acc) in HASH_ACCESSES[..9].iter().enumerate() {
+                    match acc.addr.eval_u32(env) {
+                        Some(a) => vals[j] = read!(a),
+                        None => malformed!("stack underflow"),
+                    }
+                }
+                let d: [F; 4] = core::array::from_fn(|i| vals[i]);
+                let s: [F; 4] = core::array::from_fn(|i| vals[4 + i]);
+                let (l, r) = match canonical(vals[8]) {
+                    0 => (d, s),
+                    1 => (s, d),
+                    _ => malformed!("HASH direction cell is not 0 or 1"),
+                };
+                let h = merge(&Digest::from_elements(l), &Digest::from_elements(r)).elements();
+                for (acc, v) in HASH_ACCESSES[9..].iter().zip(h) {
+                    match acc.addr.eval_u32(env) {
+                        Some(a) => write!(a, v),
+                        None => malformed!("stack underflow"),
+                    }
+                }
+                pc += 1;
+            }
             Instr::Input(i) | Instr::Secret(i) => {
                 let v = input!(i);
                 let a = sp;
@@ -318,7 +369,11 @@ fn callee(program: &Program, funcs: &[FnInfo], g: F, k: u32) -> Result<FnInfo, T
     if info.arity == k {
         Ok(info)
     } else {
-        Err(Trap::EvalArity { name: program.functions()[i].name.clone(), expected: info.arity, got: k })
+        Err(Trap::EvalArity {
+            name: program.functions()[i].name.clone(),
+            expected: info.arity,
+            got: k,
+        })
     }
 }
 
@@ -363,16 +418,194 @@ mod tests {
     #[test]
     fn wrong_input_count_and_step_limit() {
         let p = fib_loop();
-        assert!(matches!(run(&p, &[], &Limits::default()), Err(Trap::InputCount { .. })));
-        let l = Limits { max_steps: Some(100), ..Limits::default() };
-        assert!(matches!(run(&p, &[f(1000)], &l), Err(Trap::StepsExceeded { .. })));
+        assert!(matches!(
+            run(&p, &[], &Limits::default()),
+            Err(Trap::InputCount { .. })
+        ));
+        let l = Limits {
+            max_steps: Some(100),
+            ..Limits::default()
+        };
+        assert!(matches!(
+            run(&p, &[f(1000)], &l),
+            Err(Trap::StepsExceeded { .. })
+        ));
+    }
+
+    /// Every executed instruction's memory accesses (direction, address, order) and its next
+    /// `pc`, `fp`, `sp` are exactly those of its entry in `resvm_isa::spec::OPS`, for programs
+    /// that together execute every opcode.
+    #[test]
+    fn accesses_and_registers_follow_the_opcode_table() {
+        use resvm_isa::spec::{FnUse, Lin, Term};
+        use resvm_isa::{Function, Opcode};
+        #[derive(Default)]
+        struct Rec(Vec<((u32, u32, u32, Instr), Vec<(bool, u32, F)>)>);
+        impl Tracer for Rec {
+            fn step(&mut self, _: u64, pc: u32, fp: u32, sp: u32, i: &Instr) {
+                self.0.push(((pc, fp, sp, *i), vec![]));
+            }
+            fn read(&mut self, a: u32, v: F) {
+                self.0.last_mut().unwrap().1.push((false, a, v));
+            }
+            fn write(&mut self, a: u32, v: F) {
+                self.0.last_mut().unwrap().1.push((true, a, v));
+            }
+        }
+        // main(x): a Merkle level with HASH, NEG, POP, REPR, STORE, JUMP, TAILEVAL into id.
+        let hand = {
+            let mut code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt];
+            for (slot, v) in [(1, 11), (2, 12), (3, 13), (4, 14), (5, 1)] {
+                code.extend([Instr::Push(f(v)), Instr::Store(slot)]);
+            }
+            code.extend([
+                Instr::Load(0),
+                Instr::Load(0),
+                Instr::Neg,
+                Instr::Push(f(3)),
+                Instr::Push(f(4)),
+                Instr::Hash(1),
+                Instr::Add,
+                Instr::Add,
+                Instr::Add,
+                Instr::Pop,
+                Instr::Repr(1),
+                Instr::Store(6),
+                Instr::Jump(27),
+                Instr::Load(6),
+                Instr::TailEval(1),
+                Instr::Load(0),
+                Instr::Ret,
+            ]);
+            let fns = vec![
+                Function {
+                    name: "main".into(),
+                    entry: 4,
+                    arity: 1,
+                    frame: 7,
+                },
+                Function {
+                    name: "id".into(),
+                    entry: 29,
+                    arity: 1,
+                    frame: 1,
+                },
+            ];
+            Program::new(code, fns, 0).expect("valid")
+        };
+        let evals = compile(
+            "fn twice(f: prog, x) = f(f(x));\nfn inc(x) = x + 1;\n\
+             fn count(n, acc) = branch(lt(0, n), eval(reflect(repr(count)), n - 1, acc + n), acc);\n\
+             fn main(secret x) = twice(inc, x) * x + eval(twice, inc, 10) + count(3, 0);",
+        );
+        let runs: Vec<(Program, Vec<F>)> = vec![
+            (hand, vec![f(5)]),
+            (fib_loop(), vec![f(6)]),
+            (evals, vec![f(7)]),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (p, inputs) in runs {
+            let mut rec = Rec::default();
+            run_traced(&p, &inputs, &Limits::default(), &mut rec).expect("runs");
+            for (i, ((pc, fp, sp, instr), acc)) in rec.0.iter().enumerate() {
+                let op = instr.opcode();
+                seen.insert(op);
+                let spec = op.spec();
+                let [_, a, b] = instr.encode();
+                let (a, b) = (canonical(a) as i64, canonical(b) as i64);
+                let callee = match spec.fn_use() {
+                    Some(FnUse::ByIndex) => Some(a as usize),
+                    Some(_) => p.reflect(acc[0].2).map(|x| x as usize),
+                    None => None,
+                };
+                let info = callee.map(|c| &p.functions()[c]);
+                let v = |j: usize| acc.get(j).map(|x| canonical(x.2) as i64);
+                let env = |t: Term| -> Option<i64> {
+                    Some(match t {
+                        Term::Pc => *pc as i64,
+                        Term::Fp => *fp as i64,
+                        Term::Sp => *sp as i64,
+                        Term::A => a,
+                        Term::B => b,
+                        Term::Ent => info?.entry as i64,
+                        Term::Ar => info?.arity as i64,
+                        Term::Frm => info?.frame as i64,
+                        Term::V(j) => v(j as usize)?,
+                        // BRANCH's slot 1 carries b − a (see the CPU AIR).
+                        Term::V0V1 => v(0)? * if op == Opcode::Branch { b - a } else { v(1)? },
+                    })
+                };
+                let want: Vec<(bool, Option<u32>)> = spec
+                    .accesses()
+                    .map(|x| (x.write, x.addr.eval_u32(env)))
+                    .collect();
+                let got: Vec<(bool, Option<u32>)> = acc.iter().map(|x| (x.0, Some(x.1))).collect();
+                assert_eq!(got, want, "{instr} at pc {pc}: accesses");
+                if let Some(((npc, nfp, nsp, _), _)) = rec.0.get(i + 1) {
+                    let ev = |l: Lin| l.eval_u32(env);
+                    assert_eq!(
+                        (Some(*npc), Some(*nfp), Some(*nsp)),
+                        (ev(spec.next_pc), ev(spec.next_fp), ev(spec.next_sp)),
+                        "{instr} at pc {pc}: next registers"
+                    );
+                }
+            }
+        }
+        let missing: Vec<_> = Opcode::ALL.iter().filter(|o| !seen.contains(o)).collect();
+        assert!(missing.is_empty(), "opcodes never executed: {missing:?}");
+    }
+
+    /// `HASH k` computes one Merkle level in either direction and traps on a direction
+    /// cell outside {0, 1}.
+    #[test]
+    fn hash_is_one_merkle_level() {
+        use resvm_isa::Function;
+        let prog = |bit: u64| {
+            let mut code = vec![Instr::Frame, Instr::Call(0), Instr::Halt];
+            for (slot, v) in [(0, 11), (1, 12), (2, 13), (3, 14), (4, bit)] {
+                code.extend([Instr::Push(f(v)), Instr::Store(slot)]);
+            }
+            code.extend([
+                Instr::Push(f(1)),
+                Instr::Push(f(2)),
+                Instr::Push(f(3)),
+                Instr::Push(f(4)),
+                Instr::Hash(0),
+            ]);
+            // Returns h0 (h1..h3 are left below it and dropped by RET).
+            code.extend([Instr::Pop, Instr::Pop, Instr::Pop, Instr::Ret]);
+            let fns = vec![Function {
+                name: "main".into(),
+                entry: 3,
+                arity: 0,
+                frame: 5,
+            }];
+            Program::new(code, fns, 0).expect("valid")
+        };
+        let d = Digest::from_elements([f(1), f(2), f(3), f(4)]);
+        let s = Digest::from_elements([f(11), f(12), f(13), f(14)]);
+        for (bit, want) in [(0, merge(&d, &s)), (1, merge(&s, &d))] {
+            let out = run(&prog(bit), &[], &Limits::default()).expect("runs");
+            assert_eq!(out.output, want.elements()[0]);
+        }
+        assert!(matches!(
+            run(&prog(2), &[], &Limits::default()),
+            Err(Trap::Malformed { .. })
+        ));
     }
 
     /// Hand-written images that break the compiler's invariants are reported, never panic.
     #[test]
     fn malformed_images_are_errors() {
         use resvm_isa::Function;
-        let main = |frame| vec![Function { name: "main".into(), entry: 0, arity: 0, frame }];
+        let main = |frame| {
+            vec![Function {
+                name: "main".into(),
+                entry: 0,
+                arity: 0,
+                frame,
+            }]
+        };
         let cases: Vec<(Vec<Instr>, u32)> = vec![
             (vec![Instr::Pop, Instr::Halt], 0),
             (vec![Instr::Add, Instr::Halt], 0),
@@ -383,8 +616,12 @@ mod tests {
             (vec![Instr::Halt], 0),
             (vec![Instr::Push(f(3)), Instr::Eval(0)], 0),
             (vec![Instr::Frame, Instr::Jump(0)], 0),
+            (vec![Instr::Push(f(1)), Instr::Hash(0), Instr::Halt], 0),
         ];
-        let limits = Limits { max_steps: Some(10_000), ..Limits::default() };
+        let limits = Limits {
+            max_steps: Some(10_000),
+            ..Limits::default()
+        };
         for (code, frame) in cases {
             let listing = format!("{code:?}");
             let p = Program::new(code, main(frame), 0).expect("structurally valid image");

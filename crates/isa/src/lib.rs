@@ -12,6 +12,10 @@
 
 mod instr;
 mod program;
+pub mod spec;
 
-pub use instr::{Instr, Opcode, DecodeError};
-pub use program::{Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION};
+pub use instr::{DecodeError, Instr, Opcode};
+pub use program::{
+    Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION,
+};
+pub use spec::{OpSpec, NUM_OPS, OPS};
