@@ -65,13 +65,20 @@ pub fn run_traced<T: Tracer>(
 ) -> Result<Outcome, Trap> {
     let main = program.main_function();
     if inputs.len() != main.arity as usize {
-        return Err(Trap::InputCount { expected: main.arity as usize, got: inputs.len() });
+        return Err(Trap::InputCount {
+            expected: main.arity as usize,
+            got: inputs.len(),
+        });
     }
     let code = program.code();
     let funcs: Vec<FnInfo> = program
         .functions()
         .iter()
-        .map(|f| FnInfo { entry: f.entry, arity: f.arity, frame: f.frame })
+        .map(|f| FnInfo {
+            entry: f.entry,
+            arity: f.arity,
+            frame: f.frame,
+        })
         .collect();
     let max_steps = limits.max_steps.unwrap_or(u64::MAX);
     let mut mem: Vec<F> = vec![F::ZERO; 256];
@@ -144,7 +151,9 @@ pub fn run_traced<T: Tracer>(
         ($info:expr, $top:expr) => {{
             let info: FnInfo = $info;
             if depth >= limits.max_depth {
-                return Err(Trap::DepthExceeded { limit: limits.max_depth });
+                return Err(Trap::DepthExceeded {
+                    limit: limits.max_depth,
+                });
             }
             depth += 1;
             let new_fp = dec!($top, info.arity);
@@ -175,7 +184,10 @@ pub fn run_traced<T: Tracer>(
         match instr {
             Instr::Halt => {
                 let v = read!(dec!(sp, 1));
-                return Ok(Outcome { output: v, cycles: clk });
+                return Ok(Outcome {
+                    output: v,
+                    cycles: clk,
+                });
             }
             Instr::Push(c) => {
                 let a = sp;
@@ -275,7 +287,10 @@ pub fn run_traced<T: Tracer>(
                 write!(fp - 2, v);
                 sp = fp - 1;
                 depth -= 1;
-                match (u32::try_from(canonical(ret)), u32::try_from(canonical(caller_fp))) {
+                match (
+                    u32::try_from(canonical(ret)),
+                    u32::try_from(canonical(caller_fp)),
+                ) {
                     (Ok(r), Ok(c)) => {
                         pc = r;
                         fp = c;
@@ -318,7 +333,11 @@ fn callee(program: &Program, funcs: &[FnInfo], g: F, k: u32) -> Result<FnInfo, T
     if info.arity == k {
         Ok(info)
     } else {
-        Err(Trap::EvalArity { name: program.functions()[i].name.clone(), expected: info.arity, got: k })
+        Err(Trap::EvalArity {
+            name: program.functions()[i].name.clone(),
+            expected: info.arity,
+            got: k,
+        })
     }
 }
 
@@ -363,16 +382,32 @@ mod tests {
     #[test]
     fn wrong_input_count_and_step_limit() {
         let p = fib_loop();
-        assert!(matches!(run(&p, &[], &Limits::default()), Err(Trap::InputCount { .. })));
-        let l = Limits { max_steps: Some(100), ..Limits::default() };
-        assert!(matches!(run(&p, &[f(1000)], &l), Err(Trap::StepsExceeded { .. })));
+        assert!(matches!(
+            run(&p, &[], &Limits::default()),
+            Err(Trap::InputCount { .. })
+        ));
+        let l = Limits {
+            max_steps: Some(100),
+            ..Limits::default()
+        };
+        assert!(matches!(
+            run(&p, &[f(1000)], &l),
+            Err(Trap::StepsExceeded { .. })
+        ));
     }
 
     /// Hand-written images that break the compiler's invariants are reported, never panic.
     #[test]
     fn malformed_images_are_errors() {
         use resvm_isa::Function;
-        let main = |frame| vec![Function { name: "main".into(), entry: 0, arity: 0, frame }];
+        let main = |frame| {
+            vec![Function {
+                name: "main".into(),
+                entry: 0,
+                arity: 0,
+                frame,
+            }]
+        };
         let cases: Vec<(Vec<Instr>, u32)> = vec![
             (vec![Instr::Pop, Instr::Halt], 0),
             (vec![Instr::Add, Instr::Halt], 0),
@@ -384,7 +419,10 @@ mod tests {
             (vec![Instr::Push(f(3)), Instr::Eval(0)], 0),
             (vec![Instr::Frame, Instr::Jump(0)], 0),
         ];
-        let limits = Limits { max_steps: Some(10_000), ..Limits::default() };
+        let limits = Limits {
+            max_steps: Some(10_000),
+            ..Limits::default()
+        };
         for (code, frame) in cases {
             let listing = format!("{code:?}");
             let p = Program::new(code, main(frame), 0).expect("structurally valid image");
