@@ -11,7 +11,11 @@ mod bench;
 mod prove_cmd;
 
 #[derive(Parser)]
-#[command(name = "resvm", version, about = "A provable abstract VM over the Goldilocks field")]
+#[command(
+    name = "resvm",
+    version,
+    about = "A provable abstract VM over the Goldilocks field"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -95,7 +99,10 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || dispatch(cli))
-        .and_then(|h| h.join().map_err(|_| std::io::Error::other("worker thread panicked")));
+        .and_then(|h| {
+            h.join()
+                .map_err(|_| std::io::Error::other("worker thread panicked"))
+        });
     match worker {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
@@ -111,10 +118,20 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run { engine, stats, max_depth, max_steps, file, args } => {
+        Command::Run {
+            engine,
+            stats,
+            max_depth,
+            max_steps,
+            file,
+            args,
+        } => {
             let (c, _) = load(&file)?;
             let inputs = parse_inputs(&args)?;
-            let limits = Limits { max_depth, max_steps };
+            let limits = Limits {
+                max_depth,
+                max_steps,
+            };
             let engine: Engine = engine.into();
             let start = Instant::now();
             let b = resvm::run(&c, engine, &inputs, &limits)
@@ -150,7 +167,9 @@ fn dispatch(cli: Cli) -> Result<()> {
 
 /// Cycle count of a stack-engine run (re-run; cheap next to the user's request for stats).
 fn resvm_exec_stats(c: &resvm::Compiled, inputs: &[F], limits: &Limits) -> Result<u64> {
-    resvm::run_stack(c, inputs, limits).map(|o| o.cycles).map_err(|t| anyhow!("error: {t}"))
+    resvm::run_stack(c, inputs, limits)
+        .map(|o| o.cycles)
+        .map_err(|t| anyhow!("error: {t}"))
 }
 
 fn asm_listing(c: &resvm::Compiled) -> String {

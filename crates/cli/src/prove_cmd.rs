@@ -3,7 +3,6 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use resvm_field::F;
 use resvm_prover::config::SecurityLevel;
 use std::path::PathBuf;
 
@@ -42,17 +41,32 @@ pub struct VerifyArgs {
 pub fn prove(a: ProveArgs) -> Result<()> {
     let (c, _) = crate::load(&a.file)?;
     let inputs = crate::parse_inputs(&a.args)?;
-    let security = SecurityLevel::from_name(&a.security)
-        .ok_or_else(|| anyhow!("error: unknown security level `{}` (standard, compact, test)", a.security))?;
+    let security = SecurityLevel::from_name(&a.security).ok_or_else(|| {
+        anyhow!(
+            "error: unknown security level `{}` (standard, compact, test)",
+            a.security
+        )
+    })?;
     let secret = c.program.secret_params();
     if secret.len() != inputs.len() {
-        bail!("error: main takes {} argument(s), got {}", secret.len(), inputs.len());
+        bail!(
+            "error: main takes {} argument(s), got {}",
+            secret.len(),
+            inputs.len()
+        );
     }
     let (mut public, mut witness) = (Vec::new(), Vec::new());
     for (x, s) in inputs.iter().zip(&secret) {
-        if *s { witness.push(*x) } else { public.push(*x) }
+        if *s {
+            witness.push(*x)
+        } else {
+            public.push(*x)
+        }
     }
-    let opts = resvm_prover::ProveOptions { security, ..Default::default() };
+    let opts = resvm_prover::ProveOptions {
+        security,
+        ..Default::default()
+    };
     // Phases on a spinner (stderr; indicatif hides it when stderr is not a terminal).
     let bar = if a.json {
         indicatif::ProgressBar::hidden()
@@ -79,7 +93,8 @@ pub fn prove(a: ProveArgs) -> Result<()> {
     bar.finish_and_clear();
     let (proof, summary) = result.map_err(|e| anyhow!("error: {e}"))?;
     let bytes = proof.to_bytes();
-    std::fs::write(&a.out, &bytes).with_context(|| format!("error: cannot write {}", a.out.display()))?;
+    std::fs::write(&a.out, &bytes)
+        .with_context(|| format!("error: cannot write {}", a.out.display()))?;
     if a.json {
         println!("{}", summary.to_json());
     } else {
@@ -99,20 +114,28 @@ pub fn prove(a: ProveArgs) -> Result<()> {
 /// Verifies a proof against the program; prints `valid`, the public inputs and the output.
 pub fn verify(a: VerifyArgs) -> Result<()> {
     let (c, _) = crate::load(&a.file)?;
-    let bytes = std::fs::read(&a.proof).with_context(|| format!("error: cannot read {}", a.proof.display()))?;
+    let bytes = std::fs::read(&a.proof)
+        .with_context(|| format!("error: cannot read {}", a.proof.display()))?;
     let proof = resvm_prover::Proof::from_bytes(&bytes).map_err(|e| anyhow!("error: {e}"))?;
     let st = &proof.statement;
-    let xs: Vec<F> = st.public_inputs.iter().map(|x| x.1).collect();
-    let opts = resvm_prover::VerifyOptions { allow_test: a.allow_test };
-    resvm_prover::verify_with(&c.program.digest(), &xs, st.output, &proof, opts)
-        .map_err(|e| anyhow!("error: {e}"))?;
+    let opts = resvm_prover::VerifyOptions {
+        allow_test: a.allow_test,
+    };
+    resvm_prover::verify_claimed(&c.program, &proof, opts).map_err(|e| anyhow!("error: {e}"))?;
     println!("valid");
-    let shown: Vec<String> = st
-        .public_inputs
+    let shown: Vec<String> = resvm_prover::public_params(&c.program)
         .iter()
+        .zip(&st.public_inputs)
         .map(|(i, x)| format!("x{i}={}", resvm_field::canonical(*x)))
         .collect();
-    println!("public inputs: {}", if shown.is_empty() { "(none)".into() } else { shown.join(" ") });
+    println!(
+        "public inputs: {}",
+        if shown.is_empty() {
+            "(none)".into()
+        } else {
+            shown.join(" ")
+        }
+    );
     println!("output: {}", resvm_field::canonical(st.output));
     println!("cycles: {}", st.cycles);
     Ok(())
@@ -120,8 +143,14 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
 
 /// `resvm bench prove`: the Fibonacci prover benchmark, 2^10 .. 2^max_log, optionally against
 /// Miden VM at the largest size.
-pub fn bench_prove(max_log: usize, security: SecurityLevel, miden: Option<&std::path::Path>) -> Result<()> {
-    println!("log  cycles  cpu_rows  total_rows  prove_ms  verify_ms  proof_KB  peak_MiB  cycles/s");
+pub fn bench_prove(
+    max_log: usize,
+    security: SecurityLevel,
+    miden: Option<&std::path::Path>,
+) -> Result<()> {
+    println!(
+        "log  cycles  cpu_rows  total_rows  prove_ms  verify_ms  proof_KB  peak_MiB  cycles/s"
+    );
     let mut last = None;
     resvm_prover::bench::prove_fib(10..=max_log, security, &mut |r| {
         println!(
@@ -189,7 +218,10 @@ fn miden_fib(bin: &std::path::Path, log: usize) -> Result<(u64, f64, u64)> {
         .with_context(|| format!("error: cannot run {}", bin.display()))?;
     let ms = start.elapsed().as_secs_f64() * 1e3;
     if !out.status.success() {
-        bail!("error: miden-vm prove failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "error: miden-vm prove failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let bytes = std::fs::metadata(&proof).map(|m| m.len()).unwrap_or(0);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -18,7 +18,11 @@ fn resvm(args: &[&str]) -> Output {
 
 fn stdout_ok(args: &[&str]) -> String {
     let o = resvm(args);
-    assert!(o.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).expect("utf-8")
 }
 
@@ -59,10 +63,19 @@ fn all_engines_agree_on_the_examples() {
             a.extend_from_slice(args);
             outs.push(stdout_ok(&a));
         }
-        assert!(outs.iter().all(|o| o == &outs[0]), "{file} {args:?}: {outs:?}");
+        assert!(
+            outs.iter().all(|o| o == &outs[0]),
+            "{file} {args:?}: {outs:?}"
+        );
     }
-    assert_eq!(stdout_ok(&["run", "examples/fib.rvm", "90"]), "2880067194370816120\n");
-    assert_eq!(stdout_ok(&["run", "examples/reflect.rvm", "1", "3"]), "27\n");
+    assert_eq!(
+        stdout_ok(&["run", "examples/fib.rvm", "90"]),
+        "2880067194370816120\n"
+    );
+    assert_eq!(
+        stdout_ok(&["run", "examples/reflect.rvm", "1", "3"]),
+        "27\n"
+    );
 }
 
 #[test]
@@ -72,7 +85,10 @@ fn canon_prints_flint_format() {
         "x^2*y + 18446744069414584320*y + 5\n"
     );
     let zero = temp_program("zero.rvm", "fn main(x) = x - x;");
-    assert_eq!(stdout_ok(&["compile", "--emit", "canon", zero.to_str().unwrap()]), "0\n");
+    assert_eq!(
+        stdout_ok(&["compile", "--emit", "canon", zero.to_str().unwrap()]),
+        "0\n"
+    );
 }
 
 #[test]
@@ -113,7 +129,10 @@ fn runtime_and_input_errors_exit_non_zero() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("branch condition must be 0 or 1"));
     assert!(o.stdout.is_empty());
-    for bad in [vec!["run", "examples/min.rvm", "1"], vec!["run", "examples/min.rvm", "x", "1"]] {
+    for bad in [
+        vec!["run", "examples/min.rvm", "1"],
+        vec!["run", "examples/min.rvm", "x", "1"],
+    ] {
         let o = resvm(&bad);
         assert!(!o.status.success(), "{bad:?}");
     }
@@ -130,25 +149,55 @@ fn million_step_tail_loop_runs_on_stack_and_closure() {
         assert!(!out.trim().is_empty());
         // Tail calls through `eval` of a reflected program, with a small depth limit: only
         // constant-space tail calls can pass.
-        let out = stdout_ok(&["run", "--engine", e, "--max-depth", "50", "examples/eval_loop.rvm", "1000000"]);
+        let out = stdout_ok(&[
+            "run",
+            "--engine",
+            e,
+            "--max-depth",
+            "50",
+            "examples/eval_loop.rvm",
+            "1000000",
+        ]);
         assert_eq!(out, "500000500000\n");
     }
 }
 
 #[test]
 fn deep_recursion_is_a_clear_error() {
-    let p = temp_program("deep.rvm", "fn down(n) = branch(lt(0, n), 1 + down(n - 1), 0);\nfn main(n) = down(n);");
+    let p = temp_program(
+        "deep.rvm",
+        "fn down(n) = branch(lt(0, n), 1 + down(n - 1), 0);\nfn main(n) = down(n);",
+    );
     for e in ["stack", "closure", "tree"] {
-        let o = resvm(&["run", "--engine", e, "--max-depth", "1000", p.to_str().unwrap(), "5000"]);
+        let o = resvm(&[
+            "run",
+            "--engine",
+            e,
+            "--max-depth",
+            "1000",
+            p.to_str().unwrap(),
+            "5000",
+        ]);
         assert!(!o.status.success(), "{e}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains("recursion deeper"), "{e}");
-        assert_eq!(stdout_ok(&["run", "--engine", e, p.to_str().unwrap(), "500"]), "500\n");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("recursion deeper"),
+            "{e}"
+        );
+        assert_eq!(
+            stdout_ok(&["run", "--engine", e, p.to_str().unwrap(), "500"]),
+            "500\n"
+        );
     }
 }
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in [vec!["--help"], vec!["run", "--help"], vec!["compile", "--help"], vec!["bench", "--help"]] {
+    for sub in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["compile", "--help"],
+        vec!["bench", "--help"],
+    ] {
         assert!(resvm(&sub).status.success(), "{sub:?}");
     }
 }
@@ -156,7 +205,14 @@ fn every_subcommand_has_help() {
 #[test]
 fn bench_suites_run_in_quick_mode() {
     let out = stdout_ok(&["bench", "exec", "--quick"]);
-    for needle in ["closure/native", "tree/closure", "stack/native", "fib", "loop", "poly"] {
+    for needle in [
+        "closure/native",
+        "tree/closure",
+        "stack/native",
+        "fib",
+        "loop",
+        "poly",
+    ] {
         assert!(out.contains(needle), "missing {needle}: {out}");
     }
     assert!(!out.contains("error"), "{out}");
@@ -171,12 +227,18 @@ fn prove_and_verify_end_to_end() {
     let proof = dir.join("secret.proof");
     let p = proof.to_str().unwrap();
     // w = 2 is secret: 2^3 + 2 = 10.
-    assert_eq!(stdout_ok(&["prove", "examples/secret.rvm", "10", "2", "-o", p]), "0\n");
+    assert_eq!(
+        stdout_ok(&["prove", "examples/secret.rvm", "10", "2", "-o", p]),
+        "0\n"
+    );
     let out = stdout_ok(&["verify", "examples/secret.rvm", p]);
     assert!(out.starts_with("valid\n"), "{out}");
     assert!(out.contains("x0=10"), "{out}");
     assert!(out.contains("output: 0"), "{out}");
-    assert!(!out.contains("x1="), "the secret input must not be listed: {out}");
+    assert!(
+        !out.contains("x1="),
+        "the secret input must not be listed: {out}"
+    );
     // Another program does not accept this proof.
     let o = resvm(&["verify", "examples/min.rvm", p]);
     assert!(!o.status.success());
@@ -191,10 +253,26 @@ fn prove_and_verify_end_to_end() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("error"));
     std::fs::write(&badp, &bytes[..bytes.len() - 7]).expect("write");
-    assert!(!resvm(&["verify", "examples/secret.rvm", badp.to_str().unwrap()]).status.success());
+    assert!(
+        !resvm(&["verify", "examples/secret.rvm", badp.to_str().unwrap()])
+            .status
+            .success()
+    );
     // --json prints a machine-readable summary.
-    let json = stdout_ok(&["prove", "--json", "--security", "test", "examples/fib.rvm", "20", "-o", p]);
-    assert!(json.trim_start().starts_with('{') && json.contains("cycles"), "{json}");
+    let json = stdout_ok(&[
+        "prove",
+        "--json",
+        "--security",
+        "test",
+        "examples/fib.rvm",
+        "20",
+        "-o",
+        p,
+    ]);
+    assert!(
+        json.trim_start().starts_with('{') && json.contains("cycles"),
+        "{json}"
+    );
     // Test-parameter proofs are refused unless explicitly allowed.
     assert!(!resvm(&["verify", "examples/fib.rvm", p]).status.success());
     assert!(stdout_ok(&["verify", "--allow-test", "examples/fib.rvm", p]).starts_with("valid"));

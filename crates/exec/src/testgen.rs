@@ -40,7 +40,9 @@ pub struct GenProgram {
 /// Reprs for tests without a compiler: function `i` gets `1000 + i` (distinct values the
 /// generated `reflect` literals can hit).
 pub fn test_reprs(functions: usize) -> Vec<F> {
-    (0..functions as u64).map(|i| F::from_u64(1000 + i)).collect()
+    (0..functions as u64)
+        .map(|i| F::from_u64(1000 + i))
+        .collect()
 }
 
 /// The proptest strategy over generated programs (seed-based: shrinking gives smaller seeds,
@@ -52,7 +54,11 @@ pub fn strategy() -> impl proptest::strategy::Strategy<Value = GenProgram> {
 
 /// The program for `seed` (deterministic).
 pub fn program(seed: u64) -> GenProgram {
-    let mut g = Gen { rng: Rng(SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15)), fns: Vec::new(), lets: 0 };
+    let mut g = Gen {
+        rng: Rng(SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15)),
+        fns: Vec::new(),
+        lets: 0,
+    };
     g.generate()
 }
 
@@ -113,29 +119,53 @@ impl Gen {
         // main
         let arity = self.rng.below(4) as usize;
         let vars: Vec<(String, T)> = (0..arity)
-            .map(|k| (format!("x{k}"), if self.rng.chance(25) { T::Prog } else { T::P }))
+            .map(|k| {
+                (
+                    format!("x{k}"),
+                    if self.rng.chance(25) { T::Prog } else { T::P },
+                )
+            })
             .collect();
         let params = vars
             .iter()
-            .map(|(n, t)| if *t == T::Prog { format!("{n}: prog") } else { n.clone() })
+            .map(|(n, t)| {
+                if *t == T::Prog {
+                    format!("{n}: prog")
+                } else {
+                    n.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let vars_t: Vec<T> = vars.iter().map(|v| v.1).collect();
-        let mut scope = Scope { vars, callable: nfns, calls: 3 };
+        let mut scope = Scope {
+            vars,
+            callable: nfns,
+            calls: 3,
+        };
         let body = self.expr(&mut scope, T::P, 4);
         let _ = writeln!(src, "fn main({params}) = {body};");
         let mut n = arity;
         if self.rng.chance(3) {
-            n = if n > 0 && self.rng.chance(50) { n - 1 } else { n + 1 };
+            n = if n > 0 && self.rng.chance(50) {
+                n - 1
+            } else {
+                n + 1
+            };
         }
         let inputs = (0..n)
             .map(|k| match vars_t.get(k) {
                 // A PROG input: an earlier function's test repr, or a value that is none.
-                Some(T::Prog) if self.rng.chance(60) => F::from_u64(1000 + self.rng.below(nfns as u64)),
+                Some(T::Prog) if self.rng.chance(60) => {
+                    F::from_u64(1000 + self.rng.below(nfns as u64))
+                }
                 _ => self.value(),
             })
             .collect();
-        GenProgram { source: src, inputs }
+        GenProgram {
+            source: src,
+            inputs,
+        }
     }
 
     /// An interesting field value: small, near p, or anything.
@@ -165,19 +195,35 @@ impl Gen {
         let mut params = Vec::new();
         let mut vars = Vec::new();
         for k in 0..nparams {
-            let t = if (counter && k == 0) || index == 0 || !self.rng.chance(25) { T::P } else { T::Prog };
-            let pname = if counter && k == 0 { "n".to_string() } else { format!("a{k}") };
+            let t = if (counter && k == 0) || index == 0 || !self.rng.chance(25) {
+                T::P
+            } else {
+                T::Prog
+            };
+            let pname = if counter && k == 0 {
+                "n".to_string()
+            } else {
+                format!("a{k}")
+            };
             params.push((pname.clone(), t));
             vars.push((pname, t));
         }
-        let ret = if index > 0 && self.rng.chance(15) { T::Prog } else { T::P };
+        let ret = if index > 0 && self.rng.chance(15) {
+            T::Prog
+        } else {
+            T::P
+        };
         self.fns.push(Sig {
             name: name.clone(),
             params: params.iter().map(|p| p.1).collect(),
             ret,
             counter,
         });
-        let mut scope = Scope { vars, callable: index, calls: 2 };
+        let mut scope = Scope {
+            vars,
+            callable: index,
+            calls: 2,
+        };
         let body = if counter {
             // branch(lt(0, n), <recursive case>, <base>): n > 0 recurses on n - 1.
             let base = self.expr(&mut scope, ret, 2);
@@ -197,7 +243,13 @@ impl Gen {
         };
         let ps = params
             .iter()
-            .map(|(n, t)| if *t == T::Prog { format!("{n}: prog") } else { n.clone() })
+            .map(|(n, t)| {
+                if *t == T::Prog {
+                    format!("{n}: prog")
+                } else {
+                    n.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ");
         format!("fn {name}({ps}) = {body};")
@@ -214,7 +266,12 @@ impl Gen {
     }
 
     fn var(&mut self, scope: &Scope, t: T) -> Option<String> {
-        let vs: Vec<&String> = scope.vars.iter().filter(|(_, vt)| *vt == t).map(|(n, _)| n).collect();
+        let vs: Vec<&String> = scope
+            .vars
+            .iter()
+            .filter(|(_, vt)| *vt == t)
+            .map(|(n, _)| n)
+            .collect();
         if vs.is_empty() {
             return None;
         }
@@ -268,7 +325,9 @@ impl Gen {
             }
             _ => {
                 // A call of an earlier function returning a program.
-                let cands: Vec<usize> = (0..scope.callable).filter(|&f| self.fns[f].ret == T::Prog).collect();
+                let cands: Vec<usize> = (0..scope.callable)
+                    .filter(|&f| self.fns[f].ret == T::Prog)
+                    .collect();
                 if cands.is_empty() || scope.calls == 0 {
                     return format!("reflect(repr({}))", self.prog(scope, depth - 1));
                 }
@@ -339,7 +398,9 @@ impl Gen {
             9 => format!("repr({})", self.prog(scope, d)),
             10 | 11 if scope.calls > 0 => {
                 // A direct call of an earlier P-returning function.
-                let cands: Vec<usize> = (0..scope.callable).filter(|&f| self.fns[f].ret == T::P).collect();
+                let cands: Vec<usize> = (0..scope.callable)
+                    .filter(|&f| self.fns[f].ret == T::P)
+                    .collect();
                 if cands.is_empty() {
                     return self.literal();
                 }
@@ -355,7 +416,11 @@ impl Gen {
                 let arity = match g.strip_prefix('f').and_then(|n| n.parse::<usize>().ok()) {
                     Some(f) if f < self.fns.len() && !self.rng.chance(15) => {
                         let args = self.call_args(scope, f, d);
-                        return if args.is_empty() { format!("eval({g})") } else { format!("eval({g}, {args})") };
+                        return if args.is_empty() {
+                            format!("eval({g})")
+                        } else {
+                            format!("eval({g}, {args})")
+                        };
                     }
                     _ => self.rng.below(3) as usize,
                 };
@@ -380,7 +445,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn limits() -> Limits {
-        Limits { max_depth: 10_000, max_steps: Some(1_000_000) }
+        Limits {
+            max_depth: 10_000,
+            max_steps: Some(1_000_000),
+        }
     }
 
     fn agree(p: &GenProgram) -> Result<(), TestCaseError> {
@@ -396,10 +464,20 @@ mod tests {
             (Err(x), Err(y)) => x.same_error(y),
             _ => false,
         };
-        prop_assert!(same, "tree {:?} vs closure {:?}\n{}\ninputs {:?}", a, b, p.source, p.inputs);
+        prop_assert!(
+            same,
+            "tree {:?} vs closure {:?}\n{}\ninputs {:?}",
+            a,
+            b,
+            p.source,
+            p.inputs
+        );
         // Generated programs must stay small: a limit hit means the generator is wrong.
         prop_assert!(
-            !matches!(a, Err(Trap::StepsExceeded { .. }) | Err(Trap::DepthExceeded { .. })),
+            !matches!(
+                a,
+                Err(Trap::StepsExceeded { .. }) | Err(Trap::DepthExceeded { .. })
+            ),
             "hit a limit: {}",
             p.source
         );
@@ -424,12 +502,24 @@ mod tests {
             match tree::run(&m, &test_reprs(m.functions.len()), &p.inputs, &limits()) {
                 Ok(_) => ok += 1,
                 Err(t) => {
-                    kinds.insert(format!("{t:?}").split([' ', '{']).next().unwrap_or("").to_string());
+                    kinds.insert(
+                        format!("{t:?}")
+                            .split([' ', '{'])
+                            .next()
+                            .unwrap_or("")
+                            .to_string(),
+                    );
                 }
             }
         }
         assert!(ok > 100, "only {ok} successes");
-        for k in ["BranchCondition", "ReflectUnknown", "EvalUnknown", "EvalArity", "InputCount"] {
+        for k in [
+            "BranchCondition",
+            "ReflectUnknown",
+            "EvalUnknown",
+            "EvalArity",
+            "InputCount",
+        ] {
             assert!(kinds.contains(k), "no {k} in {kinds:?}");
         }
     }
@@ -444,7 +534,10 @@ mod debug {
         for seed in 0..600 {
             let p = super::program(seed);
             let m = resvm_lang::compile(&p.source).expect("checks");
-            let l = Limits { max_depth: 10_000, max_steps: Some(1_000_000) };
+            let l = Limits {
+                max_depth: 10_000,
+                max_steps: Some(1_000_000),
+            };
             if let Err(Trap::StepsExceeded { .. } | Trap::DepthExceeded { .. }) =
                 tree::run(&m, &super::test_reprs(m.functions.len()), &p.inputs, &l)
             {

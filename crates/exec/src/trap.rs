@@ -14,7 +14,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 100_000, max_steps: None }
+        Limits {
+            max_depth: 100_000,
+            max_steps: None,
+        }
     }
 }
 

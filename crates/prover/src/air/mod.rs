@@ -177,4 +177,10 @@ macro_rules! as_ref_self {
         }
     )*};
 }
-as_ref_self!(cpu::CpuAir, memory::MemoryAir, compare::CompareAir, range::RangeAir, inputs::InputsAir);
+as_ref_self!(
+    cpu::CpuAir,
+    memory::MemoryAir,
+    compare::CompareAir,
+    range::RangeAir,
+    inputs::InputsAir
+);
