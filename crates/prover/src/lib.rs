@@ -34,7 +34,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 
 /// What a proof claims, all of it public.
 ///
@@ -229,14 +229,7 @@ impl ProveSummary {
 
 /// Name of a table in summaries.
 pub fn table_name(t: TableKind) -> &'static str {
-    match t {
-        TableKind::Cpu => "cpu",
-        TableKind::Memory => "memory",
-        TableKind::Rom => "rom",
-        TableKind::Compare => "compare",
-        TableKind::Range => "range",
-        TableKind::Inputs => "inputs",
-    }
+    t.name()
 }
 
 /// `Prove(C, x, w)` with the standard parameters.

@@ -8,34 +8,64 @@
 //! the field equations hold over the integers and a wrong `r` would need `d < 0`.
 
 use super::{bus, Val};
+use crate::{col, columns};
+use p3_matrix::dense::RowMajorMatrix;
 use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
-/// Left operand.
-pub const A: usize = 0;
-/// Right operand.
-pub const B: usize = 1;
-/// Result `lt(a, b)`.
-pub const R: usize = 2;
-/// Byte limbs (little-endian) of a (8), b (8) and d (8).
-pub const LIMBS: usize = 3;
 /// Limbs per operand.
 pub const NL: usize = 8;
-/// Borrow of the low 32-bit subtraction.
-pub const BORROW: usize = LIMBS + 3 * NL;
-/// 1 iff a's high half is 2^32 − 1.
-pub const ZA: usize = BORROW + 1;
-/// Inverse of `a_hi − (2^32 − 1)` when it is non-zero.
-pub const IA: usize = BORROW + 2;
-/// 1 iff b's high half is 2^32 − 1.
-pub const ZB: usize = BORROW + 3;
-/// Inverse of `b_hi − (2^32 − 1)` when it is non-zero.
-pub const IB: usize = BORROW + 4;
-/// 1 on rows answering a `COMPARE`.
-pub const REAL: usize = BORROW + 5;
+
+/// The columns of one compare row.
+#[repr(C)]
+#[derive(Clone, Debug)]
+pub struct CompareCols<T> {
+    /// Left operand.
+    pub a: T,
+    /// Right operand.
+    pub b: T,
+    /// Result `lt(a, b)`.
+    pub r: T,
+    /// Byte limbs (little-endian) of a (8), b (8) and d (8).
+    pub limbs: [T; 3 * NL],
+    /// Borrow of the low 32-bit subtraction.
+    pub borrow: T,
+    /// 1 iff a's high half is 2^32 − 1.
+    pub za: T,
+    /// Inverse of `a_hi − (2^32 − 1)` when it is non-zero.
+    pub ia: T,
+    /// 1 iff b's high half is 2^32 − 1.
+    pub zb: T,
+    /// Inverse of `b_hi − (2^32 − 1)` when it is non-zero.
+    pub ib: T,
+    /// 1 on rows answering a `COMPARE`.
+    pub real: T,
+}
+columns!(CompareCols);
+
+/// Left operand.
+pub const A: usize = col!(CompareCols, a);
+/// Right operand.
+pub const B: usize = col!(CompareCols, b);
+/// Result `lt(a, b)`.
+pub const R: usize = col!(CompareCols, r);
+/// First byte limb.
+pub const LIMBS: usize = col!(CompareCols, limbs);
+/// Borrow.
+pub const BORROW: usize = col!(CompareCols, borrow);
+/// `za`.
+pub const ZA: usize = col!(CompareCols, za);
+/// `ia`.
+pub const IA: usize = col!(CompareCols, ia);
+/// `zb`.
+pub const ZB: usize = col!(CompareCols, zb);
+/// `ib`.
+pub const IB: usize = col!(CompareCols, ib);
+/// Real-row flag.
+pub const REAL: usize = col!(CompareCols, real);
 /// Number of columns.
-pub const WIDTH: usize = REAL + 1;
+pub const WIDTH: usize = CompareCols::<u8>::WIDTH;
 
 /// The compare AIR.
 #[derive(Clone, Copy, Debug, Default)]
@@ -140,4 +170,19 @@ pub fn fill_row(row: &mut [Val], a: u64, b: u64, real: bool) {
         }
     }
     row[REAL] = f(real as u64);
+}
+
+/// Builds the chiplet for the `(a, b)` of every executed `COMPARE` (canonical values), with
+/// `height` rows, counting its byte lookups into `range`.
+pub fn build(compares: &[(u64, u64)], height: usize, range: &mut [u64]) -> RowMajorMatrix<Val> {
+    use p3_field::PrimeField64;
+    let mut t = Val::zero_vec(height * WIDTH);
+    for (i, row) in t.chunks_exact_mut(WIDTH).enumerate() {
+        let (a, b, real) = compares.get(i).map_or((0, 0, false), |&(a, b)| (a, b, true));
+        fill_row(row, a, b, real);
+        for l in 0..3 * NL {
+            range[row[LIMBS + l].as_canonical_u64() as usize] += 1;
+        }
+    }
+    RowMajorMatrix::new(t, WIDTH)
 }

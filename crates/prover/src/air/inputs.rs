@@ -107,3 +107,16 @@ where
         );
     }
 }
+
+/// The table for the public inputs `(index, value)` and the number of `INPUT` reads of each
+/// parameter index (`uses`).
+pub fn build(public_inputs: &[(u32, Val)], uses: &[u64]) -> p3_matrix::dense::RowMajorMatrix<Val> {
+    let h = 1 << InputsAir::log_height_for(public_inputs.len());
+    let mut t = Val::zero_vec(h * WIDTH);
+    for (j, &(i, x)) in public_inputs.iter().enumerate() {
+        t[j * WIDTH + IDX] = Val::from_u64(i as u64);
+        t[j * WIDTH + VALUE] = x;
+        t[j * WIDTH + MULT] = Val::from_u64(uses.get(i as usize).copied().unwrap_or(0));
+    }
+    p3_matrix::dense::RowMajorMatrix::new(t, WIDTH)
+}

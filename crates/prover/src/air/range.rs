@@ -51,3 +51,13 @@ where
         builder.push_interaction(bus::RANGE, [v], Count::provided(-local[MULT].into()));
     }
 }
+
+/// The table with the given multiplicity per value.
+pub fn build(mult: &[u64]) -> p3_matrix::dense::RowMajorMatrix<Val> {
+    let mut t = Val::zero_vec((1 << LOG_HEIGHT) * WIDTH);
+    for (v, m) in mult.iter().enumerate().take(1 << LOG_HEIGHT) {
+        t[v * WIDTH + VALUE] = Val::from_u64(v as u64);
+        t[v * WIDTH + MULT] = Val::from_u64(*m);
+    }
+    p3_matrix::dense::RowMajorMatrix::new(t, WIDTH)
+}
