@@ -327,9 +327,12 @@ pub fn prove_traces(
     let airs = VmAir::all(&indexed, inputs_log_h);
     let pvs = public_values(statement, &indexed);
     let config = make_config(security, os_seed());
+    // Fresh randomness for the terminal blinding, independent of the PCS's.
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(os_seed());
+    let traces = air::append_blinding(traces, &mut rng);
     let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
         .iter()
-        .zip(traces)
+        .zip(&traces)
         .zip(&pvs)
         .map(|((air, trace), pv)| StarkInstance {
             air,
