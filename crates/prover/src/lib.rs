@@ -34,7 +34,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 
 /// What a proof claims, all of it public.
 ///
@@ -320,9 +320,12 @@ pub fn prove_traces(
     let airs = VmAir::all(&indexed, inputs_log_h);
     let pvs = public_values(statement, &indexed);
     let config = make_config(security, os_seed());
+    // Fresh randomness for the terminal blinding, independent of the PCS's.
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(os_seed());
+    let traces = air::append_blinding(traces, &mut rng);
     let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
         .iter()
-        .zip(traces)
+        .zip(&traces)
         .zip(&pvs)
         .map(|((air, trace), pv)| StarkInstance {
             air,
