@@ -143,13 +143,20 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
     let mut cpu_t = Val::zero_vec(h * cpu::WIDTH);
     let mut first_halt = true;
     let mut slot_vals: Vec<(u32, Val)> = Vec::with_capacity(cpu::SLOTS);
-    for (clk, (s, row)) in steps.iter().zip(cpu_t.chunks_exact_mut(cpu::WIDTH)).enumerate() {
+    for (clk, (s, row)) in steps
+        .iter()
+        .zip(cpu_t.chunks_exact_mut(cpu::WIDTH))
+        .enumerate()
+    {
         let bad = || TraceError::Mismatch(clk as u64);
         let op = s.instr.opcode();
         let spec = op.spec();
         // The interpreter's accesses must be the opcode table's: CPU slots, then chiplet.
         if s.acc.len() != spec.slots.len() + spec.chiplet_accesses.len()
-            || s.acc.iter().zip(spec.accesses()).any(|(a, sp)| a.2 != sp.write)
+            || s.acc
+                .iter()
+                .zip(spec.accesses())
+                .any(|(a, sp)| a.2 != sp.write)
         {
             return Err(bad());
         }
@@ -173,16 +180,26 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
             Some(u) => {
                 let f = match u {
                     FnUse::ByIndex => s.instr.index().ok_or_else(bad)?,
-                    _ => program.reflect(s.acc.first().ok_or_else(bad)?.1).ok_or_else(bad)?,
+                    _ => program
+                        .reflect(s.acc.first().ok_or_else(bad)?.1)
+                        .ok_or_else(bad)?,
                 };
                 let info = funcs.get(f as usize).ok_or_else(bad)?;
                 fn_uses[f as usize] += 1;
                 let u = |v: u32| Val::from_u64(v as u64);
-                Some([u(f), program.repr(f).ok_or_else(bad)?, u(info.entry), u(info.arity), u(info.frame)])
+                Some([
+                    u(f),
+                    program.repr(f).ok_or_else(bad)?,
+                    u(info.entry),
+                    u(info.arity),
+                    u(info.frame),
+                ])
             }
         };
         match s.instr {
-            Instr::Compare => compares.push((s.acc[0].1.as_canonical_u64(), s.acc[1].1.as_canonical_u64())),
+            Instr::Compare => {
+                compares.push((s.acc[0].1.as_canonical_u64(), s.acc[1].1.as_canonical_u64()))
+            }
             Instr::Input(i) => input_uses[i as usize] += 1,
             Instr::Hash(k) => {
                 let v = |j: usize| s.acc[j].1;
@@ -203,7 +220,15 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
             first_halt = false;
         }
         let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
-        cpu::fill_row(row, clk as u64, (s.pc, s.fp, s.sp), &s.instr, &slot_vals, tuple, is_first_halt);
+        cpu::fill_row(
+            row,
+            clk as u64,
+            (s.pc, s.fp, s.sp),
+            &s.instr,
+            &slot_vals,
+            tuple,
+            is_first_halt,
+        );
     }
     // Padding: the final HALT repeats, inactive, touching no memory.
     let last = steps.last().ok_or(TraceError::Mismatch(0))?;
@@ -226,14 +251,20 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
     let (rom_t, rom_perms) = rom::build(program, &fetch, &fn_uses);
     let hh = padded_height(2 * (rom_perms.len() + hash_ops.len()));
     if hh > 1 << MAX_LOG_HEIGHT {
-        return Err(TraceError::TooLarge(format!("{} HASH instructions", hash_ops.len())));
+        return Err(TraceError::TooLarge(format!(
+            "{} HASH instructions",
+            hash_ops.len()
+        )));
     }
     let hash_t = hash::build(&rom_perms, &hash_ops, hh);
 
     // Memory: every access of the CPU and the chiplets.
     let mh = padded_height(mem.len().div_ceil(memory::SLOTS));
     if mh > 1 << MAX_LOG_HEIGHT {
-        return Err(TraceError::TooLarge(format!("{} memory accesses", mem.len())));
+        return Err(TraceError::TooLarge(format!(
+            "{} memory accesses",
+            mem.len()
+        )));
     }
     let mem_t = memory::build(&mut mem, mh, &mut range_mult)
         .map_err(|g| TraceError::TooLarge(format!("memory gap {}", g.0)))?;
@@ -255,7 +286,10 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         traces[kind.index()] = Some(t);
     }
     Ok(Witness {
-        traces: traces.into_iter().map(|t| t.ok_or(TraceError::Mismatch(0))).collect::<Result<_, _>>()?,
+        traces: traces
+            .into_iter()
+            .map(|t| t.ok_or(TraceError::Mismatch(0)))
+            .collect::<Result<_, _>>()?,
         output,
         cycles: outcome.cycles,
         public_inputs,

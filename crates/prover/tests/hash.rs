@@ -20,7 +20,11 @@ fn merkle_program(depth: u32) -> Program {
     let arity = 4 + 5 * depth;
     let mut code = vec![Instr::Frame];
     for i in 0..arity {
-        code.push(if i < 4 { Instr::Input(i) } else { Instr::Secret(i) });
+        code.push(if i < 4 {
+            Instr::Input(i)
+        } else {
+            Instr::Secret(i)
+        });
     }
     code.extend([Instr::Call(0), Instr::Halt]);
     let entry = code.len() as u32;
@@ -112,7 +116,8 @@ fn chiplet_that_disagrees_with_memory_is_rejected() {
         cycles: left.cycles,
     };
     let verdict = |traces: &[p3_matrix::dense::RowMajorMatrix<F>]| {
-        let stark = prove_traces(&p, &st, traces, SecurityLevel::Test).expect("the prover emits a proof");
+        let stark =
+            prove_traces(&p, &st, traces, SecurityLevel::Test).expect("the prover emits a proof");
         let proof = Proof {
             security: SecurityLevel::Test,
             statement: st.clone(),

@@ -9,10 +9,11 @@
 
 use super::{bus, Val};
 use crate::{col, columns};
-use p3_matrix::dense::RowMajorMatrix;
+use core::borrow::Borrow;
 use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
 
 /// Limbs per operand.
 pub const NL: usize = 8;
@@ -87,12 +88,13 @@ where
     fn eval(&self, builder: &mut AB) {
         let main = builder.main();
         let local = main.current_slice();
-        let c = |i: usize| -> AB::Expr { local[i].into() };
+        let l: &CompareCols<AB::Var> = (*local).borrow();
+        let c = |v: AB::Var| -> AB::Expr { v.into() };
         let k = |v: u64| AB::Expr::from_u64(v);
         let one = AB::Expr::ONE;
         let l32 = k(1 << 32);
         let m32 = k(u32::MAX as u64);
-        let limb = |x: usize, i: usize| c(LIMBS + NL * x + i);
+        let limb = |x: usize, i: usize| c(l.limbs[NL * x + i]);
         let word = |x: usize, off: usize| {
             (0..4).fold(AB::Expr::ZERO, |acc, i| {
                 acc + limb(x, off + i) * k(1 << (8 * i))
@@ -101,10 +103,10 @@ where
         let lo = |x: usize| word(x, 0);
         let hi = |x: usize| word(x, 4);
 
-        builder.assert_bool(c(R));
-        builder.assert_bool(c(BORROW));
-        builder.assert_bool(c(REAL));
-        for (x, col, z, inv) in [(0, A, ZA, IA), (1, B, ZB, IB)] {
+        builder.assert_bool(c(l.r));
+        builder.assert_bool(c(l.borrow));
+        builder.assert_bool(c(l.real));
+        for (x, col, z, inv) in [(0, l.a, l.za, l.ia), (1, l.b, l.zb, l.ib)] {
             builder.assert_eq(c(col), lo(x) + hi(x) * l32.clone());
             builder.assert_bool(c(z));
             builder.assert_zero(c(z) * (hi(x) - m32.clone()));
@@ -112,29 +114,29 @@ where
                 .assert_zero((one.clone() - c(z)) * ((hi(x) - m32.clone()) * c(inv) - one.clone()));
             builder.assert_zero(c(z) * lo(x));
         }
-        let r = c(R);
+        let r = c(l.r);
         let nr = one.clone() - r.clone();
         let x_lo = r.clone() * lo(0) + nr.clone() * lo(1);
         let y_lo = r.clone() * lo(1) + nr.clone() * lo(0);
         let x_hi = r.clone() * hi(0) + nr.clone() * hi(1);
         let y_hi = r * hi(1) + nr.clone() * hi(0);
-        builder.assert_eq(x_lo - y_lo - nr, lo(2) - c(BORROW) * l32);
-        builder.assert_eq(x_hi - y_hi - c(BORROW), hi(2));
+        builder.assert_eq(x_lo - y_lo - nr, lo(2) - c(l.borrow) * l32);
+        builder.assert_eq(x_hi - y_hi - c(l.borrow), hi(2));
 
         for i in 0..3 * NL {
-            builder.push_interaction(bus::RANGE, [c(LIMBS + i)], 1);
+            builder.push_interaction(bus::RANGE, [c(l.limbs[i])], 1);
         }
         builder.push_interaction(
             bus::CALL,
             [
                 k(bus::TAG_COMPARE),
-                c(A),
-                c(B),
-                c(R),
+                c(l.a),
+                c(l.b),
+                c(l.r),
                 AB::Expr::ZERO,
                 AB::Expr::ZERO,
             ],
-            Count::bounded(-c(REAL), 1),
+            Count::bounded(-c(l.real), 1),
         );
     }
 }
@@ -178,7 +180,9 @@ pub fn build(compares: &[(u64, u64)], height: usize, range: &mut [u64]) -> RowMa
     use p3_field::PrimeField64;
     let mut t = Val::zero_vec(height * WIDTH);
     for (i, row) in t.chunks_exact_mut(WIDTH).enumerate() {
-        let (a, b, real) = compares.get(i).map_or((0, 0, false), |&(a, b)| (a, b, true));
+        let (a, b, real) = compares
+            .get(i)
+            .map_or((0, 0, false), |&(a, b)| (a, b, true));
         fill_row(row, a, b, real);
         for l in 0..3 * NL {
             range[row[LIMBS + l].as_canonical_u64() as usize] += 1;

@@ -216,7 +216,8 @@ where
         let mut wr: [AB::Expr; SLOTS] = core::array::from_fn(|_| AB::Expr::ZERO);
         let mut addr_c: [AB::Expr; SLOTS] = core::array::from_fn(|_| AB::Expr::ZERO);
         let (mut tag, mut call_count) = (AB::Expr::ZERO, AB::Expr::ZERO);
-        let (mut next_pc, mut next_fp, mut next_sp) = (AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO);
+        let (mut next_pc, mut next_fp, mut next_sp) =
+            (AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO);
         for spec in &OPS {
             let op = spec.opcode;
             for (j, acc) in spec.slots.iter().enumerate() {
@@ -231,7 +232,9 @@ where
                 tag += f(op) * k(call_tag(ch));
                 call_count += f(op);
                 match ch {
-                    Chiplet::Function(FnUse::ByIndex) => builder.assert_zero(f(op) * (x(l.g) - x(l.a))),
+                    Chiplet::Function(FnUse::ByIndex) => {
+                        builder.assert_zero(f(op) * (x(l.g) - x(l.a)))
+                    }
                     Chiplet::Function(u) => {
                         builder.assert_zero(f(op) * (x(l.r) - x(l.v[0])));
                         if u == FnUse::ByReprArity {
@@ -270,7 +273,13 @@ where
             let ts = x(l.clk) * k(SLOTS as u64) + k(j as u64);
             builder.push_interaction(
                 bus::MEMORY,
-                [k(bus::SPACE_STACK), ts, x(l.addr[j]), x(l.v[j]), wr[j].clone()],
+                [
+                    k(bus::SPACE_STACK),
+                    ts,
+                    x(l.addr[j]),
+                    x(l.v[j]),
+                    wr[j].clone(),
+                ],
                 Count::bounded(en[j].clone(), 1),
             );
         }

@@ -188,7 +188,8 @@ where
 
         // The permutation, checked from row A (local) into row B (next).
         eval_permutation(&self.constants, builder, even, ra, rb);
-        let out: [AB::Expr; P2_WIDTH] = core::array::from_fn(|i| x(rb.full[HALF_FULL_ROUNDS - 1][P2_WIDTH + i]));
+        let out: [AB::Expr; P2_WIDTH] =
+            core::array::from_fn(|i| x(rb.full[HALF_FULL_ROUNDS - 1][P2_WIDTH + i]));
         let inp = |i: usize| x(ra.inp[i]);
 
         // Request flags, on row A only.
@@ -220,7 +221,14 @@ where
         }
         builder.push_interaction(
             bus::CALL,
-            [k(bus::TAG_HASH), x(l.clk), x(l.sp), x(l.fp), x(l.a), AB::Expr::ZERO],
+            [
+                k(bus::TAG_HASH),
+                x(l.clk),
+                x(l.sp),
+                x(l.fp),
+                x(l.a),
+                AB::Expr::ZERO,
+            ],
             Count::bounded(-k_op.clone(), 1),
         );
         // Its memory accesses, in the opcode table's order: d, s, bit, then h = out[0..4].
@@ -274,7 +282,11 @@ pub struct HashOp {
 impl HashOp {
     /// The permutation input `(l, r, 8, 0, 0, 0)`.
     pub fn input(&self) -> [Val; P2_WIDTH] {
-        let (l, r) = if self.bit { (self.s, self.d) } else { (self.d, self.s) };
+        let (l, r) = if self.bit {
+            (self.s, self.d)
+        } else {
+            (self.d, self.s)
+        };
         let mut st = [Val::ZERO; P2_WIDTH];
         st[..4].copy_from_slice(&l);
         st[4..8].copy_from_slice(&r);
@@ -306,7 +318,12 @@ pub fn build(rom: &[[Val; P2_WIDTH]], ops: &[HashOp], height: usize) -> RowMajor
     let a_part_cols = 2 * A_PARTIAL;
     let mut t = Val::zero_vec(height * WIDTH);
     let u = |v: u64| Val::from_u64(v);
-    for (p, (src, pair)) in p2.values.chunks(src_width).zip(t.chunks_exact_mut(2 * WIDTH)).enumerate() {
+    for (p, (src, pair)) in p2
+        .values
+        .chunks(src_width)
+        .zip(t.chunks_exact_mut(2 * WIDTH))
+        .enumerate()
+    {
         let (ra, rb) = pair.split_at_mut(WIDTH);
         let ra: &mut HashCols<Val> = ra.borrow_mut();
         let rb: &mut HashCols<Val> = rb.borrow_mut();
@@ -408,7 +425,9 @@ fn eval_partial_round<AB: AirBuilder<F = Val>>(
 ) {
     state[0] += *round_constant;
     eval_sbox(sbox, &mut state[0], builder, gate);
-    builder.when(gate.clone()).assert_eq(state[0].dup(), post_sbox);
+    builder
+        .when(gate.clone())
+        .assert_eq(state[0].dup(), post_sbox);
     state[0] = post_sbox.into();
     Layers::internal_linear_layer(state);
 }
@@ -421,7 +440,9 @@ fn eval_sbox<AB: AirBuilder<F = Val>>(
     gate: &AB::Expr,
 ) {
     let committed_x3: AB::Expr = register.into();
-    builder.when(gate.clone()).assert_eq(committed_x3.dup(), x.cube());
+    builder
+        .when(gate.clone())
+        .assert_eq(committed_x3.dup(), x.cube());
     *x = committed_x3.square() * x.dup();
 }
 

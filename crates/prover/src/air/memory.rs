@@ -216,7 +216,11 @@ pub struct Gap(pub u64);
 
 /// Builds the table from the accesses (sorted here) with `height` rows (a power of two at
 /// least `accesses.len() / SLOTS`), counting its byte lookups into `range`.
-pub fn build(accesses: &mut [Access], height: usize, range: &mut [u64]) -> Result<RowMajorMatrix<Val>, Gap> {
+pub fn build(
+    accesses: &mut [Access],
+    height: usize,
+    range: &mut [u64],
+) -> Result<RowMajorMatrix<Val>, Gap> {
     accesses.sort_unstable_by_key(|a| (a.space, a.addr, a.ts));
     let mut t = Val::zero_vec(height * WIDTH);
     let (last_space, last_addr) = accesses.last().map_or((0, 0), |a| (a.space, a.addr as u64));

@@ -117,7 +117,10 @@ macro_rules! columns {
                 // SAFETY: `$cols<T>` is `#[repr(C)]` with only `T` fields, so it has the size
                 // and alignment of `[T; WIDTH]`; the slice has exactly WIDTH elements.
                 let (prefix, cols, suffix) = unsafe { row.align_to::<$cols<T>>() };
-                assert!(prefix.is_empty() && suffix.is_empty() && cols.len() == 1, "layout");
+                assert!(
+                    prefix.is_empty() && suffix.is_empty() && cols.len() == 1,
+                    "layout"
+                );
                 &cols[0]
             }
         }
@@ -126,7 +129,10 @@ macro_rules! columns {
                 let row = &mut self[..<$cols<u8>>::WIDTH];
                 // SAFETY: as for `Borrow`.
                 let (prefix, cols, suffix) = unsafe { row.align_to_mut::<$cols<T>>() };
-                assert!(prefix.is_empty() && suffix.is_empty() && cols.len() == 1, "layout");
+                assert!(
+                    prefix.is_empty() && suffix.is_empty() && cols.len() == 1,
+                    "layout"
+                );
                 &mut cols[0]
             }
         }

@@ -194,7 +194,14 @@ where
         );
         builder.push_interaction(
             bus::CALL,
-            [k(bus::TAG_FUNCTION), inp(5), x(l.out[0]), x(l.ent), x(l.ar), x(l.frm)],
+            [
+                k(bus::TAG_FUNCTION),
+                inp(5),
+                x(l.out[0]),
+                x(l.ent),
+                x(l.ar),
+                x(l.frm),
+            ],
             Count::provided(-(r.clone() * x(l.mult))),
         );
         // Every real row's permutation is proven by the hash chiplet.
@@ -217,7 +224,11 @@ pub fn hash_message<T: Copy>(inp: &[T; P2_WIDTH], out: &[T; 4], cap: &[T; 4]) ->
 
 /// Builds the ROM of `program` with the given fetch counts per pc and uses per function;
 /// returns the table and the permutation inputs it asks the hash chiplet for.
-pub fn build(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> (RowMajorMatrix<Val>, Vec<[Val; P2_WIDTH]>) {
+pub fn build(
+    program: &Program,
+    fetch: &[u64],
+    fn_uses: &[u64],
+) -> (RowMajorMatrix<Val>, Vec<[Val; P2_WIDTH]>) {
     let enc = program.encoding();
     let nblocks = enc.len() / 8;
     let funcs = program.functions();
