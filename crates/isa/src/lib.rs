@@ -12,6 +12,8 @@
 
 mod instr;
 mod program;
+pub mod validate;
 
 pub use instr::{Instr, Opcode, DecodeError};
+pub use validate::{validate, Analysis, ValidationError};
 pub use program::{Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION};
