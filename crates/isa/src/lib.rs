@@ -12,8 +12,10 @@
 
 mod instr;
 mod program;
+pub mod validate;
 
 pub use instr::{DecodeError, Instr, Opcode};
 pub use program::{
     Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION,
 };
+pub use validate::{validate, Analysis, ValidationError};
