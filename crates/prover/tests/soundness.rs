@@ -542,3 +542,44 @@ forgery_test! {
         );
     }
 }
+
+#[test]
+fn images_that_could_reach_a_structural_trap_are_refused() {
+    // main() = LOAD 3 in a frame of 0 slots: the interpreter traps ("read outside the stack")
+    // but the AIR alone would read a zero-initialised cell. Validation refuses the image, in
+    // the prover and in the verifier, whatever proof is presented for it.
+    let code = vec![
+        Instr::Frame,
+        Instr::Call(0),
+        Instr::Halt,
+        Instr::Load(3),
+        Instr::Ret,
+    ];
+    let fns = vec![Function {
+        name: "main".into(),
+        entry: 3,
+        arity: 0,
+        frame: 0,
+    }];
+    let bad = Program::new(code, fns, 0).expect("Program::new checks targets only");
+    assert!(resvm_isa::validate(&bad).is_err());
+    assert!(matches!(
+        prove_with(&bad, &[], &[], &test_opts(), &mut |_| {}),
+        Err(ProveError::InvalidProgram(_))
+    ));
+    let good = eval_program(true);
+    let (mut proof, _) = prove_with(
+        &good,
+        &[good.repr(1).unwrap()],
+        &[F::from_u64(7)],
+        &test_opts(),
+        &mut |_| {},
+    )
+    .unwrap();
+    proof.statement.program = bad.digest();
+    proof.statement.public_inputs.clear();
+    assert!(matches!(
+        verify_claimed(&bad, &proof, ALLOW),
+        Err(VerifyError::InvalidProgram(_))
+    ));
+}
