@@ -29,7 +29,7 @@
 
 pub(crate) mod rt;
 
-use crate::trap::{Limits, Trap};
+use crate::trap::{Counted, Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{canonical, pow, F};
 use resvm_lang::ast::BinOp;
@@ -230,6 +230,11 @@ impl ClosureProgram {
     /// Steps (for [`Limits::max_steps`]) count function entries, tail calls included, as in
     /// [`crate::tree`].
     pub fn run(&self, inputs: &[F], limits: &Limits) -> Result<F, Trap> {
+        self.run_counted(inputs, limits).map(|c| c.output)
+    }
+
+    /// [`ClosureProgram::run`], also returning the number of steps (function entries) taken.
+    pub fn run_counted(&self, inputs: &[F], limits: &Limits) -> Result<Counted, Trap> {
         if let Some(why) = self.invalid {
             return Err(Trap::Malformed { pc: 0, why });
         }
@@ -256,10 +261,11 @@ impl ClosureProgram {
             };
             let mut frame = vec![F::ZERO; self.frame];
             frame[..inputs.len()].copy_from_slice(inputs);
-            let v = drive(&mut cx, self.main, &mut frame);
+            let output = drive(&mut cx, self.main, &mut frame);
             match cx.trap {
                 Some(t) => Err(t),
-                None => Ok(v),
+                // Fuel started at `max_steps - 1` after main's entry and lost one per entry.
+                None => Ok(Counted { output, steps: max_steps - cx.fuel }),
             }
         })
     }

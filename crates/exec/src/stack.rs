@@ -35,6 +35,9 @@ pub struct Outcome {
     pub output: F,
     /// Instructions executed, `HALT` included.
     pub cycles: u64,
+    /// Steps as [`Limits::max_steps`] counts them on every engine: function entries (the
+    /// bootstrap's `CALL main` and every `CALL`, `EVAL`, `TAILCALL` and `TAILEVAL`).
+    pub steps: u64,
 }
 
 /// Runs `program` on `inputs` (all parameters of `main`, in order).
@@ -50,6 +53,11 @@ struct FnInfo {
 }
 
 /// Runs `program` on `inputs`, reporting every step and memory access to `tracer`.
+///
+/// [`Limits::max_steps`] bounds function entries, as on the other engines (`CALL`, `EVAL`,
+/// `TAILCALL`, `TAILEVAL`, the bootstrap's `CALL main` included), checked before the depth
+/// limit at each entry. A function body has no backward jumps, so the cycle count is at most
+/// the step count times the longest function body plus the bootstrap.
 ///
 /// Memory accesses per instruction, in the order reported:
 /// `PUSH/REPR/INPUT/SECRET`: write `sp`; `LOAD k`: read `fp+k`, write `sp`; `STORE k`: read
@@ -78,6 +86,18 @@ pub fn run_traced<T: Tracer>(
     let (mut pc, mut fp, mut sp) = (0u32, 0u32, 0u32);
     let mut depth: u32 = 0;
     let mut clk: u64 = 0;
+    let mut steps: u64 = 0;
+    // Instructions since the last function entry or return. Compiled code only jumps forward
+    // inside a body, so this never exceeds the code length; a hand-written image that loops
+    // without calls is reported instead of running forever outside the step budget.
+    let mut segment: usize = 0;
+    let code_len = code.len();
+    if limits.max_depth == 0 {
+        return Err(Trap::DepthExceeded { limit: 0 });
+    }
+    if max_steps == 0 {
+        return Err(Trap::StepsExceeded { limit: 0 });
+    }
 
     macro_rules! malformed {
         ($why:expr) => {
@@ -122,6 +142,16 @@ pub fn run_traced<T: Tracer>(
                 None => malformed!("stack underflow"),
             }
         };
+    }
+    // Counts one function entry against the step budget.
+    macro_rules! step {
+        () => {{
+            steps += 1;
+            segment = 0;
+            if steps > max_steps {
+                return Err(Trap::StepsExceeded { limit: max_steps });
+            }
+        }};
     }
     macro_rules! func {
         ($f:expr) => {
@@ -169,13 +199,14 @@ pub fn run_traced<T: Tracer>(
         };
         tracer.step(clk, pc, fp, sp, &instr);
         clk += 1;
-        if clk > max_steps {
-            return Err(Trap::StepsExceeded { limit: max_steps });
+        segment += 1;
+        if segment > code_len {
+            malformed!("a loop without calls");
         }
         match instr {
             Instr::Halt => {
                 let v = read!(dec!(sp, 1));
-                return Ok(Outcome { output: v, cycles: clk });
+                return Ok(Outcome { output: v, cycles: clk, steps });
             }
             Instr::Push(c) => {
                 let a = sp;
@@ -240,16 +271,19 @@ pub fn run_traced<T: Tracer>(
             }
             Instr::Call(f) => {
                 let info = func!(f);
+                step!();
                 enter!(info, sp);
             }
             Instr::Eval(k) => {
                 let top = dec!(sp, 1);
                 let g = read!(top);
                 let info = callee(program, &funcs, g, k)?;
+                step!();
                 enter!(info, top);
             }
             Instr::TailCall(f) => {
                 let info = func!(f);
+                step!();
                 set_sp!(match fp.checked_add(info.frame) {
                     Some(v) => v,
                     None => malformed!("frame too large"),
@@ -259,6 +293,7 @@ pub fn run_traced<T: Tracer>(
             Instr::TailEval(k) => {
                 let g = read!(dec!(sp, 1));
                 let info = callee(program, &funcs, g, k)?;
+                step!();
                 set_sp!(match fp.checked_add(info.frame) {
                     Some(v) => v,
                     None => malformed!("frame too large"),
@@ -269,6 +304,7 @@ pub fn run_traced<T: Tracer>(
                 if fp < 2 || depth == 0 {
                     malformed!("return from the bootstrap");
                 }
+                segment = 0;
                 let v = read!(dec!(sp, 1));
                 let ret = read!(fp - 2);
                 let caller_fp = read!(fp - 1);
@@ -366,6 +402,19 @@ mod tests {
         assert!(matches!(run(&p, &[], &Limits::default()), Err(Trap::InputCount { .. })));
         let l = Limits { max_steps: Some(100), ..Limits::default() };
         assert!(matches!(run(&p, &[f(1000)], &l), Err(Trap::StepsExceeded { .. })));
+    }
+
+    /// Steps are function entries: main, then fib for n = 10, 9, .., 0.
+    #[test]
+    fn steps_count_function_entries() {
+        let p = fib_loop();
+        let out = run(&p, &[f(10)], &Limits::default()).expect("runs");
+        assert_eq!(out.steps, 12);
+        assert!(out.cycles > 12 * 5, "{} cycles", out.cycles);
+        let at = |n| Limits { max_steps: Some(n), ..Limits::default() };
+        assert_eq!(run(&p, &[f(10)], &at(12)).map(|o| o.output), Ok(f(55)));
+        assert_eq!(run(&p, &[f(10)], &at(11)), Err(Trap::StepsExceeded { limit: 11 }));
+        assert_eq!(run(&p, &[f(10)], &at(0)), Err(Trap::StepsExceeded { limit: 0 }));
     }
 
     /// Hand-written images that break the compiler's invariants are reported, never panic.

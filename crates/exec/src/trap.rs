@@ -8,7 +8,9 @@ pub struct Limits {
     /// Maximum nesting of non-tail calls (the "recursion depth"); deeper recursion is a
     /// [`Trap::DepthExceeded`], never a native stack overflow.
     pub max_depth: u32,
-    /// Maximum number of executed instructions (or evaluation steps), if any.
+    /// Maximum number of steps, if any. A step is one function entry (`main`'s, and every call
+    /// or `eval`, tail or not), counted the same way by every engine, so a limit means the same
+    /// on all of them; see [`Counted::steps`].
     pub max_steps: Option<u64>,
 }
 
@@ -16,6 +18,16 @@ impl Default for Limits {
     fn default() -> Self {
         Limits { max_depth: 100_000, max_steps: None }
     }
+}
+
+/// A successful run with its step count ([`Limits::max_steps`]'s unit on every engine: function
+/// entries, `main`'s included, tail calls and evals included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counted {
+    /// The program's output `b`.
+    pub output: F,
+    /// Function entries.
+    pub steps: u64,
 }
 
 /// A runtime error. All engines report the same variant (with the same values) for the same
@@ -82,13 +94,11 @@ pub enum Trap {
 }
 
 impl Trap {
-    /// Whether two traps are the same error for cross-engine comparison. Limit errors
-    /// (depth, steps) compare equal to each other by kind only, since engines count
-    /// differently.
+    /// Whether two traps are the same error for cross-engine comparison: equal, except that
+    /// `pc` context is ignored (engines other than `stack` have no pc).
     pub fn same_error(&self, other: &Trap) -> bool {
         match (self, other) {
-            (Trap::DepthExceeded { .. }, Trap::DepthExceeded { .. }) => true,
-            (Trap::StepsExceeded { .. }, Trap::StepsExceeded { .. }) => true,
+            (Trap::Malformed { why: a, .. }, Trap::Malformed { why: b, .. }) => a == b,
             _ => self == other,
         }
     }
