@@ -15,7 +15,7 @@
 //!   non-tail call evaluates its arguments straight into a fresh frame that is an array on the
 //!   native stack (no allocation), and a tail call overwrites the caller's frame in place.
 //! * **Tail calls.** Function bodies are compiled in *tail mode*: a call or eval in tail
-//!   position (body, `let` body, `branch` arm) returns [`Next::Call`] to the function's driver
+//!   position (body, `let` body, `branch` arm) returns `Next::Call` to the function's driver
 //!   loop instead of recursing, so tail recursion (direct, in branch arms, through eval) runs
 //!   in constant space.
 //! * **Self tail loops.** A body `branch(lt(a, b), f(..), y)` (either arm order) that

@@ -9,6 +9,8 @@
 //! All engines agree exactly on results, on errors ([`Trap::same_error`]) and on step counts:
 //! a step is one function entry ([`Limits::max_steps`], [`Counted::steps`]).
 
+#![warn(missing_docs)]
+
 pub mod closure;
 pub mod stack;
 #[cfg(any(test, feature = "testgen"))]
