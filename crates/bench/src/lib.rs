@@ -43,7 +43,10 @@ pub fn external_engine(
             (self.prepare)(source)
         }
     }
-    Box::new(Fun { name: name.to_string(), prepare })
+    Box::new(Fun {
+        name: name.to_string(),
+        prepare,
+    })
 }
 
 /// Options of [`run_exec_bench`].
@@ -58,14 +61,22 @@ pub struct ExecBenchOptions {
 
 impl Default for ExecBenchOptions {
     fn default() -> Self {
-        ExecBenchOptions { quick: false, samples: 5, external: Vec::new() }
+        ExecBenchOptions {
+            quick: false,
+            samples: 5,
+            external: Vec::new(),
+        }
     }
 }
 
 impl ExecBenchOptions {
     /// The CI smoke configuration.
     pub fn quick() -> Self {
-        ExecBenchOptions { quick: true, samples: 1, external: Vec::new() }
+        ExecBenchOptions {
+            quick: true,
+            samples: 1,
+            external: Vec::new(),
+        }
     }
 }
 
@@ -94,7 +105,10 @@ pub struct Row {
 impl Row {
     /// The time of `engine`, if it ran correctly.
     pub fn time(&self, engine: &str) -> Option<Duration> {
-        self.engines.iter().find(|e| e.engine == engine).and_then(|e| e.time.clone().ok())
+        self.engines
+            .iter()
+            .find(|e| e.engine == engine)
+            .and_then(|e| e.time.clone().ok())
     }
 
     /// `engine` time / native time.
@@ -224,10 +238,20 @@ fn poly_source() -> String {
 }
 
 fn poly_native(n: F) -> F {
-    let terms: Vec<(F, Vec<usize>)> = poly_terms().into_iter().map(|(c, m)| (F::from_u64(c), m)).collect();
+    let terms: Vec<(F, Vec<usize>)> = poly_terms()
+        .into_iter()
+        .map(|(c, m)| (F::from_u64(c), m))
+        .collect();
     let (mut i, mut acc, mut x) = (F::ZERO, F::ZERO, F::ONE);
     while lt(i, n) == F::ZERO {
-        let v = [x, x + F::ONE, x + F::TWO, x + F::from_u64(3), x + F::from_u64(4), x + F::from_u64(5)];
+        let v = [
+            x,
+            x + F::ONE,
+            x + F::TWO,
+            x + F::from_u64(3),
+            x + F::from_u64(4),
+            x + F::from_u64(5),
+        ];
         let mut p = F::ZERO;
         for (c, m) in &terms {
             let mut t = *c;
@@ -244,7 +268,11 @@ fn poly_native(n: F) -> F {
 }
 
 fn workloads(quick: bool) -> Vec<Workload> {
-    let (fib_n, loop_n, poly_n) = if quick { (15, 10_000, 1_000) } else { (25, 10_000_000, 100_000) };
+    let (fib_n, loop_n, poly_n) = if quick {
+        (15, 10_000, 1_000)
+    } else {
+        (25, 10_000_000, 100_000)
+    };
     vec![
         Workload {
             name: "fib",
@@ -300,7 +328,10 @@ fn time_engine(
         Ok(v) => Err(format!("wrong result {v} (native: {want})")),
         Err(e) => Err(format!("trap: {e}")),
     };
-    EngineTime { engine: name.to_string(), time }
+    EngineTime {
+        engine: name.to_string(),
+        time,
+    }
 }
 
 /// Runs the execution benchmark: every workload on native Rust, closure, tree and the
@@ -316,33 +347,59 @@ pub fn run_exec_bench(opts: &ExecBenchOptions) -> Report {
         match resvm_lang::compile(&w.source) {
             Ok(module) => {
                 // No reflection in the workloads: any distinct reprs do.
-                let reprs: Vec<F> = (0..module.functions.len() as u64).map(|i| F::from_u64(1000 + i)).collect();
+                let reprs: Vec<F> = (0..module.functions.len() as u64)
+                    .map(|i| F::from_u64(1000 + i))
+                    .collect();
                 let prog = closure::compile(&module, &reprs);
-                engines.push(time_engine("closure", samples, want, || prog.run(black_box(&inputs), &limits)));
+                engines.push(time_engine("closure", samples, want, || {
+                    prog.run(black_box(&inputs), &limits)
+                }));
                 engines.push(time_engine("tree", samples, want, || {
                     tree::run(&module, &reprs, black_box(&inputs), &limits)
                 }));
             }
             Err(d) => {
                 for name in ["closure", "tree"] {
-                    engines.push(EngineTime { engine: name.into(), time: Err(format!("compile: {}", d.message)) });
+                    engines.push(EngineTime {
+                        engine: name.into(),
+                        time: Err(format!("compile: {}", d.message)),
+                    });
                 }
             }
         }
         for e in &opts.external {
             engines.push(match e.prepare(&w.source) {
-                Ok(runner) => time_engine(&e.name(), samples, want, || runner(black_box(&inputs), &limits)),
-                Err(why) => EngineTime { engine: e.name(), time: Err(format!("compile: {why}")) },
+                Ok(runner) => time_engine(&e.name(), samples, want, || {
+                    runner(black_box(&inputs), &limits)
+                }),
+                Err(why) => EngineTime {
+                    engine: e.name(),
+                    time: Err(format!("compile: {why}")),
+                },
             });
         }
-        rows.push(Row { workload: w.name.to_string(), description: w.description, native, engines });
+        rows.push(Row {
+            workload: w.name.to_string(),
+            description: w.description,
+            native,
+            engines,
+        });
     }
-    Report { rows, samples, quick: opts.quick, build: build_info() }
+    Report {
+        rows,
+        samples,
+        quick: opts.quick,
+        build: build_info(),
+    }
 }
 
 /// The build configuration, since the figures depend on it.
 fn build_info() -> String {
-    let profile = if cfg!(debug_assertions) { "debug assertions on (not a release build!)" } else { "release" };
+    let profile = if cfg!(debug_assertions) {
+        "debug assertions on (not a release build!)"
+    } else {
+        "release"
+    };
     let mut feats = Vec::new();
     if cfg!(target_feature = "avx2") {
         feats.push("avx2");
@@ -353,7 +410,11 @@ fn build_info() -> String {
     if cfg!(target_feature = "avx512f") {
         feats.push("avx512f");
     }
-    let feats = if feats.is_empty() { "baseline target features".to_string() } else { feats.join("+") };
+    let feats = if feats.is_empty() {
+        "baseline target features".to_string()
+    } else {
+        feats.join("+")
+    };
     format!("{profile}, {}, {feats}", std::env::consts::ARCH)
 }
 
@@ -405,20 +466,44 @@ impl fmt::Display for Report {
                     }
                 }
             }
-            line.push(r.closure_speedup_over_tree().map_or("-".into(), |x| format!("{x:.1}x")));
+            line.push(
+                r.closure_speedup_over_tree()
+                    .map_or("-".into(), |x| format!("{x:.1}x")),
+            );
             table.push(line);
         }
-        let widths: Vec<usize> =
-            (0..table[0].len()).map(|c| table.iter().map(|l| l.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
+        let widths: Vec<usize> = (0..table[0].len())
+            .map(|c| {
+                table
+                    .iter()
+                    .map(|l| l.get(c).map_or(0, |s| s.chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
         for (i, line) in table.iter().enumerate() {
             let cells: Vec<String> = line
                 .iter()
                 .enumerate()
-                .map(|(c, s)| if c == 0 { format!("{s:<w$}", w = widths[c]) } else { format!("{s:>w$}", w = widths[c]) })
+                .map(|(c, s)| {
+                    if c == 0 {
+                        format!("{s:<w$}", w = widths[c])
+                    } else {
+                        format!("{s:>w$}", w = widths[c])
+                    }
+                })
                 .collect();
             writeln!(f, "{}", cells.join("  "))?;
             if i == 0 {
-                writeln!(f, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "))?;
+                writeln!(
+                    f,
+                    "{}",
+                    widths
+                        .iter()
+                        .map(|w| "-".repeat(*w))
+                        .collect::<Vec<_>>()
+                        .join("  ")
+                )?;
             }
         }
         writeln!(f)?;
@@ -437,7 +522,10 @@ mod tests {
     use super::*;
 
     /// An external engine built on the closure engine, with `tweak` applied to its result.
-    fn rigged(name: &str, tweak: fn(Result<F, Trap>) -> Result<F, Trap>) -> Box<dyn ExternalEngine> {
+    fn rigged(
+        name: &str,
+        tweak: fn(Result<F, Trap>) -> Result<F, Trap>,
+    ) -> Box<dyn ExternalEngine> {
         external_engine(name, move |src| {
             let m = resvm_lang::compile(src).map_err(|d| d.message)?;
             let p = closure::compile(&m, &test_reprs(m.functions.len()));
@@ -456,22 +544,54 @@ mod tests {
         let off_by_one = rigged("off-by-one", |r| r.map(|v| v + F::ONE));
         let trapping = rigged("trapping", |_| Err(Trap::StepsExceeded { limit: 7 }));
         let failing = external_engine("no-compiler", |_| Err("refused".to_string()));
-        let opts = ExecBenchOptions { external: vec![off_by_one, trapping, failing], ..ExecBenchOptions::quick() };
+        let opts = ExecBenchOptions {
+            external: vec![off_by_one, trapping, failing],
+            ..ExecBenchOptions::quick()
+        };
         let r = run_exec_bench(&opts);
-        assert_eq!(r.rows.iter().map(|r| r.workload.as_str()).collect::<Vec<_>>(), ["fib", "loop", "poly"]);
+        assert_eq!(
+            r.rows
+                .iter()
+                .map(|r| r.workload.as_str())
+                .collect::<Vec<_>>(),
+            ["fib", "loop", "poly"]
+        );
         for row in &r.rows {
             let names: Vec<&str> = row.engines.iter().map(|e| e.engine.as_str()).collect();
-            assert_eq!(names, ["closure", "tree", "off-by-one", "trapping", "no-compiler"]);
-            assert!(row.time("closure").is_some() && row.time("tree").is_some(), "{row:?}");
+            assert_eq!(
+                names,
+                ["closure", "tree", "off-by-one", "trapping", "no-compiler"]
+            );
+            assert!(
+                row.time("closure").is_some() && row.time("tree").is_some(),
+                "{row:?}"
+            );
             assert!(row.closure_speedup_over_tree().is_some());
-            let err = |n: &str| row.engines.iter().find(|e| e.engine == n).and_then(|e| e.time.clone().err());
-            assert!(err("off-by-one").is_some_and(|e| e.starts_with("wrong result")), "{row:?}");
-            assert!(err("trapping").is_some_and(|e| e.contains("step limit of 7")), "{row:?}");
+            let err = |n: &str| {
+                row.engines
+                    .iter()
+                    .find(|e| e.engine == n)
+                    .and_then(|e| e.time.clone().err())
+            };
+            assert!(
+                err("off-by-one").is_some_and(|e| e.starts_with("wrong result")),
+                "{row:?}"
+            );
+            assert!(
+                err("trapping").is_some_and(|e| e.contains("step limit of 7")),
+                "{row:?}"
+            );
             assert_eq!(err("no-compiler").as_deref(), Some("compile: refused"));
         }
         let text = r.to_string();
-        assert!(text.contains("tree/closure") && text.contains("off-by-one/native"), "{text}");
-        assert!(text.contains("error: off-by-one on fib: wrong result"), "{text}");
+        assert!(
+            text.contains("tree/closure") && text.contains("off-by-one/native"),
+            "{text}"
+        );
+        assert!(
+            text.contains("error: off-by-one on fib: wrong result"),
+            "{text}"
+        );
     }
 
     #[test]

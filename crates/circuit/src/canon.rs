@@ -75,7 +75,10 @@ impl AtomKind {
     /// Whether evaluating the atom can trap or diverge (so it must keep its place in the
     /// evaluation order).
     pub fn is_effectful(&self) -> bool {
-        !matches!(self, AtomKind::Lt(..) | AtomKind::Func(_) | AtomKind::Mul(..) | AtomKind::Pow(..))
+        !matches!(
+            self,
+            AtomKind::Lt(..) | AtomKind::Func(_) | AtomKind::Mul(..) | AtomKind::Pow(..)
+        )
     }
 }
 
@@ -98,7 +101,10 @@ impl CanonFn {
 /// Lowers every function of a checked module to canonical regions.
 pub fn canonicalize(module: &hir::Module) -> CanonModule {
     let functions = module.functions.iter().map(canon_fn).collect();
-    CanonModule { functions, main: module.main }
+    CanonModule {
+        functions,
+        main: module.main,
+    }
 }
 
 fn canon_fn(f: &hir::Function) -> CanonFn {
@@ -110,8 +116,16 @@ fn canon_fn(f: &hir::Function) -> CanonFn {
     let mut reserve = possible.min(16);
     loop {
         let nvars = arity + definite + reserve;
-        let mut cx = Lower { nvars, next_var: arity, lets: HashMap::new(), overflow: false };
-        let mut body = Region { atoms: Vec::new(), result: Poly::zero(nvars) };
+        let mut cx = Lower {
+            nvars,
+            next_var: arity,
+            lets: HashMap::new(),
+            overflow: false,
+        };
+        let mut body = Region {
+            atoms: Vec::new(),
+            result: Poly::zero(nvars),
+        };
         body.result = cx.lower(&f.body, &mut body.atoms);
         if cx.overflow && reserve < possible {
             reserve = (reserve * 4).max(16).min(possible);
@@ -119,7 +133,11 @@ fn canon_fn(f: &hir::Function) -> CanonFn {
         }
         // Trim to the variables actually created so printing and later stages stay small.
         let used = cx.next_var;
-        let body = if used < nvars { shrink_region(&body, used) } else { body };
+        let body = if used < nvars {
+            shrink_region(&body, used)
+        } else {
+            body
+        };
         return CanonFn {
             name: f.name.clone(),
             params: f.params.iter().map(|p| p.name.clone()).collect(),
@@ -133,11 +151,16 @@ fn canon_fn(f: &hir::Function) -> CanonFn {
 fn count_atoms(e: &hir::Expr) -> (usize, usize) {
     stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
         let own = match &e.kind {
-            H::Lt(..) | H::Branch(..) | H::Call(..) | H::Eval(..) | H::Reflect(_) | H::Func(_) => (1, 0),
+            H::Lt(..) | H::Branch(..) | H::Call(..) | H::Eval(..) | H::Reflect(_) | H::Func(_) => {
+                (1, 0)
+            }
             H::Pow(..) | H::Bin(BinOp::Mul, ..) => (0, 1),
             _ => (0, 0),
         };
-        children(e).into_iter().map(count_atoms).fold(own, |a, b| (a.0 + b.0, a.1 + b.1))
+        children(e)
+            .into_iter()
+            .map(count_atoms)
+            .fold(own, |a, b| (a.0 + b.0, a.1 + b.1))
     })
 }
 
@@ -194,7 +217,8 @@ impl Lower {
                     BinOp::Add => &a + &b,
                     BinOp::Sub => &a - &b,
                     BinOp::Mul => {
-                        let fits = a.num_terms().saturating_mul(b.num_terms()) <= MAX_EXPANDED_TERMS;
+                        let fits =
+                            a.num_terms().saturating_mul(b.num_terms()) <= MAX_EXPANDED_TERMS;
                         match fits.then(|| a.checked_mul(&b)).flatten() {
                             Some(p) => p,
                             None => self.atom(atoms, AtomKind::Mul(a, b)),
@@ -256,7 +280,10 @@ impl Lower {
 }
 
 fn shrink(p: &Poly, nvars: usize) -> Poly {
-    Poly::from_terms(nvars, p.terms().map(|(m, c)| (m[..nvars].to_vec(), c)).collect())
+    Poly::from_terms(
+        nvars,
+        p.terms().map(|(m, c)| (m[..nvars].to_vec(), c)).collect(),
+    )
 }
 
 fn shrink_region(r: &Region, n: usize) -> Region {
@@ -267,7 +294,9 @@ fn shrink_region(r: &Region, n: usize) -> Region {
             var: a.var,
             kind: match &a.kind {
                 AtomKind::Lt(x, y) => AtomKind::Lt(shrink(x, n), shrink(y, n)),
-                AtomKind::Call(f, args) => AtomKind::Call(*f, args.iter().map(|x| shrink(x, n)).collect()),
+                AtomKind::Call(f, args) => {
+                    AtomKind::Call(*f, args.iter().map(|x| shrink(x, n)).collect())
+                }
                 AtomKind::Eval(g, args) => {
                     AtomKind::Eval(shrink(g, n), args.iter().map(|x| shrink(x, n)).collect())
                 }
@@ -283,7 +312,10 @@ fn shrink_region(r: &Region, n: usize) -> Region {
             },
         })
         .collect();
-    Region { atoms, result: shrink(&r.result, n) }
+    Region {
+        atoms,
+        result: shrink(&r.result, n),
+    }
 }
 
 /// Prints the canonical form of the functions reachable from `main`. When `main` is a
@@ -350,7 +382,12 @@ fn print_region(
 ) {
     let pad = "  ".repeat(depth);
     let p = |x: &Poly| poly(x, names);
-    let list = |xs: &[Poly]| xs.iter().map(|x| poly(x, names)).collect::<Vec<_>>().join(", ");
+    let list = |xs: &[Poly]| {
+        xs.iter()
+            .map(|x| poly(x, names))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for a in &r.atoms {
         let lhs = names[a.var];
         match &a.kind {
@@ -358,7 +395,12 @@ fn print_region(
                 let _ = writeln!(out, "{pad}{lhs} = lt({}, {})", p(x), p(y));
             }
             AtomKind::Call(f, args) => {
-                let _ = writeln!(out, "{pad}{lhs} = {}({})", m.functions[*f as usize].name, list(args));
+                let _ = writeln!(
+                    out,
+                    "{pad}{lhs} = {}({})",
+                    m.functions[*f as usize].name,
+                    list(args)
+                );
             }
             AtomKind::Eval(g, args) => {
                 let sep = if args.is_empty() { "" } else { ", " };
@@ -387,4 +429,3 @@ fn print_region(
     }
     let _ = writeln!(out, "{pad}{}", p(&r.result));
 }
-

@@ -96,7 +96,10 @@ impl Node {
     /// Whether the node can trap or diverge (so it keeps its place in evaluation order and
     /// is never merged with an equal-looking node).
     pub fn is_effectful(&self) -> bool {
-        matches!(self, Node::Call(..) | Node::Eval(..) | Node::Reflect(_) | Node::Branch(..))
+        matches!(
+            self,
+            Node::Call(..) | Node::Eval(..) | Node::Reflect(_) | Node::Branch(..)
+        )
     }
 
     /// Values this node reads directly (not those of its arms).
@@ -114,19 +117,35 @@ impl Node {
 /// Builds the circuit of a canonical module, factoring with `factorer`.
 pub fn build_dag(m: &CanonModule, factorer: &Factorer) -> Circuit {
     let mut stats = DagStats::default();
-    let functions = m.functions.iter().map(|f| build_fn(f, factorer, &mut stats)).collect();
-    Circuit { functions, main: m.main, stats }
+    let functions = m
+        .functions
+        .iter()
+        .map(|f| build_fn(f, factorer, &mut stats))
+        .collect();
+    Circuit {
+        functions,
+        main: m.main,
+        stats,
+    }
 }
 
 fn build_fn(f: &CanonFn, factorer: &Factorer, stats: &mut DagStats) -> CircuitFn {
-    let mut b = FnBuilder { next: 0, var_val: vec![None; f.nvars], factorer, stats };
+    let mut b = FnBuilder {
+        next: 0,
+        var_val: vec![None; f.nvars],
+        factorer,
+        stats,
+    };
     let mut bb = BlockBuilder::default();
     let result = b.region(&mut bb, &f.body);
     CircuitFn {
         name: f.name.clone(),
         params: f.params.clone(),
         num_values: b.next,
-        body: Block { nodes: bb.nodes, result },
+        body: Block {
+            nodes: bb.nodes,
+            result,
+        },
     }
 }
 
@@ -404,8 +423,14 @@ impl FnBuilder<'_> {
                         bb,
                         Node::Branch(
                             c,
-                            Block { nodes: bx.nodes, result: rx },
-                            Block { nodes: by.nodes, result: ry },
+                            Block {
+                                nodes: bx.nodes,
+                                result: rx,
+                            },
+                            Block {
+                                nodes: by.nodes,
+                                result: ry,
+                            },
                         ),
                     )
                 }
@@ -443,10 +468,18 @@ impl Circuit {
 
 fn print_block(out: &mut String, c: &Circuit, f: &CircuitFn, b: &Block, depth: usize) {
     let pad = "  ".repeat(depth);
-    let list = |xs: &[ValueId]| xs.iter().map(|x| format!("v{x}")).collect::<Vec<_>>().join(", ");
+    let list = |xs: &[ValueId]| {
+        xs.iter()
+            .map(|x| format!("v{x}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for (v, n) in &b.nodes {
         let rhs = match n {
-            Node::Param(i) => format!("param {}", f.params.get(*i as usize).map_or("?", |s| s.as_str())),
+            Node::Param(i) => format!(
+                "param {}",
+                f.params.get(*i as usize).map_or("?", |s| s.as_str())
+            ),
             Node::Const(k) => format!("const {}", canonical(*k)),
             Node::Add(a, b) => format!("add v{a}, v{b}"),
             Node::Sub(a, b) => format!("sub v{a}, v{b}"),
@@ -454,7 +487,9 @@ fn print_block(out: &mut String, c: &Circuit, f: &CircuitFn, b: &Block, depth: u
             Node::Neg(a) => format!("neg v{a}"),
             Node::Lt(a, b) => format!("lt v{a}, v{b}"),
             Node::Func(g) => format!("func {}", c.functions[*g as usize].name),
-            Node::Call(g, args) => format!("call {}({})", c.functions[*g as usize].name, list(args)),
+            Node::Call(g, args) => {
+                format!("call {}({})", c.functions[*g as usize].name, list(args))
+            }
             Node::Eval(g, args) => format!("eval v{g}({})", list(args)),
             Node::Reflect(a) => format!("reflect v{a}"),
             Node::Branch(cond, x, y) => {

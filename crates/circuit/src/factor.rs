@@ -15,7 +15,10 @@ pub struct Factorer {
 impl Factorer {
     /// A factorer with the given limits.
     pub fn new(limits: Limits) -> Self {
-        Factorer { limits, cache: RefCell::new(HashMap::new()) }
+        Factorer {
+            limits,
+            cache: RefCell::new(HashMap::new()),
+        }
     }
 
     /// The factorization of `p`, or why it was not factored.
@@ -37,4 +40,3 @@ impl Factorer {
         }
     }
 }
-

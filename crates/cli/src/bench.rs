@@ -48,14 +48,26 @@ pub enum Suite {
 /// Runs a suite and prints its report.
 pub fn run(suite: Suite) -> Outcome {
     match suite {
-        Suite::Prove { max_log, security, miden } => {
-            let level = resvm_prover::config::SecurityLevel::from_name(&security)
-                .ok_or_else(|| Failure::usage(format!("unknown security level `{security}` (standard, compact, test)")))?;
+        Suite::Prove {
+            max_log,
+            security,
+            miden,
+        } => {
+            let level =
+                resvm_prover::config::SecurityLevel::from_name(&security).ok_or_else(|| {
+                    Failure::usage(format!(
+                        "unknown security level `{security}` (standard, compact, test)"
+                    ))
+                })?;
             crate::prove_cmd::bench_prove(max_log as usize, level, miden.as_deref())
         }
         Suite::Exec { quick, samples } => {
             use resvm_bench::{external_engine, run_exec_bench, ExecBenchOptions, Runner};
-            let mut opts = if quick { ExecBenchOptions::quick() } else { ExecBenchOptions::default() };
+            let mut opts = if quick {
+                ExecBenchOptions::quick()
+            } else {
+                ExecBenchOptions::default()
+            };
             if let Some(n) = samples {
                 opts.samples = n as usize;
             }
@@ -69,7 +81,11 @@ pub fn run(suite: Suite) -> Outcome {
             }));
             out(&run_exec_bench(&opts).to_string())
         }
-        Suite::Factor { runs, python, no_flint } => {
+        Suite::Factor {
+            runs,
+            python,
+            no_flint,
+        } => {
             use resvm_poly::bench;
             let cases = bench::cases();
             let runs = runs as usize;

@@ -43,7 +43,10 @@ pub struct Failure {
 impl Failure {
     /// A failure of class `kind`.
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Failure { kind, message: message.into() }
+        Failure {
+            kind,
+            message: message.into(),
+        }
     }
     /// A program error (exit 1).
     pub fn program(message: impl Into<String>) -> Self {
@@ -92,7 +95,9 @@ pub type Outcome<T = ()> = Result<T, Failure>;
 /// Writes `text` to stdout (a closed pipe becomes [`Kind::Pipe`]).
 pub fn out(text: &str) -> Outcome {
     let mut o = std::io::stdout().lock();
-    o.write_all(text.as_bytes()).and_then(|_| o.flush()).map_err(Failure::stdout)
+    o.write_all(text.as_bytes())
+        .and_then(|_| o.flush())
+        .map_err(Failure::stdout)
 }
 
 /// Writes one line to stderr, ignoring a closed stderr.

@@ -24,7 +24,15 @@ pub fn params_of(module: &resvm_lang::hir::Module) -> Vec<Param> {
     module
         .functions
         .get(module.main as usize)
-        .map(|f| f.params.iter().map(|p| Param { name: p.name.clone(), secret: p.secret }).collect())
+        .map(|f| {
+            f.params
+                .iter()
+                .map(|p| Param {
+                    name: p.name.clone(),
+                    secret: p.secret,
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -35,7 +43,13 @@ pub fn describe(params: &[Param]) -> String {
     }
     params
         .iter()
-        .map(|p| if p.secret { format!("secret {}", p.name) } else { p.name.clone() })
+        .map(|p| {
+            if p.secret {
+                format!("secret {}", p.name)
+            } else {
+                p.name.clone()
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -54,7 +68,9 @@ pub fn count_error(params: &[Param], got: usize) -> Failure {
 pub fn parse_value(text: &str, what: &str) -> Result<F, Failure> {
     let bad = |why: &str| Failure::usage(format!("{what} (`{text}`) {why}"));
     if text.starts_with('+') {
-        return Err(bad("has a leading `+`: write the number without a sign (or `-N` for p - N)"));
+        return Err(bad(
+            "has a leading `+`: write the number without a sign (or `-N` for p - N)",
+        ));
     }
     let (negative, body) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -65,7 +81,9 @@ pub fn parse_value(text: &str, what: &str) -> Result<F, Failure> {
         None => (body, 10),
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return Err(bad("is not a number: expected decimal digits, 0x and hex digits, or either after `-`"));
+        return Err(bad(
+            "is not a number: expected decimal digits, 0x and hex digits, or either after `-`",
+        ));
     }
     let v = match u64::from_str_radix(digits, radix) {
         Ok(v) if v < P => v,
@@ -77,7 +95,10 @@ pub fn parse_value(text: &str, what: &str) -> Result<F, Failure> {
 
 /// Parses command-line inputs (`input 0`, `input 1`, ... in errors).
 pub fn parse_args(args: &[String]) -> Result<Vec<F>, Failure> {
-    args.iter().enumerate().map(|(i, a)| parse_value(a, &format!("input {i}"))).collect()
+    args.iter()
+        .enumerate()
+        .map(|(i, a)| parse_value(a, &format!("input {i}")))
+        .collect()
 }
 
 /// A JSON object kept as written: `(key, value)` pairs in order, duplicates included.
@@ -109,16 +130,27 @@ impl<'de> serde::Deserialize<'de> for Pairs {
 /// rounded by most JSON tools). `source` names the input in errors.
 pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>, Failure> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let pairs: Pairs = serde_json::from_str(text)
-        .map_err(|e| Failure::usage(format!("{source}: not a JSON object of parameter values: {e}")))?;
+    let pairs: Pairs = serde_json::from_str(text).map_err(|e| {
+        Failure::usage(format!(
+            "{source}: not a JSON object of parameter values: {e}"
+        ))
+    })?;
     let mut values: Vec<Option<F>> = vec![None; wanted.len()];
     for (key, value) in pairs.0 {
         let Some(i) = wanted.iter().position(|p| p.name == key) else {
             let names: Vec<&str> = wanted.iter().map(|p| p.name.as_str()).collect();
             return Err(Failure::usage(format!(
                 "{source}: `{key}` is not {} (expected {})",
-                if wanted.is_empty() { "expected here".to_string() } else { "one of the parameters".to_string() },
-                if names.is_empty() { "an empty object".to_string() } else { names.join(", ") }
+                if wanted.is_empty() {
+                    "expected here".to_string()
+                } else {
+                    "one of the parameters".to_string()
+                },
+                if names.is_empty() {
+                    "an empty object".to_string()
+                } else {
+                    names.join(", ")
+                }
             )));
         };
         if values[i].is_some() {
@@ -136,10 +168,17 @@ pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>,
         };
         values[i] = Some(parse_value(s, &what)?);
     }
-    let missing: Vec<&str> =
-        wanted.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(p, _)| p.name.as_str()).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| v.is_none())
+        .map(|(p, _)| p.name.as_str())
+        .collect();
     if !missing.is_empty() {
-        return Err(Failure::usage(format!("{source}: missing {}", missing.join(", "))));
+        return Err(Failure::usage(format!(
+            "{source}: missing {}",
+            missing.join(", ")
+        )));
     }
     Ok(values.into_iter().flatten().collect())
 }
@@ -160,7 +199,9 @@ mod tests {
     use p3_field::PrimeCharacteristicRing;
 
     fn v(s: &str) -> Result<u64, String> {
-        parse_value(s, "input").map(resvm_field::canonical).map_err(|e| e.message)
+        parse_value(s, "input")
+            .map(resvm_field::canonical)
+            .map_err(|e| e.message)
     }
 
     #[test]
@@ -174,28 +215,43 @@ mod tests {
         assert_eq!(v("-0x2"), Ok(P - 2));
         assert_eq!(v(&(P - 1).to_string()), Ok(P - 1));
         assert_eq!(v("007"), Ok(7));
-        for bad in ["+5", "", "-", "0x", "1_000", " 5", "5 ", "1e3", "--1", "0x-1", "five"] {
+        for bad in [
+            "+5", "", "-", "0x", "1_000", " 5", "5 ", "1e3", "--1", "0x-1", "five",
+        ] {
             assert!(v(bad).is_err(), "{bad:?} accepted");
         }
         assert!(v(&P.to_string()).unwrap_err().contains("not below p"));
         assert!(v(&format!("-{P}")).unwrap_err().contains("not below p"));
         assert!(v("0xffffffffffffffff").unwrap_err().contains("not below p"));
-        assert!(v("99999999999999999999999").unwrap_err().contains("not below p"));
+        assert!(v("99999999999999999999999")
+            .unwrap_err()
+            .contains("not below p"));
         assert!(v("+5").unwrap_err().contains("leading `+`"));
     }
 
     #[test]
     fn json_objects() {
-        let x = Param { name: "x".into(), secret: false };
-        let y = Param { name: "y".into(), secret: true };
+        let x = Param {
+            name: "x".into(),
+            secret: false,
+        };
+        let y = Param {
+            name: "y".into(),
+            secret: true,
+        };
         let both = [&x, &y];
         let ok = parse_json(r#"{"y": "7", "x": "-1"}"#, "in.json", &both).expect("parses");
         assert_eq!(ok, vec![-F::ONE, F::from_u64(7)]);
-        assert_eq!(parse_json("\u{feff}{}", "in.json", &[]).expect("empty"), vec![]);
+        assert_eq!(
+            parse_json("\u{feff}{}", "in.json", &[]).expect("empty"),
+            vec![]
+        );
         let err = |t: &str| parse_json(t, "in.json", &both).unwrap_err().message;
         assert!(err(r#"{"x": "1"}"#).contains("missing y"));
         assert!(err(r#"{"x": 1, "y": "2"}"#).contains("must be a string"));
-        assert!(err(r#"{"x": "1", "y": "2", "z": "3"}"#).contains("`z` is not one of the parameters"));
+        assert!(
+            err(r#"{"x": "1", "y": "2", "z": "3"}"#).contains("`z` is not one of the parameters")
+        );
         assert!(err(r#"{"x": "1", "x": "2", "y": "3"}"#).contains("given twice"));
         assert!(err(r#"["1", "2"]"#).contains("not a JSON object"));
         assert!(err("{").contains("not a JSON object"));
@@ -204,8 +260,23 @@ mod tests {
 
     #[test]
     fn count_errors_name_the_parameters() {
-        let ps = [Param { name: "x".into(), secret: false }, Param { name: "w".into(), secret: true }];
-        assert_eq!(count_error(&ps, 1).message, "main takes 2 inputs (x, secret w), got 1");
-        assert_eq!(count_error(&[], 3).message, "main takes 0 inputs (no parameters), got 3");
+        let ps = [
+            Param {
+                name: "x".into(),
+                secret: false,
+            },
+            Param {
+                name: "w".into(),
+                secret: true,
+            },
+        ];
+        assert_eq!(
+            count_error(&ps, 1).message,
+            "main takes 2 inputs (x, secret w), got 1"
+        );
+        assert_eq!(
+            count_error(&[], 3).message,
+            "main takes 0 inputs (no parameters), got 3"
+        );
     }
 }

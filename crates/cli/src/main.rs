@@ -60,7 +60,11 @@ pub struct LimitArgs {
 impl LimitArgs {
     /// As interpreter limits.
     pub fn limits(&self) -> Limits {
-        Limits { max_depth: self.max_depth, max_steps: self.max_steps }
+        Limits {
+            max_depth: self.max_depth,
+            max_steps: self.max_steps,
+            ..Limits::default()
+        }
     }
 }
 
@@ -153,9 +157,15 @@ enum Emit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Compilation passes recurse over the expression tree: give them room.
-    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || dispatch(cli));
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || dispatch(cli));
     let result = match worker {
-        Ok(h) => h.join().unwrap_or_else(|_| Err(Failure::program("internal error: the worker thread panicked"))),
+        Ok(h) => h.join().unwrap_or_else(|_| {
+            Err(Failure::program(
+                "internal error: the worker thread panicked",
+            ))
+        }),
         Err(e) => Err(Failure::io(format!("cannot start the worker thread: {e}"))),
     };
     match result {
@@ -169,7 +179,13 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Outcome {
     match cli.command {
-        Command::Run { engine, stats, limits, file, inputs } => run(engine.into(), stats, &limits.limits(), &file, &inputs),
+        Command::Run {
+            engine,
+            stats,
+            limits,
+            file,
+            inputs,
+        } => run(engine.into(), stats, &limits.limits(), &file, &inputs),
         Command::Compile { emit, file } => {
             let p = load(&file)?;
             let c = &p.compiled;
@@ -203,7 +219,9 @@ fn run(engine: Engine, stats: bool, limits: &Limits, file: &Path, args: &InputAr
     let c = &p.compiled;
     let start = Instant::now();
     let (output, steps, cycles) = match engine {
-        Engine::Stack => resvm::run_stack(c, &xs, limits).map(|o| (o.output, o.steps, Some(o.cycles))),
+        Engine::Stack => {
+            resvm::run_stack(c, &xs, limits).map(|o| (o.output, o.steps, Some(o.cycles)))
+        }
         Engine::Tree => resvm_exec::tree::run_counted(&c.module, c.program.reprs(), &xs, limits)
             .map(|r| (r.output, r.steps, None)),
         Engine::Closure => resvm_exec::closure::compile(&c.module, c.program.reprs())
@@ -235,7 +253,9 @@ pub(crate) fn read_inputs(
     match &args.inputs {
         Some(path) => {
             if path == Path::new("-") && stdin_taken {
-                return Err(Failure::usage("standard input cannot hold both the program and --inputs"));
+                return Err(Failure::usage(
+                    "standard input cannot hold both the program and --inputs",
+                ));
             }
             let (name, text) = read_text(path)?;
             inputs::parse_json(&text, &name, wanted)
@@ -291,7 +311,8 @@ pub(crate) fn read_text(path: &Path) -> Outcome<(String, String)> {
     }
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Failure::io(format!("cannot read {name}: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| Failure::io(format!("cannot read {name}: not UTF-8 text ({e})")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Failure::io(format!("cannot read {name}: not UTF-8 text ({e})")))?;
     Ok((name, text))
 }
 
@@ -309,7 +330,11 @@ fn read_program(path: &Path) -> Outcome<(String, String)> {
 pub(crate) fn load(file: &Path) -> Outcome<Loaded> {
     let (name, source) = read_program(file)?;
     match resvm::compile(&source) {
-        Ok(compiled) => Ok(Loaded { compiled, source, name }),
+        Ok(compiled) => Ok(Loaded {
+            compiled,
+            source,
+            name,
+        }),
         Err(e) => Err(Failure::program(e.render(&name, &source))),
     }
 }

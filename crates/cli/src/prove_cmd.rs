@@ -30,6 +30,10 @@ pub struct ProveArgs {
     pub security: String,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Most stack-machine cycles to record (the trace's size; the prover's own default cap
+    /// applies without it, and a run beyond it stops in bounded memory).
+    #[arg(long)]
+    pub max_cycles: Option<u64>,
 }
 
 /// `resvm verify FILE run.proof [--inputs IN.json] [--output V]`
@@ -68,22 +72,33 @@ impl PendingFile {
     fn create(path: &Path) -> Outcome<PendingFile> {
         let shown = path.display();
         if path.is_dir() {
-            return Err(Failure::io(format!("cannot write {shown}: it is a directory")));
+            return Err(Failure::io(format!(
+                "cannot write {shown}: it is a directory"
+            )));
         }
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.resvm-{}.tmp", std::process::id()));
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)
             .map_err(|e| Failure::io(format!("cannot write {shown}: {e}")))?;
-        Ok(PendingFile { tmp, path: path.to_path_buf(), done: false })
+        Ok(PendingFile {
+            tmp,
+            path: path.to_path_buf(),
+            done: false,
+        })
     }
 
     fn commit(mut self, bytes: &[u8]) -> Outcome {
         let shown = self.path.display().to_string();
-        std::fs::write(&self.tmp, bytes).map_err(|e| Failure::io(format!("cannot write {shown}: {e}")))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| Failure::io(format!("cannot write {shown}: {e}")))?;
+        std::fs::write(&self.tmp, bytes)
+            .map_err(|e| Failure::io(format!("cannot write {shown}: {e}")))?;
+        std::fs::rename(&self.tmp, &self.path)
+            .map_err(|e| Failure::io(format!("cannot write {shown}: {e}")))?;
         self.done = true;
         Ok(())
     }
@@ -98,8 +113,11 @@ impl Drop for PendingFile {
 }
 
 fn security_level(name: &str) -> Outcome<SecurityLevel> {
-    SecurityLevel::from_name(name)
-        .ok_or_else(|| Failure::usage(format!("unknown security level `{name}` (standard, compact, test)")))
+    SecurityLevel::from_name(name).ok_or_else(|| {
+        Failure::usage(format!(
+            "unknown security level `{name}` (standard, compact, test)"
+        ))
+    })
 }
 
 /// Conjectured security bits of a parameter set.
@@ -109,7 +127,12 @@ fn security_bits(level: SecurityLevel) -> usize {
 
 /// `{"x": "5", ...}` for the public parameters and their values.
 fn json_inputs(public: &[&Param], values: &[F]) -> serde_json::Value {
-    let map = public.iter().zip(values).map(|(p, v)| (p.name.clone(), serde_json::Value::String(canonical(*v).to_string())));
+    let map = public.iter().zip(values).map(|(p, v)| {
+        (
+            p.name.clone(),
+            serde_json::Value::String(canonical(*v).to_string()),
+        )
+    });
     serde_json::Value::Object(map.collect())
 }
 
@@ -118,7 +141,12 @@ fn text_inputs(public: &[&Param], values: &[F]) -> String {
     if public.is_empty() {
         return "(none)".into();
     }
-    public.iter().zip(values).map(|(p, v)| format!("{}={}", p.name, canonical(*v))).collect::<Vec<_>>().join(" ")
+    public
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{}={}", p.name, canonical(*v)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs main, proves the run, writes the proof.
@@ -139,7 +167,11 @@ pub fn prove(a: ProveArgs) -> Outcome {
         }
     }
     let pending = PendingFile::create(&a.out)?;
-    let opts = resvm_prover::ProveOptions { security, limits: a.limits.limits() };
+    let limits = resvm::Limits {
+        max_cycles: a.max_cycles,
+        ..a.limits.limits()
+    };
+    let opts = resvm_prover::ProveOptions { security, limits };
     // Phases on a spinner (stderr; indicatif hides it when stderr is not a terminal).
     let bar = if a.json {
         indicatif::ProgressBar::hidden()
@@ -167,15 +199,22 @@ pub fn prove(a: ProveArgs) -> Outcome {
     let (proof, summary) = result.map_err(|e| prove_error(&params, e))?;
     let bytes = proof.to_bytes();
     pending.commit(&bytes)?;
-    let output = proof.statement.output;
+    let output = proof.statement().output;
     if a.json {
         let public_params: Vec<&Param> = params.iter().filter(|p| !p.secret).collect();
-        let mut j: serde_json::Value = serde_json::from_str(&summary.to_json())
-            .map_err(|e| Failure::program(format!("internal error: prover summary is not JSON: {e}")))?;
+        let mut j: serde_json::Value = serde_json::from_str(&summary.to_json()).map_err(|e| {
+            Failure::program(format!("internal error: prover summary is not JSON: {e}"))
+        })?;
         if let Some(m) = j.as_object_mut() {
-            m.insert("proof".into(), serde_json::Value::String(a.out.display().to_string()));
+            m.insert(
+                "proof".into(),
+                serde_json::Value::String(a.out.display().to_string()),
+            );
             m.insert("public_inputs".into(), json_inputs(&public_params, &public));
-            m.insert("output".into(), serde_json::Value::String(canonical(output).to_string()));
+            m.insert(
+                "output".into(),
+                serde_json::Value::String(canonical(output).to_string()),
+            );
         }
         out(&format!("{j}\n"))
     } else {
@@ -197,8 +236,11 @@ fn prove_error(params: &[Param], e: resvm_prover::ProveError) -> Failure {
     use resvm_prover::{trace::TraceError, ProveError};
     match e {
         // Checked before proving; kept for a prover that counts differently.
-        e @ ProveError::InputCount { .. } => Failure::usage(format!("{e} ({})", inputs::describe(params))),
+        e @ ProveError::InputCount { .. } => {
+            Failure::usage(format!("{e} ({})", inputs::describe(params)))
+        }
         ProveError::Trace(TraceError::Trap(t)) => Failure::program(format!("runtime error: {t}")),
+        // The prover's own cycle cap: the run may be fine, just too long to prove.
         ProveError::Trace(t @ TraceError::TooLarge(_)) => Failure::program(t.to_string()),
         other => Failure::program(format!("internal error: {other}")),
     }
@@ -216,20 +258,34 @@ pub fn verify(a: VerifyArgs) -> Outcome {
         None => None,
         Some(path) => {
             if path == Path::new("-") && stdin_program {
-                return Err(Failure::usage("standard input cannot hold both the program and --inputs"));
+                return Err(Failure::usage(
+                    "standard input cannot hold both the program and --inputs",
+                ));
             }
             let (name, text) = crate::read_text(path)?;
             reject_secret_names(&text, &name, &params)?;
             Some(inputs::parse_json(&text, &name, &public)?)
         }
     };
-    let expected_output = a.output.as_deref().map(|v| inputs::parse_value(v, "--output")).transpose()?;
+    let expected_output = a
+        .output
+        .as_deref()
+        .map(|v| inputs::parse_value(v, "--output"))
+        .transpose()?;
     let shown = a.proof.display();
-    let bytes = std::fs::read(&a.proof).map_err(|e| Failure::io(format!("cannot read {shown}: {e}")))?;
+    let bytes =
+        std::fs::read(&a.proof).map_err(|e| Failure::io(format!("cannot read {shown}: {e}")))?;
     if a.allow_test {
         note("warning: --allow-test: proofs made with the insecure `test` parameters are accepted");
     }
-    let result = statement::check(&c.program, &bytes, expected_inputs.as_deref(), expected_output, a.allow_test);
+    let result = statement::check(
+        &c.program,
+        &public,
+        &bytes,
+        expected_inputs.as_deref(),
+        expected_output,
+        a.allow_test,
+    );
     let claim = match result {
         Ok(claim) => claim,
         Err(why) => {
@@ -240,8 +296,16 @@ pub fn verify(a: VerifyArgs) -> Outcome {
             return Err(Failure::proof(why));
         }
     };
-    let inputs_label = if expected_inputs.is_some() { "checked" } else { "claimed" };
-    let output_label = if expected_output.is_some() { "checked" } else { "claimed" };
+    let inputs_label = if expected_inputs.is_some() {
+        "checked"
+    } else {
+        "claimed"
+    };
+    let output_label = if expected_output.is_some() {
+        "checked"
+    } else {
+        "claimed"
+    };
     let bits = security_bits(claim.security);
     if a.json {
         let j = serde_json::json!({
@@ -268,7 +332,8 @@ pub fn verify(a: VerifyArgs) -> Outcome {
 
 /// A secret parameter named in `verify --inputs` is a usage error of its own (a proof hides it).
 fn reject_secret_names(text: &str, source: &str, params: &[Param]) -> Outcome {
-    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}'))
+    let Ok(serde_json::Value::Object(m)) =
+        serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}'))
     else {
         return Ok(()); // parse_json reports the syntax error
     };
@@ -284,6 +349,7 @@ fn reject_secret_names(text: &str, source: &str, params: &[Param]) -> Outcome {
 /// The one place that knows the prover's statement API.
 mod statement {
     use super::*;
+    use resvm_prover::VerifyError;
 
     /// What a valid proof shows: values of main's public parameters in order, the output, the
     /// cycle count and the parameter set.
@@ -294,45 +360,41 @@ mod statement {
         pub security: SecurityLevel,
     }
 
-    /// Decodes and verifies `bytes` as a proof of a run of `program`; with `expected_*`, also
-    /// that it is a run on those public inputs with that output. Errors are one sentence.
+    /// Decodes and verifies `bytes` as a proof of a run of `program`: against the caller's
+    /// `expected_*` values where given, else against what the proof claims. Errors are one
+    /// readable sentence. `public` names main's public parameters (for messages).
     pub fn check(
         program: &resvm_isa::Program,
+        public: &[&Param],
         bytes: &[u8],
         expected_inputs: Option<&[F]>,
         expected_output: Option<F>,
         allow_test: bool,
     ) -> Result<Claim, String> {
-        let proof = resvm_prover::Proof::from_bytes(bytes).map_err(|e| format!("not a valid proof file: {e}"))?;
-        let st = &proof.statement;
-        if st.program != program.digest() {
-            return Err(format!("the proof is for another program (digest {})", st.program));
-        }
-        // The public parameter positions come from the program, never from the proof.
-        let positions: Vec<u32> =
-            program.secret_params().iter().enumerate().filter(|(_, s)| !**s).map(|(i, _)| i as u32).collect();
-        let claimed_positions: Vec<u32> = st.public_inputs.iter().map(|x| x.0).collect();
-        if claimed_positions != positions {
-            return Err("the proof's public inputs are not the program's public parameters".into());
-        }
-        let claimed: Vec<F> = st.public_inputs.iter().map(|x| x.1).collect();
-        if let Some(want) = expected_inputs {
-            if want != claimed.as_slice() {
-                return Err("the proof is for other public inputs than the expected ones".into());
-            }
-        }
-        if let Some(want) = expected_output {
-            if want != st.output {
-                return Err(format!(
-                    "the proof shows output {}, not the expected {}",
-                    canonical(st.output),
-                    canonical(want)
-                ));
-            }
-        }
+        let proof = resvm_prover::Proof::from_bytes(bytes).map_err(|e| e.to_string())?;
+        let st = proof.statement();
+        let inputs = expected_inputs.unwrap_or(&st.public_inputs);
+        let output = expected_output.unwrap_or(st.output);
         let opts = resvm_prover::VerifyOptions { allow_test };
-        resvm_prover::verify_with(&program.digest(), &claimed, st.output, &proof, opts).map_err(|e| e.to_string())?;
-        Ok(Claim { public_inputs: claimed, output: st.output, cycles: st.cycles, security: proof.security })
+        resvm_prover::verify_with(program, inputs, output, &proof, opts).map_err(|e| match e {
+            VerifyError::PublicInputsMismatch => format!(
+                "the proof is for other public inputs than the expected ones (it claims {})",
+                text_inputs(public, &st.public_inputs)
+            ),
+            VerifyError::OutputMismatch { claimed } => {
+                format!(
+                    "the proof shows output {claimed}, not the expected {}",
+                    canonical(output)
+                )
+            }
+            other => other.to_string(),
+        })?;
+        Ok(Claim {
+            public_inputs: st.public_inputs.clone(),
+            output: st.output,
+            cycles: st.cycles,
+            security: proof.security,
+        })
     }
 }
 
@@ -416,7 +478,10 @@ fn miden_fib(bin: &Path, log: usize) -> Outcome<(u64, f64, u64)> {
         .map_err(|e| Failure::io(format!("cannot run {}: {e}", bin.display())))?;
     let ms = start.elapsed().as_secs_f64() * 1e3;
     if !res.status.success() {
-        return Err(Failure::program(format!("miden-vm prove failed: {}", String::from_utf8_lossy(&res.stderr))));
+        return Err(Failure::program(format!(
+            "miden-vm prove failed: {}",
+            String::from_utf8_lossy(&res.stderr)
+        )));
     }
     let bytes = std::fs::metadata(&proof).map(|m| m.len()).unwrap_or(0);
     let text = String::from_utf8_lossy(&res.stdout);

@@ -12,7 +12,11 @@ fn root() -> PathBuf {
 }
 
 fn resvm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_resvm")).args(args).current_dir(root()).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_resvm"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("binary runs")
 }
 
 /// Runs with `input` on stdin.
@@ -25,13 +29,22 @@ fn resvm_stdin(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("binary runs");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
     child.wait_with_output().expect("binary runs")
 }
 
 fn stdout_ok(args: &[&str]) -> String {
     let o = resvm(args);
-    assert!(o.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).expect("utf-8")
 }
 
@@ -67,7 +80,11 @@ const EXAMPLES: &[(&str, &[&str], Result<&str, &str>)] = &[
     ("apply.rvm", &["5"], Ok("19")),
     ("errors.rvm", &["0"], Ok("42")),
     ("errors.rvm", &["1"], Ok("7")),
-    ("errors.rvm", &["2"], Err("branch condition must be 0 or 1, got 2")),
+    (
+        "errors.rvm",
+        &["2"],
+        Err("branch condition must be 0 or 1, got 2"),
+    ),
     ("eval_loop.rvm", &["1000"], Ok("500500")),
     ("factored.rvm", &["5", "2", "1"], Ok("324")),
     ("fib.rvm", &["0"], Ok("0")),
@@ -111,7 +128,10 @@ fn every_example_has_its_expected_output_on_every_engine() {
         .collect();
     files.sort();
     for f in &files {
-        assert!(EXAMPLES.iter().any(|(n, _, _)| n == f), "examples/{f} has no expected output in EXAMPLES");
+        assert!(
+            EXAMPLES.iter().any(|(n, _, _)| n == f),
+            "examples/{f} has no expected output in EXAMPLES"
+        );
     }
     assert!(files.len() >= 12, "{files:?}");
 }
@@ -148,7 +168,10 @@ fn digest_and_check() {
     let d = stdout_ok(&["digest", "examples/min.rvm"]);
     assert_eq!(d.trim().len(), 64, "{d}");
     assert!(d.trim().chars().all(|c| c.is_ascii_hexdigit()), "{d}");
-    assert_eq!(stdout_ok(&["compile", "--emit", "digest", "examples/min.rvm"]), d);
+    assert_eq!(
+        stdout_ok(&["compile", "--emit", "digest", "examples/min.rvm"]),
+        d
+    );
     assert_ne!(stdout_ok(&["digest", "examples/fib.rvm"]), d);
     // Renaming nothing that decides what runs keeps the digest; comments do not matter.
     let same = temp_file("min2.rvm", "fn main(a, b) = branch(lt(a, b), a, b);");
@@ -184,16 +207,42 @@ fn exit_codes_are_documented_and_distinct() {
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
     // 2: usage errors, ours and clap's.
-    fails(&["run", "examples/min.rvm", "x", "1"], 2, "input 0 (`x`) is not a number");
-    fails(&["run", "examples/min.rvm", "18446744069414584321", "1"], 2, "not below p");
+    fails(
+        &["run", "examples/min.rvm", "x", "1"],
+        2,
+        "input 0 (`x`) is not a number",
+    );
+    fails(
+        &["run", "examples/min.rvm", "18446744069414584321", "1"],
+        2,
+        "not below p",
+    );
     fails(&["run", "--no-such-flag", "examples/min.rvm"], 2, "");
-    fails(&["run", "--engine", "jit", "examples/min.rvm", "1", "2"], 2, "");
+    fails(
+        &["run", "--engine", "jit", "examples/min.rvm", "1", "2"],
+        2,
+        "",
+    );
     // 4: I/O.
-    fails(&["run", "no/such/file.rvm"], 4, "cannot read no/such/file.rvm");
-    fails(&["run", "--inputs", "no/such.json", "examples/min.rvm"], 4, "cannot read no/such.json");
+    fails(
+        &["run", "no/such/file.rvm"],
+        4,
+        "cannot read no/such/file.rvm",
+    );
+    fails(
+        &["run", "--inputs", "no/such.json", "examples/min.rvm"],
+        4,
+        "cannot read no/such.json",
+    );
     // The codes are in --help.
     let help = stdout_ok(&["--help"]);
-    for needle in ["0 ok", "1 program error", "2 usage error", "3 invalid proof", "4 I/O error"] {
+    for needle in [
+        "0 ok",
+        "1 program error",
+        "2 usage error",
+        "3 invalid proof",
+        "4 I/O error",
+    ] {
         assert!(help.contains(needle), "{help}");
     }
 }
@@ -205,11 +254,23 @@ fn wrong_input_count_names_the_parameters_in_run_and_prove() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o), want);
     let out = temp_dir().join("count.proof");
-    let o = resvm(&["prove", "--security", "test", "examples/secret.rvm", "10", "-o", out.to_str().unwrap()]);
+    let o = resvm(&[
+        "prove",
+        "--security",
+        "test",
+        "examples/secret.rvm",
+        "10",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o), want);
     assert!(!out.exists(), "no proof file for a usage error");
-    fails(&["run", "examples/min.rvm"], 2, "main takes 2 inputs (a, b), got 0");
+    fails(
+        &["run", "examples/min.rvm"],
+        2,
+        "main takes 2 inputs (a, b), got 0",
+    );
     let one = temp_file("one.rvm", "fn main(n) = n;");
     fails(&["run", &one, "1", "2"], 2, "main takes 1 input (n), got 2");
 }
@@ -222,8 +283,14 @@ fn inputs_negative_hex_and_plus() {
     let one = temp_file("id.rvm", "fn main(x) = x;");
     assert_eq!(stdout_ok(&["run", &one, "-1"]), format!("{p1}\n"));
     assert_eq!(stdout_ok(&["run", &one, "0xff"]), "255\n");
-    assert_eq!(stdout_ok(&["run", &one, "0XFFFFFFFF00000000"]), format!("{p1}\n"));
-    assert_eq!(stdout_ok(&["run", &one, "--", "-0x2"]), format!("{}\n", P - 2));
+    assert_eq!(
+        stdout_ok(&["run", &one, "0XFFFFFFFF00000000"]),
+        format!("{p1}\n")
+    );
+    assert_eq!(
+        stdout_ok(&["run", &one, "--", "-0x2"]),
+        format!("{}\n", P - 2)
+    );
     assert_eq!(stdout_ok(&["run", &one, "-0"]), "0\n");
     fails(&["run", &one, "+5"], 2, "leading `+`");
     fails(&["run", &one, &format!("-{P}")], 2, "not below p");
@@ -233,8 +300,14 @@ fn inputs_negative_hex_and_plus() {
 #[test]
 fn inputs_from_json_files_and_stdin() {
     let j = temp_file("in.json", r#"{"b": "5", "a": "7"}"#);
-    assert_eq!(stdout_ok(&["run", "--inputs", &j, "examples/min.rvm"]), "5\n");
-    let o = resvm_stdin(&["run", "--inputs", "-", "examples/min.rvm"], r#"{"a": "-1", "b": "0x10"}"#);
+    assert_eq!(
+        stdout_ok(&["run", "--inputs", &j, "examples/min.rvm"]),
+        "5\n"
+    );
+    let o = resvm_stdin(
+        &["run", "--inputs", "-", "examples/min.rvm"],
+        r#"{"a": "-1", "b": "0x10"}"#,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "16\n");
     // The program itself on stdin.
@@ -252,37 +325,88 @@ fn inputs_from_json_files_and_stdin() {
         fails(&["run", "--inputs", &f, "examples/min.rvm"], 2, needle);
     };
     bad("missing.json", r#"{"a": "1"}"#, "missing b");
-    bad("extra.json", r#"{"a": "1", "b": "2", "c": "3"}"#, "`c` is not one of the parameters");
+    bad(
+        "extra.json",
+        r#"{"a": "1", "b": "2", "c": "3"}"#,
+        "`c` is not one of the parameters",
+    );
     bad("number.json", r#"{"a": 1, "b": "2"}"#, "must be a string");
-    bad("twice.json", r#"{"a": "1", "a": "2", "b": "3"}"#, "given twice");
+    bad(
+        "twice.json",
+        r#"{"a": "1", "a": "2", "b": "3"}"#,
+        "given twice",
+    );
     bad("syntax.json", r#"{"a": "1", "#, "not a JSON object");
     bad("plus.json", r#"{"a": "+1", "b": "2"}"#, "leading `+`");
     // --inputs and positional inputs together.
-    fails(&["run", "--inputs", &j, "examples/min.rvm", "1", "2"], 2, "");
+    fails(
+        &["run", "--inputs", &j, "examples/min.rvm", "1", "2"],
+        2,
+        "",
+    );
 }
 
 #[test]
 fn stats_and_step_limits_mean_the_same_on_every_engine() {
     for e in ["closure", "stack", "tree"] {
         // fib(1000): main + 1001 entries of fib = 1002 steps, well under 5000.
-        let o = resvm(&["run", "--engine", e, "--stats", "--max-steps", "5000", "examples/fib.rvm", "1000"]);
+        let o = resvm(&[
+            "run",
+            "--engine",
+            e,
+            "--stats",
+            "--max-steps",
+            "5000",
+            "examples/fib.rvm",
+            "1000",
+        ]);
         assert!(o.status.success(), "{e}: {}", stderr(&o));
-        assert_eq!(String::from_utf8_lossy(&o.stdout), "16245143635561662896\n", "{e}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "16245143635561662896\n",
+            "{e}"
+        );
         let err = stderr(&o);
         assert!(err.contains(&format!("engine: {e}\n")), "{err}");
         assert!(err.contains("steps: 1002\n"), "{e}: {err}");
         assert!(err.contains("time: "), "{err}");
         assert_eq!(err.contains("cycles: "), e == "stack", "{err}");
         // One step short traps on every engine, the same way.
-        fails(&["run", "--engine", e, "--max-steps", "1001", "examples/fib.rvm", "1000"], 1, "step limit of 1001 exceeded");
-        assert_eq!(stdout_ok(&["run", "--engine", e, "--max-steps", "1002", "examples/fib.rvm", "1000"]), "16245143635561662896\n");
+        fails(
+            &[
+                "run",
+                "--engine",
+                e,
+                "--max-steps",
+                "1001",
+                "examples/fib.rvm",
+                "1000",
+            ],
+            1,
+            "step limit of 1001 exceeded",
+        );
+        assert_eq!(
+            stdout_ok(&[
+                "run",
+                "--engine",
+                e,
+                "--max-steps",
+                "1002",
+                "examples/fib.rvm",
+                "1000"
+            ]),
+            "16245143635561662896\n"
+        );
     }
 }
 
 #[test]
 fn a_closed_stdout_ends_quietly() {
     // Enough output to fill a pipe: 3000 small functions in the listing.
-    let src: String = (0..3000).map(|i| format!("fn f{i}(x) = x * x + {i};\n")).chain(["fn main(x) = f1(x);\n".into()]).collect();
+    let src: String = (0..3000)
+        .map(|i| format!("fn f{i}(x) = x * x + {i};\n"))
+        .chain(["fn main(x) = f1(x);\n".into()])
+        .collect();
     let big = temp_file("many.rvm", &src);
     let bin = env!("CARGO_BIN_EXE_resvm");
     for cmd in [
@@ -308,23 +432,40 @@ fn million_step_tail_loop_runs_on_stack_and_closure() {
         assert!(!out.trim().is_empty());
         // Tail calls through `eval` of a reflected program, with a small depth limit: only
         // constant-space tail calls can pass.
-        let out = stdout_ok(&["run", "--engine", e, "--max-depth", "50", "examples/eval_loop.rvm", "1000000"]);
+        let out = stdout_ok(&[
+            "run",
+            "--engine",
+            e,
+            "--max-depth",
+            "50",
+            "examples/eval_loop.rvm",
+            "1000000",
+        ]);
         assert_eq!(out, "500000500000\n");
     }
 }
 
 #[test]
 fn deep_recursion_is_a_clear_error() {
-    let p = temp_file("deep.rvm", "fn down(n) = branch(lt(0, n), 1 + down(n - 1), 0);\nfn main(n) = down(n);");
+    let p = temp_file(
+        "deep.rvm",
+        "fn down(n) = branch(lt(0, n), 1 + down(n - 1), 0);\nfn main(n) = down(n);",
+    );
     for e in ["stack", "closure", "tree"] {
-        fails(&["run", "--engine", e, "--max-depth", "1000", &p, "5000"], 1, "recursion deeper");
+        fails(
+            &["run", "--engine", e, "--max-depth", "1000", &p, "5000"],
+            1,
+            "recursion deeper",
+        );
         assert_eq!(stdout_ok(&["run", "--engine", e, &p, "500"]), "500\n");
     }
 }
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["run", "compile", "check", "digest", "prove", "verify", "bench"] {
+    for sub in [
+        "run", "compile", "check", "digest", "prove", "verify", "bench",
+    ] {
         let h = stdout_ok(&[sub, "--help"]);
         assert!(h.contains("Usage"), "{sub}: {h}");
     }
@@ -333,27 +474,68 @@ fn every_subcommand_has_help() {
 #[test]
 fn bench_suites_run_in_quick_mode() {
     let out = stdout_ok(&["bench", "exec", "--quick"]);
-    for needle in ["closure/native", "tree/closure", "stack/native", "fib", "loop", "poly"] {
+    for needle in [
+        "closure/native",
+        "tree/closure",
+        "stack/native",
+        "fib",
+        "loop",
+        "poly",
+    ] {
         assert!(out.contains(needle), "missing {needle}: {out}");
     }
     assert!(!out.contains("error"), "{out}");
     let out = stdout_ok(&["bench", "factor", "--no-flint", "--runs", "1"]);
     assert!(out.contains("total"), "{out}");
     fails(&["bench", "exec", "--samples", "0"], 2, "--samples");
-    fails(&["bench", "factor", "--no-flint", "--runs", "0"], 2, "--runs");
+    fails(
+        &["bench", "factor", "--no-flint", "--runs", "0"],
+        2,
+        "--runs",
+    );
 }
 
 #[test]
 fn prove_checks_the_output_path_first() {
-    let o = resvm(&["prove", "--security", "test", "examples/fib.rvm", "5", "-o", "/no/such/dir/x.proof"]);
+    let o = resvm(&[
+        "prove",
+        "--security",
+        "test",
+        "examples/fib.rvm",
+        "5",
+        "-o",
+        "/no/such/dir/x.proof",
+    ]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
-    assert!(stderr(&o).contains("cannot write /no/such/dir/x.proof"), "{}", stderr(&o));
-    let dir = temp_dir();
-    let o = resvm(&["prove", "--security", "test", "examples/fib.rvm", "5", "-o", dir.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("cannot write /no/such/dir/x.proof"),
+        "{}",
+        stderr(&o)
+    );
+    // Its own directory: other tests prove into the shared one concurrently.
+    let dir = temp_dir().join("outpath");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let o = resvm(&[
+        "prove",
+        "--security",
+        "test",
+        "examples/fib.rvm",
+        "5",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     // A trap while proving is a program error and leaves no file behind.
     let out = dir.join("trap.proof");
-    let o = resvm(&["prove", "--security", "test", "examples/errors.rvm", "2", "-o", out.to_str().unwrap()]);
+    let o = resvm(&[
+        "prove",
+        "--security",
+        "test",
+        "examples/errors.rvm",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(!out.exists());
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
@@ -362,13 +544,55 @@ fn prove_checks_the_output_path_first() {
         .filter(|e| e.file_name().to_string_lossy().contains(".resvm-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    // The cycle limit (the recorded trace's size) applies while proving.
+    let o = resvm(&[
+        "prove",
+        "--security",
+        "test",
+        "--max-cycles",
+        "100",
+        "examples/fib.rvm",
+        "100",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cycle limit of 100 exceeded"), "{}", stderr(&o));
     // The step limit applies while proving.
-    let o = resvm(&["prove", "--security", "test", "--max-steps", "10", "examples/fib.rvm", "100", "-o", out.to_str().unwrap()]);
+    let o = resvm(&[
+        "prove",
+        "--security",
+        "test",
+        "--max-steps",
+        "10",
+        "examples/fib.rvm",
+        "100",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("step limit of 10 exceeded"), "{}", stderr(&o));
-    let o = resvm(&["prove", "--security", "test", "--max-depth", "3", "examples/fib_rec.rvm", "10", "-o", out.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("step limit of 10 exceeded"),
+        "{}",
+        stderr(&o)
+    );
+    let o = resvm(&[
+        "prove",
+        "--security",
+        "test",
+        "--max-depth",
+        "3",
+        "examples/fib_rec.rvm",
+        "10",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("recursion deeper than the limit of 3"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("recursion deeper than the limit of 3"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// The standard parameters end to end: prove with a secret, verify against the expected
@@ -379,24 +603,52 @@ fn prove_and_verify_end_to_end_with_standard_parameters() {
     let proof = dir.join("secret.proof");
     let p = proof.to_str().unwrap();
     // w = 2 is secret: 2^3 + 2 = 10.
-    assert_eq!(stdout_ok(&["prove", "examples/secret.rvm", "10", "2", "-o", p]), "0\n");
+    assert_eq!(
+        stdout_ok(&["prove", "examples/secret.rvm", "10", "2", "-o", p]),
+        "0\n"
+    );
     let digest = stdout_ok(&["digest", "examples/secret.rvm"]);
     let out = stdout_ok(&["verify", "examples/secret.rvm", p]);
     assert!(out.starts_with("valid\n"), "{out}");
-    assert!(out.contains(&format!("program: {}", digest.trim())), "{out}");
+    assert!(
+        out.contains(&format!("program: {}", digest.trim())),
+        "{out}"
+    );
     assert!(out.contains("security: standard ("), "{out}");
     assert!(out.contains(" bits"), "{out}");
     assert!(out.contains("public inputs (claimed): x=10\n"), "{out}");
     assert!(out.contains("output (claimed): 0\n"), "{out}");
-    assert!(!out.contains("w="), "the secret input must not be listed: {out}");
+    assert!(
+        !out.contains("w="),
+        "the secret input must not be listed: {out}"
+    );
     let inputs = temp_file("public.json", r#"{"x": "10"}"#);
-    let out = stdout_ok(&["verify", "examples/secret.rvm", p, "--inputs", &inputs, "--output", "0"]);
-    assert!(out.contains("public inputs (checked): x=10\n") && out.contains("output (checked): 0\n"), "{out}");
+    let out = stdout_ok(&[
+        "verify",
+        "examples/secret.rvm",
+        p,
+        "--inputs",
+        &inputs,
+        "--output",
+        "0",
+    ]);
+    assert!(
+        out.contains("public inputs (checked): x=10\n") && out.contains("output (checked): 0\n"),
+        "{out}"
+    );
     // Another expected statement: exit 3, one sentence.
     let other = temp_file("other.json", r#"{"x": "11"}"#);
-    let err = fails(&["verify", "examples/secret.rvm", p, "--inputs", &other], 3, "error: ");
+    let err = fails(
+        &["verify", "examples/secret.rvm", p, "--inputs", &other],
+        3,
+        "error: ",
+    );
     assert_eq!(error_lines(&err), 1, "{err}");
-    let err = fails(&["verify", "examples/secret.rvm", p, "--output", "1"], 3, "output");
+    let err = fails(
+        &["verify", "examples/secret.rvm", p, "--output", "1"],
+        3,
+        "output",
+    );
     assert_eq!(error_lines(&err), 1, "{err}");
 }
 
@@ -406,53 +658,144 @@ fn verify_contract_on_test_proofs() {
     let dir = temp_dir();
     let proof = dir.join("fib.proof");
     let p = proof.to_str().unwrap();
-    let json = stdout_ok(&["prove", "--json", "--security", "test", "examples/secret.rvm", "10", "2", "-o", p]);
+    let json = stdout_ok(&[
+        "prove",
+        "--json",
+        "--security",
+        "test",
+        "examples/secret.rvm",
+        "10",
+        "2",
+        "-o",
+        p,
+    ]);
     let v: serde_json::Value = serde_json::from_str(&json).expect("prove --json is JSON");
     assert_eq!(v["public_inputs"], serde_json::json!({"x": "10"}), "{json}");
     assert_eq!(v["output"], serde_json::json!("0"), "{json}");
-    assert!(v["cycles"].is_u64() && v["security_bits"].is_u64(), "{json}");
+    assert!(
+        v["cycles"].is_u64() && v["security_bits"].is_u64(),
+        "{json}"
+    );
     assert_eq!(v["program"].as_str().map(str::len), Some(64), "{json}");
     // Test-parameter proofs are refused unless explicitly allowed, which warns.
     fails(&["verify", "examples/secret.rvm", p], 3, "test");
     let o = resvm(&["verify", "--allow-test", "examples/secret.rvm", p]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("warning: --allow-test"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: --allow-test"),
+        "{}",
+        stderr(&o)
+    );
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("valid\n"));
     // --json verify: field elements as strings, inputs by name.
     let inputs = temp_file("x10.json", r#"{"x": "10"}"#);
-    let out = stdout_ok(&["verify", "--allow-test", "--json", "examples/secret.rvm", p, "--inputs", &inputs]);
+    let out = stdout_ok(&[
+        "verify",
+        "--allow-test",
+        "--json",
+        "examples/secret.rvm",
+        p,
+        "--inputs",
+        &inputs,
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).expect("verify --json is JSON");
     assert_eq!(v["valid"], serde_json::json!(true));
     assert_eq!(v["public_inputs"], serde_json::json!({"x": "10"}));
     assert_eq!(v["output"], serde_json::json!("0"));
-    assert_eq!(v["checked"], serde_json::json!({"public_inputs": true, "output": false}));
+    assert_eq!(
+        v["checked"],
+        serde_json::json!({"public_inputs": true, "output": false})
+    );
     // A secret parameter cannot be named; unknown names and bad values are usage errors.
     let secret = temp_file("with-w.json", r#"{"x": "10", "w": "2"}"#);
-    fails(&["verify", "--allow-test", "examples/secret.rvm", p, "--inputs", &secret], 2, "`w` is a secret parameter");
-    fails(&["verify", "--allow-test", "examples/secret.rvm", p, "--output", "+0"], 2, "leading `+`");
+    fails(
+        &[
+            "verify",
+            "--allow-test",
+            "examples/secret.rvm",
+            p,
+            "--inputs",
+            &secret,
+        ],
+        2,
+        "`w` is a secret parameter",
+    );
+    fails(
+        &[
+            "verify",
+            "--allow-test",
+            "examples/secret.rvm",
+            p,
+            "--output",
+            "+0",
+        ],
+        2,
+        "leading `+`",
+    );
     // A mismatch: exit 3, one readable sentence (no Plonky3 debug text), and JSON says so.
     let other = temp_file("x11.json", r#"{"x": "11"}"#);
-    let err = fails(&["verify", "--allow-test", "examples/secret.rvm", p, "--inputs", &other], 3, "error: ");
+    let err = fails(
+        &[
+            "verify",
+            "--allow-test",
+            "examples/secret.rvm",
+            p,
+            "--inputs",
+            &other,
+        ],
+        3,
+        "error: ",
+    );
     assert_eq!(error_lines(&err), 1, "{err}");
-    let o = resvm(&["verify", "--allow-test", "--json", "examples/secret.rvm", p, "--output", "1"]);
+    let o = resvm(&[
+        "verify",
+        "--allow-test",
+        "--json",
+        "examples/secret.rvm",
+        p,
+        "--output",
+        "1",
+    ]);
     assert_eq!(o.status.code(), Some(3));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on failure too");
     assert_eq!(v["valid"], serde_json::json!(false));
     // Another program does not accept this proof.
-    fails(&["verify", "--allow-test", "examples/min.rvm", p], 3, "error: ");
+    fails(
+        &["verify", "--allow-test", "examples/min.rvm", p],
+        3,
+        "error: ",
+    );
     // Corrupted and truncated proofs: exit 3 with one sentence, never a crash.
     let bytes = std::fs::read(&proof).expect("read");
     let badp = dir.join("bad.proof");
-    for (i, bad) in [flip(&bytes, bytes.len() / 2), flip(&bytes, 3), bytes[..bytes.len() - 7].to_vec(), vec![]]
-        .into_iter()
-        .enumerate()
+    for (i, bad) in [
+        flip(&bytes, bytes.len() / 2),
+        flip(&bytes, 3),
+        bytes[..bytes.len() - 7].to_vec(),
+        vec![],
+    ]
+    .into_iter()
+    .enumerate()
     {
         std::fs::write(&badp, &bad).expect("write");
-        let err = fails(&["verify", "--allow-test", "examples/secret.rvm", badp.to_str().unwrap()], 3, "error: ");
+        let err = fails(
+            &[
+                "verify",
+                "--allow-test",
+                "examples/secret.rvm",
+                badp.to_str().unwrap(),
+            ],
+            3,
+            "error: ",
+        );
         assert_eq!(error_lines(&err), 1, "case {i}: {err}");
     }
     // A missing proof file is an I/O error.
-    fails(&["verify", "examples/secret.rvm", "/no/such.proof"], 4, "cannot read /no/such.proof");
+    fails(
+        &["verify", "examples/secret.rvm", "/no/such.proof"],
+        4,
+        "cannot read /no/such.proof",
+    );
 }
 
 /// Lines of stderr other than warnings: a failure is one sentence.

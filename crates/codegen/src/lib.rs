@@ -39,7 +39,11 @@ pub fn generate(circuit: &Circuit, module: &hir::Module) -> Result<Program, Code
     let main = &module.functions[circuit.main as usize];
     let mut code = vec![Instr::Frame];
     for (i, p) in main.params.iter().enumerate() {
-        code.push(if p.secret { Instr::Secret(i as u32) } else { Instr::Input(i as u32) });
+        code.push(if p.secret {
+            Instr::Secret(i as u32)
+        } else {
+            Instr::Input(i as u32)
+        });
     }
     code.push(Instr::Call(circuit.main));
     code.push(Instr::Halt);
@@ -88,7 +92,10 @@ impl<'a> FnGen<'a> {
         g.scan(&f.body);
         g.block(&f.body, true);
         if let Some(value) = g.undefined {
-            return Err(CodegenError::UndefinedValue { function: f.name.clone(), value });
+            return Err(CodegenError::UndefinedValue {
+                function: f.name.clone(),
+                value,
+            });
         }
         let frame = g.next_slot.max(g.min_frame);
         Ok((peephole(g.code, base), frame))
@@ -268,7 +275,6 @@ impl<'a> FnGen<'a> {
         }
     }
 }
-
 
 /// Removes `STORE s; LOAD s` pairs whose slot is read nowhere else and whose `LOAD` no jump
 /// lands on: the value simply stays on the stack. (Effectful nodes are always stored in

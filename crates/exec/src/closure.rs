@@ -80,7 +80,10 @@ pub struct ClosureProgram {
 impl std::fmt::Debug for ClosureProgram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClosureProgram")
-            .field("functions", &self.fns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>())
+            .field(
+                "functions",
+                &self.fns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            )
             .field("main", &self.main)
             .field("frame", &self.frame)
             .finish_non_exhaustive()
@@ -118,7 +121,9 @@ impl Ctx<'_> {
     #[inline(never)]
     fn out_of_fuel(&mut self) -> F {
         if self.trap.is_none() {
-            self.trap = Some(Trap::StepsExceeded { limit: self.max_steps });
+            self.trap = Some(Trap::StepsExceeded {
+                limit: self.max_steps,
+            });
         }
         F::ZERO
     }
@@ -132,7 +137,11 @@ impl Ctx<'_> {
         };
         let code = &self.fns[f as usize];
         if code.arity as usize != got {
-            let t = Trap::EvalArity { name: code.name.clone(), expected: code.arity, got: got as u32 };
+            let t = Trap::EvalArity {
+                name: code.name.clone(),
+                expected: code.arity,
+                got: got as u32,
+            };
             let _ = self.raise(t);
             return None;
         }
@@ -148,11 +157,17 @@ fn enter(cx: &mut Ctx<'_>, f: u32, frame: &mut [F], at: usize) -> F {
         return cx.out_of_fuel();
     }
     if cx.depth >= cx.max_depth {
-        return cx.raise(Trap::DepthExceeded { limit: cx.max_depth });
+        return cx.raise(Trap::DepthExceeded {
+            limit: cx.max_depth,
+        });
     }
     cx.fuel -= 1;
     cx.depth += 1;
-    let v = if cx.guard.ok_at(at) { drive(cx, f, frame) } else { enter_grown(cx, f, frame) };
+    let v = if cx.guard.ok_at(at) {
+        drive(cx, f, frame)
+    } else {
+        enter_grown(cx, f, frame)
+    };
     cx.depth -= 1;
     v
 }
@@ -201,16 +216,28 @@ pub fn compile(module: &Module, reprs: &[F]) -> ClosureProgram {
     let frame = module
         .functions
         .iter()
-        .map(|f| (f.slots as usize).max(f.params.len()).max(max_args(&f.body)))
+        .map(|f| {
+            (f.slots as usize)
+                .max(f.params.len())
+                .max(max_args(&f.body))
+        })
         .max()
         .unwrap_or(0)
         .max(1);
-    let c = Compiler { module, reprs, frame };
+    let c = Compiler {
+        module,
+        reprs,
+        frame,
+    };
     let fns = module
         .functions
         .iter()
         .enumerate()
-        .map(|(id, f)| Code { body: c.body(id as u32, &f.body), arity: f.params.len() as u32, name: f.name.clone() })
+        .map(|(id, f)| Code {
+            body: c.body(id as u32, &f.body),
+            arity: f.params.len() as u32,
+            name: f.name.clone(),
+        })
         .collect();
     let main = module.functions.get(module.main as usize);
     ClosureProgram {
@@ -239,7 +266,10 @@ impl ClosureProgram {
             return Err(Trap::Malformed { pc: 0, why });
         }
         if inputs.len() != self.main_arity {
-            return Err(Trap::InputCount { expected: self.main_arity, got: inputs.len() });
+            return Err(Trap::InputCount {
+                expected: self.main_arity,
+                got: inputs.len(),
+            });
         }
         if limits.max_depth == 0 {
             return Err(Trap::DepthExceeded { limit: 0 });
@@ -265,7 +295,10 @@ impl ClosureProgram {
             match cx.trap {
                 Some(t) => Err(t),
                 // Fuel started at `max_steps - 1` after main's entry and lost one per entry.
-                None => Ok(Counted { output, steps: max_steps - cx.fuel }),
+                None => Ok(Counted {
+                    output,
+                    steps: max_steps - cx.fuel,
+                }),
             }
         })
     }
@@ -278,8 +311,12 @@ fn max_args(e: &Expr) -> usize {
     while let Some(e) = todo.pop() {
         match &e.kind {
             ExprKind::Const(_) | ExprKind::Slot(_) | ExprKind::Func(_) => {}
-            ExprKind::Neg(x) | ExprKind::Pow(x, _) | ExprKind::Repr(x) | ExprKind::Reflect(x) => todo.push(x),
-            ExprKind::Bin(_, a, b) | ExprKind::Lt(a, b) | ExprKind::Let(_, a, b) => todo.extend([&**a, &**b]),
+            ExprKind::Neg(x) | ExprKind::Pow(x, _) | ExprKind::Repr(x) | ExprKind::Reflect(x) => {
+                todo.push(x)
+            }
+            ExprKind::Bin(_, a, b) | ExprKind::Lt(a, b) | ExprKind::Let(_, a, b) => {
+                todo.extend([&**a, &**b])
+            }
             ExprKind::Branch(c, x, y) => todo.extend([&**c, &**x, &**y]),
             ExprKind::Call(_, args) => {
                 most = most.max(args.len());
@@ -354,12 +391,30 @@ enum Arg {
 macro_rules! shape_arg {
     ($a:expr, |$x:ident| $body:expr) => {
         match $a {
-            Arg::Op(Operand::Slot(i)) => { let $x = SlotOp(i); $body }
-            Arg::Op(Operand::Const(c)) => { let $x = ConstOp(c); $body }
-            Arg::Op(Operand::Expr(e)) => { let $x = ExprOp(e); $body }
-            Arg::SlotK(BinOp::Add, i, c) => { let $x = SlotKOp::<AddOp>(i, c, std::marker::PhantomData); $body }
-            Arg::SlotK(BinOp::Sub, i, c) => { let $x = SlotKOp::<SubOp>(i, c, std::marker::PhantomData); $body }
-            Arg::SlotK(BinOp::Mul, i, c) => { let $x = SlotKOp::<MulOp>(i, c, std::marker::PhantomData); $body }
+            Arg::Op(Operand::Slot(i)) => {
+                let $x = SlotOp(i);
+                $body
+            }
+            Arg::Op(Operand::Const(c)) => {
+                let $x = ConstOp(c);
+                $body
+            }
+            Arg::Op(Operand::Expr(e)) => {
+                let $x = ExprOp(e);
+                $body
+            }
+            Arg::SlotK(BinOp::Add, i, c) => {
+                let $x = SlotKOp::<AddOp>(i, c, std::marker::PhantomData);
+                $body
+            }
+            Arg::SlotK(BinOp::Sub, i, c) => {
+                let $x = SlotKOp::<SubOp>(i, c, std::marker::PhantomData);
+                $body
+            }
+            Arg::SlotK(BinOp::Mul, i, c) => {
+                let $x = SlotKOp::<MulOp>(i, c, std::marker::PhantomData);
+                $body
+            }
         }
     };
 }
@@ -368,9 +423,18 @@ macro_rules! shape_arg {
 macro_rules! shape1 {
     ($a:expr, |$x:ident| $body:expr) => {
         match $a {
-            Operand::Slot(i) => { let $x = SlotOp(i); $body }
-            Operand::Const(c) => { let $x = ConstOp(c); $body }
-            Operand::Expr(e) => { let $x = ExprOp(e); $body }
+            Operand::Slot(i) => {
+                let $x = SlotOp(i);
+                $body
+            }
+            Operand::Const(c) => {
+                let $x = ConstOp(c);
+                $body
+            }
+            Operand::Expr(e) => {
+                let $x = ExprOp(e);
+                $body
+            }
         }
     };
 }
@@ -379,15 +443,42 @@ macro_rules! shape1 {
 macro_rules! shapes2 {
     ($a:expr, $b:expr, |$x:ident, $y:ident| $body:expr) => {
         match ($a, $b) {
-            (Operand::Slot(i), Operand::Slot(j)) => { let ($x, $y) = (SlotOp(i), SlotOp(j)); $body }
-            (Operand::Slot(i), Operand::Const(c)) => { let ($x, $y) = (SlotOp(i), ConstOp(c)); $body }
-            (Operand::Slot(i), Operand::Expr(e)) => { let ($x, $y) = (SlotOp(i), ExprOp(e)); $body }
-            (Operand::Const(c), Operand::Slot(j)) => { let ($x, $y) = (ConstOp(c), SlotOp(j)); $body }
-            (Operand::Const(c), Operand::Const(d)) => { let ($x, $y) = (ConstOp(c), ConstOp(d)); $body }
-            (Operand::Const(c), Operand::Expr(e)) => { let ($x, $y) = (ConstOp(c), ExprOp(e)); $body }
-            (Operand::Expr(e), Operand::Slot(j)) => { let ($x, $y) = (ExprOp(e), SlotOp(j)); $body }
-            (Operand::Expr(e), Operand::Const(c)) => { let ($x, $y) = (ExprOp(e), ConstOp(c)); $body }
-            (Operand::Expr(e), Operand::Expr(f)) => { let ($x, $y) = (ExprOp(e), ExprOp(f)); $body }
+            (Operand::Slot(i), Operand::Slot(j)) => {
+                let ($x, $y) = (SlotOp(i), SlotOp(j));
+                $body
+            }
+            (Operand::Slot(i), Operand::Const(c)) => {
+                let ($x, $y) = (SlotOp(i), ConstOp(c));
+                $body
+            }
+            (Operand::Slot(i), Operand::Expr(e)) => {
+                let ($x, $y) = (SlotOp(i), ExprOp(e));
+                $body
+            }
+            (Operand::Const(c), Operand::Slot(j)) => {
+                let ($x, $y) = (ConstOp(c), SlotOp(j));
+                $body
+            }
+            (Operand::Const(c), Operand::Const(d)) => {
+                let ($x, $y) = (ConstOp(c), ConstOp(d));
+                $body
+            }
+            (Operand::Const(c), Operand::Expr(e)) => {
+                let ($x, $y) = (ConstOp(c), ExprOp(e));
+                $body
+            }
+            (Operand::Expr(e), Operand::Slot(j)) => {
+                let ($x, $y) = (ExprOp(e), SlotOp(j));
+                $body
+            }
+            (Operand::Expr(e), Operand::Const(c)) => {
+                let ($x, $y) = (ExprOp(e), ConstOp(c));
+                $body
+            }
+            (Operand::Expr(e), Operand::Expr(f)) => {
+                let ($x, $y) = (ExprOp(e), ExprOp(f));
+                $body
+            }
         }
     };
 }
@@ -429,11 +520,15 @@ fn bin<O: Op>(a: Operand, b: Operand) -> Operand {
     if let (Operand::Const(x), Operand::Const(y)) = (&a, &b) {
         return Operand::Const(O::apply(*x, *y));
     }
-    Operand::Expr(shapes2!(a, b, |x, y| Box::new(move |cx: &mut Ctx<'_>, fr: &mut [F]| {
-        let l = x.get(cx, fr);
-        let r = y.get(cx, fr);
-        O::apply(l, r)
-    }) as Val))
+    Operand::Expr(shapes2!(
+        a,
+        b,
+        |x, y| Box::new(move |cx: &mut Ctx<'_>, fr: &mut [F]| {
+            let l = x.get(cx, fr);
+            let r = y.get(cx, fr);
+            O::apply(l, r)
+        }) as Val
+    ))
 }
 
 /// Evaluates the arguments of a call into a new frame on the native stack, then calls.
@@ -579,12 +674,18 @@ enum Cond {
 macro_rules! branch_closure {
     ($cond:expr, $x:ident, $y:ident, $Ret:ty, $zero:expr) => {
         match $cond {
-            Cond::Lt(a, b) => shapes2!(a, b, |l, r| Box::new(move |cx: &mut Ctx<'_>, fr: &mut [F]| {
-                let a = l.get(cx, fr);
-                let b = r.get(cx, fr);
-                // lt(a, b) = 0 selects the first arm.
-                if canonical(a) < canonical(b) { $x(cx, fr) } else { $y(cx, fr) }
-            }) as $Ret),
+            Cond::Lt(a, b) => shapes2!(a, b, |l, r| Box::new(
+                move |cx: &mut Ctx<'_>, fr: &mut [F]| {
+                    let a = l.get(cx, fr);
+                    let b = r.get(cx, fr);
+                    // lt(a, b) = 0 selects the first arm.
+                    if canonical(a) < canonical(b) {
+                        $x(cx, fr)
+                    } else {
+                        $y(cx, fr)
+                    }
+                }
+            ) as $Ret),
             Cond::Other(c) => Box::new(move |cx: &mut Ctx<'_>, fr: &mut [F]| {
                 let v = c(cx, fr);
                 match canonical(v) {
@@ -707,15 +808,22 @@ impl Compiler<'_> {
                             let a = l.get(cx, fr);
                             let b = r.get(cx, fr);
                             // lt(a, b) = 0 selects the first arm.
-                            if canonical(a) < canonical(b) { xa.get(cx, fr) } else { y(cx, fr) }
+                            if canonical(a) < canonical(b) {
+                                xa.get(cx, fr)
+                            } else {
+                                y(cx, fr)
+                            }
                         }
-                    ) as Val)));
+                    )
+                        as Val)));
                 }
                 let (x, y) = (self.val(x), self.val(y));
                 Operand::Expr(branch_closure!(self.cond(c), x, y, Val, F::ZERO))
             }
             ExprKind::Call(f, args) => {
-                let Some(f) = self.func(*f) else { return Operand::Expr(malformed("unknown function")) };
+                let Some(f) = self.func(*f) else {
+                    return Operand::Expr(malformed("unknown function"));
+                };
                 if let ([a], true) = (&args[..], self.frame <= 64) {
                     let arg = match &a.kind {
                         ExprKind::Bin(op, x, k) => match (&x.kind, &k.kind) {
@@ -756,7 +864,9 @@ impl Compiler<'_> {
                 }))
             }
             ExprKind::Let(s, v, b) => {
-                let Some(s) = self.slot(*s) else { return Operand::Expr(malformed("slot out of range")) };
+                let Some(s) = self.slot(*s) else {
+                    return Operand::Expr(malformed("slot out of range"));
+                };
                 let (v, b) = (self.val(v), self.val(b));
                 Operand::Expr(Box::new(move |cx, fr| {
                     fr[s] = v(cx, fr);
@@ -873,7 +983,9 @@ impl Compiler<'_> {
     fn tail(&self, e: &Expr) -> Tail {
         match &e.kind {
             ExprKind::Let(s, v, b) => {
-                let Some(s) = self.slot(*s) else { return Self::ret(malformed("slot out of range")) };
+                let Some(s) = self.slot(*s) else {
+                    return Self::ret(malformed("slot out of range"));
+                };
                 let (v, b) = (self.val(v), self.tail(b));
                 Box::new(move |cx, fr| {
                     fr[s] = v(cx, fr);
@@ -890,13 +1002,19 @@ impl Compiler<'_> {
                 branch_closure!(self.cond(c), x, y, Tail, Next::Ret(F::ZERO))
             }
             ExprKind::Call(f, args) => match self.func(*f) {
-                Some(f) if args.len() <= self.frame => tail_site(Some(f), None, self.tail_args(args), args.len()),
+                Some(f) if args.len() <= self.frame => {
+                    tail_site(Some(f), None, self.tail_args(args), args.len())
+                }
                 _ => Self::ret(malformed("unknown function")),
             },
             ExprKind::Eval(g, args) => {
                 let g = self.val(g);
                 // All arguments are written: the callee is only known at run time.
-                let args = args.iter().enumerate().map(|(i, a)| (i, self.val(a))).collect::<Vec<_>>();
+                let args = args
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (i, self.val(a)))
+                    .collect::<Vec<_>>();
                 let got = args.len();
                 tail_site(None, Some(g), args, got)
             }

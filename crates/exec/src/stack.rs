@@ -56,7 +56,8 @@ struct FnInfo {
 ///
 /// [`Limits::max_steps`] bounds function entries, as on the other engines (`CALL`, `EVAL`,
 /// `TAILCALL`, `TAILEVAL`, the bootstrap's `CALL main` included), checked before the depth
-/// limit at each entry. A function body has no backward jumps, so the cycle count is at most
+/// limit at each entry. [`Limits::max_cycles`] bounds executed instructions (this engine
+/// only). A function body has no backward jumps, so the cycle count is at most
 /// the step count times the longest function body plus the bootstrap.
 ///
 /// Memory accesses per instruction, in the order reported:
@@ -73,15 +74,23 @@ pub fn run_traced<T: Tracer>(
 ) -> Result<Outcome, Trap> {
     let main = program.main_function();
     if inputs.len() != main.arity as usize {
-        return Err(Trap::InputCount { expected: main.arity as usize, got: inputs.len() });
+        return Err(Trap::InputCount {
+            expected: main.arity as usize,
+            got: inputs.len(),
+        });
     }
     let code = program.code();
     let funcs: Vec<FnInfo> = program
         .functions()
         .iter()
-        .map(|f| FnInfo { entry: f.entry, arity: f.arity, frame: f.frame })
+        .map(|f| FnInfo {
+            entry: f.entry,
+            arity: f.arity,
+            frame: f.frame,
+        })
         .collect();
     let max_steps = limits.max_steps.unwrap_or(u64::MAX);
+    let max_cycles = limits.max_cycles.unwrap_or(u64::MAX);
     let mut mem: Vec<F> = vec![F::ZERO; 256];
     let (mut pc, mut fp, mut sp) = (0u32, 0u32, 0u32);
     let mut depth: u32 = 0;
@@ -174,7 +183,9 @@ pub fn run_traced<T: Tracer>(
         ($info:expr, $top:expr) => {{
             let info: FnInfo = $info;
             if depth >= limits.max_depth {
-                return Err(Trap::DepthExceeded { limit: limits.max_depth });
+                return Err(Trap::DepthExceeded {
+                    limit: limits.max_depth,
+                });
             }
             depth += 1;
             let new_fp = dec!($top, info.arity);
@@ -199,6 +210,9 @@ pub fn run_traced<T: Tracer>(
         };
         tracer.step(clk, pc, fp, sp, &instr);
         clk += 1;
+        if clk > max_cycles {
+            return Err(Trap::CyclesExceeded { limit: max_cycles });
+        }
         segment += 1;
         if segment > code_len {
             malformed!("a loop without calls");
@@ -206,7 +220,11 @@ pub fn run_traced<T: Tracer>(
         match instr {
             Instr::Halt => {
                 let v = read!(dec!(sp, 1));
-                return Ok(Outcome { output: v, cycles: clk, steps });
+                return Ok(Outcome {
+                    output: v,
+                    cycles: clk,
+                    steps,
+                });
             }
             Instr::Push(c) => {
                 let a = sp;
@@ -311,7 +329,10 @@ pub fn run_traced<T: Tracer>(
                 write!(fp - 2, v);
                 sp = fp - 1;
                 depth -= 1;
-                match (u32::try_from(canonical(ret)), u32::try_from(canonical(caller_fp))) {
+                match (
+                    u32::try_from(canonical(ret)),
+                    u32::try_from(canonical(caller_fp)),
+                ) {
                     (Ok(r), Ok(c)) => {
                         pc = r;
                         fp = c;
@@ -354,7 +375,11 @@ fn callee(program: &Program, funcs: &[FnInfo], g: F, k: u32) -> Result<FnInfo, T
     if info.arity == k {
         Ok(info)
     } else {
-        Err(Trap::EvalArity { name: program.functions()[i].name.clone(), expected: info.arity, got: k })
+        Err(Trap::EvalArity {
+            name: program.functions()[i].name.clone(),
+            expected: info.arity,
+            got: k,
+        })
     }
 }
 
@@ -399,9 +424,18 @@ mod tests {
     #[test]
     fn wrong_input_count_and_step_limit() {
         let p = fib_loop();
-        assert!(matches!(run(&p, &[], &Limits::default()), Err(Trap::InputCount { .. })));
-        let l = Limits { max_steps: Some(100), ..Limits::default() };
-        assert!(matches!(run(&p, &[f(1000)], &l), Err(Trap::StepsExceeded { .. })));
+        assert!(matches!(
+            run(&p, &[], &Limits::default()),
+            Err(Trap::InputCount { .. })
+        ));
+        let l = Limits {
+            max_steps: Some(100),
+            ..Limits::default()
+        };
+        assert!(matches!(
+            run(&p, &[f(1000)], &l),
+            Err(Trap::StepsExceeded { .. })
+        ));
     }
 
     /// Steps are function entries: main, then fib for n = 10, 9, .., 0.
@@ -411,17 +445,33 @@ mod tests {
         let out = run(&p, &[f(10)], &Limits::default()).expect("runs");
         assert_eq!(out.steps, 12);
         assert!(out.cycles > 12 * 5, "{} cycles", out.cycles);
-        let at = |n| Limits { max_steps: Some(n), ..Limits::default() };
+        let at = |n| Limits {
+            max_steps: Some(n),
+            ..Limits::default()
+        };
         assert_eq!(run(&p, &[f(10)], &at(12)).map(|o| o.output), Ok(f(55)));
-        assert_eq!(run(&p, &[f(10)], &at(11)), Err(Trap::StepsExceeded { limit: 11 }));
-        assert_eq!(run(&p, &[f(10)], &at(0)), Err(Trap::StepsExceeded { limit: 0 }));
+        assert_eq!(
+            run(&p, &[f(10)], &at(11)),
+            Err(Trap::StepsExceeded { limit: 11 })
+        );
+        assert_eq!(
+            run(&p, &[f(10)], &at(0)),
+            Err(Trap::StepsExceeded { limit: 0 })
+        );
     }
 
     /// Hand-written images that break the compiler's invariants are reported, never panic.
     #[test]
     fn malformed_images_are_errors() {
         use resvm_isa::Function;
-        let main = |frame| vec![Function { name: "main".into(), entry: 0, arity: 0, frame }];
+        let main = |frame| {
+            vec![Function {
+                name: "main".into(),
+                entry: 0,
+                arity: 0,
+                frame,
+            }]
+        };
         let cases: Vec<(Vec<Instr>, u32)> = vec![
             (vec![Instr::Pop, Instr::Halt], 0),
             (vec![Instr::Add, Instr::Halt], 0),
@@ -433,7 +483,10 @@ mod tests {
             (vec![Instr::Push(f(3)), Instr::Eval(0)], 0),
             (vec![Instr::Frame, Instr::Jump(0)], 0),
         ];
-        let limits = Limits { max_steps: Some(10_000), ..Limits::default() };
+        let limits = Limits {
+            max_steps: Some(10_000),
+            ..Limits::default()
+        };
         for (code, frame) in cases {
             let listing = format!("{code:?}");
             let p = Program::new(code, main(frame), 0).expect("structurally valid image");

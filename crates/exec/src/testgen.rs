@@ -27,15 +27,19 @@
 //! }
 //! ```
 
+use crate::Limits;
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{SplitMix64, F};
-use crate::Limits;
 use std::fmt::Write;
 
 /// The limits most generated programs run under: generous enough that no program reaches
 /// them (a limit hit under these is a generator bug); [`GenProgram::limits`] is tighter in
 /// the programs meant to hit a limit.
-pub const GENEROUS: Limits = Limits { max_depth: 10_000, max_steps: Some(1_000_000) };
+pub const GENEROUS: Limits = Limits {
+    max_depth: 10_000,
+    max_steps: Some(1_000_000),
+    max_cycles: None,
+};
 
 /// A generated program and the inputs to run it on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +57,9 @@ pub struct GenProgram {
 /// Reprs for tests without a compiler: function `i` gets `1000 + i` (distinct values the
 /// generated `reflect` literals can hit).
 pub fn test_reprs(functions: usize) -> Vec<F> {
-    (0..functions as u64).map(|i| F::from_u64(1000 + i)).collect()
+    (0..functions as u64)
+        .map(|i| F::from_u64(1000 + i))
+        .collect()
 }
 
 /// The proptest strategy over generated programs (seed-based: shrinking gives smaller seeds,
@@ -65,7 +71,11 @@ pub fn strategy() -> impl proptest::strategy::Strategy<Value = GenProgram> {
 
 /// The program for `seed` (deterministic).
 pub fn program(seed: u64) -> GenProgram {
-    let mut g = Gen { rng: Rng(SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15)), fns: Vec::new(), lets: 0 };
+    let mut g = Gen {
+        rng: Rng(SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15)),
+        fns: Vec::new(),
+        lets: 0,
+    };
     g.generate()
 }
 
@@ -139,7 +149,12 @@ impl Gen {
         // reads them with SECRET).
         let arity = self.rng.below(4) as usize;
         let vars: Vec<(String, T)> = (0..arity)
-            .map(|k| (format!("x{k}"), if self.rng.chance(25) { T::Prog } else { T::P }))
+            .map(|k| {
+                (
+                    format!("x{k}"),
+                    if self.rng.chance(25) { T::Prog } else { T::P },
+                )
+            })
             .collect();
         let params = vars
             .iter()
@@ -151,26 +166,47 @@ impl Gen {
             .collect::<Vec<_>>()
             .join(", ");
         let vars_t: Vec<T> = vars.iter().map(|v| v.1).collect();
-        let mut scope = Scope { vars, callable: nfns, calls: 3, top: true };
+        let mut scope = Scope {
+            vars,
+            callable: nfns,
+            calls: 3,
+            top: true,
+        };
         let body = self.expr(&mut scope, T::P, 4);
         let _ = writeln!(src, "fn main({params}) = {body};");
         let mut n = arity;
         if self.rng.chance(3) {
-            n = if n > 0 && self.rng.chance(50) { n - 1 } else { n + 1 };
+            n = if n > 0 && self.rng.chance(50) {
+                n - 1
+            } else {
+                n + 1
+            };
         }
         let inputs = (0..n)
             .map(|k| match vars_t.get(k) {
                 // A PROG input: an earlier function's test repr, or a value that is none.
-                Some(T::Prog) if self.rng.chance(60) => F::from_u64(1000 + self.rng.below(nfns as u64)),
+                Some(T::Prog) if self.rng.chance(60) => {
+                    F::from_u64(1000 + self.rng.below(nfns as u64))
+                }
                 _ => self.value(),
             })
             .collect();
         let limits = match self.rng.below(10) {
-            0 => Limits { max_steps: Some(self.rng.below(40)), ..GENEROUS },
-            1 => Limits { max_depth: self.rng.below(12) as u32, ..GENEROUS },
+            0 => Limits {
+                max_steps: Some(self.rng.below(40)),
+                ..GENEROUS
+            },
+            1 => Limits {
+                max_depth: self.rng.below(12) as u32,
+                ..GENEROUS
+            },
             _ => GENEROUS,
         };
-        GenProgram { source: src, inputs, limits }
+        GenProgram {
+            source: src,
+            inputs,
+            limits,
+        }
     }
 
     /// A counter for a recursive callee: small inside function bodies, sometimes deep in main.
@@ -196,10 +232,19 @@ impl Gen {
                 counter: true,
             });
         }
-        let ps = params.iter().map(|p| p.0.clone()).collect::<Vec<_>>().join(", ");
+        let ps = params
+            .iter()
+            .map(|p| p.0.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut defs = Vec::new();
         for (f, partner) in [(index, index + 1), (index + 1, index)] {
-            let mut scope = Scope { vars: params.clone(), callable: index, calls: 2, top: false };
+            let mut scope = Scope {
+                vars: params.clone(),
+                callable: index,
+                calls: 2,
+                top: false,
+            };
             let base = self.expr(&mut scope, T::P, 2);
             let args = self.rec_args(&mut scope, partner);
             let step = if self.rng.chance(50) {
@@ -242,19 +287,36 @@ impl Gen {
         let mut params = Vec::new();
         let mut vars = Vec::new();
         for k in 0..nparams {
-            let t = if (counter && k == 0) || index == 0 || !self.rng.chance(25) { T::P } else { T::Prog };
-            let pname = if counter && k == 0 { "n".to_string() } else { format!("a{k}") };
+            let t = if (counter && k == 0) || index == 0 || !self.rng.chance(25) {
+                T::P
+            } else {
+                T::Prog
+            };
+            let pname = if counter && k == 0 {
+                "n".to_string()
+            } else {
+                format!("a{k}")
+            };
             params.push((pname.clone(), t));
             vars.push((pname, t));
         }
-        let ret = if index > 0 && self.rng.chance(15) { T::Prog } else { T::P };
+        let ret = if index > 0 && self.rng.chance(15) {
+            T::Prog
+        } else {
+            T::P
+        };
         self.fns.push(Sig {
             name: name.clone(),
             params: params.iter().map(|p| p.1).collect(),
             ret,
             counter,
         });
-        let mut scope = Scope { vars, callable: index, calls: 2, top: false };
+        let mut scope = Scope {
+            vars,
+            callable: index,
+            calls: 2,
+            top: false,
+        };
         let body = if counter {
             // branch(lt(0, n), <recursive case>, <base>): n > 0 recurses on n - 1.
             let base = self.expr(&mut scope, ret, 2);
@@ -274,7 +336,13 @@ impl Gen {
         };
         let ps = params
             .iter()
-            .map(|(n, t)| if *t == T::Prog { format!("{n}: prog") } else { n.clone() })
+            .map(|(n, t)| {
+                if *t == T::Prog {
+                    format!("{n}: prog")
+                } else {
+                    n.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ");
         format!("fn {name}({ps}) = {body};")
@@ -291,7 +359,12 @@ impl Gen {
     }
 
     fn var(&mut self, scope: &Scope, t: T) -> Option<String> {
-        let vs: Vec<&String> = scope.vars.iter().filter(|(_, vt)| *vt == t).map(|(n, _)| n).collect();
+        let vs: Vec<&String> = scope
+            .vars
+            .iter()
+            .filter(|(_, vt)| *vt == t)
+            .map(|(n, _)| n)
+            .collect();
         if vs.is_empty() {
             return None;
         }
@@ -346,7 +419,9 @@ impl Gen {
             }
             _ => {
                 // A call of an earlier function returning a program.
-                let cands: Vec<usize> = (0..scope.callable).filter(|&f| self.fns[f].ret == T::Prog).collect();
+                let cands: Vec<usize> = (0..scope.callable)
+                    .filter(|&f| self.fns[f].ret == T::Prog)
+                    .collect();
                 if cands.is_empty() || scope.calls == 0 {
                     return format!("reflect(repr({}))", self.prog(scope, depth - 1));
                 }
@@ -379,10 +454,18 @@ impl Gen {
         };
         if self.rng.chance(50) {
             let (a, b, c) = (leaf(self), leaf(self), leaf(self));
-            format!("({a} + {b} + {c} + {}) ^ {}", 1 + self.rng.below(5), 21 + self.rng.below(4))
+            format!(
+                "({a} + {b} + {c} + {}) ^ {}",
+                1 + self.rng.below(5),
+                21 + self.rng.below(4)
+            )
         } else {
             let a = leaf(self);
-            format!("({a} + {}) ^ {}", 1 + self.rng.below(5), 65 + self.rng.below(36))
+            format!(
+                "({a} + {}) ^ {}",
+                1 + self.rng.below(5),
+                65 + self.rng.below(36)
+            )
         }
     }
 
@@ -434,7 +517,9 @@ impl Gen {
             9 => format!("repr({})", self.prog(scope, d)),
             10 | 11 if scope.calls > 0 => {
                 // A direct call of an earlier P-returning function.
-                let cands: Vec<usize> = (0..scope.callable).filter(|&f| self.fns[f].ret == T::P).collect();
+                let cands: Vec<usize> = (0..scope.callable)
+                    .filter(|&f| self.fns[f].ret == T::P)
+                    .collect();
                 if cands.is_empty() {
                     return self.literal();
                 }
@@ -450,7 +535,11 @@ impl Gen {
                 let arity = match g.strip_prefix('f').and_then(|n| n.parse::<usize>().ok()) {
                     Some(f) if f < self.fns.len() && !self.rng.chance(15) => {
                         let args = self.call_args(scope, f, d);
-                        return if args.is_empty() { format!("eval({g})") } else { format!("eval({g}, {args})") };
+                        return if args.is_empty() {
+                            format!("eval({g})")
+                        } else {
+                            format!("eval({g}, {args})")
+                        };
                     }
                     _ => self.rng.below(3) as usize,
                 };
@@ -484,7 +573,14 @@ mod tests {
         let reprs = test_reprs(module.functions.len());
         let a = tree::run_counted(&module, &reprs, &p.inputs, &p.limits);
         let b = closure::compile(&module, &reprs).run_counted(&p.inputs, &p.limits);
-        prop_assert!(same(&a, &b), "tree {:?} vs closure {:?}\n{}\ninputs {:?}", a, b, p.source, p.inputs);
+        prop_assert!(
+            same(&a, &b),
+            "tree {:?} vs closure {:?}\n{}\ninputs {:?}",
+            a,
+            b,
+            p.source,
+            p.inputs
+        );
         no_limit_hit_when_generous(p, &a)
     }
 
@@ -497,10 +593,16 @@ mod tests {
     }
 
     /// Under [`GENEROUS`] limits a limit hit means the generator makes runaway programs.
-    fn no_limit_hit_when_generous(p: &GenProgram, r: &Result<Counted, Trap>) -> Result<(), TestCaseError> {
+    fn no_limit_hit_when_generous(
+        p: &GenProgram,
+        r: &Result<Counted, Trap>,
+    ) -> Result<(), TestCaseError> {
         if p.limits == GENEROUS {
             prop_assert!(
-                !matches!(r, Err(Trap::StepsExceeded { .. }) | Err(Trap::DepthExceeded { .. })),
+                !matches!(
+                    r,
+                    Err(Trap::StepsExceeded { .. }) | Err(Trap::DepthExceeded { .. })
+                ),
                 "hit a limit: {}",
                 p.source
             );
@@ -523,7 +625,10 @@ mod tests {
         let reprs = program.reprs();
         let t = tree::run_counted(&module, reprs, &p.inputs, &p.limits);
         let c = closure::compile(&module, reprs).run_counted(&p.inputs, &p.limits);
-        let s = stack::run(&program, &p.inputs, &p.limits).map(|o| Counted { output: o.output, steps: o.steps });
+        let s = stack::run(&program, &p.inputs, &p.limits).map(|o| Counted {
+            output: o.output,
+            steps: o.steps,
+        });
         let ctx = format!("{}\ninputs {:?}\nlimits {:?}", p.source, p.inputs, p.limits);
         prop_assert!(same(&t, &c), "tree {t:?} vs closure {c:?}\n{ctx}");
         prop_assert!(same(&t, &s), "tree {t:?} vs stack {s:?}\n{ctx}");
@@ -567,11 +672,16 @@ mod tests {
             secret += usize::from(p.source.contains("secret "));
             // Only a mutually recursive pair calls forward: f_i's body names f_{i+1}.
             mutual += usize::from((0..m.functions.len()).any(|i| {
-                p.source.lines().any(|l| l.starts_with(&format!("fn f{i}(")) && l.contains(&format!("f{}(", i + 1)))
+                p.source.lines().any(|l| {
+                    l.starts_with(&format!("fn f{i}(")) && l.contains(&format!("f{}(", i + 1))
+                })
             }));
             // Ordinary powers have exponents below 6.
             oversized += usize::from(p.source.split(") ^ ").skip(1).any(|rest| {
-                rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse::<u32>().ok()) >= Some(21)
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    >= Some(21)
             }));
             match tree::run_counted(&m, &test_reprs(m.functions.len()), &p.inputs, &p.limits) {
                 Ok(c) => {
@@ -579,16 +689,31 @@ mod tests {
                     deepest = deepest.max(c.steps);
                 }
                 Err(t) => {
-                    kinds.insert(format!("{t:?}").split([' ', '{']).next().unwrap_or("").to_string());
+                    kinds.insert(
+                        format!("{t:?}")
+                            .split([' ', '{'])
+                            .next()
+                            .unwrap_or("")
+                            .to_string(),
+                    );
                 }
             }
         }
         assert!(ok > 100, "only {ok} successes");
-        let all = ["BranchCondition", "ReflectUnknown", "EvalUnknown", "EvalArity", "InputCount"];
+        let all = [
+            "BranchCondition",
+            "ReflectUnknown",
+            "EvalUnknown",
+            "EvalArity",
+            "InputCount",
+        ];
         for k in all.iter().chain(&["StepsExceeded", "DepthExceeded"]) {
             assert!(kinds.contains(*k), "no {k} in {kinds:?}");
         }
         assert!(deepest > 50, "no deep recursion: at most {deepest} steps");
-        assert!(secret > 30 && mutual > 30 && oversized > 10, "secret {secret}, mutual {mutual}, oversized {oversized}");
+        assert!(
+            secret > 30 && mutual > 30 && oversized > 10,
+            "secret {secret}, mutual {mutual}, oversized {oversized}"
+        );
     }
 }

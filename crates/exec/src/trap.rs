@@ -12,11 +12,19 @@ pub struct Limits {
     /// or `eval`, tail or not), counted the same way by every engine, so a limit means the same
     /// on all of them; see [`Counted::steps`].
     pub max_steps: Option<u64>,
+    /// Maximum number of executed stack-machine instructions, if any: only the `stack` engine
+    /// (and the prover, which records its run) has cycles; the other engines ignore it. Exceeding
+    /// it is a [`Trap::CyclesExceeded`]. It bounds the memory a recorded trace takes.
+    pub max_cycles: Option<u64>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 100_000, max_steps: None }
+        Limits {
+            max_depth: 100_000,
+            max_steps: None,
+            max_cycles: None,
+        }
     }
 }
 
@@ -72,6 +80,12 @@ pub enum Trap {
     /// The step budget ran out.
     #[error("step limit of {limit} exceeded")]
     StepsExceeded {
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The cycle budget ran out (stack engine only; see [`Limits::max_cycles`]).
+    #[error("cycle limit of {limit} exceeded")]
+    CyclesExceeded {
         /// The configured limit.
         limit: u64,
     },

@@ -23,12 +23,20 @@ pub fn run(module: &Module, reprs: &[F], inputs: &[F], limits: &Limits) -> Resul
 }
 
 /// [`run`], also returning the number of steps (function entries) taken.
-pub fn run_counted(module: &Module, reprs: &[F], inputs: &[F], limits: &Limits) -> Result<Counted, Trap> {
+pub fn run_counted(
+    module: &Module,
+    reprs: &[F],
+    inputs: &[F],
+    limits: &Limits,
+) -> Result<Counted, Trap> {
     let Some(main) = module.functions.get(module.main as usize) else {
         return Err(malformed("main is not a function"));
     };
     if inputs.len() != main.params.len() {
-        return Err(Trap::InputCount { expected: main.params.len(), got: inputs.len() });
+        return Err(Trap::InputCount {
+            expected: main.params.len(),
+            got: inputs.len(),
+        });
     }
     if limits.max_depth == 0 {
         return Err(Trap::DepthExceeded { limit: 0 });
@@ -48,7 +56,10 @@ pub fn run_counted(module: &Module, reprs: &[F], inputs: &[F], limits: &Limits) 
         ev.step()?;
         let frame = ev.frame(module.main, inputs.to_vec())?;
         let output = ev.body(module.main, frame)?;
-        Ok(Counted { output, steps: ev.steps })
+        Ok(Counted {
+            output,
+            steps: ev.steps,
+        })
     })
 }
 
@@ -79,7 +90,11 @@ impl Tree<'_> {
 
     /// A fresh frame for `f` holding `args` in its parameter slots.
     fn frame(&self, f: FnId, mut args: Vec<F>) -> Result<Vec<F>, Trap> {
-        let func = self.module.functions.get(f as usize).ok_or_else(|| malformed("unknown function"))?;
+        let func = self
+            .module
+            .functions
+            .get(f as usize)
+            .ok_or_else(|| malformed("unknown function"))?;
         args.resize((func.slots as usize).max(args.len()), F::ZERO);
         Ok(args)
     }
@@ -87,7 +102,11 @@ impl Tree<'_> {
     /// Resolves the PROG value `g` of an eval with `got` arguments.
     fn callee(&self, g: F, got: usize) -> Result<FnId, Trap> {
         let f = self.reflect.get(g).ok_or(Trap::EvalUnknown { value: g })?;
-        let func = self.module.functions.get(f as usize).ok_or_else(|| malformed("unknown function"))?;
+        let func = self
+            .module
+            .functions
+            .get(f as usize)
+            .ok_or_else(|| malformed("unknown function"))?;
         if func.params.len() != got {
             return Err(Trap::EvalArity {
                 name: func.name.clone(),
@@ -113,7 +132,9 @@ impl Tree<'_> {
             match &e.kind {
                 ExprKind::Let(s, v, b) => {
                     let x = self.eval(v, &mut frame)?;
-                    *frame.get_mut(*s as usize).ok_or_else(|| malformed("slot out of range"))? = x;
+                    *frame
+                        .get_mut(*s as usize)
+                        .ok_or_else(|| malformed("slot out of range"))? = x;
                     e = b;
                 }
                 ExprKind::Branch(c, x, y) => {
@@ -156,7 +177,9 @@ impl Tree<'_> {
     fn call(&mut self, f: FnId, args: Vec<F>) -> Result<F, Trap> {
         self.step()?;
         if self.depth >= self.limits.max_depth {
-            return Err(Trap::DepthExceeded { limit: self.limits.max_depth });
+            return Err(Trap::DepthExceeded {
+                limit: self.limits.max_depth,
+            });
         }
         let frame = self.frame(f, args)?;
         self.depth += 1;
@@ -178,8 +201,13 @@ impl Tree<'_> {
     fn eval(&mut self, e: &Expr, frame: &mut [F]) -> Result<F, Trap> {
         Ok(match &e.kind {
             ExprKind::Const(c) => *c,
-            ExprKind::Slot(s) => *frame.get(*s as usize).ok_or_else(|| malformed("slot out of range"))?,
-            ExprKind::Func(f) => *self.reprs.get(*f as usize).ok_or_else(|| malformed("function without repr"))?,
+            ExprKind::Slot(s) => *frame
+                .get(*s as usize)
+                .ok_or_else(|| malformed("slot out of range"))?,
+            ExprKind::Func(f) => *self
+                .reprs
+                .get(*f as usize)
+                .ok_or_else(|| malformed("function without repr"))?,
             ExprKind::Neg(x) => -self.eval(x, frame)?,
             ExprKind::Bin(op, a, b) => {
                 let a = self.eval(a, frame)?;
@@ -221,7 +249,9 @@ impl Tree<'_> {
             }
             ExprKind::Let(s, v, b) => {
                 let x = self.eval(v, frame)?;
-                *frame.get_mut(*s as usize).ok_or_else(|| malformed("slot out of range"))? = x;
+                *frame
+                    .get_mut(*s as usize)
+                    .ok_or_else(|| malformed("slot out of range"))? = x;
                 self.eval(b, frame)?
             }
         })

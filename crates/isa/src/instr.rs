@@ -1,7 +1,7 @@
 //! Instructions and their fixed-width encoding `(opcode, a, b)`.
 
-use resvm_field::{canonical, F};
 use p3_field::PrimeCharacteristicRing;
+use resvm_field::{canonical, F};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -230,16 +230,35 @@ impl Instr {
         let [op, a, b] = word.map(canonical);
         let opcode = Opcode::from_u64(op).ok_or(DecodeError::UnknownOpcode(op))?;
         let m = opcode.mnemonic();
-        let idx = |v: u64| u32::try_from(v).map_err(|_| DecodeError::ImmediateRange { mnemonic: m, value: v });
-        let zero = |v: u64| if v == 0 { Ok(()) } else { Err(DecodeError::NonZeroPadding(m)) };
+        let idx = |v: u64| {
+            u32::try_from(v).map_err(|_| DecodeError::ImmediateRange {
+                mnemonic: m,
+                value: v,
+            })
+        };
+        let zero = |v: u64| {
+            if v == 0 {
+                Ok(())
+            } else {
+                Err(DecodeError::NonZeroPadding(m))
+            }
+        };
         let instr = match opcode {
             Opcode::Push => {
                 zero(b)?;
                 Instr::Push(word[1])
             }
             Opcode::Branch => Instr::Branch(idx(a)?, idx(b)?),
-            Opcode::Load | Opcode::Store | Opcode::Jump | Opcode::Call | Opcode::TailCall
-            | Opcode::Repr | Opcode::Eval | Opcode::TailEval | Opcode::Input | Opcode::Secret => {
+            Opcode::Load
+            | Opcode::Store
+            | Opcode::Jump
+            | Opcode::Call
+            | Opcode::TailCall
+            | Opcode::Repr
+            | Opcode::Eval
+            | Opcode::TailEval
+            | Opcode::Input
+            | Opcode::Secret => {
                 zero(b)?;
                 let k = idx(a)?;
                 match opcode {
@@ -329,7 +348,10 @@ mod tests {
     #[test]
     fn decode_rejects_garbage() {
         let f = F::from_u64;
-        assert_eq!(Instr::decode([f(99), f(0), f(0)]), Err(DecodeError::UnknownOpcode(99)));
+        assert_eq!(
+            Instr::decode([f(99), f(0), f(0)]),
+            Err(DecodeError::UnknownOpcode(99))
+        );
         assert!(Instr::decode([f(6), f(1), f(0)]).is_err());
         assert!(Instr::decode([f(3), f(1 << 40), f(0)]).is_err());
     }

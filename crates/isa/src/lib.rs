@@ -13,5 +13,7 @@
 mod instr;
 mod program;
 
-pub use instr::{Instr, Opcode, DecodeError};
-pub use program::{Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION};
+pub use instr::{DecodeError, Instr, Opcode};
+pub use program::{
+    Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION,
+};

@@ -83,7 +83,11 @@ pub struct Program {
 
 impl Program {
     /// Validates an image and computes its digest and `repr` table.
-    pub fn new(code: Vec<Instr>, functions: Vec<Function>, main: u32) -> Result<Self, ProgramError> {
+    pub fn new(
+        code: Vec<Instr>,
+        functions: Vec<Function>,
+        main: u32,
+    ) -> Result<Self, ProgramError> {
         if code.is_empty() {
             return Err(ProgramError::Empty);
         }
@@ -95,7 +99,11 @@ impl Program {
         }
         let n = code.len() as u64;
         for (index, f) in functions.iter().enumerate() {
-            let bad = |why| ProgramError::BadEntry { index, name: f.name.clone(), why };
+            let bad = |why| ProgramError::BadEntry {
+                index,
+                name: f.name.clone(),
+                why,
+            };
             if f.entry as u64 >= n {
                 return Err(bad("entry outside the program"));
             }
@@ -111,25 +119,40 @@ impl Program {
                 _ => true,
             };
             if !target_ok {
-                return Err(ProgramError::BadTarget { pc, instr: i.to_string() });
+                return Err(ProgramError::BadTarget {
+                    pc,
+                    instr: i.to_string(),
+                });
             }
             let fun_ok = match *i {
                 Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) => (f as u64) < nf,
                 _ => true,
             };
             if !fun_ok {
-                return Err(ProgramError::BadFunction { pc, instr: i.to_string() });
+                return Err(ProgramError::BadFunction {
+                    pc,
+                    instr: i.to_string(),
+                });
             }
         }
         let digest = hash(&encode(&code, &functions, main));
-        let reprs: Vec<F> = (0..functions.len() as u32).map(|f| repr_of(&digest, f)).collect();
+        let reprs: Vec<F> = (0..functions.len() as u32)
+            .map(|f| repr_of(&digest, f))
+            .collect();
         let mut by_repr = HashMap::with_capacity(reprs.len());
         for (f, r) in reprs.iter().enumerate() {
             if let Some(prev) = by_repr.insert(canonical(*r), f as u32) {
                 return Err(ProgramError::ReprCollision(prev, f as u32));
             }
         }
-        Ok(Program { code, functions, main, digest, reprs, by_repr })
+        Ok(Program {
+            code,
+            functions,
+            main,
+            digest,
+            reprs,
+            by_repr,
+        })
     }
 
     /// The instructions.
@@ -221,7 +244,15 @@ impl Program {
 
 fn repr_of(digest: &Digest, f: u32) -> F {
     let d = digest.elements();
-    hash(&[F::from_u64(REPR_DOMAIN), d[0], d[1], d[2], d[3], F::from_u64(f as u64)]).elements()[0]
+    hash(&[
+        F::from_u64(REPR_DOMAIN),
+        d[0],
+        d[1],
+        d[2],
+        d[3],
+        F::from_u64(f as u64),
+    ])
+    .elements()[0]
 }
 
 /// Tag of a function block in the encoding (lane 0).
@@ -236,9 +267,27 @@ fn encode(code: &[Instr], functions: &[Function], main: u32) -> Vec<F> {
     let u = |x: u64| F::from_u64(x);
     let z = F::ZERO;
     let mut out = Vec::with_capacity(8 * (1 + functions.len() + code.len()));
-    out.extend([u(ENCODING_VERSION), u(functions.len() as u64), u(code.len() as u64), u(main as u64), z, z, z, z]);
+    out.extend([
+        u(ENCODING_VERSION),
+        u(functions.len() as u64),
+        u(code.len() as u64),
+        u(main as u64),
+        z,
+        z,
+        z,
+        z,
+    ]);
     for (i, f) in functions.iter().enumerate() {
-        out.extend([u(TAG_FUNCTION), u(i as u64), u(f.entry as u64), u(f.arity as u64), u(f.frame as u64), z, z, z]);
+        out.extend([
+            u(TAG_FUNCTION),
+            u(i as u64),
+            u(f.entry as u64),
+            u(f.arity as u64),
+            u(f.frame as u64),
+            z,
+            z,
+            z,
+        ]);
     }
     for (pc, i) in code.iter().enumerate() {
         let [op, a, b] = i.encode();
@@ -263,7 +312,12 @@ mod tests {
             Instr::Mul,
             Instr::Ret,
         ];
-        let f = Function { name: name.into(), entry: 4, arity: 1, frame: 1 };
+        let f = Function {
+            name: name.into(),
+            entry: 4,
+            arity: 1,
+            frame: 1,
+        };
         Program::new(code, vec![f], 0).expect("valid")
     }
 
@@ -279,8 +333,16 @@ mod tests {
 
     #[test]
     fn validation_rejects_bad_images() {
-        let f = Function { name: "main".into(), entry: 0, arity: 0, frame: 0 };
-        assert_eq!(Program::new(vec![], vec![f.clone()], 0), Err(ProgramError::Empty));
+        let f = Function {
+            name: "main".into(),
+            entry: 0,
+            arity: 0,
+            frame: 0,
+        };
+        assert_eq!(
+            Program::new(vec![], vec![f.clone()], 0),
+            Err(ProgramError::Empty)
+        );
         assert!(matches!(
             Program::new(vec![Instr::Jump(5)], vec![f.clone()], 0),
             Err(ProgramError::BadTarget { .. })
@@ -289,6 +351,9 @@ mod tests {
             Program::new(vec![Instr::Call(3)], vec![f.clone()], 0),
             Err(ProgramError::BadFunction { .. })
         ));
-        assert_eq!(Program::new(vec![Instr::Halt], vec![f], 1), Err(ProgramError::BadMain(1)));
+        assert_eq!(
+            Program::new(vec![Instr::Halt], vec![f], 1),
+            Err(ProgramError::BadMain(1))
+        );
     }
 }

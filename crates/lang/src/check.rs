@@ -21,12 +21,18 @@ pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
             ));
         }
         if index.insert(name, i as FnId).is_some() {
-            return Err(Diagnostic::new(f.name.span, format!("duplicate definition of `{name}`")));
+            return Err(Diagnostic::new(
+                f.name.span,
+                format!("duplicate definition of `{name}`"),
+            ));
         }
     }
     let main = *index.get("main").ok_or_else(|| {
         let end = program.items.last().map_or(0, |f| f.span.end);
-        Diagnostic::new(Span::new(end, end), "no `main` function: the entry point is missing")
+        Diagnostic::new(
+            Span::new(end, end),
+            "no `main` function: the entry point is missing",
+        )
     })?;
 
     let mut sigs = Vec::with_capacity(program.items.len());
@@ -36,7 +42,10 @@ pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
         for p in &f.params {
             if let Some(span) = p.secret {
                 if i as FnId != main {
-                    return Err(Diagnostic::new(span, "`secret` is only allowed on main's parameters"));
+                    return Err(Diagnostic::new(
+                        span,
+                        "`secret` is only allowed on main's parameters",
+                    ));
                 }
             }
             if seen.insert(p.name.name.as_str(), ()).is_some() {
@@ -49,7 +58,11 @@ pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
                 Some((TypeAnn::Prog, _)) => Ty::Prog,
                 _ => Ty::P,
             };
-            params.push(hir::Param { name: p.name.name.clone(), ty, secret: p.secret.is_some() });
+            params.push(hir::Param {
+                name: p.name.name.clone(),
+                ty,
+                secret: p.secret.is_some(),
+            });
         }
         sigs.push(params);
     }
@@ -115,11 +128,21 @@ impl<'a> Cx<'a> {
             .enumerate()
             .map(|(i, p)| (p.name.clone(), i as u32, Some(p.ty)))
             .collect();
-        Cx { index, sigs, ret, scope, next_slot: params.len() as u32 }
+        Cx {
+            index,
+            sigs,
+            ret,
+            scope,
+            next_slot: params.len() as u32,
+        }
     }
 
     fn lookup(&self, name: &str) -> Option<(hir::Slot, Option<Ty>)> {
-        self.scope.iter().rev().find(|(n, _, _)| n == name).map(|(_, s, t)| (*s, *t))
+        self.scope
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, s, t)| (*s, *t))
     }
 
     fn want(&self, e: &Typed, want: Ty, what: &str) -> Result<(), Diagnostic> {
@@ -133,7 +156,14 @@ impl<'a> Cx<'a> {
     }
 
     fn mk(kind: H, ty: Option<Ty>, span: Span) -> Typed {
-        (hir::Expr { kind, ty: ty.unwrap_or(Ty::P), span }, ty)
+        (
+            hir::Expr {
+                kind,
+                ty: ty.unwrap_or(Ty::P),
+                span,
+            },
+            ty,
+        )
     }
 
     fn p_operand(&mut self, e: &ast::Expr, what: &str) -> Result<hir::Expr, Diagnostic> {
@@ -193,7 +223,13 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn arity(&self, name: &ast::Ident, args: &[ast::Expr], n: usize, span: Span) -> Result<(), Diagnostic> {
+    fn arity(
+        &self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        n: usize,
+        span: Span,
+    ) -> Result<(), Diagnostic> {
         if args.len() == n {
             Ok(())
         } else {
@@ -204,7 +240,12 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn call(&mut self, callee: &ast::Ident, args: &[ast::Expr], span: Span) -> Result<Typed, Diagnostic> {
+    fn call(
+        &mut self,
+        callee: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Result<Typed, Diagnostic> {
         let name = callee.name.as_str();
         // A local `prog` value called like a function is `eval`.
         if let Some((slot, ty)) = self.lookup(name) {
@@ -239,7 +280,11 @@ impl<'a> Cx<'a> {
                     }
                     (a, b) => a.or(b),
                 };
-                Ok(Self::mk(H::Branch(Box::new(c), Box::new(x.0), Box::new(y.0)), ty, span))
+                Ok(Self::mk(
+                    H::Branch(Box::new(c), Box::new(x.0), Box::new(y.0)),
+                    ty,
+                    span,
+                ))
             }
             "repr" => {
                 self.arity(callee, args, 1, span)?;
@@ -263,7 +308,10 @@ impl<'a> Cx<'a> {
             }
             _ => {
                 let Some(&f) = self.index.get(name) else {
-                    return Err(Diagnostic::new(callee.span, format!("unknown function `{name}`")));
+                    return Err(Diagnostic::new(
+                        callee.span,
+                        format!("unknown function `{name}`"),
+                    ));
                 };
                 let params = &self.sigs[f as usize];
                 self.arity(callee, args, params.len(), span)?;

@@ -19,7 +19,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -35,7 +38,10 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic at `span`.
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { message: message.into(), span }
+        Diagnostic {
+            message: message.into(),
+            span,
+        }
     }
 
     /// 1-based line and column (in characters) of the span's start in `source`.
@@ -65,7 +71,13 @@ impl Diagnostic {
         let span_chars = {
             let s = floor_char_boundary(source, self.span.start.min(source.len()));
             let e = floor_char_boundary(source, self.span.end.min(source.len())).max(s);
-            source[s..e].split('\n').next().unwrap_or("").chars().count().max(1)
+            source[s..e]
+                .split('\n')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .count()
+                .max(1)
         };
         let prefix: String = text
             .chars()
@@ -89,7 +101,11 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (at bytes {}..{})", self.message, self.span.start, self.span.end)
+        write!(
+            f,
+            "{} (at bytes {}..{})",
+            self.message, self.span.start, self.span.end
+        )
     }
 }
 

@@ -17,7 +17,11 @@ pub const MAX_NESTING: usize = 200;
 /// Parses a source file.
 pub fn parse(src: &str) -> Result<Program, Diagnostic> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, pos: 0, nest: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        nest: 0,
+    };
     let mut items = Vec::new();
     while p.peek() != &Tok::Eof {
         items.push(p.item()?);
@@ -58,7 +62,11 @@ impl Parser {
         } else {
             Err(Diagnostic::new(
                 self.span(),
-                format!("expected {} {context}, found {}", want.describe(), self.peek().describe()),
+                format!(
+                    "expected {} {context}, found {}",
+                    want.describe(),
+                    self.peek().describe()
+                ),
             ))
         }
     }
@@ -71,7 +79,10 @@ impl Parser {
             }
             other => Err(Diagnostic::new(
                 self.span(),
-                format!("expected an identifier {context}, found {}", other.describe()),
+                format!(
+                    "expected an identifier {context}, found {}",
+                    other.describe()
+                ),
             )),
         }
     }
@@ -95,11 +106,20 @@ impl Parser {
         self.expect(Tok::Eq, "before the function body")?;
         let (body, _) = self.expr()?;
         let end = self.expect(Tok::Semi, "to end the function")?;
-        Ok(FnDef { name, params, body, span: start.to(end) })
+        Ok(FnDef {
+            name,
+            params,
+            body,
+            span: start.to(end),
+        })
     }
 
     fn param(&mut self) -> Result<Param, Diagnostic> {
-        let secret = if *self.peek() == Tok::Secret { Some(self.bump().1) } else { None };
+        let secret = if *self.peek() == Tok::Secret {
+            Some(self.bump().1)
+        } else {
+            None
+        };
         let name = self.ident("for a parameter")?;
         let ty = if *self.peek() == Tok::Colon {
             self.bump();
@@ -303,15 +323,20 @@ mod tests {
 
     #[test]
     fn parses_precedence_and_let() {
-        let p = parse("fn main(x, secret y: p, g: prog) = let t = x * y ^ 2 in -t + 3 - g(x); // c\n")
-            .expect("parses");
+        let p =
+            parse("fn main(x, secret y: p, g: prog) = let t = x * y ^ 2 in -t + 3 - g(x); // c\n")
+                .expect("parses");
         assert_eq!(p.items.len(), 1);
         let f = &p.items[0];
         assert_eq!(f.params.len(), 3);
         assert!(f.params[1].secret.is_some());
         assert_eq!(f.params[2].ty.map(|t| t.0), Some(TypeAnn::Prog));
-        let ExprKind::Let(_, v, body) = &f.body.kind else { panic!("let") };
-        let ExprKind::Binary(BinOp::Mul, _, rhs) = &v.kind else { panic!("mul") };
+        let ExprKind::Let(_, v, body) = &f.body.kind else {
+            panic!("let")
+        };
+        let ExprKind::Binary(BinOp::Mul, _, rhs) = &v.kind else {
+            panic!("mul")
+        };
         assert!(matches!(rhs.kind, ExprKind::Pow(_, 2)));
         assert!(matches!(body.kind, ExprKind::Binary(BinOp::Sub, _, _)));
     }

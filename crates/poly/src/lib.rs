@@ -111,8 +111,7 @@ pub fn factor_order(a: &(Poly, u32), b: &(Poly, u32)) -> Ordering {
         .then(pa.num_terms().cmp(&pb.num_terms()))
         .then_with(|| {
             for ((xa, ca), (xb, cb)) in pa.terms().zip(pb.terms()) {
-                let o = cmp_deglex(xa, xb)
-                    .then(ca.as_canonical_u64().cmp(&cb.as_canonical_u64()));
+                let o = cmp_deglex(xa, xb).then(ca.as_canonical_u64().cmp(&cb.as_canonical_u64()));
                 if o != Ordering::Equal {
                     return o;
                 }
@@ -177,9 +176,15 @@ impl Poly {
             Err(_) => {
                 let (lc, m) = self.make_monic();
                 if m.as_constant().is_some() {
-                    return Factorization { unit: lc, factors: vec![] };
+                    return Factorization {
+                        unit: lc,
+                        factors: vec![],
+                    };
                 }
-                Factorization { unit: lc, factors: vec![(m, 1)] }
+                Factorization {
+                    unit: lc,
+                    factors: vec![(m, 1)],
+                }
             }
         }
     }

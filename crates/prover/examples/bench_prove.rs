@@ -13,7 +13,17 @@ fn main() {
         .unwrap_or(resvm_prover::config::SecurityLevel::Standard);
     println!(
         "{:>4} {:>9} {:>9} {:>10} {:>10} {:>10} {:>9} {:>10} {:>11} {:>12} {:>9}",
-        "log", "cycles", "cpu_rows", "total_rows", "trace_ms", "prove_ms", "verify_ms", "proof_KB", "peak_MiB", "cycles/s", "cpu_s"
+        "log",
+        "cycles",
+        "cpu_rows",
+        "total_rows",
+        "trace_ms",
+        "prove_ms",
+        "verify_ms",
+        "proof_KB",
+        "peak_MiB",
+        "cycles/s",
+        "cpu_s"
     );
     let min: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10);
     let mut last_cpu = cpu_seconds();
@@ -44,7 +54,9 @@ fn main() {
 
 /// User + system CPU seconds of this process so far (Linux `/proc/self/stat`), 0 elsewhere.
 fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = stat.rsplit_once(')').map_or("", |x| x.1);
     let f: Vec<&str> = rest.split_whitespace().collect();

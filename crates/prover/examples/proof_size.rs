@@ -5,9 +5,14 @@
 //! the FRI layers.
 
 use p3_field::PrimeCharacteristicRing;
-fn sz<T: serde::Serialize>(t: &T) -> usize { postcard::to_allocvec(t).unwrap().len() }
+fn sz<T: serde::Serialize>(t: &T) -> usize {
+    postcard::to_allocvec(t).unwrap().len()
+}
 fn main() {
-    let k: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(14);
+    let k: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(14);
     let p = resvm_prover::bench::fib_program();
     let n = ((1u64 << k) - 32) / 15;
     let proof = resvm_prover::prove(&p, &[resvm_field::F::from_u64(n)], &[]).unwrap();
@@ -23,12 +28,23 @@ fn main() {
     println!("fri final_poly {}", sz(&fri.final_poly));
     for (i, o) in fri.input_openings.iter().enumerate() {
         let (salts, paths) = &o.opening_proof;
-        let per: Vec<usize> = o.opened_values.first().map(|q| q.iter().map(|m| m.len()).collect()).unwrap_or_default();
-        println!("input_openings[{i}] values {} salts {} paths {}  widths(q0) {:?}", sz(&o.opened_values), sz(salts), sz(paths), per);
+        let per: Vec<usize> = o
+            .opened_values
+            .first()
+            .map(|q| q.iter().map(|m| m.len()).collect())
+            .unwrap_or_default();
+        println!(
+            "input_openings[{i}] values {} salts {} paths {}  widths(q0) {:?}",
+            sz(&o.opened_values),
+            sz(salts),
+            sz(paths),
+            per
+        );
     }
     let mut tot = 0;
     for (i, st) in fri.commit_phase_openings.iter().enumerate() {
-        let a = sz(&st.sibling_values); let b = sz(&st.opening_proof);
+        let a = sz(&st.sibling_values);
+        let b = sz(&st.opening_proof);
         tot += a + b;
         println!("commit_phase[{i}] siblings {a} proof {b}");
     }

@@ -1,8 +1,8 @@
 //! Example programs and the prover benchmark used by `resvm bench prove`.
 
+use p3_field::PrimeCharacteristicRing;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Program};
-use p3_field::PrimeCharacteristicRing;
 
 /// `main(n) = loop(n, 0, 1)` with the tail-recursive `loop(n, a, b)`: fib(n) mod p, about
 /// 17 cycles per iteration in constant stack space.
@@ -42,8 +42,18 @@ pub fn fib_program() -> Program {
         Instr::TailCall(1),
     ];
     let fns = vec![
-        Function { name: "main".into(), entry: 4, arity: 1, frame: 3 },
-        Function { name: "loop".into(), entry: 11, arity: 3, frame: 3 },
+        Function {
+            name: "main".into(),
+            entry: 4,
+            arity: 1,
+            frame: 3,
+        },
+        Function {
+            name: "loop".into(),
+            entry: 11,
+            arity: 3,
+            frame: 3,
+        },
     ];
     Program::new(code, fns, 0).expect("the fib image is valid")
 }
@@ -88,14 +98,17 @@ pub fn prove_fib(
     for k in log_sizes {
         // 15 cycles per iteration plus 17 around the loop.
         let n = ((1u64 << k).saturating_sub(32) / 15).max(1);
-        let opts = crate::ProveOptions { security, ..Default::default() };
+        let opts = crate::ProveOptions {
+            security,
+            ..Default::default()
+        };
         let (proof, s) = crate::prove_with(&program, &[F::from_u64(n)], &[], &opts, &mut |_| {})
             .map_err(|e| e.to_string())?;
         let bytes = proof.to_bytes();
         let t = std::time::Instant::now();
         let parsed = crate::Proof::from_bytes(&bytes).map_err(|e| e.to_string())?;
         crate::verify_with(
-            &program.digest(),
+            &program,
             &[F::from_u64(n)],
             parsed.statement.output,
             &parsed,
@@ -128,7 +141,9 @@ pub fn peak_rss() -> u64 {
         .ok()
         .and_then(|s| {
             s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok())
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<u64>().ok())
             })
         })
         .map_or(0, |kb| kb * 1024)

@@ -186,13 +186,16 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
         NUM_RANDOM_CODEWORDS,
         StdRng::from_rng(&mut master),
     );
-    StarkConfig::new(pcs, Challenger::from_hasher(vec![], Keccak256Hash {})).with_lookup_proof_of_work_bits(p.lookup_pow_bits)
+    StarkConfig::new(pcs, Challenger::from_hasher(vec![], Keccak256Hash {}))
+        .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
 }
 
 /// 32 bytes of OS randomness for the prover's hiding.
 pub fn os_seed() -> [u8; 32] {
     use rand::TryRng;
     let mut seed = [0u8; 32];
-    rand::rngs::SysRng.try_fill_bytes(&mut seed).expect("the OS random number generator failed");
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut seed)
+        .expect("the OS random number generator failed");
     seed
 }

@@ -34,19 +34,34 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 
 /// What a proof claims, all of it public.
+///
+/// Which of `main`'s parameters are public is not part of the claim: the verifier derives
+/// it from the program ([`public_params`]), so a prover cannot declare a secret parameter
+/// public (or the other way round).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statement {
     /// The program digest (`Program::digest`).
     pub program: Digest,
-    /// Public inputs as `(parameter index, value)`, indices strictly increasing.
-    pub public_inputs: Vec<(u32, F)>,
+    /// The values of main's public parameters, in parameter order.
+    pub public_inputs: Vec<F>,
     /// The output `b`.
     pub output: F,
-    /// Instructions executed (HALT included); proven.
+    /// Instructions executed (HALT included); proven, and at most the CPU table's height.
     pub cycles: u64,
+}
+
+/// Indices of `main`'s public parameters (those read by `INPUT`, not `SECRET`), in order.
+pub fn public_params(program: &Program) -> Vec<u32> {
+    program
+        .secret_params()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .map(|(i, _)| i as u32)
+        .collect()
 }
 
 /// A proof of one run.
@@ -79,22 +94,71 @@ pub enum ProveError {
     Stark(String),
 }
 
-/// Why a proof was rejected.
+/// Why a proof was rejected. Each variant is one reason; `Display` is one sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
     /// Bytes that are not a proof of this format.
     #[error("malformed proof: {0}")]
     Malformed(String),
-    /// The proof is for another program, inputs or output than the verifier's.
-    #[error("statement mismatch: {0}")]
-    Statement(&'static str),
+    /// The proof is for another program than the verifier's.
+    #[error("the proof is for another program (digest {claimed})")]
+    ProgramMismatch {
+        /// The digest the proof claims (hex).
+        claimed: String,
+    },
+    /// The verifier expects a different number of public inputs than the program has.
+    #[error("the program has {expected} public parameter(s), {got} public input(s) were given")]
+    PublicInputCount {
+        /// Public parameters of `main`.
+        expected: usize,
+        /// Values given (by the caller, or claimed by the proof).
+        got: usize,
+    },
+    /// The proof is for other public inputs than the verifier's.
+    #[error("the proof is for other public inputs")]
+    PublicInputsMismatch,
+    /// The proof is for another output than the verifier's.
+    #[error("the proof is for another output (it claims {claimed})")]
+    OutputMismatch {
+        /// The output the proof claims (canonical).
+        claimed: u64,
+    },
+    /// The claimed cycle count cannot be the run's: it must lie in `1..=max`, the CPU
+    /// table's height (the AIR binds it only modulo p, so a larger claim is refused here).
+    #[error("claimed cycle count {cycles} is outside 1..={max}")]
+    CyclesOutOfRange {
+        /// Claimed cycles.
+        cycles: u64,
+        /// The CPU table's height.
+        max: u64,
+    },
+    /// The program image fails static validation, so no proof about it is meaningful.
+    #[error("invalid program image: {0}")]
+    InvalidProgram(String),
     /// Made with the insecure test parameters, which this verifier does not accept.
     #[error("proof uses the insecure test parameter set; pass --allow-test to accept it")]
     TestParameters,
     /// The proof's shape (table count or heights) is not what this verifier expects.
     #[error("bad proof shape: {0}")]
     Shape(String),
-    /// The STARK verifier rejected it.
+    /// The AIR constraints do not hold at the out-of-domain point: some table's rows do not
+    /// follow the machine's rules.
+    #[error("the execution trace violates the AIR constraints (table {table})")]
+    Constraints {
+        /// The first table whose check failed (name), or `"?"`.
+        table: &'static str,
+    },
+    /// The LogUp buses do not balance: some table sent a message nobody received (a memory
+    /// access, instruction fetch, function tuple, comparison or input that is not genuine).
+    #[error("the lookup arguments do not balance (a bus message has no counterpart)")]
+    LookupImbalance,
+    /// The commitment openings or the low-degree test failed.
+    #[error("the polynomial commitment openings do not verify")]
+    Opening,
+    /// A proof-of-work witness is wrong.
+    #[error("a proof-of-work witness is invalid")]
+    ProofOfWork,
+    /// Any other rejection by the STARK verifier.
     #[error("invalid proof: {0}")]
     Invalid(String),
 }
@@ -123,7 +187,10 @@ pub struct ProveOptions {
 
 impl Default for ProveOptions {
     fn default() -> Self {
-        ProveOptions { security: SecurityLevel::Standard, limits: Limits::default() }
+        ProveOptions {
+            security: SecurityLevel::Standard,
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -174,8 +241,14 @@ pub fn table_name(t: TableKind) -> &'static str {
 
 /// `Prove(C, x, w)` with the standard parameters.
 pub fn prove(program: &Program, public_inputs: &[F], witness: &[F]) -> Result<Proof, ProveError> {
-    prove_with(program, public_inputs, witness, &ProveOptions::default(), &mut |_| {})
-        .map(|(p, _)| p)
+    prove_with(
+        program,
+        public_inputs,
+        witness,
+        &ProveOptions::default(),
+        &mut |_| {},
+    )
+    .map(|(p, _)| p)
 }
 
 /// `Prove(C, x, w)` with options and a progress callback; also returns a summary.
@@ -191,26 +264,36 @@ pub fn prove_with(
     let inputs = trace::merge_inputs(program, public_inputs, witness).ok_or_else(|| {
         let s = program.secret_params();
         let secret = s.iter().filter(|x| **x).count();
-        ProveError::InputCount { public: s.len() - secret, secret }
+        ProveError::InputCount {
+            public: s.len() - secret,
+            secret,
+        }
     })?;
     let wit = trace::generate(program, &inputs, &opts.limits)?;
     progress(Stage::Trace);
     let statement = Statement {
         program: program.digest(),
-        public_inputs: wit.public_inputs.clone(),
+        public_inputs: wit.public_inputs.iter().map(|x| x.1).collect(),
         output: wit.output,
         cycles: wit.cycles,
     };
     let trace_ms = ms(t0);
     let t1 = Instant::now();
     progress(Stage::Prove);
-    let stark = prove_traces(&statement, &wit.traces, opts.security)?;
+    let stark = prove_traces(program, &statement, &wit.traces, opts.security)?;
     let prove_ms = ms(t1);
-    let proof = Proof { security: opts.security, statement, stark };
+    let proof = Proof {
+        security: opts.security,
+        statement,
+        stark,
+    };
     let bytes = proof.to_bytes().len();
     progress(Stage::Done);
-    let table_rows: Vec<(&'static str, usize)> =
-        TABLES.iter().zip(&wit.traces).map(|(t, m)| (table_name(*t), m.height())).collect();
+    let table_rows: Vec<(&'static str, usize)> = TABLES
+        .iter()
+        .zip(&wit.traces)
+        .map(|(t, m)| (table_name(*t), m.height()))
+        .collect();
     let summary = ProveSummary {
         program: program.digest().to_hex(),
         security: opts.security.name(),
@@ -226,27 +309,46 @@ pub fn prove_with(
     Ok((proof, summary))
 }
 
-/// Proves given tables against a statement. Public for tests that feed tampered traces
-/// (a sound AIR must make these fail to verify); [`prove_with`] is the normal entry point.
+/// Proves given tables against a statement about `program` (whose public-parameter positions
+/// fix the inputs table). Public for tests that feed tampered traces (a sound AIR must make
+/// these fail to verify); [`prove_with`] is the normal entry point.
 #[doc(hidden)]
 pub fn prove_traces(
+    program: &Program,
     statement: &Statement,
     traces: &[p3_matrix::dense::RowMajorMatrix<Val>],
     security: SecurityLevel,
 ) -> Result<BatchProof<VmConfig>, ProveError> {
     let inputs_log_h = log2(traces[5].height());
-    let airs = VmAir::all(&statement.public_inputs, inputs_log_h);
-    let pvs = public_values(statement);
+    let indexed =
+        indexed_inputs(&public_params(program), &statement.public_inputs).ok_or_else(|| {
+            ProveError::Stark("statement has the wrong number of public inputs".into())
+        })?;
+    let airs = VmAir::all(&indexed, inputs_log_h);
+    let pvs = public_values(statement, &indexed);
     let config = make_config(security, os_seed());
+    // Fresh randomness for the terminal blinding, independent of the PCS's.
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(os_seed());
+    let traces = air::append_blinding(traces, &mut rng);
     let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
         .iter()
-        .zip(traces)
+        .zip(&traces)
         .zip(&pvs)
-        .map(|((air, trace), pv)| StarkInstance { air, trace, public_values: pv.clone() })
+        .map(|((air, trace), pv)| StarkInstance {
+            air,
+            trace,
+            public_values: pv.clone(),
+        })
         .collect();
     let prover_data = ProverData::from_instances(&config, &instances)
         .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
     prove_batch(&config, &instances, &prover_data).map_err(|e| ProveError::Stark(format!("{e:?}")))
+}
+
+/// `(parameter index, value)` pairs, or `None` when the counts differ.
+fn indexed_inputs(params: &[u32], values: &[F]) -> Option<Vec<(u32, F)>> {
+    (params.len() == values.len())
+        .then(|| params.iter().copied().zip(values.iter().copied()).collect())
 }
 
 /// Options of [`verify_with`].
@@ -256,21 +358,27 @@ pub struct VerifyOptions {
     pub allow_test: bool,
 }
 
-/// `Verify(C, x, π)`: the proof shows that the program with digest `program_id`, run on
-/// public inputs `public_inputs` (main's non-secret parameters, in order) and some witness,
-/// halts with output `output`. Refuses test-parameter proofs.
+/// `Verify(C, x, π)`: the proof shows that `program`, run on public inputs `public_inputs`
+/// (the values of main's public parameters, in order: [`public_params`]) and some witness
+/// for its secret parameters, halts with output `output`. Refuses test-parameter proofs.
 pub fn verify(
-    program_id: &Digest,
+    program: &Program,
     public_inputs: &[F],
     output: F,
     proof: &Proof,
 ) -> Result<(), VerifyError> {
-    verify_with(program_id, public_inputs, output, proof, VerifyOptions::default())
+    verify_with(
+        program,
+        public_inputs,
+        output,
+        proof,
+        VerifyOptions::default(),
+    )
 }
 
 /// [`verify`] with options.
 pub fn verify_with(
-    program_id: &Digest,
+    program: &Program,
     public_inputs: &[F],
     output: F,
     proof: &Proof,
@@ -280,26 +388,53 @@ pub fn verify_with(
     if proof.security == SecurityLevel::Test && !opts.allow_test {
         return Err(VerifyError::TestParameters);
     }
-    if st.program != *program_id {
-        return Err(VerifyError::Statement("the proof is for another program"));
+    if st.program != program.digest() {
+        return Err(VerifyError::ProgramMismatch {
+            claimed: st.program.to_hex(),
+        });
+    }
+    let params = public_params(program);
+    for got in [public_inputs.len(), st.public_inputs.len()] {
+        if got != params.len() {
+            return Err(VerifyError::PublicInputCount {
+                expected: params.len(),
+                got,
+            });
+        }
+    }
+    if st.public_inputs != public_inputs {
+        return Err(VerifyError::PublicInputsMismatch);
     }
     if st.output != output {
-        return Err(VerifyError::Statement("the proof is for another output"));
+        return Err(VerifyError::OutputMismatch {
+            claimed: resvm_field::canonical(st.output),
+        });
     }
-    if st.public_inputs.len() != public_inputs.len()
-        || st.public_inputs.iter().zip(public_inputs).any(|(a, b)| a.1 != *b)
-    {
-        return Err(VerifyError::Statement("the proof is for other public inputs"));
+    verify_statement(&params, st, proof)
+}
+
+/// Verifies a proof against the statement it carries (whatever inputs and output it claims):
+/// for showing a claim. A caller who expects particular inputs or output uses [`verify`].
+pub fn verify_claimed(
+    program: &Program,
+    proof: &Proof,
+    opts: VerifyOptions,
+) -> Result<(), VerifyError> {
+    let st = &proof.statement;
+    verify_with(program, &st.public_inputs, st.output, proof, opts)
+}
+
+impl Proof {
+    /// The claim this proof makes.
+    pub fn statement(&self) -> &Statement {
+        &self.statement
     }
-    if st.public_inputs.windows(2).any(|w| w[0].0 >= w[1].0) {
-        return Err(VerifyError::Shape("public input indices not increasing".into()));
-    }
-    verify_statement(st, proof)
 }
 
 /// Verifies the STARK against the statement it carries, with the verifier's own AIRs and
-/// public values derived from the statement (never from prover-chosen extra data).
-fn verify_statement(st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
+/// public values derived from the statement and the program's public-parameter positions
+/// (never from prover-chosen extra data).
+fn verify_statement(params: &[u32], st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
     let stark = &proof.stark;
     let zk = 1; // hiding FRI doubles every committed domain
     let db = &stark.degree_bits;
@@ -307,9 +442,12 @@ fn verify_statement(st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
         || stark.opened_values.instances.len() != TABLES.len()
         || stark.lookup_terminals.len() != TABLES.len()
     {
-        return Err(VerifyError::Shape(format!("expected {} tables", TABLES.len())));
+        return Err(VerifyError::Shape(format!(
+            "expected {} tables",
+            TABLES.len()
+        )));
     }
-    let inputs_log_h = air::inputs::InputsAir::log_height_for(st.public_inputs.len());
+    let inputs_log_h = air::inputs::InputsAir::log_height_for(params.len());
     for (i, (&b, kind)) in db.iter().zip(TABLES).enumerate() {
         let ok = match kind {
             TableKind::Range => b == range::LOG_HEIGHT + zk,
@@ -320,30 +458,69 @@ fn verify_statement(st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
             return Err(VerifyError::Shape(format!("table {i} has degree bits {b}")));
         }
     }
-    let airs = VmAir::all(&st.public_inputs, inputs_log_h);
-    let pvs = public_values(st);
+    // The AIR proves `cycles` only modulo p (the first HALT's clk + 1); the CPU's clk counts
+    // rows from 0, so the true count is at most the table height, far below p.
+    let cpu_rows = 1u64
+        << (db[TABLES
+            .iter()
+            .position(|t| *t == TableKind::Cpu)
+            .unwrap_or(0)]
+            - zk);
+    if st.cycles == 0 || st.cycles > cpu_rows {
+        return Err(VerifyError::CyclesOutOfRange {
+            cycles: st.cycles,
+            max: cpu_rows,
+        });
+    }
+    let indexed =
+        indexed_inputs(params, &st.public_inputs).ok_or(VerifyError::PublicInputCount {
+            expected: params.len(),
+            got: st.public_inputs.len(),
+        })?;
+    let airs = VmAir::all(&indexed, inputs_log_h);
+    let pvs = public_values(st, &indexed);
     let config = make_config(proof.security, [0u8; 32]);
     // Plonky3 validates most shapes itself; the panic guard below is a backstop for the rest.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let data = ProverData::<VmConfig>::from_airs_and_degrees(&config, &airs, db)
             .map_err(|e| VerifyError::Shape(format!("{e:?}")))?;
-        verify_batch(&config, &airs, stark, &pvs, &data.common)
-            .map_err(|e| VerifyError::Invalid(format!("{e:?}")))
+        verify_batch(&config, &airs, stark, &pvs, &data.common).map_err(stark_error)
     }));
     match res {
         Ok(r) => r,
-        Err(_) => Err(VerifyError::Invalid("verifier rejected a malformed proof (panic caught)".into())),
+        Err(_) => Err(VerifyError::Malformed(
+            "the verifier could not parse the proof's contents".into(),
+        )),
+    }
+}
+
+/// One reason per Plonky3 rejection.
+fn stark_error<E: std::fmt::Debug>(e: p3_batch_stark::BatchVerificationError<E>) -> VerifyError {
+    use p3_batch_stark::BatchVerificationError as B;
+    use p3_uni_stark::VerificationError as V;
+    match e {
+        B::Verification(V::OodEvaluationMismatch { index }) => VerifyError::Constraints {
+            table: index
+                .and_then(|i| TABLES.get(i))
+                .map_or("?", |t| table_name(*t)),
+        },
+        B::Verification(V::InvalidOpeningArgument(_)) => VerifyError::Opening,
+        B::Verification(V::InvalidOodPowWitness) | B::Transcript(_) => VerifyError::ProofOfWork,
+        B::Verification(V::InvalidProofShape(e)) => VerifyError::Shape(e.to_string()),
+        B::Lookup(p3_lookup::LookupError::TerminalSumNonZero) => VerifyError::LookupImbalance,
+        B::Lookup(e) => VerifyError::Shape(e.to_string()),
+        B::Verification(e) => VerifyError::Invalid(e.to_string()),
     }
 }
 
 /// Public values per table, in [`TABLES`] order.
-fn public_values(st: &Statement) -> Vec<Vec<Val>> {
+fn public_values(st: &Statement, indexed_inputs: &[(u32, F)]) -> Vec<Vec<Val>> {
     TABLES
         .iter()
         .map(|t| match t {
             TableKind::Cpu => vec![st.output, Val::from_u64(st.cycles)],
             TableKind::Rom => st.program.elements().to_vec(),
-            TableKind::Inputs => air::inputs::InputsAir::public_values(&st.public_inputs),
+            TableKind::Inputs => air::inputs::InputsAir::public_values(indexed_inputs),
             _ => vec![],
         })
         .collect()

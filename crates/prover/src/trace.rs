@@ -26,7 +26,13 @@ struct Recorder {
 
 impl Tracer for Recorder {
     fn step(&mut self, _clk: u64, pc: u32, fp: u32, sp: u32, instr: &Instr) {
-        self.steps.push(Step { pc, fp, sp, instr: *instr, acc: Vec::with_capacity(4) });
+        self.steps.push(Step {
+            pc,
+            fp,
+            sp,
+            instr: *instr,
+            acc: Vec::with_capacity(4),
+        });
     }
     fn read(&mut self, addr: u32, value: Val) {
         if let Some(s) = self.steps.last_mut() {
@@ -67,16 +73,46 @@ pub enum TraceError {
 }
 
 /// Largest log2 table height accepted by prover and verifier.
-pub const MAX_LOG_HEIGHT: usize = 26;
+pub const MAX_LOG_HEIGHT: usize = 22;
+
+/// Most cycles the prover records unless told otherwise: about what 24 GB of memory proves
+/// (a cycle limit is enforced while recording, so a longer run stops in bounded memory).
+pub const DEFAULT_MAX_CYCLES: u64 = 1 << 21;
 
 fn padded_height(n: usize) -> usize {
     n.next_power_of_two().max(1 << MIN_LOG_HEIGHT)
 }
 
 /// Runs `program` on all of main's parameters and builds every table.
+///
+/// The run is stopped while recording once it exceeds `limits.max_cycles` (default
+/// [`DEFAULT_MAX_CYCLES`], never more than the CPU table can hold): a cycle limit set by the
+/// caller gives [`Trap::CyclesExceeded`], the prover's own cap [`TraceError::TooLarge`]. The
+/// caller's step and depth limits apply as in every engine.
 pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Witness, TraceError> {
+    let hard_cap = 1u64 << MAX_LOG_HEIGHT;
+    let cap = limits
+        .max_cycles
+        .unwrap_or(DEFAULT_MAX_CYCLES)
+        .min(hard_cap);
+    let capped = Limits {
+        max_cycles: Some(cap),
+        ..limits.clone()
+    };
     let mut rec = Recorder::default();
-    let outcome = run_traced(program, inputs, limits, &mut rec)?;
+    let outcome = match run_traced(program, inputs, &capped, &mut rec) {
+        Err(Trap::CyclesExceeded { .. }) if limits.max_cycles.is_none_or(|m| m > cap) => {
+            return Err(TraceError::TooLarge(format!(
+                "the run exceeds {cap} cycles, the most this prover records{}",
+                if cap < hard_cap {
+                    " by default (raise it with a cycle limit)"
+                } else {
+                    ""
+                }
+            )))
+        }
+        r => r?,
+    };
     let steps = rec.steps;
     if steps.len() as u64 != outcome.cycles {
         return Err(TraceError::Mismatch(steps.len() as u64));
@@ -133,7 +169,9 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         if cpu::uses_function(op) {
             let f = match s.instr {
                 Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) => f,
-                _ => program.reflect(row[cpu::V]).ok_or(TraceError::Mismatch(clk as u64))?,
+                _ => program
+                    .reflect(row[cpu::V])
+                    .ok_or(TraceError::Mismatch(clk as u64))?,
             };
             let info = &funcs[f as usize];
             row[cpu::G] = Val::from_u64(f as u64);
@@ -145,7 +183,10 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         }
         match s.instr {
             Instr::Compare => {
-                compares.push((row[cpu::V].as_canonical_u64(), row[cpu::V + 1].as_canonical_u64()));
+                compares.push((
+                    row[cpu::V].as_canonical_u64(),
+                    row[cpu::V + 1].as_canonical_u64(),
+                ));
                 row[cpu::G] = row[cpu::V];
                 row[cpu::R] = row[cpu::V + 1];
                 row[cpu::ENT] = row[cpu::V + 2];
@@ -188,7 +229,10 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
     mem_rows.sort_unstable_by_key(|&(ts, addr, _, _)| (addr, ts));
     let mh = padded_height(mem_rows.len().div_ceil(memory::SLOTS));
     if mh > 1 << MAX_LOG_HEIGHT {
-        return Err(TraceError::TooLarge(format!("{} memory accesses", mem_rows.len())));
+        return Err(TraceError::TooLarge(format!(
+            "{} memory accesses",
+            mem_rows.len()
+        )));
     }
     let mut mem_t = Val::zero_vec(mh * memory::WIDTH);
     let last_addr = mem_rows.last().map_or(0, |r| r.1 as u64);
@@ -238,7 +282,9 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
     let mut cmp_t = Val::zero_vec(ch * compare::WIDTH);
     for i in 0..ch {
         let row = &mut cmp_t[i * compare::WIDTH..(i + 1) * compare::WIDTH];
-        let (a, b, real) = compares.get(i).map_or((0, 0, false), |&(a, b)| (a, b, true));
+        let (a, b, real) = compares
+            .get(i)
+            .map_or((0, 0, false), |&(a, b)| (a, b, true));
         compare::fill_row(row, a, b, real);
         for l in 0..3 * compare::NL {
             range_mult[row[compare::LIMBS + l].as_canonical_u64() as usize] += 1;
@@ -294,7 +340,10 @@ pub fn rom_trace(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> RowMajorM
         states.push(state);
         resvm_field::permute(&mut state);
     }
-    debug_assert_eq!(resvm_field::Digest::from_elements([state[0], state[1], state[2], state[3]]), program.digest());
+    debug_assert_eq!(
+        resvm_field::Digest::from_elements([state[0], state[1], state[2], state[3]]),
+        program.digest()
+    );
     // Repr rows.
     let d = program.digest().elements();
     for f in 0..nf {
@@ -367,8 +416,17 @@ pub fn rom_trace(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> RowMajorM
 pub fn merge_inputs(program: &Program, public: &[Val], witness: &[Val]) -> Option<Vec<Val>> {
     let secret = program.secret_params();
     let (mut p, mut w) = (public.iter(), witness.iter());
-    let all: Option<Vec<Val>> =
-        secret.iter().map(|&s| if s { w.next().copied() } else { p.next().copied() }).collect();
-    (p.next().is_none() && w.next().is_none()).then_some(all).flatten()
+    let all: Option<Vec<Val>> = secret
+        .iter()
+        .map(|&s| {
+            if s {
+                w.next().copied()
+            } else {
+                p.next().copied()
+            }
+        })
+        .collect();
+    (p.next().is_none() && w.next().is_none())
+        .then_some(all)
+        .flatten()
 }
-

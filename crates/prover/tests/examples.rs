@@ -15,17 +15,37 @@ fn prove_example(name: &str, args: &[u64]) {
     let secret = c.program.secret_params();
     let (mut public, mut witness) = (vec![], vec![]);
     for (x, s) in inputs.iter().zip(&secret) {
-        if *s { witness.push(*x) } else { public.push(*x) }
+        if *s {
+            witness.push(*x)
+        } else {
+            public.push(*x)
+        }
     }
-    let opts = ProveOptions { security: SecurityLevel::Test, ..Default::default() };
+    let opts = ProveOptions {
+        security: SecurityLevel::Test,
+        ..Default::default()
+    };
     let (proof, _) = prove_with(&c.program, &public, &witness, &opts, &mut |_| {}).expect("proves");
     assert_eq!(proof.statement.output, run.output, "{name}: output");
     assert_eq!(proof.statement.cycles, run.cycles, "{name}: cycles");
     let bytes = proof.to_bytes();
     let q = Proof::from_bytes(&bytes).unwrap();
-    verify_with(&c.program.digest(), &public, run.output, &q, VerifyOptions { allow_test: true })
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert!(verify_with(&c.program.digest(), &public, run.output + F::ONE, &q, VerifyOptions { allow_test: true }).is_err());
+    verify_with(
+        &c.program,
+        &public,
+        run.output,
+        &q,
+        VerifyOptions { allow_test: true },
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(verify_with(
+        &c.program,
+        &public,
+        run.output + F::ONE,
+        &q,
+        VerifyOptions { allow_test: true }
+    )
+    .is_err());
 }
 
 #[test]

@@ -4,7 +4,10 @@ use resvm_prover::config::SecurityLevel;
 use resvm_prover::*;
 
 fn test_opts() -> ProveOptions {
-    ProveOptions { security: SecurityLevel::Test, ..Default::default() }
+    ProveOptions {
+        security: SecurityLevel::Test,
+        ..Default::default()
+    }
 }
 const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
 
@@ -15,7 +18,7 @@ fn fib_proves_and_verifies() {
         prove_with(&p, &[F::from_u64(10)], &[], &test_opts(), &mut |_| {}).expect("proves");
     assert_eq!(proof.statement.output, F::from_u64(55));
     eprintln!("{summary:?}");
-    verify_with(&p.digest(), &[F::from_u64(10)], F::from_u64(55), &proof, ALLOW).expect("verifies");
+    verify_with(&p, &[F::from_u64(10)], F::from_u64(55), &proof, ALLOW).expect("verifies");
 }
 
 /// The production parameter set end to end (100-bit conjectured, zero knowledge): `prove`,
@@ -29,9 +32,9 @@ fn fib_standard_parameters() {
     assert!(proof.security.params().conjectured_bits() >= 100);
     let out = proof.statement.output;
     let q = Proof::from_bytes(&proof.to_bytes()).expect("parses");
-    verify(&p.digest(), &n, out, &q).expect("verifies");
-    assert!(verify(&p.digest(), &n, out + F::ONE, &q).is_err());
-    assert!(verify(&p.digest(), &[F::from_u64(31)], out, &q).is_err());
+    verify(&p, &n, out, &q).expect("verifies");
+    assert!(verify(&p, &n, out + F::ONE, &q).is_err());
+    assert!(verify(&p, &[F::from_u64(31)], out, &q).is_err());
     // Performance guard: the tall tables (CPU, memory) stay at constraint degree 2, i.e. 4
     // quotient chunks under zero knowledge; a stray degree-3 constraint would make it 8 and
     // double their quotient work (see docs/air.md).
@@ -42,7 +45,11 @@ fn fib_standard_parameters() {
         .iter()
         .map(|i| i.base_opened_values.quotient_chunks.len())
         .collect();
-    assert_eq!(&chunks[..2], &[4, 4], "quotient chunks per table: {chunks:?}");
+    assert_eq!(
+        &chunks[..2],
+        &[4, 4],
+        "quotient chunks per table: {chunks:?}"
+    );
 }
 
 /// The compact parameter set (blowup 8, 27 queries): ≥ 100 bits, verifies without
@@ -51,14 +58,20 @@ fn fib_standard_parameters() {
 fn fib_compact_parameters() {
     let p = bench::fib_program();
     let n = [F::from_u64(30)];
-    assert_eq!(SecurityLevel::from_name("compact"), Some(SecurityLevel::Compact));
+    assert_eq!(
+        SecurityLevel::from_name("compact"),
+        Some(SecurityLevel::Compact)
+    );
     assert!(SecurityLevel::Compact.params().conjectured_bits() >= 100);
-    let opts = ProveOptions { security: SecurityLevel::Compact, ..Default::default() };
+    let opts = ProveOptions {
+        security: SecurityLevel::Compact,
+        ..Default::default()
+    };
     let (proof, _) = prove_with(&p, &n, &[], &opts, &mut |_| {}).expect("proves");
     let q = Proof::from_bytes(&proof.to_bytes()).expect("parses");
     assert_eq!(q.security, SecurityLevel::Compact);
-    verify(&p.digest(), &n, q.statement.output, &q).expect("verifies");
-    assert!(verify(&p.digest(), &n, q.statement.output + F::ONE, &q).is_err());
+    verify(&p, &n, q.statement.output, &q).expect("verifies");
+    assert!(verify(&p, &n, q.statement.output + F::ONE, &q).is_err());
     let standard = prove(&p, &n, &[]).expect("proves");
     assert!(proof.to_bytes().len() < standard.to_bytes().len());
 }

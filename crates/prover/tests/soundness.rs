@@ -1,5 +1,11 @@
-//! Valid runs verify; wrong outputs, inputs, digests, substituted eval targets, tampered
-//! program tables and forged comparisons are rejected.
+//! Valid runs verify; wrong outputs, inputs, digests, cycle counts, substituted eval targets,
+//! tampered program tables and forged comparisons are rejected — each with the verifier's
+//! specific [`VerifyError`].
+//!
+//! Forged tables are proven and then judged by `verify`. That only works in a release build:
+//! debug builds of Plonky3 check every constraint inside the prover and panic, so a forgery
+//! would never reach the verifier. The forgery tests are therefore ignored in debug builds;
+//! `.ci/run` runs them with `cargo test --release -p resvm-prover --test soundness`.
 
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
@@ -13,7 +19,10 @@ use resvm_prover::*;
 const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
 
 fn test_opts() -> ProveOptions {
-    ProveOptions { security: SecurityLevel::Test, ..Default::default() }
+    ProveOptions {
+        security: SecurityLevel::Test,
+        ..Default::default()
+    }
 }
 
 /// main(x, secret y) = eval(reflect(x))(y), with dbl(z) = z + z and sq(z) = z * z.
@@ -43,9 +52,24 @@ fn eval_program(sq_uses_mul: bool) -> Program {
         Instr::Ret,
     ];
     let fns = vec![
-        Function { name: "main".into(), entry: 5, arity: 2, frame: 2 },
-        Function { name: "dbl".into(), entry: 11, arity: 1, frame: 1 },
-        Function { name: "sq".into(), entry: 15, arity: 1, frame: 1 },
+        Function {
+            name: "main".into(),
+            entry: 5,
+            arity: 2,
+            frame: 2,
+        },
+        Function {
+            name: "dbl".into(),
+            entry: 11,
+            arity: 1,
+            frame: 1,
+        },
+        Function {
+            name: "sq".into(),
+            entry: 15,
+            arity: 1,
+            frame: 1,
+        },
     ];
     Program::new(code, fns, 0).expect("valid")
 }
@@ -63,33 +87,36 @@ fn lt_program() -> Program {
         Instr::Compare,
         Instr::Ret,
     ];
-    let fns = vec![Function { name: "main".into(), entry: 5, arity: 2, frame: 2 }];
+    let fns = vec![Function {
+        name: "main".into(),
+        entry: 5,
+        arity: 2,
+        frame: 2,
+    }];
     Program::new(code, fns, 0).expect("valid")
 }
 
 fn statement(p: &Program, w: &Witness) -> Statement {
     Statement {
         program: p.digest(),
-        public_inputs: w.public_inputs.clone(),
+        public_inputs: w.public_inputs.iter().map(|x| x.1).collect(),
         output: w.output,
         cycles: w.cycles,
     }
 }
 
-/// Proves possibly tampered tables and verifies against the statement; false if either the
-/// prover refuses (debug builds check every constraint and lookup) or the verifier rejects.
-fn accepted(st: &Statement, traces: &[RowMajorMatrix<Val>]) -> bool {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        prove_traces(st, traces, SecurityLevel::Test)
-    }));
-    match r {
-        Ok(Ok(stark)) => {
-            let proof = Proof { security: SecurityLevel::Test, statement: st.clone(), stark };
-            let xs: Vec<F> = st.public_inputs.iter().map(|x| x.1).collect();
-            verify_with(&st.program, &xs, st.output, &proof, ALLOW).is_ok()
-        }
-        _ => false,
-    }
+/// Proves possibly tampered tables for the claim `st` about `p` (the prover must emit a
+/// proof: release builds do not check constraints) and returns the verifier's verdict on it.
+fn verdict(p: &Program, st: &Statement, traces: &[RowMajorMatrix<Val>]) -> Result<(), VerifyError> {
+    let stark = prove_traces(p, st, traces, SecurityLevel::Test).expect("the prover emits a proof");
+    let proof = Proof {
+        security: SecurityLevel::Test,
+        statement: st.clone(),
+        stark,
+    };
+    // Through the wire format, as a verifier receives it.
+    let proof = Proof::from_bytes(&proof.to_bytes())?;
+    verify_claimed(p, &proof, ALLOW)
 }
 
 fn set(m: &mut RowMajorMatrix<Val>, row: usize, col: usize, v: Val) {
@@ -98,6 +125,19 @@ fn set(m: &mut RowMajorMatrix<Val>, row: usize, col: usize, v: Val) {
 }
 fn get(m: &RowMajorMatrix<Val>, row: usize, col: usize) -> Val {
     m.values[row * m.width + col]
+}
+
+/// Attribute for the tests that prove forged tables (see the module docs).
+macro_rules! forgery_test {
+    ($(#[$m:meta])* fn $name:ident() $body:block) => {
+        #[test]
+        #[cfg_attr(
+            debug_assertions,
+            ignore = "forged proofs reach the verifier only in release: cargo test --release -p resvm-prover --test soundness"
+        )]
+        $(#[$m])*
+        fn $name() $body
+    };
 }
 
 #[test]
@@ -109,157 +149,275 @@ fn eval_program_statement_checks() {
     assert_eq!(proof.statement.output, F::from_u64(14));
     // Prover and interpreter agree on output and cycles.
     let run = resvm_exec::stack::run(&p, &[dbl, y], &Default::default()).unwrap();
-    assert_eq!((run.output, run.cycles), (proof.statement.output, proof.statement.cycles));
+    assert_eq!(
+        (run.output, run.cycles),
+        (proof.statement.output, proof.statement.cycles)
+    );
     assert_eq!(summary.cycles, run.cycles);
 
-    let d = p.digest();
     let out = F::from_u64(14);
-    verify_with(&d, &[dbl], out, &proof, ALLOW).expect("valid proof verifies");
+    verify_with(&p, &[dbl], out, &proof, ALLOW).expect("valid proof verifies");
     // The standard verifier refuses test parameters.
-    assert_eq!(verify(&d, &[dbl], out, &proof), Err(VerifyError::TestParameters));
-    // Wrong output / public input / program: rejected by the statement check...
-    assert!(verify_with(&d, &[dbl], F::from_u64(15), &proof, ALLOW).is_err());
-    assert!(verify_with(&d, &[sq], out, &proof, ALLOW).is_err());
-    assert!(verify_with(&bench::fib_program().digest(), &[dbl], out, &proof, ALLOW).is_err());
-    // ...and by the STARK when the proof's own statement is edited to match.
-    let bytes = proof.to_bytes();
-    let edit = |f: &dyn Fn(&mut Statement)| {
+    assert_eq!(
+        verify(&p, &[dbl], out, &proof),
+        Err(VerifyError::TestParameters)
+    );
+    // Wrong output / public input / program / input count: rejected by the statement check...
+    assert_eq!(
+        verify_with(&p, &[dbl], F::from_u64(15), &proof, ALLOW),
+        Err(VerifyError::OutputMismatch { claimed: 14 })
+    );
+    assert_eq!(
+        verify_with(&p, &[sq], out, &proof, ALLOW),
+        Err(VerifyError::PublicInputsMismatch)
+    );
+    assert!(matches!(
+        verify_with(&bench::fib_program(), &[dbl], out, &proof, ALLOW),
+        Err(VerifyError::ProgramMismatch { .. })
+    ));
+    // y is secret: a verifier cannot be made to accept a claim about it.
+    assert_eq!(
+        verify_with(&p, &[dbl, y], out, &proof, ALLOW),
+        Err(VerifyError::PublicInputCount {
+            expected: 1,
+            got: 2
+        })
+    );
+}
+
+forgery_test! {
+    /// The proof's own statement edited after proving: the STARK rejects each edit.
+    fn edited_statements_are_rejected() {
+        let p = eval_program(true);
+        let (dbl, sq) = (p.repr(1).unwrap(), p.repr(2).unwrap());
+        let (proof, _) = prove_with(&p, &[dbl], &[F::from_u64(7)], &test_opts(), &mut |_| {}).unwrap();
+        let bytes = proof.to_bytes();
+        let edit = |f: &dyn Fn(&mut Statement)| {
+            let mut q = Proof::from_bytes(&bytes).unwrap();
+            f(&mut q.statement);
+            verify_claimed(&p, &q, ALLOW)
+        };
+        assert_eq!(edit(&|_| {}), Ok(()));
+        // Fiat–Shamir binds the statement: any edited field changes every challenge.
+        assert_eq!(edit(&|s| s.output = F::from_u64(15)), Err(VerifyError::Opening));
+        assert_eq!(edit(&|s| s.public_inputs[0] = sq), Err(VerifyError::Opening));
+        assert_eq!(edit(&|s| s.cycles += 1), Err(VerifyError::Opening));
+        // cycles + p is the same field element, so the transcript and the STARK accept it:
+        // the verifier range-bounds the claim.
+        let cycles = proof.statement.cycles;
+        assert!(matches!(
+            edit(&|s| s.cycles += resvm_field::P),
+            Err(VerifyError::CyclesOutOfRange { cycles: c, .. }) if c == cycles + resvm_field::P
+        ));
+        assert!(matches!(edit(&|s| s.cycles = 0), Err(VerifyError::CyclesOutOfRange { .. })));
+
+        // The same claims proven from the honest tables (a consistent transcript): the AIR
+        // rejects each.
+        let w = generate(&p, &[dbl, F::from_u64(7)], &Default::default()).unwrap();
+        let st = statement(&p, &w);
+        let forged = |f: &dyn Fn(&mut Statement)| {
+            let mut s2 = st.clone();
+            f(&mut s2);
+            verdict(&p, &s2, &w.traces)
+        };
+        assert_eq!(forged(&|_| {}), Ok(()));
+        assert_eq!(forged(&|s| s.output = F::from_u64(15)), Err(VerifyError::Constraints { table: "cpu" }));
+        assert_eq!(forged(&|s| s.cycles += 1), Err(VerifyError::Constraints { table: "cpu" }));
+        assert_eq!(forged(&|s| s.public_inputs[0] = sq), Err(VerifyError::Constraints { table: "inputs" }));
+        assert!(matches!(forged(&|s| s.cycles += resvm_field::P), Err(VerifyError::CyclesOutOfRange { .. })));
+        // A secret parameter claimed public, with another value (the proof's statement gains a
+        // second public input): the verifier takes the public positions from the program.
+        assert_eq!(
+            edit(&|s| s.public_inputs.push(F::from_u64(999))),
+            Err(VerifyError::PublicInputCount { expected: 1, got: 2 })
+        );
+        // Another program's digest in the claim, verified against that program.
+        let fib = bench::fib_program();
         let mut q = Proof::from_bytes(&bytes).unwrap();
-        f(&mut q.statement);
-        let xs: Vec<F> = q.statement.public_inputs.iter().map(|x| x.1).collect();
-        verify_with(&q.statement.program.clone(), &xs, q.statement.output, &q, ALLOW)
-    };
-    assert!(matches!(edit(&|s| s.output = F::from_u64(15)), Err(VerifyError::Invalid(_))));
-    assert!(matches!(edit(&|s| s.public_inputs[0].1 = sq), Err(VerifyError::Invalid(_))));
-    assert!(matches!(edit(&|s| s.program = bench::fib_program().digest()), Err(VerifyError::Invalid(_))));
-    assert!(matches!(edit(&|s| s.cycles += 1), Err(VerifyError::Invalid(_))));
-    assert!(edit(&|_| {}).is_ok());
-}
-
-#[test]
-fn substituted_eval_target_is_rejected() {
-    let p = eval_program(true);
-    let (dbl, sq) = (p.repr(1).unwrap(), p.repr(2).unwrap());
-    let y = F::from_u64(7);
-    // Honest tables of the run that evaluates sq (output 49).
-    let w = generate(&p, &[sq, y], &Default::default()).unwrap();
-    let honest = statement(&p, &w);
-    assert!(accepted(&honest, &w.traces), "honest tables must be accepted");
-
-    // 1. Claim public input x = repr(dbl) while the tables ran sq.
-    let mut st = honest.clone();
-    st.public_inputs[0].1 = dbl;
-    assert!(!accepted(&st, &w.traces));
-
-    // 2. Rewrite every occurrence of repr(sq) into repr(dbl) (input, stack cells, the
-    //    EVAL's repr column): everything is consistent except that the function tuple
-    //    (sq's index and entry, dbl's repr) is not in the attested function table.
-    let mut t = w.traces.clone();
-    for (table, cols) in [
-        (0usize, (cpu::V..cpu::V + 4).chain([cpu::R]).collect::<Vec<_>>()),
-        (1, (0..memory::SLOTS).map(|k| k * memory::STRIDE + memory::VAL).collect()),
-        (5, vec![inputs::VALUE]),
-    ] {
-        for r in 0..t[table].values.len() / t[table].width {
-            for &c in &cols {
-                if get(&t[table], r, c) == sq {
-                    set(&mut t[table], r, c, dbl);
-                }
-            }
-        }
+        q.statement.program = fib.digest();
+        assert_eq!(verify_claimed(&fib, &q, ALLOW), Err(VerifyError::Opening));
     }
-    assert!(!accepted(&st, &t));
 }
 
-#[test]
-fn tampered_program_table_is_rejected() {
-    // The run of a different program (sq computes z - z) presented under the digest of the
-    // real one: the ROM hashes to the other digest.
-    let real = eval_program(true);
-    let fake = eval_program(false);
-    let sq = fake.repr(2).unwrap();
-    let w = generate(&fake, &[sq, F::from_u64(7)], &Default::default()).unwrap();
-    let mut st = statement(&fake, &w);
-    assert!(accepted(&st, &w.traces));
-    st.program = real.digest();
-    st.public_inputs[0].1 = sq;
-    assert!(!accepted(&st, &w.traces));
-    // The real program's ROM with the fake run's CPU: the fetched SUB is not in the ROM.
-    let wr = generate(&real, &[real.repr(2).unwrap(), F::from_u64(7)], &Default::default()).unwrap();
-    let mut t = w.traces.clone();
-    t[2] = wr.traces[2].clone();
-    assert!(!accepted(&statement(&real, &wr), &t));
+forgery_test! {
+    /// `fn main(x, secret y) = x * y` on (5, 7): every way of presenting y as a public input
+    /// with another value is refused.
+    fn secret_parameter_cannot_be_claimed_public() {
+        let code = vec![
+            Instr::Frame,
+            Instr::Input(0),
+            Instr::Secret(1),
+            Instr::Call(0),
+            Instr::Halt,
+            Instr::Load(0),
+            Instr::Load(1),
+            Instr::Mul,
+            Instr::Ret,
+        ];
+        let fns = vec![Function { name: "main".into(), entry: 5, arity: 2, frame: 2 }];
+        let p = Program::new(code, fns, 0).unwrap();
+        assert_eq!(public_params(&p), vec![0]);
+        let (x, y) = (F::from_u64(5), F::from_u64(7));
+        let (proof, _) = prove_with(&p, &[x], &[y], &test_opts(), &mut |_| {}).unwrap();
+        let out = F::from_u64(35);
+        assert_eq!(verify_with(&p, &[x], out, &proof, ALLOW), Ok(()));
+        assert_eq!(
+            verify_with(&p, &[x, F::from_u64(999)], out, &proof, ALLOW),
+            Err(VerifyError::PublicInputCount { expected: 1, got: 2 })
+        );
+        // Tables of the honest run with an inputs table that also lists (1, 999): the
+        // verifier's inputs table has one row, fixed by its own periodic columns.
+        let w = generate(&p, &[x, y], &Default::default()).unwrap();
+        let mut t = w.traces.clone();
+        set(&mut t[5], 1, inputs::IDX, F::ONE);
+        set(&mut t[5], 1, inputs::VALUE, F::from_u64(999));
+        let st = statement(&p, &w);
+        assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
+        assert_eq!(verdict(&p, &st, &t), Ok(()), "an unread row changes nothing the claim says");
+        let mut st2 = st.clone();
+        st2.public_inputs.push(F::from_u64(999));
+        assert!(prove_traces(&p, &st2, &t, SecurityLevel::Test).is_err());
+    }
 }
 
-#[test]
-fn compare_near_p_and_forged_compare() {
-    let p = lt_program();
-    let m1 = F::from_u64(resvm_field::P - 1);
-    for (a, b, want) in [(m1, F::ZERO, 1u64), (F::ZERO, m1, 0), (m1, m1, 1), (F::from_u64(u32::MAX as u64), F::from_u64(1 << 32), 0)] {
-        let w = generate(&p, &[a, b], &Default::default()).unwrap();
-        assert_eq!(w.output, F::from_u64(want));
-        if a == m1 && b == F::ZERO {
-            let st = statement(&p, &w);
-            assert!(accepted(&st, &w.traces));
-            // Forge lt(p-1, 0) = 0 ("p-1 < 0", true modulo p): flip the result everywhere it
-            // flows (COMPARE write, RET read/write, HALT read, the compare row) and fill the
-            // compare row's difference modulo p with valid 16-bit limbs.
-            let mut t = w.traces.clone();
-            let n = t[0].values.len() / cpu::WIDTH;
-            let flag = |t: &RowMajorMatrix<Val>, r: usize, op: resvm_isa::Opcode| {
-                get(t, r, cpu::FLAGS + op as usize) == Val::ONE
-            };
-            let mut ts_flip = vec![];
-            for r in 0..n {
-                let slots: &[usize] = if flag(&t[0], r, resvm_isa::Opcode::Compare) {
-                    &[2]
-                } else if flag(&t[0], r, resvm_isa::Opcode::Ret) {
-                    &[0, 3]
-                } else if flag(&t[0], r, resvm_isa::Opcode::Halt) {
-                    &[0]
-                } else {
-                    &[]
-                };
-                for &j in slots {
-                    set(&mut t[0], r, cpu::V + j, Val::ZERO);
-                    ts_flip.push(Val::from_u64((4 * r + j) as u64));
-                }
-            }
-            // Keep the CPU's derived columns consistent with the flipped values (COMPARE's
-            // payload column ENT = v2, the products P = v0·v1 and Q = v0·v2), so that only the
-            // compare chiplet can catch the forgery.
-            for r in 0..n {
-                if flag(&t[0], r, resvm_isa::Opcode::Compare) {
-                    let v2 = get(&t[0], r, cpu::V + 2);
-                    set(&mut t[0], r, cpu::ENT, v2);
-                }
-                let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
-                set(&mut t[0], r, cpu::P, v0 * v1);
-                set(&mut t[0], r, cpu::Q, v0 * v2);
-            }
-            let mh = t[1].values.len() / memory::WIDTH;
-            for r in 0..mh {
-                for o in (0..memory::SLOTS).map(|k| k * memory::STRIDE) {
-                    if get(&t[1], r, o + memory::REAL) == Val::ONE
-                        && ts_flip.contains(&get(&t[1], r, o + memory::TS))
-                    {
-                        set(&mut t[1], r, o + memory::VAL, Val::ZERO);
-                        // The read-value column follows the value.
-                        if get(&t[1], r, o + memory::W) == Val::ZERO {
-                            set(&mut t[1], r, o + memory::RV, Val::ZERO);
-                        }
+forgery_test! {
+    fn substituted_eval_target_is_rejected() {
+        let p = eval_program(true);
+        let (dbl, sq) = (p.repr(1).unwrap(), p.repr(2).unwrap());
+        let y = F::from_u64(7);
+        // Honest tables of the run that evaluates sq (output 49).
+        let w = generate(&p, &[sq, y], &Default::default()).unwrap();
+        let honest = statement(&p, &w);
+        assert_eq!(verdict(&p, &honest, &w.traces), Ok(()), "honest tables must be accepted");
+
+        // 1. Claim public input x = repr(dbl) while the tables ran sq.
+        let mut st = honest.clone();
+        st.public_inputs[0] = dbl;
+        assert_eq!(verdict(&p, &st, &w.traces), Err(VerifyError::Constraints { table: "inputs" }));
+
+        // 2. Rewrite every occurrence of repr(sq) into repr(dbl) (input, stack cells, the
+        //    EVAL's repr column): everything is consistent except that the function tuple
+        //    (sq's index and entry, dbl's repr) is not in the attested function table.
+        let mut t = w.traces.clone();
+        for (table, cols) in [
+            (0usize, (cpu::V..cpu::V + 4).chain([cpu::R]).collect::<Vec<_>>()),
+            (1, (0..memory::SLOTS).flat_map(|k| [k * memory::STRIDE + memory::VAL, k * memory::STRIDE + memory::RV]).collect()),
+            (5, vec![inputs::VALUE]),
+        ] {
+            for r in 0..t[table].values.len() / t[table].width {
+                for &c in &cols {
+                    if get(&t[table], r, c) == sq {
+                        set(&mut t[table], r, c, dbl);
                     }
                 }
             }
-            // Compare row 0: r = 0 means "a < b": d = b - a - 1 (mod p) = 0 - (p-1) - 1 = 0.
-            let row = &mut t[3].values[..compare::WIDTH];
-            row[compare::R] = Val::ZERO;
-            for i in 0..compare::NL {
-                row[compare::LIMBS + 2 * compare::NL + i] = Val::ZERO;
+        }
+        // Keep the CPU's product columns consistent, so that only the bus can object.
+        for r in 0..t[0].values.len() / cpu::WIDTH {
+            let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
+            set(&mut t[0], r, cpu::P, v0 * v1);
+            set(&mut t[0], r, cpu::Q, v0 * v2);
+        }
+        assert_eq!(verdict(&p, &st, &t), Err(VerifyError::LookupImbalance));
+    }
+}
+
+forgery_test! {
+    fn tampered_program_table_is_rejected() {
+        // The run of a different program (sq computes z - z) presented under the digest of the
+        // real one: the ROM hashes to the other digest.
+        let real = eval_program(true);
+        let fake = eval_program(false);
+        let sq = fake.repr(2).unwrap();
+        let w = generate(&fake, &[sq, F::from_u64(7)], &Default::default()).unwrap();
+        let mut st = statement(&fake, &w);
+        assert_eq!(verdict(&fake, &st, &w.traces), Ok(()));
+        st.program = real.digest();
+        st.public_inputs[0] = sq;
+        assert_eq!(verdict(&real, &st, &w.traces), Err(VerifyError::Constraints { table: "rom" }));
+        // The real program's ROM with the fake run's other tables, claimed for the real
+        // program: the fetched SUB and the fake function tuples are not in the ROM.
+        let wr = generate(&real, &[real.repr(2).unwrap(), F::from_u64(7)], &Default::default()).unwrap();
+        let mut t = w.traces.clone();
+        t[2] = wr.traces[2].clone();
+        assert_eq!(verdict(&real, &st, &t), Err(VerifyError::LookupImbalance));
+    }
+}
+
+forgery_test! {
+    fn compare_near_p_and_forged_compare() {
+        let p = lt_program();
+        let m1 = F::from_u64(resvm_field::P - 1);
+        for (a, b, want) in [(m1, F::ZERO, 1u64), (F::ZERO, m1, 0), (m1, m1, 1), (F::from_u64(u32::MAX as u64), F::from_u64(1 << 32), 0)] {
+            let w = generate(&p, &[a, b], &Default::default()).unwrap();
+            assert_eq!(w.output, F::from_u64(want));
+            if a == m1 && b == F::ZERO {
+                let st = statement(&p, &w);
+                assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
+                // Forge lt(p-1, 0) = 0 ("p-1 < 0", true modulo p): flip the result everywhere it
+                // flows (COMPARE write, RET read/write, HALT read, the compare row) and fill the
+                // compare row's difference modulo p with valid 16-bit limbs.
+                let mut t = w.traces.clone();
+                let n = t[0].values.len() / cpu::WIDTH;
+                let flag = |t: &RowMajorMatrix<Val>, r: usize, op: resvm_isa::Opcode| {
+                    get(t, r, cpu::FLAGS + op as usize) == Val::ONE
+                };
+                let mut ts_flip = vec![];
+                for r in 0..n {
+                    let slots: &[usize] = if flag(&t[0], r, resvm_isa::Opcode::Compare) {
+                        &[2]
+                    } else if flag(&t[0], r, resvm_isa::Opcode::Ret) {
+                        &[0, 3]
+                    } else if flag(&t[0], r, resvm_isa::Opcode::Halt) {
+                        &[0]
+                    } else {
+                        &[]
+                    };
+                    for &j in slots {
+                        set(&mut t[0], r, cpu::V + j, Val::ZERO);
+                        ts_flip.push(Val::from_u64((4 * r + j) as u64));
+                    }
+                }
+                // Keep the CPU's derived columns consistent with the flipped values (COMPARE's
+                // payload column ENT = v2, the products P = v0·v1 and Q = v0·v2), so that only the
+                // compare chiplet can catch the forgery.
+                for r in 0..n {
+                    if flag(&t[0], r, resvm_isa::Opcode::Compare) {
+                        let v2 = get(&t[0], r, cpu::V + 2);
+                        set(&mut t[0], r, cpu::ENT, v2);
+                    }
+                    let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
+                    set(&mut t[0], r, cpu::P, v0 * v1);
+                    set(&mut t[0], r, cpu::Q, v0 * v2);
+                }
+                let mh = t[1].values.len() / memory::WIDTH;
+                for r in 0..mh {
+                    for o in (0..memory::SLOTS).map(|k| k * memory::STRIDE) {
+                        if get(&t[1], r, o + memory::REAL) == Val::ONE
+                            && ts_flip.contains(&get(&t[1], r, o + memory::TS))
+                        {
+                            set(&mut t[1], r, o + memory::VAL, Val::ZERO);
+                            // The read-value column follows the value.
+                            if get(&t[1], r, o + memory::W) == Val::ZERO {
+                                set(&mut t[1], r, o + memory::RV, Val::ZERO);
+                            }
+                        }
+                    }
+                }
+                // Compare row 0: r = 0 means "a < b": d = b - a - 1 (mod p) = 0 - (p-1) - 1 = 0.
+                let row = &mut t[3].values[..compare::WIDTH];
+                row[compare::R] = Val::ZERO;
+                for i in 0..compare::NL {
+                    row[compare::LIMBS + 2 * compare::NL + i] = Val::ZERO;
+                }
+                let mut st2 = st.clone();
+                st2.output = Val::ZERO;
+                assert_eq!(
+                    verdict(&p, &st2, &t),
+                    Err(VerifyError::Constraints { table: "compare" }),
+                    "lt(p-1, 0) = 0 must not be provable"
+                );
             }
-            let mut st2 = st.clone();
-            st2.output = Val::ZERO;
-            assert!(!accepted(&st2, &t), "lt(p-1, 0) = 0 must not be provable");
         }
     }
 }
@@ -277,7 +435,9 @@ fn air_poseidon2_matches_resvm_hash() {
     let input = |i: usize| &row(2 * i)[rom::A_IN..rom::A_IN + 12];
     let output = |i: usize| &row(2 * i + 1)[rom::OUT..rom::OUT + 12];
     let last_prog = p.encoding().len() / 8 - 1;
-    let out: Vec<u64> = (0..4).map(|j| output(last_prog)[j].as_canonical_u64()).collect();
+    let out: Vec<u64> = (0..4)
+        .map(|j| output(last_prog)[j].as_canonical_u64())
+        .collect();
     assert_eq!(out, p.digest().0.to_vec());
     for f in 0..p.functions().len() {
         assert_eq!(output(last_prog + 1 + f)[0], p.repr(f as u32).unwrap());
@@ -290,83 +450,93 @@ fn air_poseidon2_matches_resvm_hash() {
     }
 }
 
-#[test]
-fn rom_cells_are_constrained() {
-    // Any single change in the two-row permutation layout (row A's mid state, a row-B
-    // partial-round register, a final-round value, the digest output, the repr row's copied
-    // function index, a copied row kind) must be rejected.
-    use resvm_prover::air::rom;
-    let p = eval_program(true);
-    let (dbl, y) = (p.repr(1).unwrap(), F::from_u64(7));
-    let w = generate(&p, &[dbl, y], &Default::default()).unwrap();
-    let st = statement(&p, &w);
-    assert!(accepted(&st, &w.traces));
-    let last_prog = p.encoding().len() / 8 - 1;
-    let first_repr = last_prog + 1;
-    for (row, col) in [
-        (2 * 3, rom::A_MID + 5),
-        (2 * 3 + 1, rom::B_PART + 3),
-        (2 * 4 + 1, rom::B_FULL + 30),
-        (2 * last_prog + 1, rom::OUT + 2),
-        (2 * (first_repr + 1) + 1, rom::FIDX),
-        (2 * 2 + 1, rom::K_INS),
-    ] {
-        let mut t = w.traces.clone();
-        let v = get(&t[2], row, col);
-        set(&mut t[2], row, col, v + F::ONE);
-        assert!(!accepted(&st, &t), "ROM row {row} column {col} is unconstrained");
+forgery_test! {
+    fn rom_cells_are_constrained() {
+        // Any single change in the two-row permutation layout (row A's mid state, a row-B
+        // partial-round register, a final-round value, the digest output, the repr row's copied
+        // function index, a copied row kind) must be rejected.
+        use resvm_prover::air::rom;
+        let p = eval_program(true);
+        let (dbl, y) = (p.repr(1).unwrap(), F::from_u64(7));
+        let w = generate(&p, &[dbl, y], &Default::default()).unwrap();
+        let st = statement(&p, &w);
+        assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
+        let last_prog = p.encoding().len() / 8 - 1;
+        let first_repr = last_prog + 1;
+        for (row, col) in [
+            (2 * 3, rom::A_MID + 5),
+            (2 * 3 + 1, rom::B_PART + 3),
+            (2 * 4 + 1, rom::B_FULL + 30),
+            (2 * last_prog + 1, rom::OUT + 2),
+            (2 * (first_repr + 1) + 1, rom::FIDX),
+            (2 * 2 + 1, rom::K_INS),
+        ] {
+            let mut t = w.traces.clone();
+            let v = get(&t[2], row, col);
+            set(&mut t[2], row, col, v + F::ONE);
+            assert_eq!(
+                verdict(&p, &st, &t),
+                Err(VerifyError::Constraints { table: "rom" }),
+                "ROM row {row} column {col} is unconstrained"
+            );
+        }
     }
 }
 
-#[test]
-fn stale_memory_read_is_rejected() {
-    // main(x) = x: INPUT writes x, LOAD 0 reads it back, RET and HALT pass it on. Rewrite
-    // every later occurrence of x (CPU slot values, memory values) into y, consistently on
-    // both sides of the memory bus: only the memory table's read rule (a read returns the
-    // last write of its address) can reject the claim that main(x) = y.
-    let code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt, Instr::Load(0), Instr::Ret];
-    let fns = vec![Function { name: "main".into(), entry: 4, arity: 1, frame: 1 }];
-    let p = Program::new(code, fns, 0).expect("valid");
-    let (x, y) = (F::from_u64(12345), F::from_u64(777));
-    let w = generate(&p, &[x], &Default::default()).unwrap();
-    let st = statement(&p, &w);
-    assert_eq!(st.output, x);
-    assert!(accepted(&st, &w.traces));
+forgery_test! {
+    fn stale_memory_read_is_rejected() {
+        // main(x) = x: INPUT writes x, LOAD 0 reads it back, RET and HALT pass it on. Rewrite
+        // every later occurrence of x (CPU slot values, memory values) into y, consistently on
+        // both sides of the memory bus: only the memory table's read rule (a read returns the
+        // last write of its address) can reject the claim that main(x) = y.
+        let code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt, Instr::Load(0), Instr::Ret];
+        let fns = vec![Function { name: "main".into(), entry: 4, arity: 1, frame: 1 }];
+        let p = Program::new(code, fns, 0).expect("valid");
+        let (x, y) = (F::from_u64(12345), F::from_u64(777));
+        let w = generate(&p, &[x], &Default::default()).unwrap();
+        let st = statement(&p, &w);
+        assert_eq!(st.output, x);
+        assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
 
-    let mut t = w.traces.clone();
-    let n = t[0].values.len() / cpu::WIDTH;
-    let mut input_ts = None;
-    for r in 0..n {
-        if get(&t[0], r, cpu::FLAGS + resvm_isa::Opcode::Input as usize) == Val::ONE {
-            input_ts = Some(Val::from_u64(4 * r as u64));
-            continue;
-        }
-        for j in 0..4 {
-            if get(&t[0], r, cpu::V + j) == x {
-                set(&mut t[0], r, cpu::V + j, y);
+        let mut t = w.traces.clone();
+        let n = t[0].values.len() / cpu::WIDTH;
+        let mut input_ts = None;
+        for r in 0..n {
+            if get(&t[0], r, cpu::FLAGS + resvm_isa::Opcode::Input as usize) == Val::ONE {
+                input_ts = Some(Val::from_u64(4 * r as u64));
+                continue;
             }
-        }
-        let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
-        set(&mut t[0], r, cpu::P, v0 * v1);
-        set(&mut t[0], r, cpu::Q, v0 * v2);
-    }
-    let input_ts = input_ts.expect("the run has an INPUT");
-    let mh = t[1].values.len() / memory::WIDTH;
-    let mut changed = 0;
-    for r in 0..mh {
-        for o in (0..memory::SLOTS).map(|k| k * memory::STRIDE) {
-            let real = get(&t[1], r, o + memory::REAL) == Val::ONE;
-            if real && get(&t[1], r, o + memory::TS) != input_ts && get(&t[1], r, o + memory::VAL) == x {
-                set(&mut t[1], r, o + memory::VAL, y);
-                if get(&t[1], r, o + memory::W) == Val::ZERO {
-                    set(&mut t[1], r, o + memory::RV, y);
+            for j in 0..4 {
+                if get(&t[0], r, cpu::V + j) == x {
+                    set(&mut t[0], r, cpu::V + j, y);
                 }
-                changed += 1;
+            }
+            let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
+            set(&mut t[0], r, cpu::P, v0 * v1);
+            set(&mut t[0], r, cpu::Q, v0 * v2);
+        }
+        let input_ts = input_ts.expect("the run has an INPUT");
+        let mh = t[1].values.len() / memory::WIDTH;
+        let mut changed = 0;
+        for r in 0..mh {
+            for o in (0..memory::SLOTS).map(|k| k * memory::STRIDE) {
+                let real = get(&t[1], r, o + memory::REAL) == Val::ONE;
+                if real && get(&t[1], r, o + memory::TS) != input_ts && get(&t[1], r, o + memory::VAL) == x {
+                    set(&mut t[1], r, o + memory::VAL, y);
+                    if get(&t[1], r, o + memory::W) == Val::ZERO {
+                        set(&mut t[1], r, o + memory::RV, y);
+                    }
+                    changed += 1;
+                }
             }
         }
+        assert!(changed >= 3, "the tamper must reach LOAD, RET and HALT ({changed})");
+        let mut st2 = st.clone();
+        st2.output = y;
+        assert_eq!(
+            verdict(&p, &st2, &t),
+            Err(VerifyError::Constraints { table: "memory" }),
+            "a read of a value never written must be rejected"
+        );
     }
-    assert!(changed >= 3, "the tamper must reach LOAD, RET and HALT ({changed})");
-    let mut st2 = st.clone();
-    st2.output = y;
-    assert!(!accepted(&st2, &t), "a read of a value never written must be rejected");
 }

@@ -11,13 +11,16 @@ const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
 fn check(bytes: &[u8], n: F, out: F) -> Result<(), VerifyError> {
     let p = bench::fib_program();
     let proof = Proof::from_bytes(bytes)?;
-    verify_with(&p.digest(), &[n], out, &proof, ALLOW)
+    verify_with(&p, &[n], out, &proof, ALLOW)
 }
 
 #[test]
 fn corrupted_truncated_and_extended_proofs_are_rejected() {
     let p = bench::fib_program();
-    let opts = ProveOptions { security: SecurityLevel::Test, ..Default::default() };
+    let opts = ProveOptions {
+        security: SecurityLevel::Test,
+        ..Default::default()
+    };
     let n = F::from_u64(5);
     let (proof, _) = prove_with(&p, &[n], &[], &opts, &mut |_| {}).unwrap();
     let out = proof.statement.output;
@@ -32,8 +35,14 @@ fn corrupted_truncated_and_extended_proofs_are_rejected() {
     // Flip every byte in a dense sample (all of the first 256, then every `step`-th) with
     // a few different masks.
     let step = (bytes.len() / 600).max(1);
-    let positions: Vec<usize> = (0..bytes.len()).filter(|&i| i < 256 || i % step == 0).collect();
-    eprintln!("proof {} bytes, flipping {} positions", bytes.len(), positions.len());
+    let positions: Vec<usize> = (0..bytes.len())
+        .filter(|&i| i < 256 || i % step == 0)
+        .collect();
+    eprintln!(
+        "proof {} bytes, flipping {} positions",
+        bytes.len(),
+        positions.len()
+    );
     for (k, &i) in positions.iter().enumerate() {
         let mut b = bytes.clone();
         b[i] ^= [0x01, 0x80, 0xff][k % 3];
@@ -55,9 +64,22 @@ fn proofs_are_randomized_and_do_not_contain_the_secret() {
         Instr::Mul,
         Instr::Ret,
     ];
-    let p = Program::new(code, vec![Function { name: "main".into(), entry: 4, arity: 1, frame: 1 }], 0).unwrap();
+    let p = Program::new(
+        code,
+        vec![Function {
+            name: "main".into(),
+            entry: 4,
+            arity: 1,
+            frame: 1,
+        }],
+        0,
+    )
+    .unwrap();
     let s = F::from_u64(0x1234_5678_9abc_def0);
-    let opts = ProveOptions { security: SecurityLevel::Test, ..Default::default() };
+    let opts = ProveOptions {
+        security: SecurityLevel::Test,
+        ..Default::default()
+    };
     let (a, _) = prove_with(&p, &[], &[s], &opts, &mut |_| {}).unwrap();
     let (b, _) = prove_with(&p, &[], &[s], &opts, &mut |_| {}).unwrap();
     assert!(a.statement.public_inputs.is_empty());
@@ -65,5 +87,5 @@ fn proofs_are_randomized_and_do_not_contain_the_secret() {
     assert_ne!(ba, bb, "hiding randomness must differ between proofs");
     let needle = 0x1234_5678_9abc_def0u64.to_le_bytes();
     assert!(!ba.windows(8).any(|w| w == needle));
-    verify_with(&p.digest(), &[], s * s, &a, ALLOW).unwrap();
+    verify_with(&p, &[], s * s, &a, ALLOW).unwrap();
 }

@@ -62,7 +62,13 @@ pub fn compile_with(source: &str, limits: resvm_poly::Limits) -> Result<Compiled
     let factorer = Factorer::new(limits);
     let circuit = dag::build_dag(&canon, &factorer);
     let program = resvm_codegen::generate(&circuit, &module)?;
-    Ok(Compiled { module, canon, factorer, circuit, program })
+    Ok(Compiled {
+        module,
+        canon,
+        factorer,
+        circuit,
+        program,
+    })
 }
 
 /// The execution engines.
@@ -97,7 +103,9 @@ impl std::str::FromStr for Engine {
             "stack" => Ok(Engine::Stack),
             "tree" => Ok(Engine::Tree),
             "closure" => Ok(Engine::Closure),
-            _ => Err(format!("unknown engine `{s}` (expected stack, closure or tree)")),
+            _ => Err(format!(
+                "unknown engine `{s}` (expected stack, closure or tree)"
+            )),
         }
     }
 }
@@ -124,6 +132,10 @@ pub fn print_factor(c: &Compiled) -> String {
 }
 
 /// Runs on the stack engine, returning the output with the cycle count.
-pub fn run_stack(c: &Compiled, inputs: &[F], limits: &Limits) -> Result<resvm_exec::stack::Outcome, Trap> {
+pub fn run_stack(
+    c: &Compiled,
+    inputs: &[F],
+    limits: &Limits,
+) -> Result<resvm_exec::stack::Outcome, Trap> {
     resvm_exec::stack::run(&c.program, inputs, limits)
 }

@@ -57,7 +57,12 @@ pub(crate) fn stack_address() -> usize {
 impl StackGuard {
     /// Red zone for a module: enough for its most deeply nested expression.
     pub(crate) fn red_zone_for(module: &Module) -> usize {
-        let deepest = module.functions.iter().map(|f| expr_depth(&f.body)).max().unwrap_or(0);
+        let deepest = module
+            .functions
+            .iter()
+            .map(|f| expr_depth(&f.body))
+            .max()
+            .unwrap_or(0);
         BASE + deepest.saturating_mul(PER_LEVEL)
     }
 
@@ -73,7 +78,9 @@ impl StackGuard {
     /// A guard for the stack segment we are running on now.
     fn here(red_zone: usize) -> StackGuard {
         let floor = match stacker::remaining_stack() {
-            Some(left) => stack_address().saturating_sub(left).saturating_add(red_zone),
+            Some(left) => stack_address()
+                .saturating_sub(left)
+                .saturating_add(red_zone),
             // Unknown stack bounds (an unsupported platform): never grow.
             None => 0,
         };

@@ -71,8 +71,12 @@ impl Cmp {
 impl Compiler<'_> {
     /// The body of function `id` as a self tail loop, if it has that shape.
     pub(super) fn self_loop(&self, id: u32, e: &Expr) -> Option<Val> {
-        let ExprKind::Branch(c, x, y) = &e.kind else { return None };
-        let ExprKind::Lt(a, b) = &c.kind else { return None };
+        let ExprKind::Branch(c, x, y) = &e.kind else {
+            return None;
+        };
+        let ExprKind::Lt(a, b) = &c.kind else {
+            return None;
+        };
         if self.const_cond(c).is_some() {
             return None;
         }
@@ -82,11 +86,12 @@ impl Compiler<'_> {
                 _ => None,
             }
         }
-        let (args, other, self_first) = match (self_call(x, id, self.frame), self_call(y, id, self.frame)) {
-            (Some(args), _) if !has_tail_call(y) => (args, y, true),
-            (_, Some(args)) if !has_tail_call(x) => (args, x, false),
-            _ => return None,
-        };
+        let (args, other, self_first) =
+            match (self_call(x, id, self.frame), self_call(y, id, self.frame)) {
+                (Some(args), _) if !has_tail_call(y) => (args, y, true),
+                (_, Some(args)) if !has_tail_call(x) => (args, x, false),
+                _ => return None,
+            };
         let args: Vec<(usize, TArg)> = args
             .iter()
             .enumerate()
@@ -129,8 +134,14 @@ impl Compiler<'_> {
                         (false, false) => TArg::MulKAddK(v[0], *k, c),
                     };
                 }
-                [(k, v), (l, w)] if zero && v.len() == 1 && w.len() == 1 && (one(*k) || one(*l)) => {
-                    return if one(*l) { TArg::MulKAddSlot(v[0], *k, w[0]) } else { TArg::MulKAddSlot(w[0], *l, v[0]) };
+                [(k, v), (l, w)]
+                    if zero && v.len() == 1 && w.len() == 1 && (one(*k) || one(*l)) =>
+                {
+                    return if one(*l) {
+                        TArg::MulKAddSlot(v[0], *k, w[0])
+                    } else {
+                        TArg::MulKAddSlot(w[0], *l, v[0])
+                    };
                 }
                 _ => {}
             }

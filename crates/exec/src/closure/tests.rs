@@ -2,7 +2,7 @@
 
 use crate::{closure, tree, Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
-use resvm_field::{P, F};
+use resvm_field::{F, P};
 
 fn f(v: u64) -> F {
     F::from_u64(v)
@@ -40,9 +40,15 @@ fn arithmetic() {
     assert_eq!(ok("fn main(a, b) = a + b * 3 - 1;", &[2, 5]), 16);
     assert_eq!(ok("fn main(a) = -a;", &[1]), P - 1);
     assert_eq!(ok("fn main(a) = 0 - a + a;", &[7]), 0);
-    assert_eq!(ok("fn main(a) = a ^ 0 + a ^ 1 + a ^ 2 + a ^ 3 + a ^ 10;", &[2]), 1 + 2 + 4 + 8 + 1024);
+    assert_eq!(
+        ok("fn main(a) = a ^ 0 + a ^ 1 + a ^ 2 + a ^ 3 + a ^ 10;", &[2]),
+        1 + 2 + 4 + 8 + 1024
+    );
     assert_eq!(ok("fn main() = (0 - 1) * (0 - 1);", &[]), 1);
-    assert_eq!(ok("fn main() = 2 ^ 64;", &[]), resvm_field::canonical(f(1 << 32) * f(1 << 32)));
+    assert_eq!(
+        ok("fn main() = 2 ^ 64;", &[]),
+        resvm_field::canonical(f(1 << 32) * f(1 << 32))
+    );
     // Constant folding must agree with run-time arithmetic.
     assert_eq!(ok("fn main(x) = (3 - 5) * x + (2 ^ 3) * 1;", &[1]), 6);
 }
@@ -59,10 +65,22 @@ fn lt_is_canonical() {
 
 #[test]
 fn let_is_strict_and_scoped() {
-    assert_eq!(ok("fn main(a) = let x = a * 2 in let y = x + 1 in x * y;", &[3]), 42);
+    assert_eq!(
+        ok(
+            "fn main(a) = let x = a * 2 in let y = x + 1 in x * y;",
+            &[3]
+        ),
+        42
+    );
     // The value is evaluated even when unused: its trap shows.
-    assert_eq!(run("fn main(a) = let x = branch(a, 1, 2) in 5;", &[7]), Err(Trap::BranchCondition { value: f(7) }));
-    assert_eq!(ok("fn main(a) = let x = a in (let x = x + 1 in x) + x;", &[3]), 7);
+    assert_eq!(
+        run("fn main(a) = let x = branch(a, 1, 2) in 5;", &[7]),
+        Err(Trap::BranchCondition { value: f(7) })
+    );
+    assert_eq!(
+        ok("fn main(a) = let x = a in (let x = x + 1 in x) + x;", &[3]),
+        7
+    );
 }
 
 #[test]
@@ -72,11 +90,23 @@ fn branch_is_lazy_and_checked() {
     assert_eq!(ok(src, &[1]), 20);
     assert_eq!(run(src, &[2]), Err(Trap::BranchCondition { value: f(2) }));
     // Only the chosen arm runs.
-    assert_eq!(ok("fn main(c) = branch(c, 1, repr(reflect(5)) + 1);", &[0]), 1);
-    assert_eq!(run("fn main(c) = branch(c, 1, repr(reflect(5)));", &[1]), Err(Trap::ReflectUnknown { value: f(5) }));
+    assert_eq!(
+        ok("fn main(c) = branch(c, 1, repr(reflect(5)) + 1);", &[0]),
+        1
+    );
+    assert_eq!(
+        run("fn main(c) = branch(c, 1, repr(reflect(5)));", &[1]),
+        Err(Trap::ReflectUnknown { value: f(5) })
+    );
     // Constant conditions, including a bad one.
-    assert_eq!(ok("fn main() = branch(0, 1, 2) + branch(1, 10, 20);", &[]), 21);
-    assert_eq!(run("fn main() = branch(3, 1, 2);", &[]), Err(Trap::BranchCondition { value: f(3) }));
+    assert_eq!(
+        ok("fn main() = branch(0, 1, 2) + branch(1, 10, 20);", &[]),
+        21
+    );
+    assert_eq!(
+        run("fn main() = branch(3, 1, 2);", &[]),
+        Err(Trap::BranchCondition { value: f(3) })
+    );
     assert_eq!(ok("fn main(a, b) = branch(lt(a, b), 1, 2);", &[1, 2]), 1);
     assert_eq!(ok("fn main(a, b) = branch(lt(a, b), 1, 2);", &[2, 1]), 2);
 }
@@ -85,7 +115,10 @@ fn branch_is_lazy_and_checked() {
 fn left_to_right_first_trap_wins() {
     // Both operands trap: the left one is reported.
     let src = "fn main(a, b) = branch(a, 0, 0) + branch(b, 0, 0);";
-    assert_eq!(run(src, &[5, 6]), Err(Trap::BranchCondition { value: f(5) }));
+    assert_eq!(
+        run(src, &[5, 6]),
+        Err(Trap::BranchCondition { value: f(5) })
+    );
     let src = "fn g(x, y) = x + y;\nfn main(a) = g(reflect(a), branch(a, 1, 2));";
     let m = resvm_lang::compile(src);
     // g takes p parameters: reflect's result is prog, so pass repr(reflect(a)).
@@ -114,8 +147,17 @@ fn prog_values_repr_reflect_eval() {
     // Func evaluates to its repr; repr is the identity.
     assert_eq!(ok("fn g(x) = x;\nfn main() = repr(g);", &[]), 1000);
     assert_eq!(ok("fn g(x) = x;\nfn main() = repr(main);", &[]), 1001);
-    assert_eq!(ok("fn g(x) = x * 2;\nfn main(a) = eval(reflect(a), 21);", &[1000]), 42);
-    assert_eq!(run("fn g(x) = x;\nfn main(a) = repr(reflect(a));", &[1002]), Err(Trap::ReflectUnknown { value: f(1002) }));
+    assert_eq!(
+        ok(
+            "fn g(x) = x * 2;\nfn main(a) = eval(reflect(a), 21);",
+            &[1000]
+        ),
+        42
+    );
+    assert_eq!(
+        run("fn g(x) = x;\nfn main(a) = repr(reflect(a));", &[1002]),
+        Err(Trap::ReflectUnknown { value: f(1002) })
+    );
     // eval through a prog parameter, called like a function.
     let src = "fn sq(x) = x * x;\nfn ap(h: prog, x) = h(x) + 1;\nfn main(a) = ap(sq, a);";
     assert_eq!(ok(src, &[5]), 26);
@@ -127,12 +169,23 @@ fn prog_values_repr_reflect_eval() {
     assert_eq!(ok(src, &[1]), 1);
     // Wrong arity, direct and in tail position.
     let src = "fn g(x, y) = x;\nfn main(a) = 1 + eval(g, a);";
-    let want = Trap::EvalArity { name: "g".into(), expected: 2, got: 1 };
+    let want = Trap::EvalArity {
+        name: "g".into(),
+        expected: 2,
+        got: 1,
+    };
     assert_eq!(run(src, &[3]), Err(want.clone()));
     let src = "fn g(x, y) = x;\nfn main(a) = eval(g, a);";
     assert_eq!(run(src, &[3]), Err(want));
     let src = "fn g(x, y) = x;\nfn main(a) = eval(g, a, a, a, a, a, a, a, a, a);";
-    assert_eq!(run(src, &[3]), Err(Trap::EvalArity { name: "g".into(), expected: 2, got: 9 }));
+    assert_eq!(
+        run(src, &[3]),
+        Err(Trap::EvalArity {
+            name: "g".into(),
+            expected: 2,
+            got: 9
+        })
+    );
 }
 
 #[test]
@@ -149,16 +202,33 @@ fn eval_unknown() {
 
 #[test]
 fn input_count() {
-    assert_eq!(run("fn main(a, b) = a;", &[1]), Err(Trap::InputCount { expected: 2, got: 1 }));
-    assert_eq!(run("fn main() = 1;", &[1]), Err(Trap::InputCount { expected: 0, got: 1 }));
+    assert_eq!(
+        run("fn main(a, b) = a;", &[1]),
+        Err(Trap::InputCount {
+            expected: 2,
+            got: 1
+        })
+    );
+    assert_eq!(
+        run("fn main() = 1;", &[1]),
+        Err(Trap::InputCount {
+            expected: 0,
+            got: 1
+        })
+    );
 }
 
-const COUNT: &str = "fn count(n, acc) = branch(lt(0, n), count(n - 1, acc + 2), acc);\nfn main(n) = count(n, 0);";
+const COUNT: &str =
+    "fn count(n, acc) = branch(lt(0, n), count(n - 1, acc + 2), acc);\nfn main(n) = count(n, 0);";
 
 #[test]
 fn tail_calls_run_in_constant_space() {
     // A million steps with a depth limit of 10: only tail calls can do that.
-    let tight = Limits { max_depth: 10, max_steps: None };
+    let tight = Limits {
+        max_depth: 10,
+        max_steps: None,
+        ..Limits::default()
+    };
     assert_eq!(run_with(COUNT, &[1_000_000], tight), Ok(f(2_000_000)));
     // Through let bodies and eval in tail position, mutually recursive.
     let src = "fn even(n) = let m = n in branch(lt(0, m), eval(odd, m - 1), 1);\n\
@@ -177,23 +247,50 @@ fn deep_recursion_succeeds_under_the_limit() {
 
 #[test]
 fn deep_recursion_traps_at_the_limit() {
-    assert_eq!(run(DEEP, &[200_000]), Err(Trap::DepthExceeded { limit: 100_000 }));
+    assert_eq!(
+        run(DEEP, &[200_000]),
+        Err(Trap::DepthExceeded { limit: 100_000 })
+    );
     // The limit counts frames; main tail-calls sum, so sum(n..=0) is n + 1 frames.
-    let l = Limits { max_depth: 12, max_steps: None };
+    let l = Limits {
+        max_depth: 12,
+        max_steps: None,
+        ..Limits::default()
+    };
     assert_eq!(run_with(DEEP, &[11], l), Ok(f(66)));
-    assert_eq!(run_with(DEEP, &[12], l), Err(Trap::DepthExceeded { limit: 12 }));
-    let l = Limits { max_depth: 1, max_steps: None };
-    assert_eq!(run_with("fn g() = 1;\nfn main() = g() + 1;", &[], l), Err(Trap::DepthExceeded { limit: 1 }));
+    assert_eq!(
+        run_with(DEEP, &[12], l),
+        Err(Trap::DepthExceeded { limit: 12 })
+    );
+    let l = Limits {
+        max_depth: 1,
+        max_steps: None,
+        ..Limits::default()
+    };
+    assert_eq!(
+        run_with("fn g() = 1;\nfn main() = g() + 1;", &[], l),
+        Err(Trap::DepthExceeded { limit: 1 })
+    );
     assert_eq!(run_with("fn g() = 1;\nfn main() = g();", &[], l), Ok(f(1)));
-    let l = Limits { max_depth: 0, max_steps: None };
-    assert_eq!(run_with("fn main() = 1;", &[], l), Err(Trap::DepthExceeded { limit: 0 }));
+    let l = Limits {
+        max_depth: 0,
+        max_steps: None,
+        ..Limits::default()
+    };
+    assert_eq!(
+        run_with("fn main() = 1;", &[], l),
+        Err(Trap::DepthExceeded { limit: 0 })
+    );
 }
 
 #[test]
 fn deep_recursion_through_eval_and_deep_expressions() {
     let src = "fn sum(n) = branch(lt(0, n), n + eval(sum, n - 1), 0);\nfn main(n) = sum(n);";
     assert_eq!(run(src, &[50_000]), Ok(f(50_000 * 50_001 / 2)));
-    assert!(matches!(run(src, &[150_000]), Err(Trap::DepthExceeded { .. })));
+    assert!(matches!(
+        run(src, &[150_000]),
+        Err(Trap::DepthExceeded { .. })
+    ));
     // Deeply nested expressions around each recursive call.
     let mut body = "s(n - 1)".to_string();
     for _ in 0..150 {
@@ -201,26 +298,54 @@ fn deep_recursion_through_eval_and_deep_expressions() {
     }
     let src = format!("fn s(n) = branch(lt(0, n), {body}, 0);\nfn main(n) = s(n);");
     assert_eq!(run(&src, &[2_000]), Ok(f(2_000 * 150)));
-    assert!(matches!(run(&src, &[200_000]), Err(Trap::DepthExceeded { .. })));
+    assert!(matches!(
+        run(&src, &[200_000]),
+        Err(Trap::DepthExceeded { .. })
+    ));
 }
 
 #[test]
 fn step_limit() {
-    let l = Limits { max_depth: 100, max_steps: Some(1_000) };
-    assert!(matches!(run_with(COUNT, &[10_000], l), Err(Trap::StepsExceeded { limit: 1_000 })));
+    let l = Limits {
+        max_depth: 100,
+        max_steps: Some(1_000),
+        ..Limits::default()
+    };
+    assert!(matches!(
+        run_with(COUNT, &[10_000], l),
+        Err(Trap::StepsExceeded { limit: 1_000 })
+    ));
     assert_eq!(run_with(COUNT, &[10], l), Ok(f(20)));
-    let l = Limits { max_depth: 100, max_steps: Some(0) };
-    assert!(matches!(run_with("fn main() = 1;", &[], l), Err(Trap::StepsExceeded { .. })));
+    let l = Limits {
+        max_depth: 100,
+        max_steps: Some(0),
+        ..Limits::default()
+    };
+    assert!(matches!(
+        run_with("fn main() = 1;", &[], l),
+        Err(Trap::StepsExceeded { .. })
+    ));
     // Infinite tail loop: bounded by steps.
-    let l = Limits { max_depth: 100, max_steps: Some(100_000) };
-    assert!(matches!(run_with("fn main() = main();", &[], l), Err(Trap::StepsExceeded { .. })));
+    let l = Limits {
+        max_depth: 100,
+        max_steps: Some(100_000),
+        ..Limits::default()
+    };
+    assert!(matches!(
+        run_with("fn main() = main();", &[], l),
+        Err(Trap::StepsExceeded { .. })
+    ));
 }
 
 #[test]
 fn trap_inside_recursion_unwinds() {
     // The trap happens 1000 calls deep; outer frames must not keep computing.
-    let src = "fn r(n) = branch(lt(0, n), 1 + r(n - 1), branch(5, 0, 0));\nfn main(n) = r(n) + r(n);";
-    assert_eq!(run(src, &[1000]), Err(Trap::BranchCondition { value: f(5) }));
+    let src =
+        "fn r(n) = branch(lt(0, n), 1 + r(n - 1), branch(5, 0, 0));\nfn main(n) = r(n) + r(n);";
+    assert_eq!(
+        run(src, &[1000]),
+        Err(Trap::BranchCondition { value: f(5) })
+    );
 }
 
 #[test]
@@ -267,7 +392,11 @@ fn self_tail_loops() {
             let _ = run(src, &[n]).unwrap_or_else(|t| panic!("{t}: {src}"));
             // Exact step accounting: every budget around the needed one.
             for steps in 0..(n + 8) {
-                let l = Limits { max_depth: 100, max_steps: Some(steps) };
+                let l = Limits {
+                    max_depth: 100,
+                    max_steps: Some(steps),
+                    ..Limits::default()
+                };
                 let want = tree::run(
                     &resvm_lang::compile(src).expect("checks"),
                     &reprs(src.matches("fn ").count()),
@@ -284,10 +413,24 @@ fn self_tail_loops() {
     let src = "fn lp(i, n, a) = branch(lt(i, n), lp(i + 1, n, a + repr(reflect(branch(lt(i, 5), 1000, i)))), a);\nfn main(n) = lp(0, n, 0);";
     assert_eq!(run(src, &[10]), Err(Trap::ReflectUnknown { value: f(5) }));
     assert_eq!(run(src, &[5]), Ok(f(5000)));
-    let l = Limits { max_depth: 100, max_steps: Some(3) };
-    assert_eq!(run_with(src, &[10], l), Err(Trap::StepsExceeded { limit: 3 }));
+    let l = Limits {
+        max_depth: 100,
+        max_steps: Some(3),
+        ..Limits::default()
+    };
+    assert_eq!(
+        run_with(src, &[10], l),
+        Err(Trap::StepsExceeded { limit: 3 })
+    );
     // Infinite self loop with no changed argument: bounded by steps.
-    let l = Limits { max_depth: 100, max_steps: Some(1_000) };
+    let l = Limits {
+        max_depth: 100,
+        max_steps: Some(1_000),
+        ..Limits::default()
+    };
     let src = "fn lp(i, n) = branch(lt(i, n), lp(i, n), 0);\nfn main(n) = lp(0, n);";
-    assert_eq!(run_with(src, &[1], l), Err(Trap::StepsExceeded { limit: 1_000 }));
+    assert_eq!(
+        run_with(src, &[1], l),
+        Err(Trap::StepsExceeded { limit: 1_000 })
+    );
 }

@@ -64,7 +64,9 @@ where
         let m32 = k(u32::MAX as u64);
         let limb = |x: usize, i: usize| c(LIMBS + NL * x + i);
         let word = |x: usize, off: usize| {
-            (0..4).fold(AB::Expr::ZERO, |acc, i| acc + limb(x, off + i) * k(1 << (8 * i)))
+            (0..4).fold(AB::Expr::ZERO, |acc, i| {
+                acc + limb(x, off + i) * k(1 << (8 * i))
+            })
         };
         let lo = |x: usize| word(x, 0);
         let hi = |x: usize| word(x, 4);
@@ -76,7 +78,8 @@ where
             builder.assert_eq(c(col), lo(x) + hi(x) * l32.clone());
             builder.assert_bool(c(z));
             builder.assert_zero(c(z) * (hi(x) - m32.clone()));
-            builder.assert_zero((one.clone() - c(z)) * ((hi(x) - m32.clone()) * c(inv) - one.clone()));
+            builder
+                .assert_zero((one.clone() - c(z)) * ((hi(x) - m32.clone()) * c(inv) - one.clone()));
             builder.assert_zero(c(z) * lo(x));
         }
         let r = c(R);
@@ -93,7 +96,14 @@ where
         }
         builder.push_interaction(
             bus::CALL,
-            [k(bus::TAG_COMPARE), c(A), c(B), c(R), AB::Expr::ZERO, AB::Expr::ZERO],
+            [
+                k(bus::TAG_COMPARE),
+                c(A),
+                c(B),
+                c(R),
+                AB::Expr::ZERO,
+                AB::Expr::ZERO,
+            ],
             Count::bounded(-c(REAL), 1),
         );
     }
@@ -112,7 +122,11 @@ pub fn fill_row(row: &mut [Val], a: u64, b: u64, real: bool) {
             row[LIMBS + NL * x + i] = f((v >> (8 * i)) & 0xff);
         }
     }
-    let (xl, yl) = if r { (a as u32, b as u32) } else { (b as u32, a as u32) };
+    let (xl, yl) = if r {
+        (a as u32, b as u32)
+    } else {
+        (b as u32, a as u32)
+    };
     let borrow = (xl as u64) < (yl as u64) + (!r) as u64;
     row[BORROW] = f(borrow as u64);
     for (v, z, inv) in [(a, ZA, IA), (b, ZB, IB)] {

@@ -102,7 +102,12 @@ pub fn slots(op: Opcode) -> &'static [Slot] {
 pub fn uses_function(op: Opcode) -> bool {
     matches!(
         op,
-        Opcode::Call | Opcode::TailCall | Opcode::Eval | Opcode::TailEval | Opcode::Reflect | Opcode::Repr
+        Opcode::Call
+            | Opcode::TailCall
+            | Opcode::Eval
+            | Opcode::TailEval
+            | Opcode::Reflect
+            | Opcode::Repr
     )
 }
 
@@ -162,7 +167,9 @@ where
         }
         builder.when_transition().assert_eq(n(CLK), c(CLK) + k(1));
         // `active` falls to 0 right after the first HALT and stays there.
-        builder.when_transition().assert_eq(n(ACTIVE), c(ACTIVE) - c(FH));
+        builder
+            .when_transition()
+            .assert_eq(n(ACTIVE), c(ACTIVE) - c(FH));
         // The trace ends halted, so the run terminated within the trace.
         builder.when_last_row().assert_one(f(Opcode::Halt));
         // Output and cycle count are read at the first HALT.
@@ -266,8 +273,7 @@ where
         let next_pc = f(Opcode::Halt) * pc.clone()
             + f(Opcode::Branch) * (c(A) + c(P))
             + f(Opcode::Jump) * c(A)
-            + (f(Opcode::Call) + f(Opcode::TailCall) + f(Opcode::Eval) + f(Opcode::TailEval))
-                * ent
+            + (f(Opcode::Call) + f(Opcode::TailCall) + f(Opcode::Eval) + f(Opcode::TailEval)) * ent
             + f(Opcode::Ret) * v(1)
             + (f(Opcode::Push)
                 + f(Opcode::Pop)

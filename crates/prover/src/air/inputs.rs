@@ -38,17 +38,25 @@ impl InputsAir {
             idx[j] = Val::from_u64(i as u64);
             val[j] = x;
         }
-        InputsAir { inputs: inputs.to_vec(), periodic: vec![sel, idx, val] }
+        InputsAir {
+            inputs: inputs.to_vec(),
+            periodic: vec![sel, idx, val],
+        }
     }
 
     /// Log2 of the height needed for `n` public inputs.
     pub fn log_height_for(n: usize) -> usize {
-        n.next_power_of_two().trailing_zeros().max(super::MIN_LOG_HEIGHT as u32) as usize
+        n.next_power_of_two()
+            .trailing_zeros()
+            .max(super::MIN_LOG_HEIGHT as u32) as usize
     }
 
     /// Public values: `index, value` per public input.
     pub fn public_values(inputs: &[(u32, Val)]) -> Vec<Val> {
-        inputs.iter().flat_map(|&(i, x)| [Val::from_u64(i as u64), x]).collect()
+        inputs
+            .iter()
+            .flat_map(|&(i, x)| [Val::from_u64(i as u64), x])
+            .collect()
     }
 }
 
@@ -78,7 +86,8 @@ where
         let main = builder.main();
         let local = main.current_slice();
         let p = builder.periodic_values();
-        let (sel, idx, val): (AB::Expr, AB::Expr, AB::Expr) = (p[0].into(), p[1].into(), p[2].into());
+        let (sel, idx, val): (AB::Expr, AB::Expr, AB::Expr) =
+            (p[0].into(), p[1].into(), p[2].into());
         let c = |i: usize| -> AB::Expr { local[i].into() };
         builder.assert_zero(sel.clone() * (c(IDX) - idx));
         builder.assert_zero(sel.clone() * (c(VALUE) - val));
@@ -86,7 +95,14 @@ where
         let z = || AB::Expr::ZERO;
         builder.push_interaction(
             bus::CALL,
-            [AB::Expr::from_u64(bus::TAG_INPUT), c(IDX), c(VALUE), z(), z(), z()],
+            [
+                AB::Expr::from_u64(bus::TAG_INPUT),
+                c(IDX),
+                c(VALUE),
+                z(),
+                z(),
+                z(),
+            ],
             Count::provided(-c(MULT)),
         );
     }

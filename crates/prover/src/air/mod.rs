@@ -19,8 +19,8 @@ pub mod memory;
 pub mod range;
 pub mod rom;
 
-use p3_air::{Air, BaseAir, PermutationAirBuilder};
-use p3_lookup::InteractionBuilder;
+use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 use std::borrow::Cow;
 
@@ -48,7 +48,38 @@ pub mod bus {
     pub const FN_LINK: &str = "fn_link";
     /// memory/compare → range table: `(v)` with `0 <= v < 2^8`.
     pub const RANGE: &str = "range8";
+    /// Zero-knowledge blinding of the LogUp terminals: every table sends one uniformly random
+    /// message `(r0, r1)`, and [`super::BLIND_SINK`] receives them all (see [`super::blind`]).
+    pub const BLIND: &str = "blind";
 }
+
+/// Blinding of the LogUp terminals, which Plonky3 puts in the proof unmasked.
+///
+/// A table's terminal is `Σ m/(α − fingerprint)` over its bus messages, and α, β can be
+/// recomputed from the transcript: so anyone could guess a secret, rebuild the trace and
+/// compare terminals. Every table therefore carries [`blind::COLS`] extra columns
+/// `(r0, r1, m)`: every table but the sink sends `(r0, r1)` with multiplicity `m` (honestly:
+/// uniformly random `r0, r1` on row 0 with `m = 1`, zero elsewhere), and the sink receives the
+/// same messages with multiplicity `−m`. The blinding term `1/(α_blind − (r0·β + r1))` is
+/// uniform over the extension field (β ∉ F, so `r0·β + r1` covers it: one random element
+/// would not), so each table's terminal is uniform, and the sink's is fixed by their sum,
+/// which is zero for any honest run. The `blind` bus is separated from the others by its own
+/// challenge prefix, so these free messages can only cancel each other: soundness of the
+/// other buses is unaffected whatever the prover puts here.
+pub mod blind {
+    /// Columns appended to every table: `r0, r1, m`.
+    pub const COLS: usize = 3;
+    /// Offset of `r0` among them.
+    pub const R0: usize = 0;
+    /// Offset of `r1`.
+    pub const R1: usize = 1;
+    /// Offset of the multiplicity.
+    pub const M: usize = 2;
+}
+
+/// The table that receives every other table's blinding message (the fixed-height range
+/// table: 256 rows, room for every sender).
+pub const BLIND_SINK: TableKind = TableKind::Range;
 
 /// Log2 of the smallest table height: hiding FRI needs at least 256 rows per table.
 pub const MIN_LOG_HEIGHT: usize = 8;
@@ -125,9 +156,28 @@ macro_rules! forward {
     };
 }
 
+impl VmAir {
+    /// Which table this is.
+    pub fn kind(&self) -> TableKind {
+        match self {
+            VmAir::Cpu(_) => TableKind::Cpu,
+            VmAir::Memory(_) => TableKind::Memory,
+            VmAir::Rom(_) => TableKind::Rom,
+            VmAir::Compare(_) => TableKind::Compare,
+            VmAir::Range(_) => TableKind::Range,
+            VmAir::Inputs(_) => TableKind::Inputs,
+        }
+    }
+
+    /// Width of the table's own columns; the [`blind`] columns follow them.
+    pub fn inner_width(&self) -> usize {
+        forward!(self, a => BaseAir::<Val>::width(a.as_ref_air()))
+    }
+}
+
 impl BaseAir<Val> for VmAir {
     fn width(&self) -> usize {
-        forward!(self, a => BaseAir::<Val>::width(a.as_ref_air()))
+        self.inner_width() + blind::COLS
     }
     fn num_public_values(&self) -> usize {
         forward!(self, a => BaseAir::<Val>::num_public_values(a.as_ref_air()))
@@ -154,7 +204,18 @@ where
     AB: PermutationAirBuilder<F = Val> + InteractionBuilder,
 {
     fn eval(&self, builder: &mut AB) {
-        forward!(self, a => a.as_ref_air().eval(builder))
+        forward!(self, a => a.as_ref_air().eval(builder));
+        let w = self.inner_width();
+        let main = builder.main();
+        let local = main.current_slice();
+        let col = |i: usize| -> AB::Expr { local[w + i].into() };
+        let (r0, r1, m) = (col(blind::R0), col(blind::R1), col(blind::M));
+        if self.kind() == BLIND_SINK {
+            builder.push_interaction(bus::BLIND, [r0, r1], Count::provided(-m));
+        } else {
+            builder.assert_bool(m.clone());
+            builder.push_interaction(bus::BLIND, [r0, r1], Count::bounded(m, 1));
+        }
     }
 }
 
@@ -177,4 +238,60 @@ macro_rules! as_ref_self {
         }
     )*};
 }
-as_ref_self!(cpu::CpuAir, memory::MemoryAir, compare::CompareAir, range::RangeAir, inputs::InputsAir);
+as_ref_self!(
+    cpu::CpuAir,
+    memory::MemoryAir,
+    compare::CompareAir,
+    range::RangeAir,
+    inputs::InputsAir
+);
+
+/// The tables with their [`blind`] columns appended: every table but [`BLIND_SINK`] gets one
+/// fresh uniformly random message on row 0, and the sink receives them all on its first rows.
+/// `traces` are in [`TABLES`] order, each of its table's inner width.
+pub fn append_blinding(
+    traces: &[RowMajorMatrix<Val>],
+    rng: &mut impl rand::Rng,
+) -> Vec<RowMajorMatrix<Val>> {
+    use p3_field::PrimeCharacteristicRing;
+    use p3_matrix::Matrix;
+    let mut uniform = || loop {
+        // Rejection sampling: uniform over the field, not just over u64 mod p.
+        let x = rng.next_u64();
+        if x < resvm_field::P {
+            return Val::from_u64(x);
+        }
+    };
+    let messages: Vec<[Val; 2]> = TABLES
+        .iter()
+        .filter(|t| **t != BLIND_SINK)
+        .map(|_| [uniform(), uniform()])
+        .collect();
+    let mut sent = messages.iter();
+    TABLES
+        .iter()
+        .zip(traces)
+        .map(|(kind, t)| {
+            let (w, h) = (t.width(), t.height());
+            let nw = w + blind::COLS;
+            let mut values = Val::zero_vec(h * nw);
+            for (dst, src) in values.chunks_exact_mut(nw).zip(t.values.chunks_exact(w)) {
+                dst[..w].copy_from_slice(src);
+            }
+            let mut put = |row: usize, msg: &[Val; 2]| {
+                let at = row * nw + w;
+                values[at + blind::R0] = msg[0];
+                values[at + blind::R1] = msg[1];
+                values[at + blind::M] = Val::ONE;
+            };
+            if *kind == BLIND_SINK {
+                for (row, msg) in messages.iter().enumerate() {
+                    put(row, msg);
+                }
+            } else if let Some(msg) = sent.next() {
+                put(0, msg);
+            }
+            RowMajorMatrix::new(values, nw)
+        })
+        .collect()
+}

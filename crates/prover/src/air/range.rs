@@ -41,7 +41,9 @@ where
         let v: AB::Expr = local[VALUE].into();
         let v_next: AB::Expr = next[VALUE].into();
         builder.when_first_row().assert_zero(v.clone());
-        builder.when_transition().assert_eq(v_next, v.clone() + AB::Expr::ONE);
+        builder
+            .when_transition()
+            .assert_eq(v_next, v.clone() + AB::Expr::ONE);
         // Pins the height to exactly 2^8 whatever the proof claims.
         builder
             .when_last_row()

@@ -113,7 +113,9 @@ pub struct RomAir {
 impl RomAir {
     /// The AIR with the standard constants.
     pub fn new() -> Self {
-        RomAir { constants: round_constants() }
+        RomAir {
+            constants: round_constants(),
+        }
     }
 }
 
@@ -131,7 +133,9 @@ impl BaseAir<Val> for RomAir {
         NUM_PUBLIC
     }
     fn main_next_row_columns(&self) -> Vec<usize> {
-        (0..B_WIDTH).chain([EVEN, K_HDR, K_FN, K_INS, K_REPR, FIDX]).collect()
+        (0..B_WIDTH)
+            .chain([EVEN, K_HDR, K_FN, K_INS, K_REPR, FIDX])
+            .collect()
     }
 }
 
@@ -185,7 +189,9 @@ where
             }
         }
         // No later row A is a header (row B copies its row A).
-        builder.when_transition().assert_zero(odd.clone() * n(K_HDR));
+        builder
+            .when_transition()
+            .assert_zero(odd.clone() * n(K_HDR));
 
         // Function and instruction blocks (row A): tags and zero lanes.
         for (flag, tag) in [(K_FN, TAG_FUNCTION), (K_INS, TAG_INSTRUCTION)] {
@@ -293,7 +299,9 @@ fn eval_permutation<AB: AirBuilder<F = Val>>(
         if round + 1 == A_PARTIAL {
             // Row A commits the full state here; row B continues from those columns.
             for (i, s) in state.iter_mut().enumerate() {
-                builder.when(gate.clone()).assert_eq(s.clone(), local[A_MID + i]);
+                builder
+                    .when(gate.clone())
+                    .assert_eq(s.clone(), local[A_MID + i]);
                 *s = local[A_MID + i].into();
             }
         }
@@ -335,7 +343,9 @@ fn eval_partial_round<AB: AirBuilder<F = Val>>(
 ) {
     state[0] += *round_constant;
     eval_sbox(sbox, &mut state[0], builder, gate);
-    builder.when(gate.clone()).assert_eq(state[0].dup(), post_sbox);
+    builder
+        .when(gate.clone())
+        .assert_eq(state[0].dup(), post_sbox);
     state[0] = post_sbox.into();
     Layers::internal_linear_layer(state);
 }
@@ -348,6 +358,8 @@ fn eval_sbox<AB: AirBuilder<F = Val>>(
     gate: &AB::Expr,
 ) {
     let committed_x3: AB::Expr = register.into();
-    builder.when(gate.clone()).assert_eq(committed_x3.dup(), x.cube());
+    builder
+        .when(gate.clone())
+        .assert_eq(committed_x3.dup(), x.cube());
     *x = committed_x3.square() * x.dup();
 }
