@@ -557,7 +557,11 @@ fn prove_checks_the_output_path_first() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("cycle limit of 100 exceeded"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cycle limit of 100 exceeded"),
+        "{}",
+        stderr(&o)
+    );
     // The step limit applies while proving.
     let o = resvm(&[
         "prove",
