@@ -97,7 +97,7 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         .min(hard_cap);
     let capped = Limits {
         max_cycles: Some(cap),
-        ..limits.clone()
+        ..*limits
     };
     let mut rec = Recorder::default();
     let outcome = match run_traced(program, inputs, &capped, &mut rec) {
