@@ -36,6 +36,9 @@ pub struct Outcome {
     pub output: F,
     /// Instructions executed, `HALT` included.
     pub cycles: u64,
+    /// Steps as [`Limits::max_steps`] counts them on every engine: function entries (the
+    /// bootstrap's `CALL main` and every `CALL`, `EVAL`, `TAILCALL` and `TAILEVAL`).
+    pub steps: u64,
 }
 
 /// Runs `program` on `inputs` (all parameters of `main`, in order).
@@ -51,6 +54,12 @@ struct FnInfo {
 }
 
 /// Runs `program` on `inputs`, reporting every step and memory access to `tracer`.
+///
+/// [`Limits::max_steps`] bounds function entries, as on the other engines (`CALL`, `EVAL`,
+/// `TAILCALL`, `TAILEVAL`, the bootstrap's `CALL main` included), checked before the depth
+/// limit at each entry. [`Limits::max_cycles`] bounds executed instructions (this engine
+/// only). A function body has no backward jumps, so the cycle count is at most
+/// the step count times the longest function body plus the bootstrap.
 ///
 /// Memory accesses per instruction, in the order reported:
 /// `PUSH/REPR/INPUT/SECRET`: write `sp`; `LOAD k`: read `fp+k`, write `sp`; `STORE k`: read
@@ -85,10 +94,23 @@ pub fn run_traced<T: Tracer>(
         })
         .collect();
     let max_steps = limits.max_steps.unwrap_or(u64::MAX);
+    let max_cycles = limits.max_cycles.unwrap_or(u64::MAX);
     let mut mem: Vec<F> = vec![F::ZERO; 256];
     let (mut pc, mut fp, mut sp) = (0u32, 0u32, 0u32);
     let mut depth: u32 = 0;
     let mut clk: u64 = 0;
+    let mut steps: u64 = 0;
+    // Instructions since the last function entry or return. Compiled code only jumps forward
+    // inside a body, so this never exceeds the code length; a hand-written image that loops
+    // without calls is reported instead of running forever outside the step budget.
+    let mut segment: usize = 0;
+    let code_len = code.len();
+    if limits.max_depth == 0 {
+        return Err(Trap::DepthExceeded { limit: 0 });
+    }
+    if max_steps == 0 {
+        return Err(Trap::StepsExceeded { limit: 0 });
+    }
 
     macro_rules! malformed {
         ($why:expr) => {
@@ -133,6 +155,16 @@ pub fn run_traced<T: Tracer>(
                 None => malformed!("stack underflow"),
             }
         };
+    }
+    // Counts one function entry against the step budget.
+    macro_rules! step {
+        () => {{
+            steps += 1;
+            segment = 0;
+            if steps > max_steps {
+                return Err(Trap::StepsExceeded { limit: max_steps });
+            }
+        }};
     }
     macro_rules! func {
         ($f:expr) => {
@@ -182,8 +214,12 @@ pub fn run_traced<T: Tracer>(
         };
         tracer.step(clk, pc, fp, sp, &instr);
         clk += 1;
-        if clk > max_steps {
-            return Err(Trap::StepsExceeded { limit: max_steps });
+        if clk > max_cycles {
+            return Err(Trap::CyclesExceeded { limit: max_cycles });
+        }
+        segment += 1;
+        if segment > code_len {
+            malformed!("a loop without calls");
         }
         match instr {
             Instr::Halt => {
@@ -191,6 +227,7 @@ pub fn run_traced<T: Tracer>(
                 return Ok(Outcome {
                     output: v,
                     cycles: clk,
+                    steps,
                 });
             }
             Instr::Push(c) => {
@@ -256,16 +293,19 @@ pub fn run_traced<T: Tracer>(
             }
             Instr::Call(f) => {
                 let info = func!(f);
+                step!();
                 enter!(info, sp);
             }
             Instr::Eval(k) => {
                 let top = dec!(sp, 1);
                 let g = read!(top);
                 let info = callee(program, &funcs, g, k)?;
+                step!();
                 enter!(info, top);
             }
             Instr::TailCall(f) => {
                 let info = func!(f);
+                step!();
                 set_sp!(match fp.checked_add(info.frame) {
                     Some(v) => v,
                     None => malformed!("frame too large"),
@@ -275,6 +315,7 @@ pub fn run_traced<T: Tracer>(
             Instr::TailEval(k) => {
                 let g = read!(dec!(sp, 1));
                 let info = callee(program, &funcs, g, k)?;
+                step!();
                 set_sp!(match fp.checked_add(info.frame) {
                     Some(v) => v,
                     None => malformed!("frame too large"),
@@ -285,6 +326,7 @@ pub fn run_traced<T: Tracer>(
                 if fp < 2 || depth == 0 {
                     malformed!("return from the bootstrap");
                 }
+                segment = 0;
                 let v = read!(dec!(sp, 1));
                 let ret = read!(fp - 2);
                 let caller_fp = read!(fp - 1);
@@ -592,6 +634,28 @@ mod tests {
             run(&prog(2), &[], &Limits::default()),
             Err(Trap::Malformed { .. })
         ));
+    }
+
+    /// Steps are function entries: main, then fib for n = 10, 9, .., 0.
+    #[test]
+    fn steps_count_function_entries() {
+        let p = fib_loop();
+        let out = run(&p, &[f(10)], &Limits::default()).expect("runs");
+        assert_eq!(out.steps, 12);
+        assert!(out.cycles > 12 * 5, "{} cycles", out.cycles);
+        let at = |n| Limits {
+            max_steps: Some(n),
+            ..Limits::default()
+        };
+        assert_eq!(run(&p, &[f(10)], &at(12)).map(|o| o.output), Ok(f(55)));
+        assert_eq!(
+            run(&p, &[f(10)], &at(11)),
+            Err(Trap::StepsExceeded { limit: 11 })
+        );
+        assert_eq!(
+            run(&p, &[f(10)], &at(0)),
+            Err(Trap::StepsExceeded { limit: 0 })
+        );
     }
 
     /// Hand-written images that break the compiler's invariants are reported, never panic.

@@ -103,6 +103,14 @@ pub enum ErrorKind {
     },
     /// Execution would continue past the last instruction.
     FallsOffEnd,
+    /// A `JUMP` or `BRANCH` to itself or an earlier pc. Compiled code only jumps forward
+    /// inside a body (loops are tail calls), and the interpreter stops a call-free loop with
+    /// a structural trap, so a backward jump is refused here: a proof could otherwise attest a
+    /// run the interpreter does not have.
+    BackwardJump {
+        /// The target.
+        target: u32,
+    },
     /// Two paths reach this pc in different frames, or with different stack heights or
     /// pending `FRAME`s.
     Inconsistent {
@@ -132,6 +140,9 @@ pub enum ErrorKind {
     PendingFrame,
     /// `RET`, `TAILCALL` or `TAILEVAL` in the bootstrap.
     NotInFunction,
+    /// `INPUT` / `SECRET` inside a function: parameters are read once, by the bootstrap
+    /// (the AIR leaves `SECRET` values free, so a second read could disagree with the first).
+    InputOutsideBootstrap,
     /// `HALT` inside a function.
     HaltInFunction,
 }
@@ -175,6 +186,12 @@ impl fmt::Display for ErrorKind {
                 )
             }
             ErrorKind::FallsOffEnd => f.write_str("execution falls off the end of the code"),
+            ErrorKind::InputOutsideBootstrap => {
+                f.write_str("INPUT and SECRET may appear only in the bootstrap")
+            }
+            ErrorKind::BackwardJump { target } => {
+                write!(f, "jump back to pc {target} (loops must be calls)")
+            }
             ErrorKind::Inconsistent { first, other } => write!(
                 f,
                 "paths disagree: one arrives in {} at stack height {} with {} pending FRAME(s), \
@@ -392,6 +409,9 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
                 }
             }
             Instr::Input(i) | Instr::Secret(i) => {
+                if s.frame.is_some() {
+                    return Err(err(pc, ErrorKind::InputOutsideBootstrap));
+                }
                 let arity = program.main_function().arity;
                 if i >= arity {
                     return Err(err(pc, ErrorKind::InputOutOfRange { index: i, arity }));
@@ -414,6 +434,15 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
                     height: s.height - pops + pushes,
                     ..s.clone()
                 };
+                for t in match instr {
+                    Instr::Jump(t) => vec![t],
+                    Instr::Branch(t0, t1) => vec![t0, t1],
+                    _ => vec![],
+                } {
+                    if t as usize <= pc {
+                        return Err(err(pc, ErrorKind::BackwardJump { target: t }));
+                    }
+                }
                 match instr {
                     Instr::Jump(t) => arrive(&mut states, &mut work, pc, t as u64, after)?,
                     Instr::Branch(t0, t1) => {

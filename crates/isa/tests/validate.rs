@@ -237,14 +237,30 @@ fn unknown_function() {
 fn input_index_out_of_range() {
     assert_eq!(
         kind(&image(1, 1, vec![Input(3), Ret], vec![])),
-        ErrorKind::InputOutOfRange { index: 3, arity: 1 }
+        ErrorKind::InputOutsideBootstrap
     );
+    // In the bootstrap: an index beyond main's arity.
+    let p = Program::new(
+        vec![Frame, Input(3), Call(0), Halt, Load(0), Ret],
+        vec![func("main", 4, 1, 1)],
+        0,
+    )
+    .unwrap();
+    assert!(matches!(
+        kind(&p),
+        ErrorKind::BadBootstrap(_) | ErrorKind::InputOutOfRange { .. }
+    ));
     // Public and secret at once.
     let mut code = vec![Frame, Input(0), Call(0), Halt, Secret(0), Ret];
     let p = Program::new(code.clone(), vec![func("main", 4, 1, 1)], 0).unwrap();
     assert_eq!(kind(&p), ErrorKind::InputAndSecret { index: 0 });
+    // A parameter read again inside a function (a second SECRET read could disagree with the
+    // first in a proof) is refused even when it is public.
     code[4] = Input(0);
-    assert!(validate(&Program::new(code, vec![func("main", 4, 1, 1)], 0).unwrap()).is_ok());
+    assert_eq!(
+        kind(&Program::new(code, vec![func("main", 4, 1, 1)], 0).unwrap()),
+        ErrorKind::InputOutsideBootstrap
+    );
 }
 
 #[test]
@@ -281,9 +297,9 @@ fn return_from_the_bootstrap_and_bad_bootstraps() {
     )
     .unwrap();
     assert!(matches!(kind(&p), ErrorKind::BadBootstrap(_)));
-    // A tail call or a return in the bootstrap's frame (reached by jumping back into it).
+    // Jumping back into the bootstrap (or anywhere backwards: loops must be calls).
     let p = image(0, 0, vec![Jump(0)], vec![]);
-    assert!(matches!(kind(&p), ErrorKind::Inconsistent { .. }));
+    assert!(matches!(kind(&p), ErrorKind::BackwardJump { target: 0 }));
 }
 
 #[test]

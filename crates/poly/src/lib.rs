@@ -9,11 +9,14 @@
 //!   Cantor–Zassenhaus, bivariate Hensel lifting with factor recombination, and
 //!   multivariate (Wang-style) Hensel lifting with leading-coefficient correction. Every
 //!   result is checked by multiplying back.
-//! * [`bench`]: a fixed benchmark set and timing helper.
+//! * [`bench`](mod@bench): a fixed benchmark set and timing helper.
 //!
 //! Algorithms follow von zur Gathen & Gerhard, *Modern Computer Algebra* (univariate
 //! factoring, Hensel lifting) and Geddes, Czapor & Labahn, *Algorithms for Computer
 //! Algebra* ch. 6 (multivariate Hensel lifting and diophantine solving).
+
+// Numeric kernels index several arrays in lockstep; index loops read more clearly there.
+#![allow(clippy::needless_range_loop)]
 
 pub mod bench;
 mod factor;

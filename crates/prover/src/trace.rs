@@ -80,7 +80,7 @@ pub enum TraceError {
 pub const MAX_LOG_HEIGHT: usize = 22;
 
 /// Most cycles the prover records unless told otherwise: about what 24 GB of memory proves
-/// (a step limit is enforced while recording, so a longer run stops in bounded memory).
+/// (a cycle limit is enforced while recording, so a longer run stops in bounded memory).
 pub const DEFAULT_MAX_CYCLES: u64 = 1 << 21;
 
 pub(crate) fn padded_height(n: usize) -> usize {
@@ -89,23 +89,27 @@ pub(crate) fn padded_height(n: usize) -> usize {
 
 /// Runs `program` on all of main's parameters and builds every table.
 ///
-/// The run is stopped while recording once it exceeds `limits.max_steps` (default
-/// [`DEFAULT_MAX_CYCLES`], never more than the CPU table can hold): a step limit set by the
-/// caller gives [`Trap::StepsExceeded`], the prover's own cap [`TraceError::TooLarge`].
+/// The run is stopped while recording once it exceeds `limits.max_cycles` (default
+/// [`DEFAULT_MAX_CYCLES`], never more than the CPU table can hold): a cycle limit set by the
+/// caller gives [`Trap::CyclesExceeded`], the prover's own cap [`TraceError::TooLarge`]. The
+/// caller's step and depth limits apply as in every engine.
 pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Witness, TraceError> {
     let hard_cap = 1u64 << MAX_LOG_HEIGHT;
-    let cap = limits.max_steps.unwrap_or(DEFAULT_MAX_CYCLES).min(hard_cap);
+    let cap = limits
+        .max_cycles
+        .unwrap_or(DEFAULT_MAX_CYCLES)
+        .min(hard_cap);
     let capped = Limits {
-        max_steps: Some(cap),
-        ..limits.clone()
+        max_cycles: Some(cap),
+        ..*limits
     };
     let mut rec = Recorder::default();
     let outcome = match run_traced(program, inputs, &capped, &mut rec) {
-        Err(Trap::StepsExceeded { .. }) if limits.max_steps.is_none_or(|m| m > cap) => {
+        Err(Trap::CyclesExceeded { .. }) if limits.max_cycles.is_none_or(|m| m > cap) => {
             return Err(TraceError::TooLarge(format!(
                 "the run exceeds {cap} cycles, the most this prover records{}",
                 if cap < hard_cap {
-                    " by default (raise it with a step limit)"
+                    " by default (raise it with a cycle limit)"
                 } else {
                     ""
                 }

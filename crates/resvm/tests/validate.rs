@@ -118,6 +118,7 @@ fn each_malformed_site_is_rejected_statically() {
     ];
     let limits = Limits {
         max_steps: Some(1000),
+        max_cycles: Some(100_000),
         ..Limits::default()
     };
     for (code, functions, n_inputs, why) in cases {
@@ -225,7 +226,7 @@ proptest! {
             accepted += 1;
             let arity = p.main_function().arity as usize;
             let inputs: Vec<F> = (0..arity).map(|_| F::from_u64(rng.below(4))).collect();
-            let limits = Limits { max_depth: analysis.max_safe_depth().min(200), max_steps: Some(20_000) };
+            let limits = Limits { max_depth: analysis.max_safe_depth().min(200), max_steps: Some(20_000), max_cycles: Some(20_000) };
             let r = resvm_exec::stack::run(&p, &inputs, &limits);
             prop_assert!(
                 !matches!(r, Err(Trap::Malformed { .. })),
