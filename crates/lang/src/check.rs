@@ -9,25 +9,44 @@ use std::collections::HashMap;
 
 const BUILTINS: [&str; 5] = ["lt", "branch", "repr", "reflect", "eval"];
 
-/// Checks a parsed program.
+/// Checks a parsed program, returning its first error.
 pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
+    check_all(program).map_err(|mut ds| ds.swap_remove(0))
+}
+
+/// Checks a parsed program, returning every error found (in source order): all errors of
+/// the item list (redefinitions, duplicates, a missing `main`), of the parameter lists, and
+/// the first error of each function body.
+pub fn check_all(program: &ast::Program) -> Result<hir::Module, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
     let mut index: HashMap<&str, FnId> = HashMap::new();
     for (i, f) in program.items.iter().enumerate() {
         let name = f.name.name.as_str();
         if BUILTINS.contains(&name) {
-            return Err(Diagnostic::new(
+            errors.push(Diagnostic::new(
                 f.name.span,
                 format!("`{name}` is a builtin and cannot be redefined"),
             ));
-        }
-        if index.insert(name, i as FnId).is_some() {
-            return Err(Diagnostic::new(f.name.span, format!("duplicate definition of `{name}`")));
+        } else if index.contains_key(name) {
+            errors.push(Diagnostic::new(
+                f.name.span,
+                format!("duplicate definition of `{name}`"),
+            ));
+        } else {
+            index.insert(name, i as FnId);
         }
     }
-    let main = *index.get("main").ok_or_else(|| {
-        let end = program.items.last().map_or(0, |f| f.span.end);
-        Diagnostic::new(Span::new(end, end), "no `main` function: the entry point is missing")
-    })?;
+    let main = match index.get("main") {
+        Some(&m) => m,
+        None => {
+            let end = program.items.last().map_or(0, |f| f.span.end);
+            errors.push(Diagnostic::new(
+                Span::new(end, end),
+                "no `main` function: the entry point is missing",
+            ));
+            FnId::MAX
+        }
+    };
 
     let mut sigs = Vec::with_capacity(program.items.len());
     for (i, f) in program.items.iter().enumerate() {
@@ -36,11 +55,14 @@ pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
         for p in &f.params {
             if let Some(span) = p.secret {
                 if i as FnId != main {
-                    return Err(Diagnostic::new(span, "`secret` is only allowed on main's parameters"));
+                    errors.push(Diagnostic::new(
+                        span,
+                        "`secret` is only allowed on main's parameters",
+                    ));
                 }
             }
             if seen.insert(p.name.name.as_str(), ()).is_some() {
-                return Err(Diagnostic::new(
+                errors.push(Diagnostic::new(
                     p.name.span,
                     format!("duplicate parameter `{}`", p.name.name),
                 ));
@@ -49,7 +71,11 @@ pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
                 Some((TypeAnn::Prog, _)) => Ty::Prog,
                 _ => Ty::P,
             };
-            params.push(hir::Param { name: p.name.name.clone(), ty, secret: p.secret.is_some() });
+            params.push(hir::Param {
+                name: p.name.name.clone(),
+                ty,
+                secret: p.secret.is_some(),
+            });
         }
         sigs.push(params);
     }
@@ -78,17 +104,24 @@ pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
     let mut functions = Vec::with_capacity(program.items.len());
     for (i, f) in program.items.iter().enumerate() {
         let mut cx = Cx::new(&index, &sigs, &ret, &sigs[i]);
-        let (body, _) = cx.expr(&f.body)?;
-        functions.push(hir::Function {
-            name: f.name.name.clone(),
-            params: sigs[i].clone(),
-            ret: ret[i].unwrap_or(Ty::P),
-            body,
-            slots: cx.next_slot,
-            span: f.span,
-        });
+        match cx.expr(&f.body) {
+            Ok((body, _)) => functions.push(hir::Function {
+                name: f.name.name.clone(),
+                params: sigs[i].clone(),
+                ret: ret[i].unwrap_or(Ty::P),
+                body,
+                slots: cx.next_slot,
+                span: f.span,
+            }),
+            Err(d) => errors.push(d),
+        }
     }
-    Ok(hir::Module { functions, main })
+    if errors.is_empty() {
+        Ok(hir::Module { functions, main })
+    } else {
+        errors.sort_by_key(|d| (d.span.start, d.span.end));
+        Err(errors)
+    }
 }
 
 /// Type checking context of one function body. Types are `Option<Ty>`: `None` is the
@@ -98,6 +131,9 @@ struct Cx<'a> {
     sigs: &'a [Vec<hir::Param>],
     ret: &'a [Option<Ty>],
     scope: Vec<(String, hir::Slot, Option<Ty>)>,
+    /// `let` slots bound to a statically known function (a function name, or another such
+    /// slot): `eval` of them is typed by that function's result.
+    known: HashMap<hir::Slot, FnId>,
     next_slot: u32,
 }
 
@@ -115,11 +151,42 @@ impl<'a> Cx<'a> {
             .enumerate()
             .map(|(i, p)| (p.name.clone(), i as u32, Some(p.ty)))
             .collect();
-        Cx { index, sigs, ret, scope, next_slot: params.len() as u32 }
+        Cx {
+            index,
+            sigs,
+            ret,
+            scope,
+            known: HashMap::new(),
+            next_slot: params.len() as u32,
+        }
+    }
+
+    /// The function a `prog` expression statically denotes, if it is a function name or a
+    /// `let` bound to one.
+    fn known_fn(&self, e: &hir::Expr) -> Option<FnId> {
+        match e.kind {
+            H::Func(f) => Some(f),
+            H::Slot(s) => self.known.get(&s).copied(),
+            _ => None,
+        }
+    }
+
+    /// Result type of `eval(g, ...)`: the callee's result type when the callee is known
+    /// statically, `p` otherwise. (A known callee of the wrong arity always traps at run
+    /// time, so its result type is never observed.)
+    fn eval_ty(&self, g: &hir::Expr) -> Option<Ty> {
+        match self.known_fn(g) {
+            Some(f) => self.ret[f as usize],
+            None => Some(Ty::P),
+        }
     }
 
     fn lookup(&self, name: &str) -> Option<(hir::Slot, Option<Ty>)> {
-        self.scope.iter().rev().find(|(n, _, _)| n == name).map(|(_, s, t)| (*s, *t))
+        self.scope
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, s, t)| (*s, *t))
     }
 
     fn want(&self, e: &Typed, want: Ty, what: &str) -> Result<(), Diagnostic> {
@@ -133,7 +200,14 @@ impl<'a> Cx<'a> {
     }
 
     fn mk(kind: H, ty: Option<Ty>, span: Span) -> Typed {
-        (hir::Expr { kind, ty: ty.unwrap_or(Ty::P), span }, ty)
+        (
+            hir::Expr {
+                kind,
+                ty: ty.unwrap_or(Ty::P),
+                span,
+            },
+            ty,
+        )
     }
 
     fn p_operand(&mut self, e: &ast::Expr, what: &str) -> Result<hir::Expr, Diagnostic> {
@@ -183,6 +257,9 @@ impl<'a> Cx<'a> {
                 let (v, vt) = self.expr(value)?;
                 let slot = self.next_slot;
                 self.next_slot += 1;
+                if let Some(f) = self.known_fn(&v) {
+                    self.known.insert(slot, f);
+                }
                 self.scope.push((name.name.clone(), slot, vt));
                 let r = self.expr(body);
                 self.scope.pop();
@@ -193,7 +270,13 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn arity(&self, name: &ast::Ident, args: &[ast::Expr], n: usize, span: Span) -> Result<(), Diagnostic> {
+    fn arity(
+        &self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        n: usize,
+        span: Span,
+    ) -> Result<(), Diagnostic> {
         if args.len() == n {
             Ok(())
         } else {
@@ -204,7 +287,12 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn call(&mut self, callee: &ast::Ident, args: &[ast::Expr], span: Span) -> Result<Typed, Diagnostic> {
+    fn call(
+        &mut self,
+        callee: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Result<Typed, Diagnostic> {
         let name = callee.name.as_str();
         // A local `prog` value called like a function is `eval`.
         if let Some((slot, ty)) = self.lookup(name) {
@@ -216,7 +304,8 @@ impl<'a> Cx<'a> {
             }
             let g = Self::mk(H::Slot(slot), ty, callee.span).0;
             let args = self.args(args)?;
-            return Ok(Self::mk(H::Eval(Box::new(g), args), Some(Ty::P), span));
+            let ty = self.eval_ty(&g);
+            return Ok(Self::mk(H::Eval(Box::new(g), args), ty, span));
         }
         match name {
             "lt" => {
@@ -239,7 +328,11 @@ impl<'a> Cx<'a> {
                     }
                     (a, b) => a.or(b),
                 };
-                Ok(Self::mk(H::Branch(Box::new(c), Box::new(x.0), Box::new(y.0)), ty, span))
+                Ok(Self::mk(
+                    H::Branch(Box::new(c), Box::new(x.0), Box::new(y.0)),
+                    ty,
+                    span,
+                ))
             }
             "repr" => {
                 self.arity(callee, args, 1, span)?;
@@ -259,11 +352,15 @@ impl<'a> Cx<'a> {
                 let g = self.expr(&args[0])?;
                 self.want(&g, Ty::Prog, "the first argument of `eval`")?;
                 let rest = self.args(&args[1..])?;
-                Ok(Self::mk(H::Eval(Box::new(g.0), rest), Some(Ty::P), span))
+                let ty = self.eval_ty(&g.0);
+                Ok(Self::mk(H::Eval(Box::new(g.0), rest), ty, span))
             }
             _ => {
                 let Some(&f) = self.index.get(name) else {
-                    return Err(Diagnostic::new(callee.span, format!("unknown function `{name}`")));
+                    return Err(Diagnostic::new(
+                        callee.span,
+                        format!("unknown function `{name}`"),
+                    ));
                 };
                 let params = &self.sigs[f as usize];
                 self.arity(callee, args, params.len(), span)?;
@@ -315,6 +412,58 @@ mod tests {
         assert!(err("fn g() = 1;").contains("no `main`"));
         assert!(err("fn main(x) = x(1);").contains("cannot be called"));
         assert!(err("fn lt(x) = x; fn main() = 1;").contains("builtin"));
+    }
+
+    #[test]
+    fn eval_of_a_known_callee_has_its_result_type() {
+        let pick = "fn f(x) = x + 1;\nfn pick() = f;\n";
+        // `eval(pick)` is a prog: it can be evaluated again, and is no operand of `+`.
+        let m = compile(&format!("{pick}fn main(x) = eval(eval(pick), x);")).expect("checks");
+        assert_eq!(m.main_function().ret, Ty::P);
+        let e = err(&format!("{pick}fn main(x) = eval(pick) + x;"));
+        assert!(
+            e.starts_with("type mismatch: an arithmetic operand must be of type p, found prog"),
+            "{e}"
+        );
+        // Through a `let` bound to a function name, and a call through a local prog value.
+        assert!(compile(&format!(
+            "{pick}fn main(x) = let g = pick in let h = g() in h(x);"
+        ))
+        .is_ok());
+        assert!(err(&format!("{pick}fn main(x) = let g = pick in g() + x;")).contains("found prog"));
+        // An unknown callee (a parameter, a computed program) gives a p result.
+        assert!(compile(&format!(
+            "{pick}fn main(x, g: prog) = g(x) + eval(reflect(x)) + x;"
+        ))
+        .is_ok());
+        assert!(err(&format!("{pick}fn main(x, g: prog) = eval(g(x), x);"))
+            .contains("must be of type prog"));
+        // Result types are inferred through recursion and `eval` of known callees.
+        let m = compile(
+            "fn id(x) = x;\nfn k(n) = branch(n, id, eval(k, n - 1));\nfn main(n) = eval(k(n), 5);",
+        )
+        .expect("checks");
+        assert_eq!(m.functions[1].ret, Ty::Prog);
+    }
+
+    #[test]
+    fn builtin_names_can_be_parameters() {
+        let m = compile("fn main(lt, eval) = lt + eval;").expect("checks");
+        assert_eq!(m.main_function().params[0].name, "lt");
+        assert!(err("fn main(lt) = lt(1, 2);").contains("cannot be called"));
+    }
+
+    #[test]
+    fn reports_every_function_error() {
+        let src = "fn f(x) = y;\nfn g(x) = x + h;\nfn lt() = 1;\nfn main(x) = f(x, x);";
+        let ast = crate::parse(src).expect("parses");
+        let ds = crate::check_all(&ast).expect_err("fails");
+        let msgs: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(ds.len(), 4, "{msgs:?}");
+        assert!(msgs[0].contains("unknown name `y`"));
+        assert!(msgs[1].contains("unknown name `h`"));
+        assert!(msgs[2].contains("builtin"));
+        assert!(msgs[3].contains("takes 1 argument"));
     }
 
     #[test]

@@ -115,3 +115,48 @@ pub enum ExprKind {
     /// `let slot = value in body` (the value is computed once, before the body).
     Let(Slot, Box<Expr>, Box<Expr>),
 }
+
+impl ExprKind {
+    /// Moves every direct subexpression's contents out into `out` (leaving cheap leaves).
+    fn take_children(&mut self, out: &mut Vec<ExprKind>) {
+        let mut take = |e: &mut Expr| {
+            if !matches!(
+                e.kind,
+                ExprKind::Const(_) | ExprKind::Slot(_) | ExprKind::Func(_)
+            ) {
+                out.push(std::mem::replace(&mut e.kind, ExprKind::Slot(0)));
+            }
+        };
+        match self {
+            ExprKind::Const(_) | ExprKind::Slot(_) | ExprKind::Func(_) => {}
+            ExprKind::Neg(a) | ExprKind::Pow(a, _) | ExprKind::Repr(a) | ExprKind::Reflect(a) => {
+                take(a)
+            }
+            ExprKind::Bin(_, a, b) | ExprKind::Lt(a, b) | ExprKind::Let(_, a, b) => {
+                take(a);
+                take(b);
+            }
+            ExprKind::Branch(c, x, y) => {
+                take(c);
+                take(x);
+                take(y);
+            }
+            ExprKind::Call(_, args) => args.iter_mut().for_each(take),
+            ExprKind::Eval(g, args) => {
+                take(g);
+                args.iter_mut().for_each(take);
+            }
+        }
+    }
+}
+
+/// Dropping is iterative: a `let` chain makes a tree as deep as it is long.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let mut todo = Vec::new();
+        self.kind.take_children(&mut todo);
+        while let Some(mut k) = todo.pop() {
+            k.take_children(&mut todo);
+        }
+    }
+}

@@ -7,7 +7,10 @@ fn check_total(src: &str) {
     match resvm_lang::compile(src) {
         Ok(_) => {}
         Err(d) => {
-            assert!(d.span.start <= d.span.end && d.span.end <= src.len(), "{d:?} for {src:?}");
+            assert!(
+                d.span.start <= d.span.end && d.span.end <= src.len(),
+                "{d:?} for {src:?}"
+            );
             let rendered = d.render("fuzz.rvm", src);
             assert!(rendered.contains("fuzz.rvm:"), "{rendered}");
         }
@@ -15,9 +18,40 @@ fn check_total(src: &str) {
 }
 
 const TOKENS: &[&str] = &[
-    "fn", "main", "f", "x", "y", "let", "in", "secret", ":", "p", "prog", "(", ")", ",", "=", ";",
-    "+", "-", "*", "^", "0", "1", "18446744069414584320", "18446744069414584321", "lt", "branch",
-    "repr", "reflect", "eval", "//", "\n", " ", "é", "$",
+    "fn",
+    "main",
+    "f",
+    "x",
+    "y",
+    "let",
+    "in",
+    "secret",
+    ":",
+    "p",
+    "prog",
+    "(",
+    ")",
+    ",",
+    "=",
+    ";",
+    "+",
+    "-",
+    "*",
+    "^",
+    "0",
+    "1",
+    "18446744069414584320",
+    "18446744069414584321",
+    "lt",
+    "branch",
+    "repr",
+    "reflect",
+    "eval",
+    "//",
+    "\n",
+    " ",
+    "é",
+    "$",
 ];
 
 proptest! {
