@@ -352,6 +352,12 @@ impl Gen {
                 // eval of a PROG value: usually the right arity for the functions it names.
                 scope.calls -= 1;
                 let g = self.prog(scope, d);
+                // `eval` of a function's name has that function's result type: a function
+                // returning a program is named through `reflect(repr(..))` (a run-time callee).
+                let g = match g.strip_prefix('f').and_then(|n| n.parse::<usize>().ok()) {
+                    Some(f) if f < self.fns.len() && self.fns[f].ret == T::Prog => format!("reflect(repr({g}))"),
+                    _ => g,
+                };
                 let arity = match g.strip_prefix('f').and_then(|n| n.parse::<usize>().ok()) {
                     Some(f) if f < self.fns.len() && !self.rng.chance(15) => {
                         let args = self.call_args(scope, f, d);

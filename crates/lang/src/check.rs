@@ -131,9 +131,6 @@ struct Cx<'a> {
     sigs: &'a [Vec<hir::Param>],
     ret: &'a [Option<Ty>],
     scope: Vec<(String, hir::Slot, Option<Ty>)>,
-    /// `let` slots bound to a statically known function (a function name, or another such
-    /// slot): `eval` of them is typed by that function's result.
-    known: HashMap<hir::Slot, FnId>,
     next_slot: u32,
 }
 
@@ -156,28 +153,19 @@ impl<'a> Cx<'a> {
             sigs,
             ret,
             scope,
-            known: HashMap::new(),
             next_slot: params.len() as u32,
         }
     }
 
-    /// The function a `prog` expression statically denotes, if it is a function name or a
-    /// `let` bound to one.
-    fn known_fn(&self, e: &hir::Expr) -> Option<FnId> {
-        match e.kind {
-            H::Func(f) => Some(f),
-            H::Slot(s) => self.known.get(&s).copied(),
-            _ => None,
-        }
-    }
-
-    /// Result type of `eval(g, ...)`: the callee's result type when the callee is known
-    /// statically, `p` otherwise. (A known callee of the wrong arity always traps at run
-    /// time, so its result type is never observed.)
+    /// Result type of `eval(g, ...)`: when `g` is a function's name (written directly),
+    /// that function's result type; for any other callee expression (a parameter, a `let`
+    /// name, a call, `branch`, `reflect`, ...) the callee is only known at run time and the
+    /// result is `p`. (A named callee of the wrong arity always traps at run time, so its
+    /// result type is never observed.)
     fn eval_ty(&self, g: &hir::Expr) -> Option<Ty> {
-        match self.known_fn(g) {
-            Some(f) => self.ret[f as usize],
-            None => Some(Ty::P),
+        match g.kind {
+            H::Func(f) => self.ret[f as usize],
+            _ => Some(Ty::P),
         }
     }
 
@@ -257,9 +245,6 @@ impl<'a> Cx<'a> {
                 let (v, vt) = self.expr(value)?;
                 let slot = self.next_slot;
                 self.next_slot += 1;
-                if let Some(f) = self.known_fn(&v) {
-                    self.known.insert(slot, f);
-                }
                 self.scope.push((name.name.clone(), slot, vt));
                 let r = self.expr(body);
                 self.scope.pop();
@@ -425,13 +410,12 @@ mod tests {
             e.starts_with("type mismatch: an arithmetic operand must be of type p, found prog"),
             "{e}"
         );
-        // Through a `let` bound to a function name, and a call through a local prog value.
-        assert!(compile(&format!(
-            "{pick}fn main(x) = let g = pick in let h = g() in h(x);"
-        ))
-        .is_ok());
-        assert!(err(&format!("{pick}fn main(x) = let g = pick in g() + x;")).contains("found prog"));
-        // An unknown callee (a parameter, a computed program) gives a p result.
+        // Any other callee (a `let` name, a parameter, a computed program) gives a p result.
+        assert!(compile(&format!("{pick}fn main(x) = let g = pick in g() + x;")).is_ok());
+        assert!(
+            err(&format!("{pick}fn main(x) = let g = pick in eval(g(), x);"))
+                .contains("must be of type prog")
+        );
         assert!(compile(&format!(
             "{pick}fn main(x, g: prog) = g(x) + eval(reflect(x)) + x;"
         ))

@@ -4,9 +4,15 @@
 //! `cargo run --release -p resvm-poly --example bench_factor [RUNS] [NAME-FILTER]`
 
 fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
     let filter = std::env::args().nth(2).unwrap_or_default();
-    let cases: Vec<_> = resvm_poly::bench::cases().into_iter().filter(|c| c.name.contains(&filter)).collect();
+    let cases: Vec<_> = resvm_poly::bench::cases()
+        .into_iter()
+        .filter(|c| c.name.contains(&filter))
+        .collect();
     for c in &cases {
         println!("{:<12} {}", c.name, c.description);
     }
@@ -18,5 +24,8 @@ fn main() {
             None
         }
     };
-    println!("{}", resvm_poly::bench::report(&cases, &ours, flint.as_deref()));
+    println!(
+        "{}",
+        resvm_poly::bench::report(&cases, &ours, flint.as_deref())
+    );
 }

@@ -29,7 +29,9 @@ fn parse(names: &[&str], text: &str) -> Option<Poly> {
 
 fn main() {
     for line in std::io::stdin().lock().lines().map_while(Result::ok) {
-        let Some((names, text)) = line.split_once('\t') else { continue };
+        let Some((names, text)) = line.split_once('\t') else {
+            continue;
+        };
         let names: Vec<&str> = names.split(',').collect();
         match parse(&names, text.trim()) {
             Some(p) => match p.factor_with(&Default::default()) {

@@ -86,16 +86,66 @@ pub fn cases() -> Vec<BenchCase> {
     let xyz = vec!["x", "y", "z"];
     let xyzw = vec!["x", "y", "z", "w"];
     vec![
-        BenchCase { name: "uni_d20", description: "univariate, (d3)^2 (d4) (d5)^2: degree 20", names: vec!["x"], poly: product(1, 1, &[(3, 1.0, 2), (4, 1.0, 1), (5, 1.0, 2)]) },
-        BenchCase { name: "biv_5x5", description: "bivariate, two dense degree-5 factors", names: xy.clone(), poly: product(2, 2, &[(5, 1.0, 1), (5, 1.0, 1)]) },
-        BenchCase { name: "biv_rep", description: "bivariate, (d3)^2 (d4) (d5): degree 15, repeated factor", names: xy.clone(), poly: product(2, 3, &[(3, 1.0, 2), (4, 1.0, 1), (5, 1.0, 1)]) },
-        BenchCase { name: "biv_d20", description: "bivariate, four dense degree-5 factors: degree 20", names: xy.clone(), poly: product(2, 4, &[(5, 1.0, 1), (5, 1.0, 1), (5, 1.0, 1), (5, 1.0, 1)]) },
-        BenchCase { name: "tri_sparse", description: "3 variables, sparse (30%) factors of degree 3, 4, 5", names: xyz.clone(), poly: product(3, 5, &[(3, 0.3, 1), (4, 0.3, 1), (5, 0.3, 1)]) },
-        BenchCase { name: "tri_rep", description: "3 variables, (d2)^3 (d4)^2 (d6) at 40%: degree 20", names: xyz.clone(), poly: product(3, 6, &[(2, 0.4, 3), (4, 0.4, 2), (6, 0.4, 1)]) },
-        BenchCase { name: "quad_rep", description: "4 variables, (d2)^2 (d4) (d5) at 25%: degree 13", names: xyzw.clone(), poly: product(4, 7, &[(2, 0.25, 2), (4, 0.25, 1), (5, 0.25, 1)]) },
-        BenchCase { name: "quad_d20", description: "4 variables, sparse (d2 at 10%)^2 (d3 at 6%)^2 (d10 at 0.5%): degree 20", names: xyzw.clone(), poly: product(4, 8, &[(2, 0.1, 2), (3, 0.06, 2), (10, 0.005, 1)]) },
-        BenchCase { name: "quad_dense", description: "4 variables, two dense degree-4 factors", names: xyzw.clone(), poly: product(4, 9, &[(4, 1.0, 1), (4, 1.0, 1)]) },
-        BenchCase { name: "quad_irred", description: "4 variables, one irreducible degree-10 polynomial at 5%", names: xyzw, poly: product(4, 10, &[(10, 0.05, 1)]) },
+        BenchCase {
+            name: "uni_d20",
+            description: "univariate, (d3)^2 (d4) (d5)^2: degree 20",
+            names: vec!["x"],
+            poly: product(1, 1, &[(3, 1.0, 2), (4, 1.0, 1), (5, 1.0, 2)]),
+        },
+        BenchCase {
+            name: "biv_5x5",
+            description: "bivariate, two dense degree-5 factors",
+            names: xy.clone(),
+            poly: product(2, 2, &[(5, 1.0, 1), (5, 1.0, 1)]),
+        },
+        BenchCase {
+            name: "biv_rep",
+            description: "bivariate, (d3)^2 (d4) (d5): degree 15, repeated factor",
+            names: xy.clone(),
+            poly: product(2, 3, &[(3, 1.0, 2), (4, 1.0, 1), (5, 1.0, 1)]),
+        },
+        BenchCase {
+            name: "biv_d20",
+            description: "bivariate, four dense degree-5 factors: degree 20",
+            names: xy.clone(),
+            poly: product(2, 4, &[(5, 1.0, 1), (5, 1.0, 1), (5, 1.0, 1), (5, 1.0, 1)]),
+        },
+        BenchCase {
+            name: "tri_sparse",
+            description: "3 variables, sparse (30%) factors of degree 3, 4, 5",
+            names: xyz.clone(),
+            poly: product(3, 5, &[(3, 0.3, 1), (4, 0.3, 1), (5, 0.3, 1)]),
+        },
+        BenchCase {
+            name: "tri_rep",
+            description: "3 variables, (d2)^3 (d4)^2 (d6) at 40%: degree 20",
+            names: xyz.clone(),
+            poly: product(3, 6, &[(2, 0.4, 3), (4, 0.4, 2), (6, 0.4, 1)]),
+        },
+        BenchCase {
+            name: "quad_rep",
+            description: "4 variables, (d2)^2 (d4) (d5) at 25%: degree 13",
+            names: xyzw.clone(),
+            poly: product(4, 7, &[(2, 0.25, 2), (4, 0.25, 1), (5, 0.25, 1)]),
+        },
+        BenchCase {
+            name: "quad_d20",
+            description: "4 variables, sparse (d2 at 10%)^2 (d3 at 6%)^2 (d10 at 0.5%): degree 20",
+            names: xyzw.clone(),
+            poly: product(4, 8, &[(2, 0.1, 2), (3, 0.06, 2), (10, 0.005, 1)]),
+        },
+        BenchCase {
+            name: "quad_dense",
+            description: "4 variables, two dense degree-4 factors",
+            names: xyzw.clone(),
+            poly: product(4, 9, &[(4, 1.0, 1), (4, 1.0, 1)]),
+        },
+        BenchCase {
+            name: "quad_irred",
+            description: "4 variables, one irreducible degree-10 polynomial at 5%",
+            names: xyzw,
+            poly: product(4, 10, &[(10, 0.05, 1)]),
+        },
     ]
 }
 
@@ -103,7 +153,12 @@ pub fn cases() -> Vec<BenchCase> {
 pub fn cases_text(cases: &[BenchCase]) -> String {
     let mut s = String::new();
     for c in cases {
-        s.push_str(&format!("{}\t{}\t{}\n", c.name, c.names.join(","), c.poly.to_string_with(&c.names)));
+        s.push_str(&format!(
+            "{}\t{}\t{}\n",
+            c.name,
+            c.names.join(","),
+            c.poly.to_string_with(&c.names)
+        ));
     }
     s
 }
@@ -133,8 +188,16 @@ pub fn run_cases(cases: &[BenchCase], runs: usize) -> Vec<BenchResult> {
             best = best.min(t.elapsed());
             fz = Some(r);
         }
-        let factorization = fz.unwrap_or(Factorization { unit: F::ZERO, factors: vec![] });
-        out.push(BenchResult { name: c.name.to_string(), best, runs: runs.max(1), factorization });
+        let factorization = fz.unwrap_or(Factorization {
+            unit: F::ZERO,
+            factors: vec![],
+        });
+        out.push(BenchResult {
+            name: c.name.to_string(),
+            best,
+            runs: runs.max(1),
+            factorization,
+        });
     }
     out
 }
@@ -165,18 +228,32 @@ pub fn parse_flint_output(text: &str) -> Result<Vec<FlintResult>, String> {
         if f.len() < 3 || (f.len() - 3) % 2 != 0 {
             return Err(format!("malformed line from flint_bench.py: {line}"));
         }
-        let secs: f64 = f[1].parse().map_err(|e| format!("bad time {:?}: {e}", f[1]))?;
+        let secs: f64 = f[1]
+            .parse()
+            .map_err(|e| format!("bad time {:?}: {e}", f[1]))?;
         let mut factors = Vec::new();
         for c in f[3..].chunks(2) {
-            factors.push((c[0].to_string(), c[1].parse().map_err(|e| format!("bad exponent: {e}"))?));
+            factors.push((
+                c[0].to_string(),
+                c[1].parse().map_err(|e| format!("bad exponent: {e}"))?,
+            ));
         }
-        out.push(FlintResult { name: f[0].to_string(), best: Duration::from_secs_f64(secs), unit: f[2].to_string(), factors });
+        out.push(FlintResult {
+            name: f[0].to_string(),
+            best: Duration::from_secs_f64(secs),
+            unit: f[2].to_string(),
+            factors,
+        });
     }
     Ok(out)
 }
 
 /// Runs `python` (e.g. `"python3"`) on [`FLINT_BENCH_SCRIPT`] with the given cases.
-pub fn run_flint(python: &str, cases: &[BenchCase], runs: usize) -> Result<Vec<FlintResult>, String> {
+pub fn run_flint(
+    python: &str,
+    cases: &[BenchCase],
+    runs: usize,
+) -> Result<Vec<FlintResult>, String> {
     let mut child = Command::new(python)
         .arg(FLINT_BENCH_SCRIPT)
         .arg(runs.max(1).to_string())
@@ -193,15 +270,22 @@ pub fn run_flint(python: &str, cases: &[BenchCase], runs: usize) -> Result<Vec<F
         .map_err(|e| e.to_string())?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("flint_bench.py failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "flint_bench.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     parse_flint_output(&String::from_utf8_lossy(&out.stdout))
 }
 
 /// True if our factorization equals FLINT's (same unit, same multiset of factors).
 pub fn same_result(cases: &BenchCase, ours: &BenchResult, flint: &FlintResult) -> bool {
-    let mut a: Vec<(String, u32)> =
-        ours.factorization.factors.iter().map(|(f, e)| (f.to_string_with(&cases.names), *e)).collect();
+    let mut a: Vec<(String, u32)> = ours
+        .factorization
+        .factors
+        .iter()
+        .map(|(f, e)| (f.to_string_with(&cases.names), *e))
+        .collect();
     let mut b = flint.factors.clone();
     a.sort();
     b.sort();
@@ -212,7 +296,10 @@ pub fn same_result(cases: &BenchCase, ours: &BenchResult, flint: &FlintResult) -
 /// results agree; then totals.
 pub fn report(cases: &[BenchCase], ours: &[BenchResult], flint: Option<&[FlintResult]>) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let mut s = format!("{:<12} {:>5} {:>6} {:>4} {:>11} {:>11} {:>7} {:>6}\n", "case", "vars", "terms", "deg", "resvm ms", "flint ms", "ratio", "same");
+    let mut s = format!(
+        "{:<12} {:>5} {:>6} {:>4} {:>11} {:>11} {:>7} {:>6}\n",
+        "case", "vars", "terms", "deg", "resvm ms", "flint ms", "ratio", "same"
+    );
     let (mut to, mut tf) = (Duration::ZERO, Duration::ZERO);
     let mut all_same = true;
     for (c, r) in cases.iter().zip(ours) {
@@ -223,7 +310,14 @@ pub fn report(cases: &[BenchCase], ours: &[BenchResult], flint: Option<&[FlintRe
                 tf += f.best;
                 let same = same_result(c, r, f);
                 all_same &= same;
-                (format!("{:.3}", ms(f.best)), format!("{:.2}", r.best.as_secs_f64() / f.best.as_secs_f64().max(1e-9)), if same { "yes" } else { "NO" })
+                (
+                    format!("{:.3}", ms(f.best)),
+                    format!(
+                        "{:.2}",
+                        r.best.as_secs_f64() / f.best.as_secs_f64().max(1e-9)
+                    ),
+                    if same { "yes" } else { "NO" },
+                )
             }
             None => ("-".into(), "-".into(), "-"),
         };

@@ -31,27 +31,47 @@ struct Ctx<'a> {
 }
 
 fn unlucky(limits: &Limits) -> FactorError {
-    FactorError::Unlucky { retries: limits.max_retries }
+    FactorError::Unlucky {
+        retries: limits.max_retries,
+    }
 }
 
 pub(crate) fn factor(f: &Poly, limits: &Limits) -> Result<Factorization, FactorError> {
     let n = f.nvars();
     if f.num_terms() > limits.max_terms {
-        return Err(FactorError::TooLarge { what: "number of terms", value: f.num_terms() as u64, limit: limits.max_terms as u64 });
+        return Err(FactorError::TooLarge {
+            what: "number of terms",
+            value: f.num_terms() as u64,
+            limit: limits.max_terms as u64,
+        });
     }
     let td = f.total_degree().unwrap_or(0);
     if td > limits.max_total_degree {
-        return Err(FactorError::TooLarge { what: "total degree", value: td, limit: limits.max_total_degree });
+        return Err(FactorError::TooLarge {
+            what: "total degree",
+            value: td,
+            limit: limits.max_total_degree,
+        });
     }
     let nv = f.support_vars().len();
     if nv > limits.max_vars {
-        return Err(FactorError::TooLarge { what: "number of variables", value: nv as u64, limit: limits.max_vars as u64 });
+        return Err(FactorError::TooLarge {
+            what: "number of variables",
+            value: nv as u64,
+            limit: limits.max_vars as u64,
+        });
     }
     let (unit, m) = f.make_monic();
     if m.as_constant().is_some() {
-        return Ok(Factorization { unit, factors: vec![] });
+        return Ok(Factorization {
+            unit,
+            factors: vec![],
+        });
     }
-    let mut ctx = Ctx { rng: SplitMix64::new(0x5eed_f00d_1234_5678), limits };
+    let mut ctx = Ctx {
+        rng: SplitMix64::new(0x5eed_f00d_1234_5678),
+        limits,
+    };
     let mut factors: Vec<(Poly, u32)> = Vec::new();
     let (mono, rest) = split_monomial(&m);
     for (v, &k) in mono.iter().enumerate() {
@@ -115,7 +135,12 @@ fn expand_back(g: &Poly, vars: &[usize], n: usize) -> Poly {
 
 /// Factors a nonconstant polynomial without monomial content, appending
 /// `(irreducible, multiplicity * mult)` pairs.
-fn factor_rec(f: &Poly, ctx: &mut Ctx, out: &mut Vec<(Poly, u32)>, mult: u32) -> Result<(), FactorError> {
+fn factor_rec(
+    f: &Poly,
+    ctx: &mut Ctx,
+    out: &mut Vec<(Poly, u32)>,
+    mult: u32,
+) -> Result<(), FactorError> {
     let n = f.nvars();
     let (fc, vars) = compress(f, None);
     let k = fc.nvars();
@@ -190,7 +215,15 @@ fn factor_sqfree_prim(f: &Poly, v: usize, ctx: &mut Ctx) -> Result<Vec<Poly>, Fa
     let mut lucky_tries = 0u32;
     for attempt in 0..(4 * ctx.limits.max_retries + 4) {
         // The origin first (keeps sparse inputs sparse), then random points.
-        let point: Vec<F> = (0..k).map(|i| if i == 0 || attempt == 0 { F::ZERO } else { ctx.rng.next_f() }).collect();
+        let point: Vec<F> = (0..k)
+            .map(|i| {
+                if i == 0 || attempt == 0 {
+                    F::ZERO
+                } else {
+                    ctx.rng.next_f()
+                }
+            })
+            .collect();
         if lc.eval(&point) == F::ZERO {
             continue;
         }
@@ -209,7 +242,15 @@ fn factor_sqfree_prim(f: &Poly, v: usize, ctx: &mut Ctx) -> Result<Vec<Poly>, Fa
         // From the third try on, also shear y_j -> y_j + c_j*y1 (j >= 2): the bivariate
         // image is then f on a random line through the point, which keeps irreducible
         // factors irreducible even when a factor does not involve y1.
-        let shear: Vec<F> = (0..k).map(|j| if j >= 2 && lucky_tries >= 3 { ctx.rng.next_f() } else { F::ZERO }).collect();
+        let shear: Vec<F> = (0..k)
+            .map(|j| {
+                if j >= 2 && lucky_tries >= 3 {
+                    ctx.rng.next_f()
+                } else {
+                    F::ZERO
+                }
+            })
+            .collect();
         if let Some(fs) = factor_at_point(&g, &point, &shear, &u, ctx)? {
             return Ok(fs.into_iter().map(|h| expand_back(&h, &vars, n)).collect());
         }
@@ -219,7 +260,13 @@ fn factor_sqfree_prim(f: &Poly, v: usize, ctx: &mut Ctx) -> Result<Vec<Poly>, Fa
 
 /// One attempt at a good point (moved to the origin, then optionally sheared by
 /// `y_j -> y_j + shear[j] * y1`). `Ok(None)` means the point was unlucky.
-fn factor_at_point(f: &Poly, point: &[F], shear: &[F], u: &[F], ctx: &mut Ctx) -> Result<Option<Vec<Poly>>, FactorError> {
+fn factor_at_point(
+    f: &Poly,
+    point: &[F],
+    shear: &[F],
+    u: &[F],
+    ctx: &mut Ctx,
+) -> Result<Option<Vec<Poly>>, FactorError> {
     let k = f.nvars();
     let (_, ufs) = uni::factor(u, &mut ctx.rng);
     if ufs.len() <= 1 {
@@ -235,7 +282,11 @@ fn factor_at_point(f: &Poly, point: &[F], shear: &[F], u: &[F], ctx: &mut Ctx) -
         g = g.shear(j, 1, shear[j]);
     }
     if g.num_terms() > ctx.limits.max_intermediate_terms {
-        return Err(FactorError::TooLarge { what: "intermediate terms", value: g.num_terms() as u64, limit: ctx.limits.max_intermediate_terms as u64 });
+        return Err(FactorError::TooLarge {
+            what: "intermediate terms",
+            value: g.num_terms() as u64,
+            limit: ctx.limits.max_intermediate_terms as u64,
+        });
     }
     let image = |g: &Poly| {
         let mut g2 = g.clone();
@@ -250,7 +301,9 @@ fn factor_at_point(f: &Poly, point: &[F], shear: &[F], u: &[F], ctx: &mut Ctx) -
         // The true factor count is at most that of any image; a sheared (random-line)
         // image is cheap to factor and avoids a doomed lift when the axis-parallel image
         // splits further (e.g. a factor that does not involve y1).
-        let alt: Vec<F> = (0..k).map(|j| if j >= 2 { ctx.rng.next_f() } else { F::ZERO }).collect();
+        let alt: Vec<F> = (0..k)
+            .map(|j| if j >= 2 { ctx.rng.next_f() } else { F::ZERO })
+            .collect();
         let mut gs = g.clone();
         for j in 2..k {
             gs = gs.shear(j, 1, alt[j]);
@@ -335,7 +388,17 @@ fn lc_x(b: &Dense2) -> U {
     if dx < 0 {
         return Vec::new();
     }
-    uni::trim(b.iter().map(|r| if uni::deg(r) == dx { r[dx as usize] } else { F::ZERO }).collect())
+    uni::trim(
+        b.iter()
+            .map(|r| {
+                if uni::deg(r) == dx {
+                    r[dx as usize]
+                } else {
+                    F::ZERO
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Product of two bivariate polynomials truncated mod y^prec.
@@ -362,7 +425,15 @@ fn mul2_trunc(a: &Dense2, b: &Dense2, prec: usize) -> Dense2 {
 /// Primitive part w.r.t. x (divides by the gcd in F[y] of the x-coefficients).
 fn pp_x(b: &Dense2) -> Dense2 {
     let dx = b.iter().map(|r| r.len()).max().unwrap_or(0);
-    let cols: Vec<U> = (0..dx).map(|i| uni::trim(b.iter().map(|r| r.get(i).copied().unwrap_or(F::ZERO)).collect())).collect();
+    let cols: Vec<U> = (0..dx)
+        .map(|i| {
+            uni::trim(
+                b.iter()
+                    .map(|r| r.get(i).copied().unwrap_or(F::ZERO))
+                    .collect(),
+            )
+        })
+        .collect();
     let mut g: U = Vec::new();
     for c in &cols {
         g = uni::gcd(&g, c);
@@ -375,7 +446,15 @@ fn pp_x(b: &Dense2) -> Dense2 {
     }
     let cols: Vec<U> = cols.iter().map(|c| uni::divrem(c, &g).0).collect();
     let dy = cols.iter().map(|c| c.len()).max().unwrap_or(0);
-    (0..dy).map(|j| uni::trim(cols.iter().map(|c| c.get(j).copied().unwrap_or(F::ZERO)).collect())).collect()
+    (0..dy)
+        .map(|j| {
+            uni::trim(
+                cols.iter()
+                    .map(|c| c.get(j).copied().unwrap_or(F::ZERO))
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// Irreducible factors of a square-free bivariate `b` with lc_x(b)(0) != 0 and
@@ -388,7 +467,11 @@ fn bivariate_factor(b: &Dense2, ufs: &[U], ctx: &mut Ctx) -> Result<Vec<Dense2>,
     let prec = dy + uni::deg(&lc).max(0) as usize + 1;
     // Monic target: lc^{-1} * b mod y^prec (lc(0) != 0 so lc is a unit in F[[y]]).
     let linv = series_inverse(&lc, prec);
-    let target = mul2_trunc(&linv.iter().map(|&c| vec![c]).map(uni::trim).collect(), b, prec);
+    let target = mul2_trunc(
+        &linv.iter().map(|&c| vec![c]).map(uni::trim).collect(),
+        b,
+        prec,
+    );
     let lifted = hensel_lift_monic(&target, ufs, prec);
 
     // Recombination (Zassenhaus-style): with prec > deg_y(b) + deg_y(lc), the true factor
@@ -403,7 +486,11 @@ fn bivariate_factor(b: &Dense2, ufs: &[U], ctx: &mut Ctx) -> Result<Vec<Dense2>,
         loop {
             tried += 1;
             if tried > ctx.limits.max_subsets {
-                return Err(FactorError::TooLarge { what: "recombination subsets", value: tried, limit: ctx.limits.max_subsets });
+                return Err(FactorError::TooLarge {
+                    what: "recombination subsets",
+                    value: tried,
+                    limit: ctx.limits.max_subsets,
+                });
             }
             let subset: Vec<usize> = comb.iter().map(|&i| remaining[i]).collect();
             let lcc = lc_x(&cur);
@@ -415,7 +502,12 @@ fn bivariate_factor(b: &Dense2, ufs: &[U], ctx: &mut Ctx) -> Result<Vec<Dense2>,
             if let Some(q) = div2(&cur, &cand, &mut ctx.rng) {
                 found.push(cand);
                 cur = q;
-                remaining = remaining.into_iter().enumerate().filter(|(i, _)| !comb.contains(i)).map(|(_, v)| v).collect();
+                remaining = remaining
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !comb.contains(i))
+                    .map(|(_, v)| v)
+                    .collect();
                 continue 'outer;
             }
             // Next combination in lexicographic order.
@@ -499,11 +591,14 @@ fn hensel_lift_monic(target: &Dense2, ufs: &[U], prec: usize) -> Vec<Dense2> {
         // The u_i are pairwise coprime (the image is square-free), so this exists.
         s.push(uni::inv_mod(&bi, &ufs[i]).unwrap_or_default());
     }
-    let mut facs: Vec<Dense2> = ufs.iter().map(|u| {
-        let mut v = vec![Vec::new(); prec];
-        v[0] = u.clone();
-        v
-    }).collect();
+    let mut facs: Vec<Dense2> = ufs
+        .iter()
+        .map(|u| {
+            let mut v = vec![Vec::new(); prec];
+            v[0] = u.clone();
+            v
+        })
+        .collect();
     // q[i][k]: coefficient of y^k of facs[0] * ... * facs[i].
     let mut q: Vec<Dense2> = vec![vec![Vec::new(); prec]; r];
     let compute = |facs: &Vec<Dense2>, q: &mut Vec<Dense2>, k: usize| {
@@ -546,8 +641,14 @@ fn wang_lift(g: &Poly, h: Vec<Poly>, ctx: &mut Ctx) -> Result<Option<Vec<Poly>>,
     let s = h.len();
     let lcf = g.lc_in(0);
     let lim = ctx.limits.max_intermediate_terms;
-    let too_large = |v: usize| FactorError::TooLarge { what: "intermediate terms", value: v as u64, limit: lim as u64 };
-    let t = lcf.checked_pow(s as u64 - 1, lim).ok_or_else(|| too_large(lim + 1))?;
+    let too_large = |v: usize| FactorError::TooLarge {
+        what: "intermediate terms",
+        value: v as u64,
+        limit: lim as u64,
+    };
+    let t = lcf
+        .checked_pow(s as u64 - 1, lim)
+        .ok_or_else(|| too_large(lim + 1))?;
     let target = t.mul_ref(g);
     if target.num_terms() > lim {
         return Err(too_large(target.num_terms()));
@@ -560,7 +661,9 @@ fn wang_lift(g: &Poly, h: Vec<Poly>, ctx: &mut Ctx) -> Result<Option<Vec<Poly>>,
     let mut facs = Vec::with_capacity(s);
     for hi in h {
         let l = hi.lc_in(0);
-        let Some(m) = lc2.div_exact(&l) else { return Ok(None) };
+        let Some(m) = lc2.div_exact(&l) else {
+            return Ok(None);
+        };
         facs.push(hi.mul_ref(&m));
     }
     let mut bounds: Vec<u32> = (0..k).map(|v| target.degree_in(v)).collect();
@@ -593,7 +696,9 @@ fn wang_lift(g: &Poly, h: Vec<Poly>, ctx: &mut Ctx) -> Result<Option<Vec<Poly>>,
             if c.is_zero() {
                 continue;
             }
-            let Some(sig) = dio.solve(&c, j - 1, ctx)? else { return Ok(None) };
+            let Some(sig) = dio.solve(&c, j - 1, ctx)? else {
+                return Ok(None);
+            };
             for (f, sg) in facs.iter_mut().zip(sig) {
                 *f = &*f + &sg.shift_var(j, m);
             }
@@ -673,7 +778,13 @@ impl Diophantine {
             }
             uni_s.push(uni::inv_mod(&bi, &uni_a[i]).unwrap_or_default());
         }
-        Diophantine { levels, uni_a, uni_s, bounds: bounds.to_vec(), nvars: k }
+        Diophantine {
+            levels,
+            uni_a,
+            uni_s,
+            bounds: bounds.to_vec(),
+            nvars: k,
+        }
     }
 
     /// Solves at level `l` (variables x, y1..y_l). `None` if the univariate images are not
@@ -693,7 +804,9 @@ impl Diophantine {
         }
         let lb = level_bounds(&self.bounds, l);
         let c0 = c.eval_var(l, F::ZERO);
-        let Some(mut sig) = self.solve(&c0, l - 1, ctx)? else { return Ok(None) };
+        let Some(mut sig) = self.solve(&c0, l - 1, ctx)? else {
+            return Ok(None);
+        };
         let b = &self.levels[l].1;
         let mut e = c.clone();
         for (si, bi) in sig.iter().zip(b) {
@@ -707,7 +820,9 @@ impl Diophantine {
             if cm.is_zero() {
                 continue;
             }
-            let Some(ds) = self.solve(&cm, l - 1, ctx)? else { return Ok(None) };
+            let Some(ds) = self.solve(&cm, l - 1, ctx)? else {
+                return Ok(None);
+            };
             for (i, d) in ds.into_iter().enumerate() {
                 if d.is_zero() {
                     continue;
@@ -717,7 +832,11 @@ impl Diophantine {
                 sig[i] = &sig[i] + &d;
             }
             if e.num_terms() > ctx.limits.max_intermediate_terms {
-                return Err(FactorError::TooLarge { what: "intermediate terms", value: e.num_terms() as u64, limit: ctx.limits.max_intermediate_terms as u64 });
+                return Err(FactorError::TooLarge {
+                    what: "intermediate terms",
+                    value: e.num_terms() as u64,
+                    limit: ctx.limits.max_intermediate_terms as u64,
+                });
             }
         }
         Ok(Some(sig))

@@ -169,11 +169,23 @@ fn gcd_rec(a: &Poly, b: &Poly, rng: &mut SplitMix64) -> Option<Poly> {
     let z = *vars.iter().max()?;
     let sa = split_z(a, z);
     let sb = split_z(b, z);
-    let conta = sa.values().fold(Vec::new(), |g, u| if g.len() == 1 { g } else { uni::gcd(&g, u) });
-    let contb = sb.values().fold(Vec::new(), |g, u| if g.len() == 1 { g } else { uni::gcd(&g, u) });
+    let conta = sa.values().fold(
+        Vec::new(),
+        |g, u| if g.len() == 1 { g } else { uni::gcd(&g, u) },
+    );
+    let contb = sb.values().fold(
+        Vec::new(),
+        |g, u| if g.len() == 1 { g } else { uni::gcd(&g, u) },
+    );
     let cg = uni::gcd(&conta, &contb);
-    let sa: Split = sa.into_iter().map(|(k, u)| (k, uni::divrem(&u, &conta).0)).collect();
-    let sb: Split = sb.into_iter().map(|(k, u)| (k, uni::divrem(&u, &contb).0)).collect();
+    let sa: Split = sa
+        .into_iter()
+        .map(|(k, u)| (k, uni::divrem(&u, &conta).0))
+        .collect();
+    let sb: Split = sb
+        .into_iter()
+        .map(|(k, u)| (k, uni::divrem(&u, &contb).0))
+        .collect();
     let pa = join_z(&sa, n, z);
     let pb = join_z(&sb, n, z);
     let lca = sa.values().next_back()?.clone();
@@ -248,7 +260,10 @@ fn gcd_rec(a: &Poly, b: &Poly, rng: &mut SplitMix64) -> Option<Poly> {
             if !changed || npts > bound {
                 // Stable (or at the degree bound): take the primitive part and check.
                 let cont = interp.values().fold(Vec::new(), |g, u| uni::gcd(&g, u));
-                let prim: Split = interp.iter().map(|(k, u)| (k.clone(), uni::divrem(u, &cont).0)).collect();
+                let prim: Split = interp
+                    .iter()
+                    .map(|(k, u)| (k.clone(), uni::divrem(u, &cont).0))
+                    .collect();
                 let cand = join_z(&prim, n, z);
                 if cand.is_zero() {
                     continue;

@@ -9,6 +9,8 @@
 //!   Cantor–Zassenhaus, bivariate Hensel lifting with factor recombination, and
 //!   multivariate (Wang-style) Hensel lifting with leading-coefficient correction. Every
 //!   result is checked by multiplying back.
+//! * [`SparsePoly`]: the same canonical form with sparse monomials, for polynomials over
+//!   many variables of which each term mentions few (the compiler's regions).
 //! * [`bench`]: a fixed benchmark set and timing helper.
 //!
 //! Algorithms follow von zur Gathen & Gerhard, *Modern Computer Algebra* (univariate
@@ -20,10 +22,12 @@ mod factor;
 mod gcd;
 mod poly;
 mod rng;
+pub mod sparse;
 mod uni;
 
 pub use poly::{cmp_deglex, Poly};
 pub use resvm_field::F;
+pub use sparse::SparsePoly;
 
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use std::cmp::Ordering;
@@ -108,8 +112,7 @@ pub fn factor_order(a: &(Poly, u32), b: &(Poly, u32)) -> Ordering {
         .then(pa.num_terms().cmp(&pb.num_terms()))
         .then_with(|| {
             for ((xa, ca), (xb, cb)) in pa.terms().zip(pb.terms()) {
-                let o = cmp_deglex(xa, xb)
-                    .then(ca.as_canonical_u64().cmp(&cb.as_canonical_u64()));
+                let o = cmp_deglex(xa, xb).then(ca.as_canonical_u64().cmp(&cb.as_canonical_u64()));
                 if o != Ordering::Equal {
                     return o;
                 }
@@ -174,9 +177,15 @@ impl Poly {
             Err(_) => {
                 let (lc, m) = self.make_monic();
                 if m.as_constant().is_some() {
-                    return Factorization { unit: lc, factors: vec![] };
+                    return Factorization {
+                        unit: lc,
+                        factors: vec![],
+                    };
                 }
-                Factorization { unit: lc, factors: vec![(m, 1)] }
+                Factorization {
+                    unit: lc,
+                    factors: vec![(m, 1)],
+                }
             }
         }
     }

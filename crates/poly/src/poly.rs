@@ -79,7 +79,10 @@ impl Packer {
     }
     #[inline]
     pub(crate) fn pack(&self, e: &[u32]) -> u64 {
-        e.iter().zip(&self.strides).map(|(&x, &s)| x as u64 * s).sum()
+        e.iter()
+            .zip(&self.strides)
+            .map(|(&x, &s)| x as u64 * s)
+            .sum()
     }
     #[inline]
     pub(crate) fn unpack_into(&self, mut k: u64, out: &mut [u32]) {
@@ -98,7 +101,11 @@ impl Packer {
 impl Poly {
     /// The zero polynomial in `nvars` variables.
     pub fn zero(nvars: usize) -> Self {
-        Poly { nvars, exps: Vec::new(), coeffs: Vec::new() }
+        Poly {
+            nvars,
+            exps: Vec::new(),
+            coeffs: Vec::new(),
+        }
     }
 
     /// The constant polynomial `c` (the zero polynomial when `c = 0`).
@@ -106,15 +113,26 @@ impl Poly {
         if c == F::ZERO {
             return Self::zero(nvars);
         }
-        Poly { nvars, exps: vec![0; nvars], coeffs: vec![c] }
+        Poly {
+            nvars,
+            exps: vec![0; nvars],
+            coeffs: vec![c],
+        }
     }
 
     /// The variable `x_i`. Panics if `i >= nvars` (a programming error, not input data).
     pub fn var(nvars: usize, i: usize) -> Self {
-        assert!(i < nvars, "variable index {i} out of range for {nvars} variables");
+        assert!(
+            i < nvars,
+            "variable index {i} out of range for {nvars} variables"
+        );
         let mut exps = vec![0; nvars];
         exps[i] = 1;
-        Poly { nvars, exps, coeffs: vec![F::ONE] }
+        Poly {
+            nvars,
+            exps,
+            coeffs: vec![F::ONE],
+        }
     }
 
     /// Builds a polynomial from arbitrary terms: sorts them into canonical order, merges
@@ -147,7 +165,11 @@ impl Poly {
     /// Builds from terms already in strictly descending canonical order with nonzero
     /// coefficients (internal fast path; checked in debug builds).
     pub(crate) fn from_sorted(nvars: usize, exps: Vec<u32>, coeffs: Vec<F>) -> Self {
-        let p = Poly { nvars, exps, coeffs };
+        let p = Poly {
+            nvars,
+            exps,
+            coeffs,
+        };
         debug_assert!(p.is_canonical(), "from_sorted: not canonical: {p:?}");
         p
     }
@@ -212,7 +234,10 @@ impl Poly {
         if var >= self.nvars {
             return 0;
         }
-        (0..self.num_terms()).map(|i| self.exps[i * self.nvars + var]).max().unwrap_or(0)
+        (0..self.num_terms())
+            .map(|i| self.exps[i * self.nvars + var])
+            .max()
+            .unwrap_or(0)
     }
 
     /// Coefficient of the first (largest) term; 0 for the zero polynomial.
@@ -262,7 +287,11 @@ impl Poly {
         if c == F::ZERO {
             return Poly::zero(self.nvars);
         }
-        Poly { nvars: self.nvars, exps: self.exps.clone(), coeffs: self.coeffs.iter().map(|&x| x * c).collect() }
+        Poly {
+            nvars: self.nvars,
+            exps: self.exps.clone(),
+            coeffs: self.coeffs.iter().map(|&x| x * c).collect(),
+        }
     }
 
     /// Returns `(lc, self / lc)` where `lc` is the leading coefficient; the zero polynomial
@@ -317,7 +346,11 @@ impl Poly {
         }
         if self.num_terms() == 1 {
             let e: Vec<u32> = self.exp(0).iter().map(|&x| x * k as u32).collect();
-            return Some(Poly::from_sorted(self.nvars, e, vec![self.coeffs[0].exp_u64(k)]));
+            return Some(Poly::from_sorted(
+                self.nvars,
+                e,
+                vec![self.coeffs[0].exp_u64(k)],
+            ));
         }
         let mut base = self.clone();
         let mut k = k;
@@ -482,7 +515,11 @@ impl Poly {
 
     /// Negation.
     pub(crate) fn neg_ref(&self) -> Poly {
-        Poly { nvars: self.nvars, exps: self.exps.clone(), coeffs: self.coeffs.iter().map(|&c| -c).collect() }
+        Poly {
+            nvars: self.nvars,
+            exps: self.exps.clone(),
+            coeffs: self.coeffs.iter().map(|&c| -c).collect(),
+        }
     }
 
     /// `self + sign * other` by merging the two sorted term lists.
@@ -523,12 +560,17 @@ impl Poly {
             }
         }
         let _ = n;
-        Poly { nvars: self.nvars, exps, coeffs }
+        Poly {
+            nvars: self.nvars,
+            exps,
+            coeffs,
+        }
     }
 
     /// Product that panics on exponent overflow (the `Mul` operator's contract).
     pub(crate) fn mul_ref(&self, other: &Poly) -> Poly {
-        self.checked_mul(other).expect("Poly multiplication: exponent overflows u32")
+        self.checked_mul(other)
+            .expect("Poly multiplication: exponent overflows u32")
     }
 
     /// Product with every term whose exponent in some variable exceeds `bounds` dropped
@@ -563,7 +605,11 @@ impl Poly {
                 coeffs.push(c);
             }
         }
-        Poly { nvars: n, exps, coeffs }
+        Poly {
+            nvars: n,
+            exps,
+            coeffs,
+        }
     }
 
     /// Substitutes `x_var = val` (the variable stays, with exponent 0 everywhere).
@@ -578,7 +624,11 @@ impl Poly {
                     coeffs.push(c);
                 }
             }
-            return Poly { nvars: self.nvars, exps, coeffs };
+            return Poly {
+                nvars: self.nvars,
+                exps,
+                coeffs,
+            };
         }
         let mut terms = Vec::with_capacity(self.num_terms());
         for (e, c) in self.terms() {
@@ -603,7 +653,11 @@ impl Poly {
             }
         }
         // Removing a fixed exponent keeps the relative deglex order.
-        Poly { nvars: self.nvars, exps, coeffs }
+        Poly {
+            nvars: self.nvars,
+            exps,
+            coeffs,
+        }
     }
 
     /// All coefficients w.r.t. `x_var`: entry `k` is the coefficient of `x_var^k`.
@@ -617,7 +671,14 @@ impl Poly {
             parts[k].0[start + var] = 0;
             parts[k].1.push(c);
         }
-        parts.into_iter().map(|(exps, coeffs)| Poly { nvars: self.nvars, exps, coeffs }).collect()
+        parts
+            .into_iter()
+            .map(|(exps, coeffs)| Poly {
+                nvars: self.nvars,
+                exps,
+                coeffs,
+            })
+            .collect()
     }
 
     /// Multiplies by `x_var^k`.
@@ -767,11 +828,16 @@ fn div_exact_dense(a: &Poly, d: &Poly, pk: &Packer, range: usize) -> Option<Poly
         rem[pk.pack(e) as usize] = c;
     }
     // Lex-leading term of the divisor.
-    let (li, _) = (0..d.num_terms()).map(|i| (i, d.exp(i))).max_by(|x, y| x.1.cmp(y.1))?;
+    let (li, _) = (0..d.num_terms())
+        .map(|i| (i, d.exp(i)))
+        .max_by(|x, y| x.1.cmp(y.1))?;
     let lt = d.exp(li).to_vec();
     let lt_key = pk.pack(&lt);
     let lt_inv = d.coeffs[li].inverse();
-    let others: Vec<(Vec<u32>, F)> = (0..d.num_terms()).filter(|&i| i != li).map(|i| (d.exp(i).to_vec(), d.coeffs[i])).collect();
+    let others: Vec<(Vec<u32>, F)> = (0..d.num_terms())
+        .filter(|&i| i != li)
+        .map(|i| (d.exp(i).to_vec(), d.coeffs[i]))
+        .collect();
     let mut q: Vec<(Vec<u32>, F)> = Vec::new();
     let mut buf = vec![0u32; n];
     let mut t = vec![0u32; n];
@@ -831,7 +897,11 @@ fn collect_sorted(mut acc: Vec<(u128, F)>, n: usize, pk: &Packer) -> Poly {
         }
         i = j;
     }
-    Poly { nvars: n, exps, coeffs }
+    Poly {
+        nvars: n,
+        exps,
+        coeffs,
+    }
 }
 
 fn mul_packed(a: &Poly, b: &Poly, pk: &Packer) -> Poly {
@@ -866,7 +936,10 @@ fn mul_packed_trunc(a: &Poly, b: &Poly, pk: &Packer, bounds: Option<&[u32]>) -> 
                     continue;
                 }
             }
-            acc.push(((((ta + tb) as u128) << 64) | (ka + kb) as u128, ca * b.coeffs[j]));
+            acc.push((
+                (((ta + tb) as u128) << 64) | (ka + kb) as u128,
+                ca * b.coeffs[j],
+            ));
         }
     }
     collect_sorted(acc, n, pk)

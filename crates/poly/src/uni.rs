@@ -234,7 +234,10 @@ impl Frobenius {
             rows.push(cur.clone());
             cur = mulmod(&cur, &xp, f);
         }
-        Frobenius { rows, f: f.to_vec() }
+        Frobenius {
+            rows,
+            f: f.to_vec(),
+        }
     }
     /// h^p mod f (h reduced mod f), linear because the Frobenius is additive.
     fn apply(&self, h: &[F]) -> U {
@@ -363,8 +366,12 @@ mod tests {
         if pows[n] != x {
             return false;
         }
-        let primes: Vec<usize> = (2..=n).filter(|&q| n % q == 0 && (2..q).all(|d| q % d != 0)).collect();
-        primes.iter().all(|&q| gcd(&sub(&pows[n / q], &x), f).len() == 1)
+        let primes: Vec<usize> = (2..=n)
+            .filter(|&q| n % q == 0 && (2..q).all(|d| q % d != 0))
+            .collect();
+        primes
+            .iter()
+            .all(|&q| gcd(&sub(&pows[n / q], &x), f).len() == 1)
     }
 
     fn coeff() -> impl Strategy<Value = F> {

@@ -17,7 +17,10 @@ fn printing_matches_flint_examples() {
     let (x, y, z) = xyz();
     let c = |v: u64| Poly::constant(3, f(v));
     let p = &(&(&x * &x) * &y) - &y + c(5);
-    assert_eq!(p.to_string_with(&names), "x^2*y + 18446744069414584320*y + 5");
+    assert_eq!(
+        p.to_string_with(&names),
+        "x^2*y + 18446744069414584320*y + 5"
+    );
     assert_eq!(Poly::zero(3).to_string_with(&names), "0");
     assert_eq!((-c(1)).to_string_with(&names), "18446744069414584320");
     let q = &(&x * &z) + &(&y * &y) + &(&y * &z) + &(&z * &z) + x.clone();
@@ -43,13 +46,22 @@ fn arithmetic_basics() {
     let big = Poly::from_terms(1, vec![(vec![u32::MAX], F::ONE)]);
     assert_eq!(big.checked_mul(&Poly::var(1, 0)), None);
     // Exponent ranges too wide to pack into 64 bits use the fallback division.
-    let w = Poly::from_terms(3, vec![(vec![1 << 30, 1 << 30, 1 << 30], f(2)), (vec![0, 0, 0], f(1))]);
+    let w = Poly::from_terms(
+        3,
+        vec![
+            (vec![1 << 30, 1 << 30, 1 << 30], f(2)),
+            (vec![0, 0, 0], f(1)),
+        ],
+    );
     let w2 = &w * &(&x + &y);
     assert_eq!(w2.div_exact(&w), Some(&x + &y));
     assert_eq!(w2.div_exact(&(&(&x + &y) + &Poly::var(3, 2))), None);
     let (lc, m) = prod.scale(f(7)).make_monic();
     assert_eq!((lc, m), (f(7), prod.clone()));
-    let t = Poly::from_terms(2, vec![(vec![1, 0], f(2)), (vec![0, 0], f(1)), (vec![1, 0], -f(2))]);
+    let t = Poly::from_terms(
+        2,
+        vec![(vec![1, 0], f(2)), (vec![0, 0], f(1)), (vec![1, 0], -f(2))],
+    );
     assert_eq!(t, Poly::constant(2, F::ONE));
     assert_eq!(t.as_constant(), Some(F::ONE));
 }

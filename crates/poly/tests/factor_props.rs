@@ -108,31 +108,58 @@ fn limits_are_enforced() {
     let y = Poly::var(2, 1);
     let p = (&x + &y).checked_pow(70, 1000).expect("small");
     let err = p.factor_with(&Limits::default()).unwrap_err();
-    assert!(matches!(err, FactorError::TooLarge { what: "total degree", .. }));
-    let small = Limits { max_terms: 3, ..Limits::default() };
+    assert!(matches!(
+        err,
+        FactorError::TooLarge {
+            what: "total degree",
+            ..
+        }
+    ));
+    let small = Limits {
+        max_terms: 3,
+        ..Limits::default()
+    };
     let q = (&x + &y).checked_pow(3, 100).expect("small");
-    assert!(matches!(q.factor_with(&small), Err(FactorError::TooLarge { .. })));
+    assert!(matches!(
+        q.factor_with(&small),
+        Err(FactorError::TooLarge { .. })
+    ));
     // factor() keeps the unfactored polynomial when refused.
     let fz = p.factor();
     assert_eq!(fz.factors, vec![(p.clone(), 1)]);
     let nine = Poly::var(9, 8);
     let wide = (0..9).fold(Poly::zero(9), |acc, i| &acc + &Poly::var(9, i)) * nine;
-    assert!(matches!(wide.factor_with(&Limits::default()), Err(FactorError::TooLarge { what: "number of variables", .. })));
+    assert!(matches!(
+        wide.factor_with(&Limits::default()),
+        Err(FactorError::TooLarge {
+            what: "number of variables",
+            ..
+        })
+    ));
 }
 
 #[test]
 fn special_cases() {
     let names = ["a", "b", "c"];
     assert_eq!(Poly::zero(3).factor().to_string_with(&names), "0");
-    assert_eq!(Poly::constant(3, F::from_u64(5)).factor().to_string_with(&names), "5");
+    assert_eq!(
+        Poly::constant(3, F::from_u64(5))
+            .factor()
+            .to_string_with(&names),
+        "5"
+    );
     let a = Poly::var(3, 0);
     let b = Poly::var(3, 1);
     let c = Poly::var(3, 2);
     let m = &(&(&a * &a) * &a) * &(&b * &c);
     assert_eq!(m.factor().to_string_with(&names), "(c) * (b) * (a)^3");
     // The example.
-    let p = (&(&(&a - &b) * &(&a - &b)) * &(&(&(&a * &b) + &c) + &Poly::constant(3, F::ONE))).scale(F::from_u64(3));
-    assert_eq!(p.factor().to_string_with(&names), "3 * (a + 18446744069414584320*b)^2 * (a*b + c + 1)");
+    let p = (&(&(&a - &b) * &(&a - &b)) * &(&(&(&a * &b) + &c) + &Poly::constant(3, F::ONE)))
+        .scale(F::from_u64(3));
+    assert_eq!(
+        p.factor().to_string_with(&names),
+        "3 * (a + 18446744069414584320*b)^2 * (a*b + c + 1)"
+    );
     // Irreducible, but its image at the origin (z = 0) splits: the lift from the origin
     // must fail and a random point must be used.
     let one = Poly::constant(3, F::ONE);
@@ -148,7 +175,8 @@ fn special_cases() {
     let k = |v: u64| Poly::constant(3, F::from_u64(v));
     let f1 = &(&(&a.checked_pow(4, 9).expect("small") + &(&c * &(&a * &a))) + &a) + &k(3);
     let f2 = &(&a + &b) + &k(5);
-    let f3 = &(&(&a * &b.checked_pow(3, 9).expect("small")) * &c.checked_pow(3, 9).expect("small")) + &k(7);
+    let f3 = &(&(&a * &b.checked_pow(3, 9).expect("small")) * &c.checked_pow(3, 9).expect("small"))
+        + &k(7);
     let p = &(&f1 * &f2) * &(&f3 * &f3);
     let fz = p.factor_with(&Default::default()).expect("factors");
     assert_eq!(fz.expand(), p);
@@ -158,5 +186,8 @@ fn special_cases() {
     let q = &x.checked_pow(64, 10).expect("monomial") - &Poly::constant(1, F::ONE);
     let fz = q.factor();
     assert_eq!(fz.factors.len(), 64);
-    assert!(fz.factors.iter().all(|(f, e)| f.total_degree() == Some(1) && *e == 1));
+    assert!(fz
+        .factors
+        .iter()
+        .all(|(f, e)| f.total_degree() == Some(1) && *e == 1));
 }

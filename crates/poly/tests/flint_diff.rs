@@ -78,7 +78,11 @@ fn random_case(rng: &mut Rng, budget: u64, fdeg: u64) -> (Vec<&'static str>, Pol
         }
         let maxdeg = 1 + rng.below(fdeg) as u32;
         let f = random_factor(rng, n, &vars, maxdeg);
-        let e = if rng.below(3) == 0 { 1 + rng.below(3) as u32 } else { 1 };
+        let e = if rng.below(3) == 0 {
+            1 + rng.below(3) as u32
+        } else {
+            1
+        };
         let d = f.total_degree().unwrap_or(0) * e as u64;
         if d > budget {
             continue;
@@ -103,15 +107,26 @@ fn flint_differential() {
         return;
     }
     // Overridable for stress runs: RESVM_FLINT_CASES, RESVM_FLINT_SEED, RESVM_FLINT_DEGREE.
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
     let mut rng = Rng(SplitMix64::new(env("RESVM_FLINT_SEED", 20240607)));
     let ncases = env("RESVM_FLINT_CASES", 160);
     let budget = env("RESVM_FLINT_DEGREE", 14);
     let fdeg = env("RESVM_FLINT_FACTOR_DEGREE", 3);
-    let cases: Vec<(Vec<&str>, Poly)> = (0..ncases).map(|_| random_case(&mut rng, budget, fdeg)).collect();
+    let cases: Vec<(Vec<&str>, Poly)> = (0..ncases)
+        .map(|_| random_case(&mut rng, budget, fdeg))
+        .collect();
     let mut input = String::new();
     for (names, p) in &cases {
-        input.push_str(&format!("{}\t{}\n", names.join(","), p.to_string_with(names)));
+        input.push_str(&format!(
+            "{}\t{}\n",
+            names.join(","),
+            p.to_string_with(names)
+        ));
     }
     if let Ok(path) = std::env::var("RESVM_FLINT_DUMP") {
         std::fs::write(path, &input).expect("write RESVM_FLINT_DUMP file");
@@ -130,7 +145,12 @@ fn flint_differential() {
              or set RESVM_SKIP_FLINT=1 to skip this test"
         ),
     };
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write to python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write to python3");
     let out = child.wait_with_output().expect("python3 output");
     assert!(
         out.status.success(),
@@ -151,25 +171,50 @@ fn flint_differential() {
             Ok(f) => f,
             Err(e) => panic!("factor_with failed ({e}) on [{}] {ours}", names.join(",")),
         };
-        assert_eq!(fz.expand_in(p.nvars()), *p, "product of factors differs for {ours}");
+        assert_eq!(
+            fz.expand_in(p.nvars()),
+            *p,
+            "product of factors differs for {ours}"
+        );
         assert_eq!(fields[1], fz.unit.to_string(), "unit differs for {ours}");
         let mut theirs: Vec<(String, u32)> = fields[2..]
             .chunks(2)
             .map(|c| (c[0].to_string(), c[1].parse().expect("exponent")))
             .collect();
-        let mut mine: Vec<(String, u32)> =
-            fz.factors.iter().map(|(f, e)| (f.to_string_with(names), *e)).collect();
+        let mut mine: Vec<(String, u32)> = fz
+            .factors
+            .iter()
+            .map(|(f, e)| (f.to_string_with(names), *e))
+            .collect();
         theirs.sort();
         mine.sort();
-        assert_eq!(mine, theirs, "factors differ for {ours}\nours: {}", fz.to_string_with(names));
+        assert_eq!(
+            mine,
+            theirs,
+            "factors differ for {ours}\nours: {}",
+            fz.to_string_with(names)
+        );
         // Our printed order is the documented factor_order.
-        assert!(fz.factors.windows(2).all(|w| factor_order(&w[0], &w[1]).is_lt()));
+        assert!(fz
+            .factors
+            .windows(2)
+            .all(|w| factor_order(&w[0], &w[1]).is_lt()));
         if fz.factors.len() > 1 {
             nontrivial += 1;
         }
     }
-    let max_deg = cases.iter().filter_map(|(_, p)| p.total_degree()).max().unwrap_or(0);
+    let max_deg = cases
+        .iter()
+        .filter_map(|(_, p)| p.total_degree())
+        .max()
+        .unwrap_or(0);
     let four = cases.iter().filter(|(_, p)| p.nvars() == 4).count();
-    eprintln!("{} cases ({nontrivial} reducible, {four} in 4 variables, max total degree {max_deg})", cases.len());
-    assert!(nontrivial > cases.len() / 2, "the generator should mostly produce reducible inputs");
+    eprintln!(
+        "{} cases ({nontrivial} reducible, {four} in 4 variables, max total degree {max_deg})",
+        cases.len()
+    );
+    assert!(
+        nontrivial > cases.len() / 2,
+        "the generator should mostly produce reducible inputs"
+    );
 }
