@@ -147,32 +147,67 @@ impl CanonFn {
     }
 }
 
+/// Most terms the canonical form of one module may hold, over all its polynomials (about
+/// 32 bytes each). The canonical form is usually about as large as the source, but a
+/// polynomial reused by many atoms (a `let` chain that keeps growing one sum and compares it
+/// at every step) is stored once per use, which is quadratic in the source; beyond this
+/// budget compilation stops with a diagnostic instead of exhausting memory.
+pub const MAX_CANON_TERMS: usize = 1 << 22;
+
 /// Lowers every function of a checked module to canonical regions.
+///
+/// Panics if the module's canonical form exceeds [`MAX_CANON_TERMS`]; use
+/// [`try_canonicalize`] for untrusted programs.
 pub fn canonicalize(module: &hir::Module) -> CanonModule {
-    let functions = module.functions.iter().map(canon_fn).collect();
-    CanonModule {
-        functions,
-        main: module.main,
-    }
+    try_canonicalize(module).expect("canonical form within MAX_CANON_TERMS")
 }
 
-fn canon_fn(f: &hir::Function) -> CanonFn {
+/// Lowers every function of a checked module to canonical regions, or reports (with the
+/// span of the expression where it happened) that the canonical form exceeds
+/// [`MAX_CANON_TERMS`] terms.
+pub fn try_canonicalize(module: &hir::Module) -> Result<CanonModule, resvm_lang::Diagnostic> {
+    let mut budget = MAX_CANON_TERMS;
+    let mut functions = Vec::with_capacity(module.functions.len());
+    for f in &module.functions {
+        let (cf, over) = canon_fn(f, &mut budget);
+        if let Some(span) = over {
+            return Err(resvm_lang::Diagnostic::new(
+                span,
+                format!(
+                    "canonical form too large: the polynomials of this program exceed {MAX_CANON_TERMS} terms \
+                     (reached here; a polynomial reused by many atoms is stored once per use)"
+                ),
+            ));
+        }
+        functions.push(cf);
+    }
+    Ok(CanonModule {
+        functions,
+        main: module.main,
+    })
+}
+
+fn canon_fn(f: &hir::Function, budget: &mut usize) -> (CanonFn, Option<Span>) {
     let arity = f.params.len();
     let mut cx = Lower {
         next_var: arity as u32,
         lets: HashMap::new(),
         uses: let_uses(&f.body),
         written: Vec::new(),
+        budget: *budget,
+        over: None,
     };
     let body = cx.region(&f.body);
-    CanonFn {
+    *budget = cx.budget;
+    let cf = CanonFn {
         name: f.name.clone(),
         params: f.params.iter().map(|p| p.name.clone()).collect(),
         nvars: cx.next_var as usize,
         body,
         written: cx.written,
         span: f.span,
-    }
+    };
+    (cf, cx.over)
 }
 
 /// How often each slot is read in a body (iteratively: the tree may be deep).
@@ -206,15 +241,55 @@ struct Lower {
     lets: HashMap<Slot, (Value, u32)>,
     uses: HashMap<Slot, u32>,
     written: Vec<WNode>,
+    /// Terms the canonical form may still store (see [`MAX_CANON_TERMS`]).
+    budget: usize,
+    /// Where the budget ran out; from then on stored polynomials are dropped (the result
+    /// is an error) so the work stays bounded.
+    over: Option<Span>,
+}
+
+/// Terms of the polynomials an atom stores.
+fn atom_terms(k: &AtomKind) -> usize {
+    let n = |v: &Value| v.poly.num_terms();
+    match k {
+        AtomKind::Lt(a, b) | AtomKind::Mul(a, b) => n(a) + n(b),
+        AtomKind::Call(_, args) => args.iter().map(n).sum(),
+        AtomKind::Eval(g, args) => n(g) + args.iter().map(n).sum::<usize>(),
+        AtomKind::Reflect(a) | AtomKind::Pow(a, _) | AtomKind::Branch(a, ..) => n(a),
+        AtomKind::Func(_) => 0,
+    }
 }
 
 impl Lower {
+    /// Charges `terms` stored terms to the budget; false (and the error is recorded at
+    /// `span`) once it is spent.
+    fn charge(&mut self, terms: usize, span: Span) -> bool {
+        if self.over.is_some() {
+            return false;
+        }
+        match self.budget.checked_sub(terms) {
+            Some(left) => {
+                self.budget = left;
+                true
+            }
+            None => {
+                self.over = Some(span);
+                false
+            }
+        }
+    }
+
     fn w(&mut self, n: WNode) -> Wid {
         self.written.push(n);
         (self.written.len() - 1) as Wid
     }
 
     fn atom(&mut self, atoms: &mut Vec<Atom>, kind: AtomKind, span: Span) -> Value {
+        let kind = if self.charge(atom_terms(&kind), span) {
+            kind
+        } else {
+            AtomKind::Func(0)
+        };
         let var = self.next_var;
         self.next_var += 1;
         atoms.push(Atom {
@@ -248,10 +323,19 @@ impl Lower {
             H::Slot(s) => match self.lets.get_mut(s) {
                 Some((v, left)) => {
                     *left = left.saturating_sub(1);
-                    if *left == 0 {
+                    let last = *left == 0;
+                    let n = v.poly.num_terms();
+                    if last {
                         self.lets.remove(s).expect("present").0
                     } else {
-                        v.clone()
+                        if self.charge(n, span) {
+                            self.lets.get(s).expect("present").0.clone()
+                        } else {
+                            Value {
+                                poly: SparsePoly::zero(),
+                                written: 0,
+                            }
+                        }
                     }
                 }
                 None => {
@@ -353,7 +437,10 @@ impl Lower {
 
     fn region(&mut self, e: &hir::Expr) -> Region {
         let mut atoms = Vec::new();
-        let result = self.lower(e, &mut atoms);
+        let mut result = self.lower(e, &mut atoms);
+        if !self.charge(result.poly.num_terms(), e.span) {
+            result.poly = SparsePoly::zero();
+        }
         Region {
             atoms,
             result,

@@ -87,7 +87,11 @@ fn canon_printing_matches_flint() {
         let vars = &names_pool[..n];
         let mut lets = 0;
         let (src, py) = expr(&mut r, vars, 4, &mut lets);
-        cases.push((vars.join(","), format!("fn main({}) = {src};", vars.join(", ")), py));
+        cases.push((
+            vars.join(","),
+            format!("fn main({}) = {src};", vars.join(", ")),
+            py,
+        ));
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/canon_flint.py");
     let mut child = Command::new("python3")
@@ -97,19 +101,33 @@ fn canon_printing_matches_flint() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("python3 must be installed (or set RESVM_SKIP_FLINT=1)");
-    let input: String = cases.iter().map(|(n, _, py)| format!("{n}\t{py}\n")).collect();
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    let input: String = cases
+        .iter()
+        .map(|(n, _, py)| format!("{n}\t{py}\n"))
+        .collect();
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("python3 runs");
     assert!(
         out.status.success(),
         "python-flint oracle failed (pip install python-flint==0.7.1, or RESVM_SKIP_FLINT=1): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let flint: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    let flint: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
     assert_eq!(flint.len(), cases.len());
     // The generator must exercise real polynomials, not mostly constants.
     let multi_term = flint.iter().filter(|s| s.contains(" + ")).count();
-    assert!(multi_term > cases.len() / 3, "only {multi_term} multi-term cases");
+    assert!(
+        multi_term > cases.len() / 3,
+        "only {multi_term} multi-term cases"
+    );
     for ((_, src, _), want) in cases.iter().zip(&flint) {
         let c = resvm::compile(src).unwrap_or_else(|e| panic!("{src}: {e}"));
         let got = resvm::print_canon(&c);

@@ -6,11 +6,14 @@ use resvm::{Engine, Limits};
 use resvm_exec::testgen;
 
 fn check(p: &testgen::GenProgram) -> Result<(), TestCaseError> {
-    let c = resvm::compile(&p.source)
-        .map_err(|e| TestCaseError::fail(format!("generated program rejected: {e}\n{}", p.source)))?;
+    let c = resvm::compile(&p.source).map_err(|e| {
+        TestCaseError::fail(format!("generated program rejected: {e}\n{}", p.source))
+    })?;
     let limits = Limits::default();
-    let results: Vec<_> =
-        Engine::ALL.iter().map(|&e| (e, resvm::run(&c, e, &p.inputs, &limits))).collect();
+    let results: Vec<_> = Engine::ALL
+        .iter()
+        .map(|&e| (e, resvm::run(&c, e, &p.inputs, &limits)))
+        .collect();
     let (e0, r0) = &results[0];
     for (e, r) in &results[1..] {
         let same = match (r0, r) {
