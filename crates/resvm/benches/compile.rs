@@ -45,7 +45,11 @@ fn let_chain(bytes: usize, reuse: bool) -> String {
     let mut n = 0;
     while s.len() < bytes {
         let c = 1 + (n * 31) % 97;
-        let arg = if reuse { format!("a{n}") } else { "x".to_string() };
+        let arg = if reuse {
+            format!("a{n}")
+        } else {
+            "x".to_string()
+        };
         let _ = write!(s, "let a{} = a{n} * {c} + lt({arg}, {c}) in ", n + 1);
         n += 1;
     }
@@ -59,7 +63,13 @@ fn wide_poly(bytes: usize) -> String {
     let mut s = String::from("fn main(a, b, c, d, e, f, g, h) = 1");
     let mut i = 0usize;
     while s.len() < bytes {
-        let _ = write!(s, " + {}*{}*{}", 1 + i * 104729 % 1_000_000, vars[i % 8], vars[(i / 8) % 8]);
+        let _ = write!(
+            s,
+            " + {}*{}*{}",
+            1 + i * 104729 % 1_000_000,
+            vars[i % 8],
+            vars[(i / 8) % 8]
+        );
         i += 1;
     }
     s.push_str(";\n");
@@ -74,11 +84,20 @@ fn cases() -> Vec<(String, String)> {
     for kb in [10, 100] {
         v.push((format!("mixed_{kb}k"), mixed(kb * 1000)));
         v.push((format!("let_chain_{kb}k"), let_chain(kb * 1000, false)));
-        v.push((format!("reuse_chain_{}k", kb * 3 / 10), let_chain(kb * 300, true)));
+        v.push((
+            format!("reuse_chain_{}k", kb * 3 / 10),
+            let_chain(kb * 300, true),
+        ));
         v.push((format!("wide_poly_{kb}k"), wide_poly(kb * 1000)));
     }
-    v.push(("pow_x_plus_1_1000".into(), "fn main(x) = (x + 1) ^ 1000;\n".into()));
-    v.push(("pow_5vars_15".into(), "fn main(a, b, c, d) = (a + b + c + d + 1) ^ 15;\n".into()));
+    v.push((
+        "pow_x_plus_1_1000".into(),
+        "fn main(x) = (x + 1) ^ 1000;\n".into(),
+    ));
+    v.push((
+        "pow_5vars_15".into(),
+        "fn main(a, b, c, d) = (a + b + c + d + 1) ^ 15;\n".into(),
+    ));
     v
 }
 
@@ -122,12 +141,18 @@ fn main() {
     // `cargo bench` passes `--bench`; any other argument filters the cases by name.
     let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let exe = std::env::current_exe().expect("own path");
-    println!("{:<20} {:>10} {:>13} {:>16}", "case", "source", "median", "memory");
+    println!(
+        "{:<20} {:>10} {:>13} {:>16}",
+        "case", "source", "median", "memory"
+    );
     for (name, _) in cases() {
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
-        let out = std::process::Command::new(&exe).args(["--case", &name]).output().expect("runs itself");
+        let out = std::process::Command::new(&exe)
+            .args(["--case", &name])
+            .output()
+            .expect("runs itself");
         print!("{}", String::from_utf8_lossy(&out.stdout));
         if !out.status.success() {
             eprint!("{}", String::from_utf8_lossy(&out.stderr));
