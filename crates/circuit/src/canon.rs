@@ -351,7 +351,7 @@ impl Lower {
                 let a = self.lower(a, atoms);
                 let written = self.w(WNode::Neg(a.written));
                 Value {
-                    poly: a.poly.neg(),
+                    poly: -a.poly,
                     written,
                 }
             }
@@ -362,14 +362,14 @@ impl Lower {
                     BinOp::Add => {
                         let written = self.w(WNode::Add(a.written, b.written));
                         Value {
-                            poly: a.poly.add(b.poly),
+                            poly: a.poly + b.poly,
                             written,
                         }
                     }
                     BinOp::Sub => {
                         let written = self.w(WNode::Sub(a.written, b.written));
                         Value {
-                            poly: a.poly.sub(b.poly),
+                            poly: a.poly - b.poly,
                             written,
                         }
                     }

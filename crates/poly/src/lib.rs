@@ -17,6 +17,11 @@
 //! factoring, Hensel lifting) and Geddes, Czapor & Labahn, *Algorithms for Computer
 //! Algebra* ch. 6 (multivariate Hensel lifting and diophantine solving).
 
+// Numeric kernels index several parallel arrays (exponents, degrees, evaluation points) by
+// one variable index; iterator rewrites would obscure them. `is_multiple_of` needs Rust 1.87,
+// above the workspace's rust-version.
+#![allow(clippy::needless_range_loop, clippy::manual_is_multiple_of)]
+
 pub mod bench;
 mod factor;
 mod gcd;

@@ -291,24 +291,6 @@ impl SparsePoly {
         out
     }
 
-    /// Negation.
-    pub fn neg(mut self) -> Self {
-        for t in &mut self.terms {
-            t.coeff = -t.coeff;
-        }
-        self
-    }
-
-    /// `self + other`.
-    pub fn add(self, other: Self) -> Self {
-        self.add_scaled(other, false)
-    }
-
-    /// `self - other`.
-    pub fn sub(self, other: Self) -> Self {
-        self.add_scaled(other, true)
-    }
-
     /// Merges the two sorted term lists (`other` negated when `negate`).
     fn add_scaled(self, other: Self, negate: bool) -> Self {
         let sign = |c: F| if negate { -c } else { c };
@@ -316,7 +298,7 @@ impl SparsePoly {
             return self;
         }
         if self.is_zero() {
-            return if negate { other.neg() } else { other };
+            return if negate { -other } else { other };
         }
         let mut out = Vec::with_capacity(self.terms.len() + other.terms.len());
         let mut a = self.terms.into_iter().peekable();
@@ -551,6 +533,31 @@ impl SparsePoly {
     }
 }
 
+impl std::ops::Neg for SparsePoly {
+    type Output = SparsePoly;
+    fn neg(mut self) -> Self {
+        for t in &mut self.terms {
+            t.coeff = -t.coeff;
+        }
+        self
+    }
+}
+
+impl std::ops::Add for SparsePoly {
+    type Output = SparsePoly;
+    /// Merges the two term lists (linear in their lengths).
+    fn add(self, other: Self) -> Self {
+        self.add_scaled(other, false)
+    }
+}
+
+impl std::ops::Sub for SparsePoly {
+    type Output = SparsePoly;
+    fn sub(self, other: Self) -> Self {
+        self.add_scaled(other, true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,11 +604,11 @@ mod tests {
             let (b, db) = random(&mut r, 6, nb, 4);
             assert_eq!(a.to_string_with(&nm), da.to_string_with(&nm));
             assert_eq!(
-                a.clone().add(b.clone()).to_string_with(&nm),
+                (a.clone() + b.clone()).to_string_with(&nm),
                 (&da + &db).to_string_with(&nm)
             );
             assert_eq!(
-                a.clone().sub(b.clone()).to_string_with(&nm),
+                (a.clone() - b.clone()).to_string_with(&nm),
                 (&da - &db).to_string_with(&nm)
             );
             assert_eq!(
@@ -652,10 +659,10 @@ mod tests {
         while parts.len() > 1 {
             parts = parts
                 .chunks(2)
-                .map(|c| c.iter().cloned().fold(SparsePoly::zero(), SparsePoly::add))
+                .map(|c| c.iter().cloned().fold(SparsePoly::zero(), |x, y| x + y))
                 .collect();
         }
-        s = s.add(parts.pop().unwrap());
+        s = s + parts.pop().unwrap();
         assert_eq!(s.num_terms(), 20_000);
         assert_eq!(s.support().len(), 20_000);
         let sq = s.checked_pow(0, 10).unwrap();
