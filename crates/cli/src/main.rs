@@ -228,7 +228,7 @@ fn run(engine: Engine, stats: bool, limits: &Limits, file: &Path, args: &InputAr
             .run_counted(&xs, limits)
             .map(|r| (r.output, r.steps, None)),
     }
-    .map_err(|t| runtime_error(&p, &t))?;
+    .map_err(|t| runtime_error(&p, &t, &xs, limits))?;
     let elapsed = start.elapsed();
     out(&format!("{}\n", resvm_field::canonical(output)))?;
     if stats {
@@ -271,10 +271,18 @@ pub(crate) fn read_inputs(
 
 /// A runtime trap as a program error.
 ///
-/// Seam for the source map: when the compiled program can say which function and source span
-/// the trap happened in (and the call chain), this is where it is printed.
-fn runtime_error(_p: &Loaded, t: &resvm::Trap) -> Failure {
-    Failure::program(format!("runtime error: {t}"))
+/// The trap with where it happened: the stack engine reruns the same inputs under the same
+/// limits with a call tracker (every engine traps the same way), and the source map names
+/// the function, the expression's span and the call sites.
+fn runtime_error(p: &Loaded, t: &resvm::Trap, xs: &[F], limits: &resvm::Limits) -> Failure {
+    match resvm::run_located(&p.compiled, xs, limits) {
+        Err(e) if e.trap == *t && e.pc.is_some() => {
+            let shown = e.render(&p.compiled, &p.name, &p.source);
+            let body = shown.strip_prefix("error: ").unwrap_or(&shown);
+            Failure::program(format!("runtime error: {}", body.trim_end()))
+        }
+        _ => Failure::program(format!("runtime error: {t}")),
+    }
 }
 
 fn asm_listing(c: &resvm::Compiled) -> String {
@@ -292,10 +300,8 @@ pub(crate) struct Loaded {
     /// Every compilation stage.
     pub compiled: resvm::Compiled,
     /// The source text (BOM removed).
-    #[allow(dead_code)]
     pub source: String,
     /// The file name in messages (`<stdin>` for `-`).
-    #[allow(dead_code)]
     pub name: String,
 }
 

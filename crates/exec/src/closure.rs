@@ -751,6 +751,11 @@ impl Compiler<'_> {
     }
 
     fn operand(&self, e: &Expr) -> Operand {
+        // Compilation recurses as deep as the expression tree (`let` chains): grow the stack.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.operand_inner(e))
+    }
+
+    fn operand_inner(&self, e: &Expr) -> Operand {
         match &e.kind {
             ExprKind::Const(c) => Operand::Const(*c),
             ExprKind::Slot(s) => match self.slot(*s) {
