@@ -11,7 +11,8 @@
 //! would and proven with `prove_traces`. Tests named `known_forgery_*` are forgeries that the
 //! verifier currently ACCEPTS: they assert the rejection that must come, fail today, and are
 //! `#[ignore = "KNOWN FORGERY: ..."]` until the fix lands (`cargo test --release -p
-//! resvm-prover --test attacks -- --ignored` shows them).
+//! resvm-prover --test attacks -- --ignored` shows them; in a debug build they panic inside
+//! the prover instead).
 //!
 //! Forged proofs reach the verifier only in release builds (debug Plonky3 checks constraints
 //! inside the prover and panics): `cargo test --release -p resvm-prover --test attacks`.
@@ -807,118 +808,232 @@ fn secret_twice() -> Option<Program> {
     image(code, vec![func(4, 1, 1)])
 }
 
-release_test! {
-    #[ignore = "KNOWN FORGERY: two reads of one SECRET parameter get independent values in the AIR"]
-    fn known_forgery_secret_read_twice() {
-        let p = secret_twice().unwrap();
-        for s in [0u64, 7, P - 1] {
-            assert_eq!(resvm_exec::stack::run(&p, &[f(s)], &Limits::default()).unwrap().output, F::ZERO);
-        }
-        // The second read gets s + 5: the claim main(s) = 5 for some s is false.
-        assert_rejected("SECRET 0 read twice", secret_twice(), &[f(7)], Some(f(5)), SecurityLevel::Standard);
+#[test]
+#[ignore = "KNOWN FORGERY: two reads of one SECRET parameter get independent values in the AIR"]
+fn known_forgery_secret_read_twice() {
+    let p = secret_twice().unwrap();
+    for s in [0u64, 7, P - 1] {
+        assert_eq!(
+            resvm_exec::stack::run(&p, &[f(s)], &Limits::default())
+                .unwrap()
+                .output,
+            F::ZERO
+        );
     }
+    // The second read gets s + 5: the claim main(s) = 5 for some s is false.
+    assert_rejected(
+        "SECRET 0 read twice",
+        secret_twice(),
+        &[f(7)],
+        Some(f(5)),
+        SecurityLevel::Standard,
+    );
 }
 
-release_test! {
-    #[ignore = "KNOWN FORGERY: SECRET i with i beyond main's arity is unconstrained"]
-    fn known_forgery_secret_index_out_of_range() {
-        // main() = SECRET 3: the interpreter traps (input index out of range).
-        let code = vec![Instr::Frame, Instr::Call(0), Instr::Halt, Instr::Secret(3), Instr::Ret];
-        let p = image(code.clone(), vec![func(3, 0, 0)]).unwrap();
-        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
-        assert_rejected("SECRET 3 of a 0-ary main", image(code, vec![func(3, 0, 0)]), &[], Some(f(1)), SecurityLevel::Test);
-    }
+#[test]
+#[ignore = "KNOWN FORGERY: SECRET i with i beyond main's arity is unconstrained"]
+fn known_forgery_secret_index_out_of_range() {
+    // main() = SECRET 3: the interpreter traps (input index out of range).
+    let code = vec![
+        Instr::Frame,
+        Instr::Call(0),
+        Instr::Halt,
+        Instr::Secret(3),
+        Instr::Ret,
+    ];
+    let p = image(code.clone(), vec![func(3, 0, 0)]).unwrap();
+    assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+    assert_rejected(
+        "SECRET 3 of a 0-ary main",
+        image(code, vec![func(3, 0, 0)]),
+        &[],
+        Some(f(1)),
+        SecurityLevel::Test,
+    );
 }
 
-release_test! {
-    #[ignore = "KNOWN FORGERY: stack underflow wraps to address p - 1 in the AIR"]
-    fn known_forgery_stack_underflow() {
-        // [HALT] at sp = 0: the interpreter traps; the AIR reads address p - 1 (fresh: 0).
-        let one = || vec![func(0, 0, 0)];
-        assert!(resvm_exec::stack::run(&image(vec![Instr::Halt], one()).unwrap(), &[], &Limits::default()).is_err());
-        assert_rejected("HALT on an empty stack", image(vec![Instr::Halt], one()), &[], Some(F::ZERO), SecurityLevel::Test);
-        // POP; PUSH 7; HALT: writes and reads address p - 1.
-        let code = vec![Instr::Pop, Instr::Push(f(7)), Instr::Halt];
-        assert!(resvm_exec::stack::run(&image(code.clone(), one()).unwrap(), &[], &Limits::default()).is_err());
-        assert_rejected("POP on an empty stack", image(code, one()), &[], Some(f(7)), SecurityLevel::Test);
-    }
+#[test]
+#[ignore = "KNOWN FORGERY: stack underflow wraps to address p - 1 in the AIR"]
+fn known_forgery_stack_underflow() {
+    // [HALT] at sp = 0: the interpreter traps; the AIR reads address p - 1 (fresh: 0).
+    let one = || vec![func(0, 0, 0)];
+    assert!(resvm_exec::stack::run(
+        &image(vec![Instr::Halt], one()).unwrap(),
+        &[],
+        &Limits::default()
+    )
+    .is_err());
+    assert_rejected(
+        "HALT on an empty stack",
+        image(vec![Instr::Halt], one()),
+        &[],
+        Some(F::ZERO),
+        SecurityLevel::Test,
+    );
+    // POP; PUSH 7; HALT: writes and reads address p - 1.
+    let code = vec![Instr::Pop, Instr::Push(f(7)), Instr::Halt];
+    assert!(resvm_exec::stack::run(
+        &image(code.clone(), one()).unwrap(),
+        &[],
+        &Limits::default()
+    )
+    .is_err());
+    assert_rejected(
+        "POP on an empty stack",
+        image(code, one()),
+        &[],
+        Some(f(7)),
+        SecurityLevel::Test,
+    );
 }
 
-release_test! {
-    #[ignore = "KNOWN FORGERY: RET from the bootstrap (no frame) through linkage cells at p - 2, p - 1"]
-    fn known_forgery_ret_from_bootstrap() {
-        let code = vec![
-            Instr::Pop,
-            Instr::Pop,
-            Instr::Push(f(6)),
-            Instr::Push(f(0)),
-            Instr::Push(f(7)),
-            Instr::Ret,
-            Instr::Halt,
-        ];
-        let one = || vec![func(0, 0, 0)];
-        assert!(resvm_exec::stack::run(&image(code.clone(), one()).unwrap(), &[], &Limits::default()).is_err());
-        assert_rejected("RET at depth 0", image(code, one()), &[], Some(f(7)), SecurityLevel::Test);
-    }
+#[test]
+#[ignore = "KNOWN FORGERY: RET from the bootstrap (no frame) through linkage cells at p - 2, p - 1"]
+fn known_forgery_ret_from_bootstrap() {
+    let code = vec![
+        Instr::Pop,
+        Instr::Pop,
+        Instr::Push(f(6)),
+        Instr::Push(f(0)),
+        Instr::Push(f(7)),
+        Instr::Ret,
+        Instr::Halt,
+    ];
+    let one = || vec![func(0, 0, 0)];
+    assert!(resvm_exec::stack::run(
+        &image(code.clone(), one()).unwrap(),
+        &[],
+        &Limits::default()
+    )
+    .is_err());
+    assert_rejected(
+        "RET at depth 0",
+        image(code, one()),
+        &[],
+        Some(f(7)),
+        SecurityLevel::Test,
+    );
 }
 
-release_test! {
-    #[ignore = "KNOWN FORGERY: reads above sp return stale values"]
-    fn known_forgery_read_above_sp() {
-        // f() stores 9 in its slot 0 and returns 1; the bootstrap then LOADs address 2 (f's
-        // dead slot, above sp = 1): the interpreter traps, the AIR reads 9.
-        let code = vec![
-            Instr::Frame,
-            Instr::Call(0),
-            Instr::Load(2),
-            Instr::Halt,
-            // f @4
-            Instr::Push(f(9)),
-            Instr::Store(0),
-            Instr::Push(f(1)),
-            Instr::Ret,
-        ];
-        let fns = || vec![func(4, 0, 1)];
-        assert!(resvm_exec::stack::run(&image(code.clone(), fns()).unwrap(), &[], &Limits::default()).is_err());
-        assert_rejected("LOAD above sp", image(code, fns()), &[], Some(f(9)), SecurityLevel::Test);
-        // LOAD of a never-written cell far above sp reads 0.
-        let code = vec![Instr::Load(1000), Instr::Halt];
-        assert!(resvm_exec::stack::run(&image(code.clone(), vec![func(0, 0, 0)]).unwrap(), &[], &Limits::default()).is_err());
-        assert_rejected("LOAD of an unallocated cell", image(code, vec![func(0, 0, 0)]), &[], Some(F::ZERO), SecurityLevel::Test);
-    }
+#[test]
+#[ignore = "KNOWN FORGERY: reads above sp return stale values"]
+fn known_forgery_read_above_sp() {
+    // f() stores 9 in its slot 0 and returns 1; the bootstrap then LOADs address 2 (f's
+    // dead slot, above sp = 1): the interpreter traps, the AIR reads 9.
+    let code = vec![
+        Instr::Frame,
+        Instr::Call(0),
+        Instr::Load(2),
+        Instr::Halt,
+        // f @4
+        Instr::Push(f(9)),
+        Instr::Store(0),
+        Instr::Push(f(1)),
+        Instr::Ret,
+    ];
+    let fns = || vec![func(4, 0, 1)];
+    assert!(resvm_exec::stack::run(
+        &image(code.clone(), fns()).unwrap(),
+        &[],
+        &Limits::default()
+    )
+    .is_err());
+    assert_rejected(
+        "LOAD above sp",
+        image(code, fns()),
+        &[],
+        Some(f(9)),
+        SecurityLevel::Test,
+    );
+    // LOAD of a never-written cell far above sp reads 0.
+    let code = vec![Instr::Load(1000), Instr::Halt];
+    assert!(resvm_exec::stack::run(
+        &image(code.clone(), vec![func(0, 0, 0)]).unwrap(),
+        &[],
+        &Limits::default()
+    )
+    .is_err());
+    assert_rejected(
+        "LOAD of an unallocated cell",
+        image(code, vec![func(0, 0, 0)]),
+        &[],
+        Some(F::ZERO),
+        SecurityLevel::Test,
+    );
 }
 
-release_test! {
-    #[ignore = "KNOWN FORGERY: STORE outside the frame"]
-    fn known_forgery_store_outside_frame() {
-        // PUSH 4; STORE 3; LOAD 3; HALT at fp = sp = 0: the interpreter traps at the STORE.
-        let code = vec![Instr::Push(f(4)), Instr::Store(3), Instr::Load(3), Instr::Halt];
-        let fns = || vec![func(0, 0, 0)];
-        assert!(resvm_exec::stack::run(&image(code.clone(), fns()).unwrap(), &[], &Limits::default()).is_err());
-        assert_rejected("STORE beyond sp", image(code, fns()), &[], Some(f(4)), SecurityLevel::Test);
-    }
+#[test]
+#[ignore = "KNOWN FORGERY: STORE outside the frame"]
+fn known_forgery_store_outside_frame() {
+    // PUSH 4; STORE 3; LOAD 3; HALT at fp = sp = 0: the interpreter traps at the STORE.
+    let code = vec![
+        Instr::Push(f(4)),
+        Instr::Store(3),
+        Instr::Load(3),
+        Instr::Halt,
+    ];
+    let fns = || vec![func(0, 0, 0)];
+    assert!(resvm_exec::stack::run(
+        &image(code.clone(), fns()).unwrap(),
+        &[],
+        &Limits::default()
+    )
+    .is_err());
+    assert_rejected(
+        "STORE beyond sp",
+        image(code, fns()),
+        &[],
+        Some(f(4)),
+        SecurityLevel::Test,
+    );
 }
 
-release_test! {
-    #[ignore = "KNOWN FORGERY: CALL without FRAME writes the linkage at p - 2, p - 1"]
-    fn known_forgery_call_without_frame() {
-        let code = vec![Instr::Call(0), Instr::Halt, Instr::Push(f(5)), Instr::Ret];
-        let fns = || vec![func(2, 0, 0)];
-        assert!(resvm_exec::stack::run(&image(code.clone(), fns()).unwrap(), &[], &Limits::default()).is_err());
-        assert_rejected("CALL without FRAME", image(code, fns()), &[], None, SecurityLevel::Test);
-    }
+#[test]
+#[ignore = "KNOWN FORGERY: CALL without FRAME writes the linkage at p - 2, p - 1"]
+fn known_forgery_call_without_frame() {
+    let code = vec![Instr::Call(0), Instr::Halt, Instr::Push(f(5)), Instr::Ret];
+    let fns = || vec![func(2, 0, 0)];
+    assert!(resvm_exec::stack::run(
+        &image(code.clone(), fns()).unwrap(),
+        &[],
+        &Limits::default()
+    )
+    .is_err());
+    assert_rejected(
+        "CALL without FRAME",
+        image(code, fns()),
+        &[],
+        None,
+        SecurityLevel::Test,
+    );
 }
 
-release_test! {
-    #[ignore = "KNOWN FORGERY: a frame beyond u32 (sp = 2 + u32::MAX) is fine in the field"]
-    fn known_forgery_frame_beyond_u32() {
-        let code = vec![Instr::Frame, Instr::Call(0), Instr::Halt, Instr::Push(f(5)), Instr::Ret];
-        let fns = || vec![func(3, 0, u32::MAX)];
-        // Not run here: the interpreter would first try to allocate the frame. Its checked
-        // `fp + frame` overflows (2 + u32::MAX), a Malformed trap, before allocating.
-        assert!(resvm_exec::stack::run(&image(code.clone(), fns()).unwrap(), &[], &Limits::default()).is_err());
-        assert_rejected("frame of u32::MAX slots", image(code, fns()), &[], Some(f(5)), SecurityLevel::Test);
-    }
+#[test]
+#[ignore = "KNOWN FORGERY: a frame beyond u32 (sp = 2 + u32::MAX) is fine in the field"]
+fn known_forgery_frame_beyond_u32() {
+    let code = vec![
+        Instr::Frame,
+        Instr::Call(0),
+        Instr::Halt,
+        Instr::Push(f(5)),
+        Instr::Ret,
+    ];
+    let fns = || vec![func(3, 0, u32::MAX)];
+    // Not run here: the interpreter would first try to allocate the frame. Its checked
+    // `fp + frame` overflows (2 + u32::MAX), a Malformed trap, before allocating.
+    assert!(resvm_exec::stack::run(
+        &image(code.clone(), fns()).unwrap(),
+        &[],
+        &Limits::default()
+    )
+    .is_err());
+    assert_rejected(
+        "frame of u32::MAX slots",
+        image(code, fns()),
+        &[],
+        Some(f(5)),
+        SecurityLevel::Test,
+    );
 }
 
 release_test! {
