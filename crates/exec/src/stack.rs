@@ -481,8 +481,10 @@ mod tests {
     fn accesses_and_registers_follow_the_opcode_table() {
         use resvm_isa::spec::{FnUse, Lin, Term};
         use resvm_isa::{Function, Opcode};
+        /// `(pc, fp, sp, instr)` and the step's `(is_write, addr, value)` accesses.
+        type Step = ((u32, u32, u32, Instr), Vec<(bool, u32, F)>);
         #[derive(Default)]
-        struct Rec(Vec<((u32, u32, u32, Instr), Vec<(bool, u32, F)>)>);
+        struct Rec(Vec<Step>);
         impl Tracer for Rec {
             fn step(&mut self, _: u64, pc: u32, fp: u32, sp: u32, i: &Instr) {
                 self.0.push(((pc, fp, sp, *i), vec![]));

@@ -11,7 +11,7 @@
 //!   result is checked by multiplying back.
 //! * [`SparsePoly`]: the same canonical form with sparse monomials, for polynomials over
 //!   many variables of which each term mentions few (the compiler's regions).
-//! * [`bench`]: a fixed benchmark set and timing helper.
+//! * [`bench`](mod@bench): a fixed benchmark set and timing helper.
 //!
 //! Algorithms follow von zur Gathen & Gerhard, *Modern Computer Algebra* (univariate
 //! factoring, Hensel lifting) and Geddes, Czapor & Labahn, *Algorithms for Computer

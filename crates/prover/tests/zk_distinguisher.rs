@@ -147,13 +147,11 @@ fn every_candidate_explains(p: &Program, proof: &Proof, cands: &[u64]) {
         let inner = tables(p, T, s);
         let mut full = unblinded(&inner);
         let u = r.terminals(&full);
-        let mut sink_row = 0;
-        for i in (0..TABLES.len()).filter(|&i| i != sink()) {
+        for (sink_row, i) in (0..TABLES.len()).filter(|&i| i != sink()).enumerate() {
             let (r0, r1) = r.explain(have[i] - u[i]);
             assert_eq!(r.blind_term(r0, r1), have[i] - u[i]);
             set_blind(&mut full[i], 0, [r0, r1, Val::ONE]);
             set_blind(&mut full[sink()], sink_row, [r0, r1, Val::ONE]);
-            sink_row += 1;
         }
         assert_eq!(
             r.terminals(&full),

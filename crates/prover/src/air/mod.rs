@@ -11,8 +11,8 @@
 //! | [`hash`] | one Poseidon2 permutation per two rows | the ROM's sponge and reprs, `HASH` |
 //!
 //! **The chiplet seam.** Every table is a module with a `#[repr(C)]` column struct (a row
-//! slice borrows as `&XxxCols<T>`, as Plonky3's own AIRs do; see [`columns!`]), its AIR and
-//! its trace builder. The list in [`tables!`] below is the one place that fixes which tables
+//! slice borrows as `&XxxCols<T>`, as Plonky3's own AIRs do; see `columns!`), its AIR and
+//! its trace builder. The list in `tables!` below is the one place that fixes which tables
 //! a proof has and in what order ([`TABLES`], [`TableKind`], [`VmAir`]): adding a chiplet is a
 //! new module and one entry there (appended, so the indices of the others stay put).
 //! See `docs/air.md` for columns, constraints and degrees.
