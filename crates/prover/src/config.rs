@@ -59,7 +59,7 @@ const NUM_RANDOM_CODEWORDS: usize = 2;
 pub enum SecurityLevel {
     /// ≥ 100 bits conjectured on every proof the verifier accepts, under Plonky3 0.8's
     /// `p3-security` model ([`security::worst_case_report`]: 100.4 bits, bound by the FRI query
-    /// phase; `docs/proof-system.md`): blowup 4, 40 queries, 22-bit query PoW and grinding
+    /// phase; `docs/proof-system.md`): blowup 4, 41 queries, 20-bit query PoW and grinding
     /// before every other challenge.
     Standard,
     /// A handful of queries for fast tests: **not secure**; verifiers refuse it unless told
@@ -106,8 +106,8 @@ impl SecurityLevel {
         match self {
             SecurityLevel::Standard => Params {
                 log_blowup: 2,
-                num_queries: 40,
-                query_pow_bits: 22,
+                num_queries: 41,
+                query_pow_bits: 20,
                 commit_pow_bits: 6,
                 lookup_pow_bits: 12,
                 ood_pow_bits: 8,
