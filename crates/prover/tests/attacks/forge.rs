@@ -1,14 +1,18 @@
 //! A permissive executor with the AIR's semantics (field registers and addresses, no
-//! structural checks, a free choice of every `SECRET` value, no depth or step limit) and an
+//! structural checks, a free choice of every `SECRET` value, no depth or step limit; `HASH` is not
+//! modelled) and an
 //! assembler that lays its run out exactly as `resvm_prover::trace::generate` does. On an
 //! honest run both agree bit for bit with `generate` (tested); on runs the interpreter traps
 //! on they produce the tables a cheating prover would feed `prove_traces`.
 
+use core::borrow::BorrowMut;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_isa::{Instr, Opcode, Program};
-use resvm_prover::air::{compare, cpu, inputs, memory, range, Val, MIN_LOG_HEIGHT};
-use resvm_prover::{public_params, trace, Statement};
+use resvm_prover::air::{
+    bus, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT, TABLES,
+};
+use resvm_prover::{public_params, Statement};
 use std::collections::HashMap;
 
 /// One executed instruction.
@@ -187,6 +191,8 @@ pub fn air_run(p: &Program, inputs: &[Val], cheat: &Cheat, max_steps: usize) -> 
                 wr.push((sp, *inputs.get(i as usize)?));
                 sp += one;
             }
+            // The hash chiplet's accesses are not forged here.
+            Instr::Hash(_) => return None,
             Instr::Secret(i) => {
                 let n = secrets_read.entry(i).or_insert(0);
                 wr.push((sp, (cheat.secret)(i, *n)));
@@ -210,9 +216,12 @@ fn padded_height(n: usize) -> usize {
     n.next_power_of_two().max(1 << MIN_LOG_HEIGHT)
 }
 
-/// Lays a run out as the six tables (inner widths, [`resvm_prover::air::TABLES`] order) and
-/// the statement it proves. `None` if the memory table cannot be built (an address gap of
-/// 2^32 or more).
+/// Lays a run out as the seven tables (inner widths, [`resvm_prover::air::TABLES`] order) and
+/// the statement it proves. The CPU rows come from `cpu::fill_row` (registers and slot
+/// addresses then overwritten with the run's field values), ROM, hash, compare, range and
+/// inputs from the tables' own builders; only the memory table is laid out here, because its
+/// addresses are field elements (the builder takes `u32`). `None` if the memory table cannot
+/// be built (an address gap of 2^32 or more).
 pub fn assemble(
     p: &Program,
     inputs: &[Val],
@@ -223,32 +232,27 @@ pub fn assemble(
     let mut cpu_t = Val::zero_vec(h * cpu::WIDTH);
     let mut fetch = vec![0u64; p.code().len()];
     let mut fn_uses = vec![0u64; p.functions().len()];
-    let mut input_uses: HashMap<u32, u64> = HashMap::new();
+    let mut input_uses = vec![0u64; inputs.len()];
     let mut mem_rows: Vec<(u64, u64, Val, bool)> = vec![];
     let mut compares: Vec<(u64, u64)> = vec![];
     let mut range_mult = vec![0u64; 1 << range::LOG_HEIGHT];
     let mut first_halt = true;
-    for (clk, s) in steps.iter().enumerate() {
-        let row = &mut cpu_t[clk * cpu::WIDTH..(clk + 1) * cpu::WIDTH];
+    for (clk, (s, row)) in steps
+        .iter()
+        .zip(cpu_t.chunks_exact_mut(cpu::WIDTH))
+        .enumerate()
+    {
         let op = s.instr.opcode();
-        let [_, a, b] = s.instr.encode();
-        row[cpu::CLK] = Val::from_u64(clk as u64);
-        row[cpu::PC] = Val::from_u64(s.pc);
-        row[cpu::FP] = s.fp;
-        row[cpu::SP] = s.sp;
-        row[cpu::A] = a;
-        row[cpu::B] = b;
-        row[cpu::FLAGS + op as usize] = Val::ONE;
-        row[cpu::ACTIVE] = Val::ONE;
-        assert_eq!(cpu::slots(op).len(), s.acc.len(), "slot layout of {op:?}");
-        for (j, &(addr, v, w)) in s.acc.iter().enumerate() {
-            row[cpu::ADDR + j] = addr;
-            row[cpu::V + j] = v;
-            mem_rows.push(((clk * cpu::SLOTS + j) as u64, addr.as_canonical_u64(), v, w));
+        let spec = op.spec();
+        assert!(spec.chiplet_accesses.is_empty(), "{op:?} is not forged");
+        assert_eq!(spec.slots.len(), s.acc.len(), "slot layout of {op:?}");
+        for (&(addr, v, w), a) in s.acc.iter().zip(spec.accesses()) {
+            assert_eq!(w, a.write, "access kinds of {op:?}");
+            let ts = (clk * cpu::SLOTS) as u64 + a.sub as u64;
+            mem_rows.push((ts, addr.as_canonical_u64(), v, w));
         }
         fetch[s.pc as usize] += 1;
         if let Some(t) = s.tuple {
-            row[cpu::G..cpu::G + 5].copy_from_slice(&t);
             if let Some(u) = fn_uses.get_mut(t[0].as_canonical_u64() as usize) {
                 if p.repr(t[0].as_canonical_u64() as u32) == Some(t[1]) {
                     *u += 1;
@@ -257,31 +261,32 @@ pub fn assemble(
         }
         match s.instr {
             Instr::Compare => {
-                compares.push((
-                    row[cpu::V].as_canonical_u64(),
-                    row[cpu::V + 1].as_canonical_u64(),
-                ));
-                row[cpu::G] = row[cpu::V];
-                row[cpu::R] = row[cpu::V + 1];
-                row[cpu::ENT] = row[cpu::V + 2];
+                compares.push((s.acc[0].1.as_canonical_u64(), s.acc[1].1.as_canonical_u64()))
             }
-            Instr::Input(i) => {
-                *input_uses.entry(i).or_insert(0) += 1;
-                row[cpu::G] = a;
-                row[cpu::R] = row[cpu::V];
-            }
-            Instr::Branch(..) => {
-                row[cpu::V + 1] = b - a;
-                row[cpu::V + 2] = Val::ONE - row[cpu::V];
-            }
-            Instr::Halt if first_halt => {
-                row[cpu::FH] = Val::ONE;
-                first_halt = false;
-            }
+            Instr::Input(i) => input_uses[i as usize] += 1,
             _ => {}
         }
-        row[cpu::P] = row[cpu::V] * row[cpu::V + 1];
-        row[cpu::Q] = row[cpu::V] * row[cpu::V + 2];
+        let is_first_halt = op == Opcode::Halt && first_halt;
+        if is_first_halt {
+            first_halt = false;
+        }
+        // Registers and addresses may be any field elements here: filled as 0, then set.
+        let slots: Vec<(u32, Val)> = s.acc.iter().map(|&(_, v, _)| (0, v)).collect();
+        let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
+        cpu::fill_row(
+            row,
+            clk as u64,
+            (s.pc as u32, 0, 0),
+            &s.instr,
+            &slots,
+            s.tuple,
+            is_first_halt,
+        );
+        row.fp = s.fp;
+        row.sp = s.sp;
+        for (j, &(addr, _, _)) in s.acc.iter().enumerate() {
+            row.addr[j] = addr;
+        }
     }
     let last = steps.last()?;
     assert_eq!(last.instr, Instr::Halt);
@@ -289,15 +294,17 @@ pub fn assemble(
     for clk in n..h {
         let row = &mut cpu_t[clk * cpu::WIDTH..(clk + 1) * cpu::WIDTH];
         row.copy_from_slice(&halt_row);
-        row[cpu::CLK] = Val::from_u64(clk as u64);
-        row[cpu::ACTIVE] = Val::ZERO;
-        row[cpu::FH] = Val::ZERO;
+        let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
+        row.clk = Val::from_u64(clk as u64);
+        row.active = Val::ZERO;
+        row.fh = Val::ZERO;
         fetch[last.pc as usize] += 1;
     }
     let output = halt_row[cpu::V];
 
-    // Memory: sorted by (addr, ts) in the cyclic order of the field that starts after the
-    // largest gap between used addresses (for honest runs: plain numeric order).
+    // Memory (one address space, the stack's): sorted by (addr, ts) in the cyclic order of
+    // the field that starts after the largest gap between used addresses (for honest runs:
+    // plain numeric order).
     mem_rows.sort_unstable_by_key(|&(ts, addr, _, _)| (addr, ts));
     let p_ = resvm_field::P;
     if let (Some(&(_, lo, _, _)), Some(&(_, hi, _, _))) = (mem_rows.first(), mem_rows.last()) {
@@ -314,26 +321,28 @@ pub fn assemble(
     let mh = padded_height(mem_rows.len().div_ceil(memory::SLOTS));
     let mut mem_t = Val::zero_vec(mh * memory::WIDTH);
     let last_addr = mem_rows.last().map_or(0, |r| r.1);
+    let space = Val::from_u64(bus::SPACE_STACK);
     for e in 0..mh * memory::SLOTS {
         let at = (e / memory::SLOTS) * memory::WIDTH + (e % memory::SLOTS) * memory::STRIDE;
         let row = &mut mem_t[at..at + memory::STRIDE];
+        let row: &mut memory::MemSlot<Val> = row.borrow_mut();
+        row.space = space;
         let Some(&(ts, addr, v, w)) = mem_rows.get(e) else {
-            row[memory::ADDR] =
-                Val::from_u64(last_addr) + Val::from_u64(1 + (e - mem_rows.len()) as u64);
+            row.addr = Val::from_u64(last_addr) + Val::from_u64(1 + (e - mem_rows.len()) as u64);
             range_mult[0] += memory::D_LIMBS as u64;
             continue;
         };
-        row[memory::ADDR] = Val::from_u64(addr);
-        row[memory::TS] = Val::from_u64(ts);
-        row[memory::VAL] = v;
-        row[memory::W] = Val::from_bool(w);
-        row[memory::REAL] = Val::ONE;
+        row.addr = Val::from_u64(addr);
+        row.ts = Val::from_u64(ts);
+        row.val = v;
+        row.w = Val::from_bool(w);
+        row.real = Val::ONE;
         let diff = if e == 0 {
             0
         } else {
             let (pts, paddr, _, _) = mem_rows[e - 1];
             if paddr == addr {
-                row[memory::SAME] = Val::ONE;
+                row.same = Val::ONE;
                 ts - pts - 1
             } else {
                 (Val::from_u64(addr) - Val::from_u64(paddr) - Val::ONE).as_canonical_u64()
@@ -344,61 +353,41 @@ pub fn assemble(
         }
         for j in 0..memory::D_LIMBS {
             let byte = (diff >> (8 * j)) & 0xff;
-            row[memory::D + j] = Val::from_u64(byte);
+            row.d[j] = Val::from_u64(byte);
             range_mult[byte as usize] += 1;
         }
         if !w {
-            row[memory::RV] = v;
-            if row[memory::SAME] == Val::ONE {
-                row[memory::SR] = Val::ONE;
-            }
+            row.rv = v;
+            row.sr = row.same;
         }
     }
 
-    let ch = padded_height(compares.len());
-    let mut cmp_t = Val::zero_vec(ch * compare::WIDTH);
-    for i in 0..ch {
-        let row = &mut cmp_t[i * compare::WIDTH..(i + 1) * compare::WIDTH];
-        let (a, b, real) = compares
-            .get(i)
-            .map_or((0, 0, false), |&(a, b)| (a, b, true));
-        compare::fill_row(row, a, b, real);
-        for l in 0..3 * compare::NL {
-            range_mult[row[compare::LIMBS + l].as_canonical_u64() as usize] += 1;
-        }
-    }
-    let mut range_t = Val::zero_vec((1 << range::LOG_HEIGHT) * range::WIDTH);
-    for (v, m) in range_mult.iter().enumerate() {
-        range_t[v * range::WIDTH + range::VALUE] = Val::from_u64(v as u64);
-        range_t[v * range::WIDTH + range::MULT] = Val::from_u64(*m);
-    }
+    let (rom_t, rom_perms) = rom::build(p, &fetch, &fn_uses);
+    let hash_t = hash::build(&rom_perms, &[], padded_height(2 * rom_perms.len()));
+    let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
+    let range_t = range::build(&range_mult);
     let params = public_params(p);
-    let ih = 1 << inputs::InputsAir::log_height_for(params.len());
-    let mut in_t = Val::zero_vec(ih * inputs::WIDTH);
-    for (j, &i) in params.iter().enumerate() {
-        in_t[j * inputs::WIDTH + inputs::IDX] = Val::from_u64(i as u64);
-        in_t[j * inputs::WIDTH + inputs::VALUE] = inputs[i as usize];
-        in_t[j * inputs::WIDTH + inputs::MULT] =
-            Val::from_u64(input_uses.get(&i).copied().unwrap_or(0));
-    }
-    let rom_t = trace::rom_trace(p, &fetch, &fn_uses);
+    let public: Vec<(u32, Val)> = params.iter().map(|&i| (i, inputs[i as usize])).collect();
+    let in_t = inputs::build(&public, &input_uses);
     let st = Statement {
         program: p.digest(),
-        public_inputs: params.iter().map(|&i| inputs[i as usize]).collect(),
+        public_inputs: public.iter().map(|x| x.1).collect(),
         output,
         cycles: n as u64,
     };
-    Some((
-        st,
-        vec![
-            RowMajorMatrix::new(cpu_t, cpu::WIDTH),
-            RowMajorMatrix::new(mem_t, memory::WIDTH),
-            rom_t,
-            RowMajorMatrix::new(cmp_t, compare::WIDTH),
-            RowMajorMatrix::new(range_t, range::WIDTH),
-            RowMajorMatrix::new(in_t, inputs::WIDTH),
-        ],
-    ))
+    let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; TABLES.len()];
+    for (kind, t) in [
+        (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu::WIDTH)),
+        (TableKind::Memory, RowMajorMatrix::new(mem_t, memory::WIDTH)),
+        (TableKind::Rom, rom_t),
+        (TableKind::Compare, cmp_t),
+        (TableKind::Range, range_t),
+        (TableKind::Inputs, in_t),
+        (TableKind::Hash, hash_t),
+    ] {
+        tables[kind.index()] = Some(t);
+    }
+    Some((st, tables.into_iter().map(Option::unwrap).collect()))
 }
 
 /// The honest cheat: `SECRET i` reads parameter `i`.

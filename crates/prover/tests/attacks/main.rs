@@ -8,11 +8,11 @@
 //!
 //! Forged tables come from [`forge`], a permissive executor with the AIR's semantics. Runs the
 //! interpreter traps on (or cannot produce at all) are laid out exactly as `trace::generate`
-//! would and proven with `prove_traces`. Tests named `known_forgery_*` are forgeries that the
-//! verifier currently ACCEPTS: they assert the rejection that must come, fail today, and are
-//! `#[ignore = "KNOWN FORGERY: ..."]` until the fix lands (`cargo test --release -p
-//! resvm-prover --test attacks -- --ignored` shows them; in a debug build they panic inside
-//! the prover instead).
+//! would and proven with `prove_traces`. Tests named `refused_*` were forgeries the verifier
+//! accepted before static validation (`resvm_isa::validate`); they now assert that prover and
+//! verifier refuse the image as `InvalidProgram`. A forgery the verifier still accepts would be
+//! a test named `known_forgery_*`, `#[ignore = "KNOWN FORGERY: ..."]`, asserting the rejection
+//! that must come (there is none at present).
 //!
 //! Forged proofs reach the verifier only in release builds (debug Plonky3 checks constraints
 //! inside the prover and panics): `cargo test --release -p resvm-prover --test attacks`.
@@ -28,7 +28,7 @@ use p3_matrix::Matrix;
 use resvm_exec::Limits;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Opcode, Program};
-use resvm_prover::air::{compare, cpu, inputs, memory, range, Val, BLIND_SINK, TABLES};
+use resvm_prover::air::{compare, cpu, inputs, memory, range, rom, Val, BLIND_SINK, TABLES};
 use resvm_prover::config::SecurityLevel;
 use resvm_prover::trace::{generate, TraceError};
 use resvm_prover::*;
@@ -84,17 +84,20 @@ fn mul_secret() -> Program {
     image(code, vec![func(5, 2, 2)]).unwrap()
 }
 
-/// main(x, secret y) = eval(reflect(x))(y), with dbl(z) = z + z and sq(z) = z * z; the EVAL
-/// takes `k` arguments.
+/// main(x, secret y) = eval(reflect(x))(y, …, y), with dbl(z) = z + z and sq(z) = z * z; the
+/// EVAL passes `k` arguments (k copies of y, so the image validates for every `k`: the callee's
+/// arity is only known at run time).
 fn eval_program(k: u32) -> Program {
-    let code = vec![
+    let mut code = vec![
         Instr::Frame,
         Instr::Input(0),
         Instr::Secret(1),
         Instr::Call(0),
         Instr::Halt,
         Instr::Frame,
-        Instr::Load(1),
+    ];
+    code.extend((0..k).map(|_| Instr::Load(1)));
+    code.extend([
         Instr::Load(0),
         Instr::Reflect,
         Instr::Eval(k),
@@ -107,8 +110,13 @@ fn eval_program(k: u32) -> Program {
         Instr::Load(0),
         Instr::Mul,
         Instr::Ret,
-    ];
-    image(code, vec![func(5, 2, 2), func(11, 1, 1), func(15, 1, 1)]).unwrap()
+    ]);
+    let dbl = 10 + k;
+    image(
+        code,
+        vec![func(5, 2, 2), func(dbl, 1, 1), func(dbl + 4, 1, 1)],
+    )
+    .unwrap()
 }
 
 /// `fn main(n) = rec(n)` with `rec(n) = if 0 < n { rec(n - 1) } else { 0 }`: depth n + 1.
@@ -436,7 +444,7 @@ release_test! {
         }
         // The ROM's fetch count of the HALT grows with it.
         let halt_pc = last[cpu::PC].as_canonical_u64() as usize;
-        let ins_row = 2 * (1 + p.functions().len() + halt_pc);
+        let ins_row = 1 + p.functions().len() + halt_pc;
         let m = get(&g[2], ins_row, resvm_prover::air::rom::MULT);
         set(&mut g[2], ins_row, resvm_prover::air::rom::MULT, m + Val::from_u64(512));
         assert_eq!(judge_test(&p, &st, &g), Ok(()));
@@ -603,7 +611,7 @@ release_test! {
         let p = recursion();
         let opts = ProveOptions {
             security: SecurityLevel::Test,
-            limits: Limits { max_depth: 5, max_steps: None },
+            limits: Limits { max_depth: 5, max_steps: None, max_cycles: None },
         };
         assert!(matches!(
             prove_with(&p, &[f(10)], &[], &opts, &mut |_| {}),
@@ -663,8 +671,10 @@ release_test! {
         assert_eq!(judge_test(&p, &st, &a), Err(VerifyError::Constraints { table: "inputs" }));
 
         // `main(x, secret y) = INPUT 1 * x`: INPUT of the secret parameter. The interpreter
-        // reads y (7); the AIR has no public input 1, so the honest prover's proof fails, and
-        // an unused inputs row offering (1, 7) is refused.
+        // reads y (7); the AIR has no public input 1 (the honest prover's proof used to fail
+        // its lookup balance, and an unused inputs row offering (1, 7) its inputs
+        // constraints). Static validation now refuses the image first: INPUT outside the
+        // bootstrap.
         let code = vec![
             Instr::Frame,
             Instr::Input(0),
@@ -680,13 +690,15 @@ release_test! {
         assert_eq!(public_params(&q), vec![0]);
         let run = resvm_exec::stack::run(&q, &[f(5), f(7)], &Limits::default()).unwrap();
         assert_eq!(run.output, f(35));
+        assert!(resvm_isa::validate(&q).is_err());
+        assert!(matches!(prove(&q, &[f(5)], &[f(7)]), Err(ProveError::InvalidProgram(_))));
         let (st, t) = honest_run(&q, &[f(5), f(7)]);
-        assert_eq!(judge_test(&q, &st, &t), Err(VerifyError::LookupImbalance));
+        assert!(matches!(judge_test(&q, &st, &t), Err(VerifyError::InvalidProgram(_))));
         let mut b = t.clone();
         set(&mut b[5], 1, inputs::IDX, Val::ONE);
         set(&mut b[5], 1, inputs::VALUE, f(7));
         set(&mut b[5], 1, inputs::MULT, Val::ONE);
-        assert_eq!(judge_test(&q, &st, &b), Err(VerifyError::Constraints { table: "inputs" }));
+        assert!(matches!(judge_test(&q, &st, &b), Err(VerifyError::InvalidProgram(_))));
     }
 }
 
@@ -738,55 +750,67 @@ release_test! {
 // 9. Structural traps of the interpreter that the AIR does not see (issue 7, item 5).
 //
 // Each case: the interpreter traps (or computes another output), so the claim is false; the
-// forged tables are laid out by `forge` and judged by the real verifier.
+// forged tables are laid out by `forge` and judged by the real verifier. These were known
+// forgeries (the verifier accepted them); static validation (`resvm_isa::validate`, run by
+// prover and verifier) now refuses every one of these images, so they are regression tests
+// asserting `ProveError::InvalidProgram` and `VerifyError::InvalidProgram`.
 
-/// Asserts that the forgery is rejected (by static validation in `Program::new`, by the
-/// prover, or by the verifier); fails with the verifier's verdict otherwise.
-fn assert_rejected(
+/// The image of a structural forgery: built (`Program::new` checks only the image's shape)
+/// but refused by static validation.
+fn invalid_image(code: Vec<Instr>, fns: Vec<Function>) -> Program {
+    let p = image(code, fns).expect("Program::new builds the image");
+    assert!(resvm_isa::validate(&p).is_err(), "the image validates");
+    p
+}
+
+/// Asserts that a structural forgery is refused as an invalid program by both sides: the
+/// honest prover (`prove_with` validates before it runs anything) and the verifier, given a
+/// proof of the forged run (AIR semantics, every read of a SECRET after the first gets the
+/// next value: the AIR does not tie two reads of one parameter together) laid out by `forge`
+/// and proven with `prove_traces`. Before validation every one of these proofs verified.
+fn assert_refused(
     what: &str,
-    p: Option<Program>,
+    p: &Program,
     inputs: &[F],
     claim_output: Option<F>,
     security: SecurityLevel,
 ) {
-    let Some(p) = p else { return };
+    // The honest prover.
+    let secret = p.secret_params();
+    let split = |s: bool| -> Vec<F> {
+        (0..secret.len())
+            .filter(|&i| secret[i] == s)
+            .map(|i| inputs.get(i).copied().unwrap_or(F::ZERO))
+            .collect()
+    };
+    let opts = ProveOptions {
+        security,
+        ..Default::default()
+    };
+    let r = prove_with(p, &split(false), &split(true), &opts, &mut |_| {});
+    assert!(
+        matches!(r, Err(ProveError::InvalidProgram(_))),
+        "{what}: the prover says {:?}",
+        r.err()
+    );
+    // The forged proof.
     let secret_vals: Vec<F> = inputs.to_vec();
     let secret = |i: u32, n: usize| -> Val {
-        // Every read of a SECRET after the first gets the next value: the AIR does not tie
-        // two reads of one parameter together.
         secret_vals.get(i as usize).copied().unwrap_or(f(1)) + F::from_u64(n as u64 * 5)
     };
     let cheat = Cheat {
         secret: &secret,
         fake_tuple: None,
     };
-    let Some(steps) = air_run(&p, inputs, &cheat, 1 << 12) else {
-        return;
-    };
-    let Some((st, t)) = assemble(&p, inputs, &steps) else {
-        return;
-    };
+    let steps = air_run(p, inputs, &cheat, 1 << 12).expect("the AIR admits the run");
+    let (st, t) = assemble(p, inputs, &steps).expect("the tables can be laid out");
     if let Some(o) = claim_output {
         assert_eq!(st.output, o, "{what}: the forged run's output");
     }
-    let r = match prove_traces(&p, &st, &t, security) {
-        Err(_) => return,
-        Ok(stark) => {
-            let proof = Proof {
-                security,
-                statement: st.clone(),
-                stark,
-            };
-            if security == SecurityLevel::Test {
-                verify_with(&p, &st.public_inputs, st.output, &proof, ALLOW)
-            } else {
-                verify(&p, &st.public_inputs, st.output, &proof)
-            }
-        }
-    };
+    let r = judge(p, &st, &t, security);
     assert!(
-        r.is_err(),
-        "FORGERY VERIFIED ({what}): the verifier accepts output {} in {} cycles",
+        matches!(r, Err(VerifyError::InvalidProgram(_))),
+        "{what}: the verifier says {r:?} to output {} in {} cycles",
         st.output.as_canonical_u64(),
         st.cycles
     );
@@ -794,7 +818,7 @@ fn assert_rejected(
 
 /// `fn main(secret s) = s - s` with the body reading SECRET 0 again: the interpreter always
 /// outputs 0.
-fn secret_twice() -> Option<Program> {
+fn secret_twice() -> Program {
     let code = vec![
         Instr::Frame,
         Instr::Secret(0),
@@ -805,275 +829,195 @@ fn secret_twice() -> Option<Program> {
         Instr::Sub,
         Instr::Ret,
     ];
-    image(code, vec![func(4, 1, 1)])
-}
-
-#[test]
-#[ignore = "KNOWN FORGERY: two reads of one SECRET parameter get independent values in the AIR"]
-fn known_forgery_secret_read_twice() {
-    let p = secret_twice().unwrap();
-    for s in [0u64, 7, P - 1] {
-        assert_eq!(
-            resvm_exec::stack::run(&p, &[f(s)], &Limits::default())
-                .unwrap()
-                .output,
-            F::ZERO
-        );
-    }
-    // The second read gets s + 5: the claim main(s) = 5 for some s is false.
-    assert_rejected(
-        "SECRET 0 read twice",
-        secret_twice(),
-        &[f(7)],
-        Some(f(5)),
-        SecurityLevel::Standard,
-    );
-}
-
-#[test]
-#[ignore = "KNOWN FORGERY: SECRET i with i beyond main's arity is unconstrained"]
-fn known_forgery_secret_index_out_of_range() {
-    // main() = SECRET 3: the interpreter traps (input index out of range).
-    let code = vec![
-        Instr::Frame,
-        Instr::Call(0),
-        Instr::Halt,
-        Instr::Secret(3),
-        Instr::Ret,
-    ];
-    let p = image(code.clone(), vec![func(3, 0, 0)]).unwrap();
-    assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
-    assert_rejected(
-        "SECRET 3 of a 0-ary main",
-        image(code, vec![func(3, 0, 0)]),
-        &[],
-        Some(f(1)),
-        SecurityLevel::Test,
-    );
-}
-
-#[test]
-#[ignore = "KNOWN FORGERY: stack underflow wraps to address p - 1 in the AIR"]
-fn known_forgery_stack_underflow() {
-    // [HALT] at sp = 0: the interpreter traps; the AIR reads address p - 1 (fresh: 0).
-    let one = || vec![func(0, 0, 0)];
-    assert!(resvm_exec::stack::run(
-        &image(vec![Instr::Halt], one()).unwrap(),
-        &[],
-        &Limits::default()
-    )
-    .is_err());
-    assert_rejected(
-        "HALT on an empty stack",
-        image(vec![Instr::Halt], one()),
-        &[],
-        Some(F::ZERO),
-        SecurityLevel::Test,
-    );
-    // POP; PUSH 7; HALT: writes and reads address p - 1.
-    let code = vec![Instr::Pop, Instr::Push(f(7)), Instr::Halt];
-    assert!(resvm_exec::stack::run(
-        &image(code.clone(), one()).unwrap(),
-        &[],
-        &Limits::default()
-    )
-    .is_err());
-    assert_rejected(
-        "POP on an empty stack",
-        image(code, one()),
-        &[],
-        Some(f(7)),
-        SecurityLevel::Test,
-    );
-}
-
-#[test]
-#[ignore = "KNOWN FORGERY: RET from the bootstrap (no frame) through linkage cells at p - 2, p - 1"]
-fn known_forgery_ret_from_bootstrap() {
-    let code = vec![
-        Instr::Pop,
-        Instr::Pop,
-        Instr::Push(f(6)),
-        Instr::Push(f(0)),
-        Instr::Push(f(7)),
-        Instr::Ret,
-        Instr::Halt,
-    ];
-    let one = || vec![func(0, 0, 0)];
-    assert!(resvm_exec::stack::run(
-        &image(code.clone(), one()).unwrap(),
-        &[],
-        &Limits::default()
-    )
-    .is_err());
-    assert_rejected(
-        "RET at depth 0",
-        image(code, one()),
-        &[],
-        Some(f(7)),
-        SecurityLevel::Test,
-    );
-}
-
-#[test]
-#[ignore = "KNOWN FORGERY: reads above sp return stale values"]
-fn known_forgery_read_above_sp() {
-    // f() stores 9 in its slot 0 and returns 1; the bootstrap then LOADs address 2 (f's
-    // dead slot, above sp = 1): the interpreter traps, the AIR reads 9.
-    let code = vec![
-        Instr::Frame,
-        Instr::Call(0),
-        Instr::Load(2),
-        Instr::Halt,
-        // f @4
-        Instr::Push(f(9)),
-        Instr::Store(0),
-        Instr::Push(f(1)),
-        Instr::Ret,
-    ];
-    let fns = || vec![func(4, 0, 1)];
-    assert!(resvm_exec::stack::run(
-        &image(code.clone(), fns()).unwrap(),
-        &[],
-        &Limits::default()
-    )
-    .is_err());
-    assert_rejected(
-        "LOAD above sp",
-        image(code, fns()),
-        &[],
-        Some(f(9)),
-        SecurityLevel::Test,
-    );
-    // LOAD of a never-written cell far above sp reads 0.
-    let code = vec![Instr::Load(1000), Instr::Halt];
-    assert!(resvm_exec::stack::run(
-        &image(code.clone(), vec![func(0, 0, 0)]).unwrap(),
-        &[],
-        &Limits::default()
-    )
-    .is_err());
-    assert_rejected(
-        "LOAD of an unallocated cell",
-        image(code, vec![func(0, 0, 0)]),
-        &[],
-        Some(F::ZERO),
-        SecurityLevel::Test,
-    );
-}
-
-#[test]
-#[ignore = "KNOWN FORGERY: STORE outside the frame"]
-fn known_forgery_store_outside_frame() {
-    // PUSH 4; STORE 3; LOAD 3; HALT at fp = sp = 0: the interpreter traps at the STORE.
-    let code = vec![
-        Instr::Push(f(4)),
-        Instr::Store(3),
-        Instr::Load(3),
-        Instr::Halt,
-    ];
-    let fns = || vec![func(0, 0, 0)];
-    assert!(resvm_exec::stack::run(
-        &image(code.clone(), fns()).unwrap(),
-        &[],
-        &Limits::default()
-    )
-    .is_err());
-    assert_rejected(
-        "STORE beyond sp",
-        image(code, fns()),
-        &[],
-        Some(f(4)),
-        SecurityLevel::Test,
-    );
-}
-
-#[test]
-#[ignore = "KNOWN FORGERY: CALL without FRAME writes the linkage at p - 2, p - 1"]
-fn known_forgery_call_without_frame() {
-    let code = vec![Instr::Call(0), Instr::Halt, Instr::Push(f(5)), Instr::Ret];
-    let fns = || vec![func(2, 0, 0)];
-    assert!(resvm_exec::stack::run(
-        &image(code.clone(), fns()).unwrap(),
-        &[],
-        &Limits::default()
-    )
-    .is_err());
-    assert_rejected(
-        "CALL without FRAME",
-        image(code, fns()),
-        &[],
-        None,
-        SecurityLevel::Test,
-    );
-}
-
-#[test]
-#[ignore = "KNOWN FORGERY: a frame beyond u32 (sp = 2 + u32::MAX) is fine in the field"]
-fn known_forgery_frame_beyond_u32() {
-    let code = vec![
-        Instr::Frame,
-        Instr::Call(0),
-        Instr::Halt,
-        Instr::Push(f(5)),
-        Instr::Ret,
-    ];
-    let fns = || vec![func(3, 0, u32::MAX)];
-    // Not run here: the interpreter would first try to allocate the frame. Its checked
-    // `fp + frame` overflows (2 + u32::MAX), a Malformed trap, before allocating.
-    assert!(resvm_exec::stack::run(
-        &image(code.clone(), fns()).unwrap(),
-        &[],
-        &Limits::default()
-    )
-    .is_err());
-    assert_rejected(
-        "frame of u32::MAX slots",
-        image(code, fns()),
-        &[],
-        Some(f(5)),
-        SecurityLevel::Test,
-    );
+    invalid_image(code, vec![func(4, 1, 1)])
 }
 
 release_test! {
-    /// Traps the AIR does see: a non-boolean BRANCH condition and a jump out of the code.
+    /// Formerly a known forgery: two reads of one SECRET parameter got independent values in
+    /// the AIR. Validation: INPUT/SECRET only in the bootstrap.
+    fn refused_secret_read_twice() {
+        let p = secret_twice();
+        for s in [0u64, 7, P - 1] {
+            assert_eq!(
+                resvm_exec::stack::run(&p, &[f(s)], &Limits::default()).unwrap().output,
+                F::ZERO
+            );
+        }
+        // The second read gets s + 5: the claim main(s) = 5 for some s is false.
+        assert_refused("SECRET 0 read twice", &p, &[f(7)], Some(f(5)), SecurityLevel::Standard);
+    }
+}
+
+release_test! {
+    /// Formerly a known forgery: SECRET i with i beyond main's arity was unconstrained.
+    fn refused_secret_index_out_of_range() {
+        // main() = SECRET 3: the interpreter traps (input index out of range).
+        let code = vec![Instr::Frame, Instr::Call(0), Instr::Halt, Instr::Secret(3), Instr::Ret];
+        let p = invalid_image(code, vec![func(3, 0, 0)]);
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("SECRET 3 of a 0-ary main", &p, &[], Some(f(1)), SecurityLevel::Test);
+    }
+}
+
+release_test! {
+    /// Formerly a known forgery: stack underflow wrapped to address p - 1 in the AIR.
+    fn refused_stack_underflow() {
+        // [HALT] at sp = 0: the interpreter traps; the AIR reads address p - 1 (fresh: 0).
+        let p = invalid_image(vec![Instr::Halt], vec![func(0, 0, 0)]);
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("HALT on an empty stack", &p, &[], Some(F::ZERO), SecurityLevel::Test);
+        // POP; PUSH 7; HALT: writes and reads address p - 1.
+        let code = vec![Instr::Pop, Instr::Push(f(7)), Instr::Halt];
+        let p = invalid_image(code, vec![func(0, 0, 0)]);
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("POP on an empty stack", &p, &[], Some(f(7)), SecurityLevel::Test);
+    }
+}
+
+release_test! {
+    /// Formerly a known forgery: RET from the bootstrap (no frame) through linkage cells at
+    /// p - 2, p - 1.
+    fn refused_ret_from_bootstrap() {
+        let code = vec![
+            Instr::Pop,
+            Instr::Pop,
+            Instr::Push(f(6)),
+            Instr::Push(f(0)),
+            Instr::Push(f(7)),
+            Instr::Ret,
+            Instr::Halt,
+        ];
+        let p = invalid_image(code, vec![func(0, 0, 0)]);
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("RET at depth 0", &p, &[], Some(f(7)), SecurityLevel::Test);
+    }
+}
+
+release_test! {
+    /// Formerly a known forgery: reads above sp returned stale values.
+    fn refused_read_above_sp() {
+        // f() stores 9 in its slot 0 and returns 1; the bootstrap then LOADs address 2 (f's
+        // dead slot, above sp = 1): the interpreter traps, the AIR reads 9.
+        let code = vec![
+            Instr::Frame,
+            Instr::Call(0),
+            Instr::Load(2),
+            Instr::Halt,
+            // f @4
+            Instr::Push(f(9)),
+            Instr::Store(0),
+            Instr::Push(f(1)),
+            Instr::Ret,
+        ];
+        let p = invalid_image(code, vec![func(4, 0, 1)]);
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("LOAD above sp", &p, &[], Some(f(9)), SecurityLevel::Test);
+        // LOAD of a never-written cell far above sp reads 0.
+        let p = invalid_image(vec![Instr::Load(1000), Instr::Halt], vec![func(0, 0, 0)]);
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("LOAD of an unallocated cell", &p, &[], Some(F::ZERO), SecurityLevel::Test);
+    }
+}
+
+release_test! {
+    /// Formerly a known forgery: STORE outside the frame.
+    fn refused_store_outside_frame() {
+        // PUSH 4; STORE 3; LOAD 3; HALT at fp = sp = 0: the interpreter traps at the STORE.
+        let code = vec![Instr::Push(f(4)), Instr::Store(3), Instr::Load(3), Instr::Halt];
+        let p = invalid_image(code, vec![func(0, 0, 0)]);
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("STORE beyond sp", &p, &[], Some(f(4)), SecurityLevel::Test);
+    }
+}
+
+release_test! {
+    /// Formerly a known forgery: CALL without FRAME wrote the linkage at p - 2, p - 1.
+    fn refused_call_without_frame() {
+        let code = vec![Instr::Call(0), Instr::Halt, Instr::Push(f(5)), Instr::Ret];
+        let p = invalid_image(code, vec![func(2, 0, 0)]);
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("CALL without FRAME", &p, &[], None, SecurityLevel::Test);
+    }
+}
+
+release_test! {
+    /// Formerly a known forgery: a frame beyond u32 (sp = 2 + u32::MAX) is fine in the field.
+    /// Validation: frames are at most `MAX_FRAME` slots.
+    fn refused_frame_beyond_u32() {
+        let code = vec![Instr::Frame, Instr::Call(0), Instr::Halt, Instr::Push(f(5)), Instr::Ret];
+        let p = invalid_image(code, vec![func(3, 0, u32::MAX)]);
+        // The interpreter's checked `fp + frame` overflows (2 + u32::MAX), a Malformed trap,
+        // before allocating.
+        assert!(resvm_exec::stack::run(&p, &[], &Limits::default()).is_err());
+        assert_refused("frame of u32::MAX slots", &p, &[], Some(f(5)), SecurityLevel::Test);
+    }
+}
+
+release_test! {
+    /// A trap the AIR does see: a non-boolean BRANCH condition.
     fn traps_the_air_sees() {
-        // main() = BRANCH on 2.
-        let code = vec![Instr::Push(f(2)), Instr::Branch(2, 2), Instr::Push(f(1)), Instr::Halt];
-        let p = image(code, vec![func(0, 0, 0)]).unwrap();
+        // main() = BRANCH on c, then 1.
+        let branch_on = |c: u64| {
+            let code = vec![
+                Instr::Frame,
+                Instr::Call(0),
+                Instr::Halt,
+                // main @3
+                Instr::Push(f(c)),
+                Instr::Branch(5, 5),
+                Instr::Push(f(1)),
+                Instr::Ret,
+            ];
+            image(code, vec![func(3, 0, 0)]).unwrap()
+        };
+        let p = branch_on(2);
+        assert!(resvm_isa::validate(&p).is_ok());
         assert!(matches!(
             resvm_exec::stack::run(&p, &[], &Limits::default()),
             Err(resvm_exec::Trap::BranchCondition { .. })
         ));
         // Forged from the run on 1 (same path) under p's ROM, with the condition 2 at the
-        // PUSH, in memory and at the BRANCH: only BRANCH's booleanity `v0·(1 − v0) = 0` fails.
-        let code1 = vec![Instr::Push(f(1)), Instr::Branch(2, 2), Instr::Push(f(1)), Instr::Halt];
-        let p1 = image(code1, vec![func(0, 0, 0)]).unwrap();
+        // PUSH (clk 2), in memory and at the BRANCH (clk 3): only BRANCH's booleanity
+        // `v0·(1 − v0) = 0` fails.
+        let p1 = branch_on(1);
         let (mut st2, mut t2) = honest_run(&p1, &[]);
+        assert_eq!(judge_test(&p1, &st2, &t2), Ok(()));
         st2.program = p.digest();
-        let pad = t2[0].height() as u64 - 3;
-        t2[2] = resvm_prover::trace::rom_trace(&p, &[1, 1, 1, pad], &[0]);
-        set(&mut t2[0], 0, cpu::A, f(2));
-        set(&mut t2[0], 0, cpu::V, f(2));
-        set(&mut t2[0], 1, cpu::V, f(2));
-        let v1 = get(&t2[0], 1, cpu::V + 1);
-        set(&mut t2[0], 1, cpu::V + 2, Val::ONE - f(2));
-        set(&mut t2[0], 1, cpu::P, f(2) * v1);
-        set(&mut t2[0], 1, cpu::Q, f(2) * (Val::ONE - f(2)));
+        let (nf, nc) = (p.functions().len(), p.code().len());
+        let mult = |row: usize| get(&t2[2], row, rom::MULT).as_canonical_u64();
+        let fetch: Vec<u64> = (0..nc).map(|pc| mult(1 + nf + pc)).collect();
+        let uses: Vec<u64> = (0..nf).map(|g| mult(1 + nf + nc + g)).collect();
+        assert_eq!(fetch.iter().sum::<u64>(), t2[0].height() as u64);
+        assert_eq!(uses, vec![1]);
+        t2[2] = resvm_prover::trace::rom_trace(&p, &fetch, &uses);
+        t2[6] = resvm_prover::trace::rom_hash_trace(&p);
+        let (push, br) = (2, 3);
+        assert!(forge::is_op(&t2[0], push, Opcode::Push) && forge::is_op(&t2[0], br, Opcode::Branch));
+        set(&mut t2[0], push, cpu::A, f(2));
+        set(&mut t2[0], push, cpu::V, f(2));
+        set(&mut t2[0], br, cpu::V, f(2));
+        let v1 = get(&t2[0], br, cpu::V + 1);
+        set(&mut t2[0], br, cpu::V + 2, Val::ONE - f(2));
+        set(&mut t2[0], br, cpu::P, f(2) * v1);
+        set(&mut t2[0], br, cpu::Q, f(2) * (Val::ONE - f(2)));
+        let mut edited = 0;
         for r in 0..t2[1].height() {
             for k in 0..memory::SLOTS {
                 let o = k * memory::STRIDE;
-                if get(&t2[1], r, o + memory::REAL) == Val::ONE && get(&t2[1], r, o + memory::VAL) == Val::ONE
-                    && get(&t2[1], r, o + memory::TS).as_canonical_u64() < 8
+                let ts = get(&t2[1], r, o + memory::TS).as_canonical_u64();
+                if get(&t2[1], r, o + memory::REAL) == Val::ONE
+                    && get(&t2[1], r, o + memory::VAL) == Val::ONE
+                    && (4 * push as u64..4 * (br as u64 + 1)).contains(&ts)
                 {
                     set(&mut t2[1], r, o + memory::VAL, f(2));
                     if get(&t2[1], r, o + memory::W) == Val::ZERO {
                         set(&mut t2[1], r, o + memory::RV, f(2));
                     }
+                    edited += 1;
                 }
             }
         }
+        assert_eq!(edited, 2, "the PUSH's write and the BRANCH's read");
         assert_eq!(judge_test(&p, &st2, &t2), Err(VerifyError::Constraints { table: "cpu" }));
     }
 }
