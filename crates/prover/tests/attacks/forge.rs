@@ -1,0 +1,401 @@
+//! A permissive executor with the AIR's semantics (field registers and addresses, no
+//! structural checks, a free choice of every `SECRET` value, no depth or step limit; `HASH` is not
+//! modelled) and an
+//! assembler that lays its run out exactly as `resvm_prover::trace::generate` does. On an
+//! honest run both agree bit for bit with `generate` (tested); on runs the interpreter traps
+//! on they produce the tables a cheating prover would feed `prove_traces`.
+
+use core::borrow::BorrowMut;
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use p3_matrix::dense::RowMajorMatrix;
+use resvm_isa::{Instr, Opcode, Program};
+use resvm_prover::air::{
+    bus, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT, TABLES,
+};
+use resvm_prover::{public_params, Statement};
+use std::collections::HashMap;
+
+/// One executed instruction.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub pc: u64,
+    pub fp: Val,
+    pub sp: Val,
+    pub instr: Instr,
+    /// `(addr, value, is_write)` in slot order.
+    pub acc: Vec<(Val, Val, bool)>,
+    /// The function-table tuple `(f, repr, entry, arity, frame)` of a call, eval or repr.
+    pub tuple: Option<[Val; 5]>,
+}
+
+/// How the cheating run departs from the interpreter.
+pub struct Cheat<'a> {
+    /// Value written by the `n`-th execution (from 0) of `SECRET i`: `secret(i, n)`.
+    pub secret: &'a dyn Fn(u32, usize) -> Val,
+    /// Tuple used by `EVAL`/`TAILEVAL`/`REFLECT` of a value that is no repr (a forgery:
+    /// the interpreter traps there).
+    pub fake_tuple: Option<[Val; 5]>,
+}
+
+/// Runs `p` on all of main's parameters with the AIR's semantics; `None` if the run leaves
+/// the code, branches on a non-boolean or exceeds `max_steps`.
+pub fn air_run(p: &Program, inputs: &[Val], cheat: &Cheat, max_steps: usize) -> Option<Vec<Step>> {
+    let code = p.code();
+    let fns = p.functions();
+    let mut mem: HashMap<u64, Val> = HashMap::new();
+    let (mut pc, mut fp, mut sp) = (0u64, Val::ZERO, Val::ZERO);
+    let mut secrets_read: HashMap<u32, usize> = HashMap::new();
+    let mut steps = Vec::new();
+    let k = |x: u64| Val::from_u64(x);
+    let tuple_of = |f: u32| -> [Val; 5] {
+        let info = &fns[f as usize];
+        [
+            k(f as u64),
+            p.repr(f).unwrap(),
+            k(info.entry as u64),
+            k(info.arity as u64),
+            k(info.frame as u64),
+        ]
+    };
+    loop {
+        if steps.len() >= max_steps {
+            return None;
+        }
+        let instr = *code.get(pc as usize)?;
+        let mut s = Step {
+            pc,
+            fp,
+            sp,
+            instr,
+            acc: vec![],
+            tuple: None,
+        };
+        let rd = |s: &mut Step, a: Val| -> Val {
+            let v = mem.get(&a.as_canonical_u64()).copied().unwrap_or(Val::ZERO);
+            s.acc.push((a, v, false));
+            v
+        };
+        // Writes are collected and applied after the reads of the same step.
+        let mut wr: Vec<(Val, Val)> = vec![];
+        let one = Val::ONE;
+        let mut next = pc + 1;
+        let by_repr = |g: Val| -> Option<[Val; 5]> {
+            match p.reflect(g) {
+                Some(f) => Some(tuple_of(f)),
+                None => cheat.fake_tuple,
+            }
+        };
+        let mut halt = false;
+        match instr {
+            Instr::Halt => {
+                let _output = rd(&mut s, sp - one);
+                halt = true;
+            }
+            Instr::Push(c) => {
+                wr.push((sp, c));
+                sp += one;
+            }
+            Instr::Pop => sp -= one,
+            Instr::Load(a) => {
+                let v = rd(&mut s, fp + k(a as u64));
+                wr.push((sp, v));
+                sp += one;
+            }
+            Instr::Store(a) => {
+                let v = rd(&mut s, sp - one);
+                wr.push((fp + k(a as u64), v));
+                sp -= one;
+            }
+            Instr::Neg => {
+                let v = rd(&mut s, sp - one);
+                wr.push((sp - one, -v));
+            }
+            Instr::Add | Instr::Sub | Instr::Mul | Instr::Compare => {
+                let x = rd(&mut s, sp - k(2));
+                let y = rd(&mut s, sp - one);
+                let r = match instr {
+                    Instr::Add => x + y,
+                    Instr::Sub => x - y,
+                    Instr::Mul => x * y,
+                    _ => resvm_field::lt(x, y),
+                };
+                wr.push((sp - k(2), r));
+                sp -= one;
+            }
+            Instr::Branch(t0, t1) => {
+                let c = rd(&mut s, sp - one);
+                sp -= one;
+                next = match c.as_canonical_u64() {
+                    0 => t0 as u64,
+                    1 => t1 as u64,
+                    _ => return None,
+                };
+            }
+            Instr::Jump(t) => next = t as u64,
+            Instr::Frame => sp += k(2),
+            Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) => {
+                let t = tuple_of(f);
+                s.tuple = Some(t);
+                let [_, repr, ent, ar, frm] = t;
+                match instr {
+                    Instr::Call(_) => {
+                        let nfp = sp - ar;
+                        wr.push((nfp - k(2), k(pc + 1)));
+                        wr.push((nfp - one, fp));
+                        fp = nfp;
+                        sp = nfp + frm;
+                        next = ent.as_canonical_u64();
+                    }
+                    Instr::TailCall(_) => {
+                        sp = fp + frm;
+                        next = ent.as_canonical_u64();
+                    }
+                    _ => {
+                        wr.push((sp, repr));
+                        sp += one;
+                    }
+                }
+            }
+            Instr::Eval(_) | Instr::TailEval(_) | Instr::Reflect => {
+                let g = rd(&mut s, sp - one);
+                let t = by_repr(g)?;
+                let t = [t[0], g, t[2], t[3], t[4]];
+                s.tuple = Some(t);
+                let [_, _, ent, ar, frm] = t;
+                match instr {
+                    Instr::Eval(_) => {
+                        let nfp = sp - one - ar;
+                        wr.push((nfp - k(2), k(pc + 1)));
+                        wr.push((nfp - one, fp));
+                        fp = nfp;
+                        sp = nfp + frm;
+                        next = ent.as_canonical_u64();
+                    }
+                    Instr::TailEval(_) => {
+                        sp = fp + frm;
+                        next = ent.as_canonical_u64();
+                    }
+                    _ => {}
+                }
+            }
+            Instr::Ret => {
+                let v = rd(&mut s, sp - one);
+                let ret = rd(&mut s, fp - k(2));
+                let cfp = rd(&mut s, fp - one);
+                wr.push((fp - k(2), v));
+                sp = fp - one;
+                fp = cfp;
+                next = ret.as_canonical_u64();
+            }
+            Instr::Input(i) => {
+                wr.push((sp, *inputs.get(i as usize)?));
+                sp += one;
+            }
+            // The hash chiplet's accesses are not forged here.
+            Instr::Hash(_) => return None,
+            Instr::Secret(i) => {
+                let n = secrets_read.entry(i).or_insert(0);
+                wr.push((sp, (cheat.secret)(i, *n)));
+                *n += 1;
+                sp += one;
+            }
+        }
+        for (a, v) in wr {
+            s.acc.push((a, v, true));
+            mem.insert(a.as_canonical_u64(), v);
+        }
+        steps.push(s);
+        if halt {
+            return Some(steps);
+        }
+        pc = next;
+    }
+}
+
+fn padded_height(n: usize) -> usize {
+    n.next_power_of_two().max(1 << MIN_LOG_HEIGHT)
+}
+
+/// Lays a run out as the seven tables (inner widths, [`resvm_prover::air::TABLES`] order) and
+/// the statement it proves. The CPU rows come from `cpu::fill_row` (registers and slot
+/// addresses then overwritten with the run's field values), ROM, hash, compare, range and
+/// inputs from the tables' own builders; only the memory table is laid out here, because its
+/// addresses are field elements (the builder takes `u32`). `None` if the memory table cannot
+/// be built (an address gap of 2^32 or more).
+pub fn assemble(
+    p: &Program,
+    inputs: &[Val],
+    steps: &[Step],
+) -> Option<(Statement, Vec<RowMajorMatrix<Val>>)> {
+    let n = steps.len();
+    let h = padded_height(n);
+    let mut cpu_t = Val::zero_vec(h * cpu::WIDTH);
+    let mut fetch = vec![0u64; p.code().len()];
+    let mut fn_uses = vec![0u64; p.functions().len()];
+    let mut input_uses = vec![0u64; inputs.len()];
+    let mut mem_rows: Vec<(u64, u64, Val, bool)> = vec![];
+    let mut compares: Vec<(u64, u64)> = vec![];
+    let mut range_mult = vec![0u64; 1 << range::LOG_HEIGHT];
+    let mut first_halt = true;
+    for (clk, (s, row)) in steps
+        .iter()
+        .zip(cpu_t.chunks_exact_mut(cpu::WIDTH))
+        .enumerate()
+    {
+        let op = s.instr.opcode();
+        let spec = op.spec();
+        assert!(spec.chiplet_accesses.is_empty(), "{op:?} is not forged");
+        assert_eq!(spec.slots.len(), s.acc.len(), "slot layout of {op:?}");
+        for (&(addr, v, w), a) in s.acc.iter().zip(spec.accesses()) {
+            assert_eq!(w, a.write, "access kinds of {op:?}");
+            let ts = (clk * cpu::SLOTS) as u64 + a.sub as u64;
+            mem_rows.push((ts, addr.as_canonical_u64(), v, w));
+        }
+        fetch[s.pc as usize] += 1;
+        if let Some(t) = s.tuple {
+            if let Some(u) = fn_uses.get_mut(t[0].as_canonical_u64() as usize) {
+                if p.repr(t[0].as_canonical_u64() as u32) == Some(t[1]) {
+                    *u += 1;
+                }
+            }
+        }
+        match s.instr {
+            Instr::Compare => {
+                compares.push((s.acc[0].1.as_canonical_u64(), s.acc[1].1.as_canonical_u64()))
+            }
+            Instr::Input(i) => input_uses[i as usize] += 1,
+            _ => {}
+        }
+        let is_first_halt = op == Opcode::Halt && first_halt;
+        if is_first_halt {
+            first_halt = false;
+        }
+        // Registers and addresses may be any field elements here: filled as 0, then set.
+        let slots: Vec<(u32, Val)> = s.acc.iter().map(|&(_, v, _)| (0, v)).collect();
+        let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
+        cpu::fill_row(
+            row,
+            clk as u64,
+            (s.pc as u32, 0, 0),
+            &s.instr,
+            &slots,
+            s.tuple,
+            is_first_halt,
+        );
+        row.fp = s.fp;
+        row.sp = s.sp;
+        for (j, &(addr, _, _)) in s.acc.iter().enumerate() {
+            row.addr[j] = addr;
+        }
+    }
+    let last = steps.last()?;
+    assert_eq!(last.instr, Instr::Halt);
+    let halt_row: Vec<Val> = cpu_t[(n - 1) * cpu::WIDTH..n * cpu::WIDTH].to_vec();
+    for clk in n..h {
+        let row = &mut cpu_t[clk * cpu::WIDTH..(clk + 1) * cpu::WIDTH];
+        row.copy_from_slice(&halt_row);
+        let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
+        row.clk = Val::from_u64(clk as u64);
+        row.active = Val::ZERO;
+        row.fh = Val::ZERO;
+        fetch[last.pc as usize] += 1;
+    }
+    let output = halt_row[cpu::V];
+
+    // Memory (one address space, the stack's): sorted by (addr, ts) in the cyclic order of
+    // the field that starts after the largest gap between used addresses (for honest runs:
+    // plain numeric order).
+    mem_rows.sort_unstable_by_key(|&(ts, addr, _, _)| (addr, ts));
+    let p_ = resvm_field::P;
+    if let (Some(&(_, lo, _, _)), Some(&(_, hi, _, _))) = (mem_rows.first(), mem_rows.last()) {
+        let mut best = (lo + (p_ - hi), mem_rows.len()); // the wrap-around gap
+        for e in 1..mem_rows.len() {
+            let g = mem_rows[e].1 - mem_rows[e - 1].1;
+            if g > best.0 {
+                best = (g, e);
+            }
+        }
+        let len = mem_rows.len();
+        mem_rows.rotate_left(best.1 % len);
+    }
+    let mh = padded_height(mem_rows.len().div_ceil(memory::SLOTS));
+    let mut mem_t = Val::zero_vec(mh * memory::WIDTH);
+    let last_addr = mem_rows.last().map_or(0, |r| r.1);
+    let space = Val::from_u64(bus::SPACE_STACK);
+    for e in 0..mh * memory::SLOTS {
+        let at = (e / memory::SLOTS) * memory::WIDTH + (e % memory::SLOTS) * memory::STRIDE;
+        let row = &mut mem_t[at..at + memory::STRIDE];
+        let row: &mut memory::MemSlot<Val> = row.borrow_mut();
+        row.space = space;
+        let Some(&(ts, addr, v, w)) = mem_rows.get(e) else {
+            row.addr = Val::from_u64(last_addr) + Val::from_u64(1 + (e - mem_rows.len()) as u64);
+            range_mult[0] += memory::D_LIMBS as u64;
+            continue;
+        };
+        row.addr = Val::from_u64(addr);
+        row.ts = Val::from_u64(ts);
+        row.val = v;
+        row.w = Val::from_bool(w);
+        row.real = Val::ONE;
+        let diff = if e == 0 {
+            0
+        } else {
+            let (pts, paddr, _, _) = mem_rows[e - 1];
+            if paddr == addr {
+                row.same = Val::ONE;
+                ts - pts - 1
+            } else {
+                (Val::from_u64(addr) - Val::from_u64(paddr) - Val::ONE).as_canonical_u64()
+            }
+        };
+        if diff >> 32 != 0 {
+            return None;
+        }
+        for j in 0..memory::D_LIMBS {
+            let byte = (diff >> (8 * j)) & 0xff;
+            row.d[j] = Val::from_u64(byte);
+            range_mult[byte as usize] += 1;
+        }
+        if !w {
+            row.rv = v;
+            row.sr = row.same;
+        }
+    }
+
+    let (rom_t, rom_perms) = rom::build(p, &fetch, &fn_uses);
+    let hash_t = hash::build(&rom_perms, &[], padded_height(2 * rom_perms.len()));
+    let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
+    let range_t = range::build(&range_mult);
+    let params = public_params(p);
+    let public: Vec<(u32, Val)> = params.iter().map(|&i| (i, inputs[i as usize])).collect();
+    let in_t = inputs::build(&public, &input_uses);
+    let st = Statement {
+        program: p.digest(),
+        public_inputs: public.iter().map(|x| x.1).collect(),
+        output,
+        cycles: n as u64,
+    };
+    let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; TABLES.len()];
+    for (kind, t) in [
+        (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu::WIDTH)),
+        (TableKind::Memory, RowMajorMatrix::new(mem_t, memory::WIDTH)),
+        (TableKind::Rom, rom_t),
+        (TableKind::Compare, cmp_t),
+        (TableKind::Range, range_t),
+        (TableKind::Inputs, in_t),
+        (TableKind::Hash, hash_t),
+    ] {
+        tables[kind.index()] = Some(t);
+    }
+    Some((st, tables.into_iter().map(Option::unwrap).collect()))
+}
+
+/// The honest cheat: `SECRET i` reads parameter `i`.
+pub fn honest(inputs: &[Val]) -> impl Fn(u32, usize) -> Val + '_ {
+    move |i, _| inputs.get(i as usize).copied().unwrap_or(Val::ZERO)
+}
+
+/// Whether an opcode's flag is set on a CPU row.
+pub fn is_op(t: &RowMajorMatrix<Val>, row: usize, op: Opcode) -> bool {
+    t.values[row * cpu::WIDTH + cpu::FLAGS + op as usize] == Val::ONE
+}
