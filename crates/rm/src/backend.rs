@@ -218,7 +218,9 @@ fn check_opening(
             .blind
             .ok_or_else(|| "a consumed resource needs its binding's blind".to_string())?;
         if resource_binding(n, &cm, &blind) != *b {
-            return Err(format!("resource does not open the binding of consumed nullifier {i}"));
+            return Err(format!(
+                "resource does not open the binding of consumed nullifier {i}"
+            ));
         }
         Ok(())
     }
@@ -254,7 +256,9 @@ impl ReexecBackend {
             match (r.ephemeral, &stmt.roots[i], &cw.path) {
                 (true, None, None) => {}
                 (true, _, _) => {
-                    return Err(format!("consumed {i}: ephemeral resources carry no root or path"))
+                    return Err(format!(
+                        "consumed {i}: ephemeral resources carry no root or path"
+                    ))
                 }
                 (false, Some(root), Some(path)) => {
                     if !verify_path(&cm, path, root) {
@@ -264,7 +268,9 @@ impl ReexecBackend {
                     }
                 }
                 (false, _, _) => {
-                    return Err(format!("consumed {i}: a persistent resource needs a root and a path"))
+                    return Err(format!(
+                        "consumed {i}: a persistent resource needs a root and a path"
+                    ))
                 }
             }
             let (k, q) = r.delta();
@@ -275,10 +281,14 @@ impl ReexecBackend {
             let r = &cw.resource;
             r.check_bounds().map_err(|e| e.to_string())?;
             if r.nonce != derive_nonce(&nfd, j as u64, &cw.rand) {
-                return Err(format!("created {j}: nonce is not derived from the action's nullifiers"));
+                return Err(format!(
+                    "created {j}: nonce is not derived from the action's nullifiers"
+                ));
             }
             if r.commitment() != stmt.created[j] {
-                return Err(format!("created {j}: resource does not open its commitment"));
+                return Err(format!(
+                    "created {j}: resource does not open its commitment"
+                ));
             }
             if stmt.logics[nc + j] != r.logic {
                 return Err(format!("created {j}: logic differs from the resource's"));
@@ -287,7 +297,10 @@ impl ReexecBackend {
             delta.add(k, -(q as i128));
         }
         if delta != *stmt.delta {
-            return Err(format!("delta is {delta}, the action claims {}", stmt.delta));
+            return Err(format!(
+                "delta is {delta}, the action claims {}",
+                stmt.delta
+            ));
         }
         Ok(())
     }
@@ -309,7 +322,10 @@ impl ReexecBackend {
             None => None,
             Some((created, index, o)) => {
                 check_opening(stmt, *created, *index, o).map_err(|e| {
-                    Error::InvalidProof(format!("logic proof for {}: second resource: {e}", inst.tag))
+                    Error::InvalidProof(format!(
+                        "logic proof for {}: second resource: {e}",
+                        inst.tag
+                    ))
                 })?;
                 Some(Other {
                     created: *created,
@@ -344,13 +360,14 @@ impl ProvingBackend for ReexecBackend {
 
     fn verify_compliance(&self, stmt: &ComplianceStatement, proof: &[u8]) -> Result<(), Error> {
         let d: ComplianceProofData = decode(MAGIC_COMPLIANCE, proof)?;
+        Self::check_compliance(stmt, &d.witness)
+            .map_err(|e| Error::InvalidProof(format!("compliance: {e}")))?;
         if d.action != stmt.action {
             return Err(Error::InvalidProof(
                 "compliance proof was made for another action".into(),
             ));
         }
-        Self::check_compliance(stmt, &d.witness)
-            .map_err(|e| Error::InvalidProof(format!("compliance: {e}")))
+        Ok(())
     }
 
     fn prove_logic(
@@ -361,16 +378,18 @@ impl ProvingBackend for ReexecBackend {
         witness: &LogicWitness,
     ) -> Result<Vec<u8>, Error> {
         let inputs = Self::logic_inputs(inst, stmt, witness)?;
-        logic.check(&inputs).map_err(|reason| Error::LogicRejected {
-            logic: logic.digest(),
-            what: if inst.created {
-                "created commitment"
-            } else {
-                "consumed nullifier"
-            },
-            tag: inst.tag,
-            reason,
-        })?;
+        logic
+            .check(&inputs)
+            .map_err(|reason| Error::LogicRejected {
+                logic: logic.digest(),
+                what: if inst.created {
+                    "created commitment"
+                } else {
+                    "consumed nullifier"
+                },
+                tag: inst.tag,
+                reason,
+            })?;
         encode(
             MAGIC_LOGIC,
             &LogicProofData {

@@ -150,11 +150,16 @@ impl ActionBuilder {
 
     /// Appends an extradata element (reduced into the field).
     pub fn push_extradata(&mut self, x: u64) {
-        self.extradata.push(resvm_field::canonical(resvm_field::from_u64(x)));
+        self.extradata
+            .push(resvm_field::canonical(resvm_field::from_u64(x)));
     }
 
     /// Runs an executable on this builder with `store` for reads.
-    pub fn execute(&mut self, exe: &dyn Executable, store: &dyn ResourceStore) -> Result<(), Error> {
+    pub fn execute(
+        &mut self,
+        exe: &dyn Executable,
+        store: &dyn ResourceStore,
+    ) -> Result<(), Error> {
         self.executable = Some(exe.name().to_string());
         let mut ctx = ExecContext {
             builder: self,
@@ -184,7 +189,11 @@ impl ActionBuilder {
         let mut roots = Vec::new();
         for c in &self.consumed {
             let blind = random_digest(rng);
-            bindings.push(resource_binding(&c.nullifier, &c.resource.commitment(), &blind));
+            bindings.push(resource_binding(
+                &c.nullifier,
+                &c.resource.commitment(),
+                &blind,
+            ));
             roots.push(c.path.as_ref().map(|(_, r)| *r));
             let (k, q) = c.resource.delta();
             delta.add(k, q as i128);
@@ -367,7 +376,9 @@ impl ExecContext<'_> {
     /// Consumes an ephemeral resource given in full with its nullifier.
     pub fn consume_ephemeral(&mut self, r: Resource, nullifier: Digest) -> Result<usize, Error> {
         if !r.ephemeral {
-            return Err(Error::Executable("consume_ephemeral needs an ephemeral resource".into()));
+            return Err(Error::Executable(
+                "consume_ephemeral needs an ephemeral resource".into(),
+            ));
         }
         self.builder.consume(r, nullifier, None)
     }

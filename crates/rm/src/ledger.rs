@@ -197,7 +197,10 @@ impl Ledger {
         })
     }
 
-    fn frontier_in(t: &impl ReadableTable<u8, [u8; 32]>, count: u64) -> Result<CommitmentTree, Error> {
+    fn frontier_in(
+        t: &impl ReadableTable<u8, [u8; 32]>,
+        count: u64,
+    ) -> Result<CommitmentTree, Error> {
         let mut ommers = [None; DEPTH];
         for (l, o) in ommers.iter_mut().enumerate() {
             if let Some(g) = t.get(l as u8)? {
@@ -223,7 +226,10 @@ impl Ledger {
     /// The leaf index of a commitment, if in the tree.
     pub fn leaf_index(&self, c: &Digest) -> Result<Option<u64>, Error> {
         let r = self.db.begin_read()?;
-        let v = r.open_table(COMMITMENTS)?.get(to_bytes(c))?.map(|g| g.value());
+        let v = r
+            .open_table(COMMITMENTS)?
+            .get(to_bytes(c))?
+            .map(|g| g.value());
         Ok(v)
     }
 
@@ -375,7 +381,10 @@ impl Ledger {
                 for a in &tx.actions {
                     for r in &a.public {
                         let json = serde_json::to_vec(r).map_err(|e| Error::Json(e.to_string()))?;
-                        if public.insert(to_bytes(&r.commitment()), json.as_slice())?.is_none() {
+                        if public
+                            .insert(to_bytes(&r.commitment()), json.as_slice())?
+                            .is_none()
+                        {
                             n_public += 1;
                         }
                     }
@@ -439,7 +448,9 @@ impl Ledger {
             return Err(Error::Corrupt("root differs from the leaves".into()));
         }
         if r.open_table(ROOTS)?.get(to_bytes(&tree.root()))?.is_none() {
-            return Err(Error::Corrupt("current root is not a historical root".into()));
+            return Err(Error::Corrupt(
+                "current root is not a historical root".into(),
+            ));
         }
         if r.open_table(COMMITMENTS)?.len()? != status.commitments {
             return Err(Error::Corrupt("commitment index count differs".into()));

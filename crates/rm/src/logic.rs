@@ -173,7 +173,11 @@ impl LogicCache {
 
     /// The logic with this digest: from the cache, else compiled from `source` (which must
     /// compile to exactly this digest).
-    pub fn resolve(&self, digest: &Digest, source: Option<&str>) -> Result<Arc<LogicProgram>, Error> {
+    pub fn resolve(
+        &self,
+        digest: &Digest,
+        source: Option<&str>,
+    ) -> Result<Arc<LogicProgram>, Error> {
         if let Some(p) = self.get(digest) {
             return Ok(p);
         }

@@ -10,9 +10,15 @@ use serde::{Deserialize, Deserializer, Serializer};
 /// Parses a digest written by [`Digest::to_hex`], with a readable error.
 pub fn parse_digest(s: &str) -> Result<Digest, String> {
     let hex_only = s.bytes().all(|b| b.is_ascii_hexdigit());
-    hex_only.then(|| Digest::from_hex(s)).flatten().ok_or_else(|| {
-        format!("`{}` is not a digest (64 hex digits, 4 canonical field elements)", short(s))
-    })
+    hex_only
+        .then(|| Digest::from_hex(s))
+        .flatten()
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a digest (64 hex digits, 4 canonical field elements)",
+                short(s)
+            )
+        })
 }
 
 /// At most 80 characters of untrusted text, for error messages.

@@ -236,7 +236,8 @@ impl Action {
         }
         if p.roots.len() != nc || p.bindings.len() != nc || p.logics.len() != nc + nm {
             return Err(Error::Malformed(
-                "roots and bindings need one entry per consumed nullifier, logics one per tag".into(),
+                "roots and bindings need one entry per consumed nullifier, logics one per tag"
+                    .into(),
             ));
         }
         check_unique(&self.consumed, Error::DuplicateNullifier)?;
@@ -376,8 +377,7 @@ impl PartialTransaction {
         struct VersionOnly {
             version: Option<u64>,
         }
-        let v: VersionOnly =
-            serde_json::from_str(text).map_err(|e| Error::Json(e.to_string()))?;
+        let v: VersionOnly = serde_json::from_str(text).map_err(|e| Error::Json(e.to_string()))?;
         match v.version {
             Some(TX_VERSION) => {}
             Some(found) => {
@@ -507,7 +507,9 @@ impl PartialTransaction {
             });
         }
         if self.actions.is_empty() {
-            return Err(Error::Malformed("a transaction needs at least one action".into()));
+            return Err(Error::Malformed(
+                "a transaction needs at least one action".into(),
+            ));
         }
         let count = self.resources();
         if count > MAX_RESOURCES {
@@ -570,4 +572,3 @@ pub fn local_roots(t: &PartialTransaction) -> Result<Vec<Option<Digest>>, Error>
 pub fn local_root(commitments: &[Digest]) -> Result<Digest, Error> {
     root_of(commitments)
 }
-

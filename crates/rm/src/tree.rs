@@ -247,10 +247,9 @@ impl MemoryTree {
     /// Appends a leaf, returning its index.
     pub fn append(&mut self, leaf: Digest) -> Result<u64, Error> {
         let nodes = &mut self.nodes;
-        self.frontier
-            .append_with(leaf, |(l, i, d)| {
-                nodes.insert((l, i), d);
-            })
+        self.frontier.append_with(leaf, |(l, i, d)| {
+            nodes.insert((l, i), d);
+        })
     }
 
     /// The frontier.

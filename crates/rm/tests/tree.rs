@@ -35,7 +35,10 @@ fn frontier_root_matches_naive_root_and_paths_verify() {
         assert_eq!(root, naive(&leaves[..n], DEPTH, 0), "{n} leaves");
         for i in 0..n as u64 {
             let p = t.path(i).unwrap();
-            assert!(verify_path(&leaves[i as usize], &p, &root), "leaf {i} of {n}");
+            assert!(
+                verify_path(&leaves[i as usize], &p, &root),
+                "leaf {i} of {n}"
+            );
             // The wrong leaf, the wrong index, a changed sibling: refused.
             assert!(!verify_path(&leaf(999), &p, &root));
             let mut q = p.clone();
