@@ -9,6 +9,7 @@ use std::time::Instant;
 
 mod bench;
 mod prove_cmd;
+mod rm_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +55,12 @@ enum Command {
     Prove(prove_cmd::ProveArgs),
     /// Verify a proof against a program: prints `valid`, the public inputs and the output.
     Verify(prove_cmd::VerifyArgs),
+    /// The resource machine's ledger: init, apply, status, check, path.
+    Ledger(rm_cmd::LedgerArgs),
+    /// Partial transactions: build, verify, compose, inspect.
+    Ptx(rm_cmd::PtxArgs),
+    /// Resources: new, show, logic-digest.
+    Resource(rm_cmd::ResourceArgs),
     /// Run a benchmark suite (figures as ratios against baselines measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -162,6 +169,9 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Prove(a) => prove_cmd::prove(a),
         Command::Verify(a) => prove_cmd::verify(a),
         Command::Bench { suite } => bench::run(suite),
+        Command::Ledger(a) => rm_cmd::ledger(a),
+        Command::Ptx(a) => rm_cmd::ptx(a),
+        Command::Resource(a) => rm_cmd::resource(a),
     }
 }
 
