@@ -31,6 +31,8 @@ pub enum Suite {
         #[arg(long)]
         samples: Option<usize>,
     },
+    /// The resource machine: proof and verify times, transaction size, ledger throughput.
+    Rm(crate::rm_cmd::BenchRmArgs),
     /// Factor the fixed polynomial set with resvm and with python-flint, side by side.
     Factor {
         /// Timed runs per polynomial (best is kept).
@@ -82,6 +84,7 @@ pub fn run(suite: Suite) -> Result<()> {
             print!("{}", run_exec_bench(&opts));
             Ok(())
         }
+        Suite::Rm(a) => crate::rm_cmd::bench_rm(a),
         Suite::Factor {
             runs,
             python,

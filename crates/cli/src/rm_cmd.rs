@@ -542,3 +542,135 @@ pub fn resource(a: ResourceArgs) -> Result<()> {
         }
     }
 }
+
+/// `resvm bench rm`
+#[derive(Args)]
+pub struct BenchRmArgs {
+    /// Transactions applied one commit each.
+    #[arg(long, default_value_t = 200)]
+    single: usize,
+    /// Transactions applied in one batched commit.
+    #[arg(long, default_value_t = 2000)]
+    batched: usize,
+}
+
+/// Runs `resvm bench rm`: every figure measured in this run, with the re-execution backend
+/// (proving = checking the witness and running the logics; not zero-knowledge).
+pub fn bench_rm(a: BenchRmArgs) -> Result<()> {
+    use std::time::Instant;
+    let fail = |e: resvm_rm::Error| anyhow!("error: {}", one_line(e));
+    let src = include_str!("../../../examples/rm/always_accept.rvm");
+    let logics = LogicCache::new();
+    let logic = logics.add_source(src).map_err(fail)?.digest();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    let label = random_digest(&mut rng);
+    let fresh = |rng: &mut rand::rngs::StdRng, q: u64, ephemeral: bool| {
+        let n = random_digest(rng);
+        let r = Resource {
+            logic,
+            label,
+            quantity: q,
+            value: Digest([0; 4]),
+            nonce: random_digest(rng),
+            nc: nullifier_commitment(&n),
+            ephemeral,
+        };
+        (r, n)
+    };
+    // A 2-in/2-out transaction of ephemeral inputs (independent of ledger state).
+    let make = |rng: &mut rand::rngs::StdRng, ins: usize| -> Result<PartialTransaction> {
+        let mut b = ActionBuilder::new();
+        for _ in 0..ins {
+            let (r, n) = fresh(rng, 1, true);
+            b.consume(r, n, None).map_err(fail)?;
+        }
+        for _ in 0..ins {
+            let (r, _) = fresh(rng, 1, false);
+            b.create(r).map_err(fail)?;
+        }
+        let (a, _) = b.prove(&ReexecBackend, &logics, rng).map_err(fail)?;
+        Ok(PartialTransaction::single(a))
+    };
+    let time = |f: &mut dyn FnMut() -> Result<()>, reps: usize| -> Result<f64> {
+        let start = Instant::now();
+        for _ in 0..reps {
+            f()?;
+        }
+        Ok(start.elapsed().as_secs_f64() / reps as f64)
+    };
+    let reps = 50;
+    println!("resource machine (re-execution backend, not zero-knowledge; logic: always_accept)");
+    for (name, ins) in [("one resource (1-in/1-out)", 1), ("2-in/2-out transfer", 2)] {
+        let prove = time(&mut || make(&mut rng, ins).map(|_| ()), reps)?;
+        let tx = make(&mut rng, ins)?;
+        let verifier = LogicCache::new();
+        let verify = time(
+            &mut || {
+                tx.actions[0]
+                    .verify(&ReexecBackend, &verifier)
+                    .map_err(fail)
+            },
+            reps,
+        )?;
+        let cold = time(
+            &mut || {
+                tx.actions[0]
+                    .verify(&ReexecBackend, &LogicCache::new())
+                    .map_err(fail)
+            },
+            5,
+        )?;
+        println!(
+            "{name}: prove {:.3} ms, verify {:.3} ms (logic cached), {:.3} ms (logic compiled), size {} bytes JSON",
+            prove * 1e3,
+            verify * 1e3,
+            cold * 1e3,
+            tx.to_json().len()
+        );
+    }
+    let txs: Vec<PartialTransaction> = (0..a.single.max(a.batched))
+        .map(|_| make(&mut rng, 2))
+        .collect::<Result<_>>()?;
+    for verify in [true, false] {
+        let verifier = LogicCache::new();
+        let tmp = std::env::temp_dir().join(format!("resvm-bench-rm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let mut l = Ledger::init(&tmp).map_err(fail)?;
+        let n = a.single.min(txs.len());
+        let start = Instant::now();
+        for t in &txs[..n] {
+            if verify {
+                l.apply(t, &ReexecBackend, &verifier).map_err(fail)?;
+            } else {
+                l.apply_batch(std::slice::from_ref(t), None).map_err(fail)?;
+            }
+        }
+        let single = start.elapsed().as_secs_f64();
+        drop(l);
+        let _ = std::fs::remove_dir_all(&tmp);
+        let mut l = Ledger::init(&tmp).map_err(fail)?;
+        let m = a.batched.min(txs.len());
+        let start = Instant::now();
+        l.apply_batch(
+            &txs[..m],
+            verify.then_some((&ReexecBackend as &dyn resvm_rm::ProvingBackend, &verifier)),
+        )
+        .map_err(fail)?;
+        let batched = start.elapsed().as_secs_f64();
+        drop(l);
+        let _ = std::fs::remove_dir_all(&tmp);
+        let label = if verify {
+            "with verification"
+        } else {
+            "without verification"
+        };
+        println!(
+            "ledger apply {label}: per-transaction commits {:.0} tx/s ({:.0} commitments/s, {n} tx); batched {:.0} tx/s ({:.0} commitments/s, {m} tx in one commit)",
+            n as f64 / single,
+            2.0 * n as f64 / single,
+            m as f64 / batched,
+            2.0 * m as f64 / batched,
+        );
+    }
+    Ok(())
+}

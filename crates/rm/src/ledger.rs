@@ -292,18 +292,19 @@ impl Ledger {
         logics: &LogicCache,
     ) -> Result<Digest, Error> {
         self.check(tx, backend, logics)?;
-        let roots = self.write(std::slice::from_ref(tx))?;
-        Ok(roots[0])
+        self.write(std::slice::from_ref(tx))
     }
 
-    /// Applies transactions in one write transaction (all or none), each checked first
-    /// (with its proofs verified when `verify`); returns the root after each. A batch whose
-    /// transactions conflict with each other is refused whole.
+    /// Applies transactions as one block: one write transaction (all or none), each checked
+    /// first (with its proofs verified when `verify` is given), the root computed once for
+    /// the block (so only the block's final root becomes a historical root). Returns it.
+    /// A batch whose transactions conflict with each other or with the ledger is refused
+    /// whole. The final root equals that of applying them one by one.
     pub fn apply_batch(
         &mut self,
         txs: &[PartialTransaction],
         verify: Option<(&dyn ProvingBackend, &LogicCache)>,
-    ) -> Result<Vec<Digest>, Error> {
+    ) -> Result<Digest, Error> {
         for tx in txs {
             match verify {
                 Some((b, l)) => {
@@ -321,10 +322,10 @@ impl Ledger {
 
     /// The one write transaction. Re-checks what the read-side checks checked (cheap, and
     /// needed within a batch) and aborts, writing nothing, on any failure.
-    fn write(&mut self, txs: &[PartialTransaction]) -> Result<Vec<Digest>, Error> {
+    fn write(&mut self, txs: &[PartialTransaction]) -> Result<Digest, Error> {
         let mut w = self.db.begin_write()?;
         w.set_durability(Durability::Immediate);
-        let result = (|| -> Result<Vec<Digest>, Error> {
+        let result = (|| -> Result<Digest, Error> {
             let mut meta = w.open_table(META)?;
             let get = |m: &redb::Table<&str, u64>, k: &str| -> Result<u64, Error> {
                 m.get(k)?
@@ -342,7 +343,6 @@ impl Ledger {
             let mut roots = w.open_table(ROOTS)?;
             let mut nullifiers = w.open_table(NULLIFIERS)?;
             let mut public = w.open_table(PUBLIC)?;
-            let mut out = Vec::with_capacity(txs.len());
             for tx in txs {
                 let d = tx.delta();
                 if !d.is_zero() {
@@ -389,13 +389,12 @@ impl Ledger {
                         }
                     }
                 }
-                let root = tree.root();
-                // A root seen before (only the empty tree's, for a transaction creating
-                // nothing) keeps its first sequence number.
-                if roots.get(to_bytes(&root))?.is_none() {
-                    roots.insert(to_bytes(&root), seq)?;
-                }
-                out.push(root);
+            }
+            let root = tree.root();
+            // A root seen before (only the empty tree's, for a transaction creating nothing)
+            // keeps its first sequence number.
+            if roots.get(to_bytes(&root))?.is_none() {
+                roots.insert(to_bytes(&root), seq)?;
             }
             for l in 0..DEPTH {
                 match tree.ommers()[l] {
@@ -411,10 +410,8 @@ impl Ledger {
             meta.insert("transactions", seq)?;
             meta.insert("nullifiers", n_nullifiers)?;
             meta.insert("public", n_public)?;
-            if let Some(root) = out.last() {
-                w.open_table(ROOT)?.insert("root", to_bytes(root))?;
-            }
-            Ok(out)
+            w.open_table(ROOT)?.insert("root", to_bytes(&root))?;
+            Ok(root)
         })();
         match result {
             Ok(out) => {

@@ -32,8 +32,9 @@
 use crate::resource::Resource;
 use crate::Error;
 use resvm_field::{Digest, F};
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::rc::Rc;
 
 /// The number of parameters of a logic's `main`.
 pub const ABI_ARITY: usize = 42;
@@ -146,10 +147,10 @@ pub fn abi_inputs(inst: &LogicInstance, own: &Resource, other: Option<&Other>) -
 }
 
 /// Compiled logics by digest, shared by provers and verifiers (compiling is deterministic,
-/// so a digest names one program).
+/// so a digest names one program). Single-threaded: compiled programs are not `Sync`.
 #[derive(Clone, Default)]
 pub struct LogicCache {
-    inner: Arc<Mutex<HashMap<Digest, Arc<LogicProgram>>>>,
+    inner: Rc<RefCell<HashMap<Digest, Rc<LogicProgram>>>>,
 }
 
 impl LogicCache {
@@ -159,16 +160,15 @@ impl LogicCache {
     }
 
     /// Compiles (or finds) a logic from its source; returns it with its digest.
-    pub fn add_source(&self, source: &str) -> Result<Arc<LogicProgram>, Error> {
-        let p = Arc::new(LogicProgram::compile(source)?);
-        let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+    pub fn add_source(&self, source: &str) -> Result<Rc<LogicProgram>, Error> {
+        let p = Rc::new(LogicProgram::compile(source)?);
+        let mut m = self.inner.borrow_mut();
         Ok(m.entry(p.digest()).or_insert(p).clone())
     }
 
     /// The logic with this digest, if known.
-    pub fn get(&self, digest: &Digest) -> Option<Arc<LogicProgram>> {
-        let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        m.get(digest).cloned()
+    pub fn get(&self, digest: &Digest) -> Option<Rc<LogicProgram>> {
+        self.inner.borrow().get(digest).cloned()
     }
 
     /// The logic with this digest: from the cache, else compiled from `source` (which must
@@ -177,7 +177,7 @@ impl LogicCache {
         &self,
         digest: &Digest,
         source: Option<&str>,
-    ) -> Result<Arc<LogicProgram>, Error> {
+    ) -> Result<Rc<LogicProgram>, Error> {
         if let Some(p) = self.get(digest) {
             return Ok(p);
         }

@@ -222,6 +222,11 @@ impl Action {
                 self.extradata.len()
             )));
         }
+        if nm + nc == 0 {
+            return Err(Error::Malformed(
+                "an action needs at least one resource".into(),
+            ));
+        }
         if nm > 0 && nc == 0 {
             return Err(Error::Malformed(
                 "an action that creates resources must consume at least one (created nonces derive from consumed nullifiers)".into(),
