@@ -36,8 +36,17 @@ $R run --stats examples/fib.rvm 1000000
 echo "== a runtime error is reported, not a crash"
 $R run examples/errors.rvm 2 || echo "(exit code $?)"
 
-if $R prove --help >/dev/null 2>&1; then
-    echo "== prove and verify (examples/secret.rvm, w secret)"
-    $R prove examples/secret.rvm 10 2 -o /tmp/resvm-demo.proof
-    $R verify examples/secret.rvm /tmp/resvm-demo.proof
-fi
+echo "== check and digest without running"
+$R check examples/reflect.rvm
+$R digest examples/reflect.rvm
+echo "== inputs from JSON on stdin (secrets stay out of argv)"
+echo '{"x": "10", "w": "2"}' | $R run --inputs - examples/secret.rvm
+
+echo "== prove and verify (examples/secret.rvm, w secret)"
+echo '{"x": "10", "w": "2"}' | $R prove --inputs - examples/secret.rvm -o /tmp/resvm-demo.proof
+$R verify examples/secret.rvm /tmp/resvm-demo.proof
+echo "-- against the statement we expect: x = 10, output 0"
+echo '{"x": "10"}' > /tmp/resvm-demo-public.json
+$R verify examples/secret.rvm /tmp/resvm-demo.proof --inputs /tmp/resvm-demo-public.json --output 0
+echo "-- a different expected output is refused (exit code 3)"
+$R verify examples/secret.rvm /tmp/resvm-demo.proof --output 1 || echo "(exit code $?)"

@@ -6,6 +6,8 @@
 //! engine needs the whole compiler, so callers pass it (and any other engine) in as an
 //! [`ExternalEngine`].
 
+#![warn(missing_docs)]
+
 use p3_field::PrimeCharacteristicRing;
 use resvm_exec::{closure, tree, Limits, Trap};
 use resvm_field::{lt, F};
@@ -137,13 +139,16 @@ pub struct Report {
     pub build: String,
 }
 
+/// The native Rust implementation of a workload.
+type Native = Box<dyn Fn(&[F]) -> F>;
+
 /// A benchmark workload: source text and the same algorithm in native Rust.
 struct Workload {
     name: &'static str,
     description: String,
     source: String,
     inputs: Vec<F>,
-    native: Box<dyn Fn(&[F]) -> F>,
+    native: Native,
 }
 
 /// Recursive (non-tail) Fibonacci.
@@ -516,37 +521,75 @@ impl fmt::Display for Report {
 mod tests {
     use super::*;
 
-    #[test]
-    fn quick_run_is_consistent() {
-        let ext = external_engine("closure-again", |src| {
+    /// An external engine built on the closure engine, with `tweak` applied to its result.
+    fn rigged(
+        name: &str,
+        tweak: fn(Result<F, Trap>) -> Result<F, Trap>,
+    ) -> Box<dyn ExternalEngine> {
+        external_engine(name, move |src| {
             let m = resvm_lang::compile(src).map_err(|d| d.message)?;
-            let reprs: Vec<F> = (0..m.functions.len() as u64)
-                .map(|i| F::from_u64(1000 + i))
-                .collect();
-            let p = closure::compile(&m, &reprs);
-            Ok(Box::new(move |x: &[F], l: &Limits| p.run(x, l)) as Runner)
-        });
+            let p = closure::compile(&m, &test_reprs(m.functions.len()));
+            Ok(Box::new(move |x: &[F], l: &Limits| tweak(p.run(x, l))) as Runner)
+        })
+    }
+
+    fn test_reprs(n: usize) -> Vec<F> {
+        (0..n as u64).map(|i| F::from_u64(1000 + i)).collect()
+    }
+
+    /// Every engine's result is checked against native Rust: a wrong answer or a trap is
+    /// reported as an error in its column, never timed as if it were right.
+    #[test]
+    fn quick_run_checks_every_engine_against_native() {
+        let off_by_one = rigged("off-by-one", |r| r.map(|v| v + F::ONE));
+        let trapping = rigged("trapping", |_| Err(Trap::StepsExceeded { limit: 7 }));
+        let failing = external_engine("no-compiler", |_| Err("refused".to_string()));
         let opts = ExecBenchOptions {
-            external: vec![ext],
+            external: vec![off_by_one, trapping, failing],
             ..ExecBenchOptions::quick()
         };
         let r = run_exec_bench(&opts);
-        assert_eq!(r.rows.len(), 3);
+        assert_eq!(
+            r.rows
+                .iter()
+                .map(|r| r.workload.as_str())
+                .collect::<Vec<_>>(),
+            ["fib", "loop", "poly"]
+        );
         for row in &r.rows {
-            for e in &row.engines {
-                assert!(
-                    e.time.is_ok(),
-                    "{} on {}: {:?}",
-                    e.engine,
-                    row.workload,
-                    e.time
-                );
-            }
+            let names: Vec<&str> = row.engines.iter().map(|e| e.engine.as_str()).collect();
+            assert_eq!(
+                names,
+                ["closure", "tree", "off-by-one", "trapping", "no-compiler"]
+            );
+            assert!(
+                row.time("closure").is_some() && row.time("tree").is_some(),
+                "{row:?}"
+            );
             assert!(row.closure_speedup_over_tree().is_some());
+            let err = |n: &str| {
+                row.engines
+                    .iter()
+                    .find(|e| e.engine == n)
+                    .and_then(|e| e.time.clone().err())
+            };
+            assert!(
+                err("off-by-one").is_some_and(|e| e.starts_with("wrong result")),
+                "{row:?}"
+            );
+            assert!(
+                err("trapping").is_some_and(|e| e.contains("step limit of 7")),
+                "{row:?}"
+            );
+            assert_eq!(err("no-compiler").as_deref(), Some("compile: refused"));
         }
         let text = r.to_string();
         assert!(
-            text.contains("tree/closure") && text.contains("closure-again/native"),
+            text.contains("tree/closure") && text.contains("off-by-one/native"),
+            "{text}"
+        );
+        assert!(
+            text.contains("error: off-by-one on fib: wrong result"),
             "{text}"
         );
     }

@@ -1,8 +1,16 @@
 //! Stage 1: canonical polynomial regions.
+//!
+//! Polynomials are [`SparsePoly`]s: a function has one variable per parameter and per atom,
+//! but each term stores only the variables it mentions, so lowering costs what the source
+//! says, not (terms x variables). Alongside its canonical polynomial every value keeps the
+//! *written form* (a DAG of the arithmetic as the source wrote it, [`WNode`]), from which the
+//! circuit stage may build the value when that is cheaper than the expansion.
 
+use resvm_field::F;
 use resvm_lang::ast::BinOp;
 use resvm_lang::hir::{self, ExprKind as H, FnId, Slot};
-use resvm_poly::Poly;
+use resvm_lang::Span;
+use resvm_poly::SparsePoly;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -19,6 +27,39 @@ pub struct CanonModule {
     pub main: FnId,
 }
 
+/// Index of a node in [`CanonFn::written`].
+pub type Wid = u32;
+
+/// A node of a value's written form: the arithmetic exactly as the source wrote it (with
+/// `let` sharing preserved as shared nodes). Leaves are constants and variables (parameters
+/// and atoms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WNode {
+    /// A constant.
+    Const(F),
+    /// A variable: a parameter or an atom.
+    Var(u32),
+    /// `a + b`
+    Add(Wid, Wid),
+    /// `a - b`
+    Sub(Wid, Wid),
+    /// `-a`
+    Neg(Wid),
+    /// `a * b`
+    Mul(Wid, Wid),
+    /// `a ^ k`
+    Pow(Wid, u64),
+}
+
+/// A polynomial value: its canonical form and its written form.
+#[derive(Clone, Debug)]
+pub struct Value {
+    /// The canonical (expanded) polynomial over parameters and atoms.
+    pub poly: SparsePoly,
+    /// The written form: a node of the function's [`CanonFn::written`] arena.
+    pub written: Wid,
+}
+
 /// A function in canonical form.
 #[derive(Clone, Debug)]
 pub struct CanonFn {
@@ -26,10 +67,14 @@ pub struct CanonFn {
     pub name: String,
     /// Parameter names (variables `0..arity`).
     pub params: Vec<String>,
-    /// Number of variables every polynomial of this function is over: parameters, then atoms.
+    /// Number of variables of this function: parameters, then atoms.
     pub nvars: usize,
     /// The body.
     pub body: Region,
+    /// The arena of written-form nodes the values of this function refer to.
+    pub written: Vec<WNode>,
+    /// Span of the whole definition.
+    pub span: Span,
 }
 
 /// A branch-free, call-free region: atoms computed in order, then one polynomial.
@@ -38,7 +83,9 @@ pub struct Region {
     /// Non-polynomial values this region needs, in evaluation order.
     pub atoms: Vec<Atom>,
     /// The region's value, a polynomial over parameters and visible atoms.
-    pub result: Poly,
+    pub result: Value,
+    /// The source expression of the region (a function body or a `branch` arm).
+    pub span: Span,
 }
 
 /// A non-polynomial value bound to a fresh variable.
@@ -48,27 +95,29 @@ pub struct Atom {
     pub var: usize,
     /// How it is computed.
     pub kind: AtomKind,
+    /// The source expression it stands for.
+    pub span: Span,
 }
 
 /// How an atom is computed. Operands are polynomials of the enclosing region.
 #[derive(Clone, Debug)]
 pub enum AtomKind {
     /// `lt(a, b)`
-    Lt(Poly, Poly),
+    Lt(Value, Value),
     /// A direct call.
-    Call(FnId, Vec<Poly>),
+    Call(FnId, Vec<Value>),
     /// `eval(g, args)`
-    Eval(Poly, Vec<Poly>),
+    Eval(Value, Vec<Value>),
     /// `reflect(x)`
-    Reflect(Poly),
+    Reflect(Value),
     /// A function used as a value (its repr).
     Func(FnId),
     /// `branch(c, x, y)`; each arm is its own region, evaluated only when chosen.
-    Branch(Poly, Box<Region>, Box<Region>),
+    Branch(Value, Box<Region>, Box<Region>),
     /// A product too large to expand.
-    Mul(Poly, Poly),
+    Mul(Value, Value),
     /// A power too large to expand.
-    Pow(Poly, u64),
+    Pow(Value, u64),
 }
 
 impl AtomKind {
@@ -98,175 +147,289 @@ impl CanonFn {
     }
 }
 
+/// Most terms the canonical form of one module may hold, over all its polynomials (about
+/// 32 bytes each). The canonical form is usually about as large as the source, but a
+/// polynomial reused by many atoms (a `let` chain that keeps growing one sum and compares it
+/// at every step) is stored once per use, which is quadratic in the source; beyond this
+/// budget compilation stops with a diagnostic instead of exhausting memory.
+pub const MAX_CANON_TERMS: usize = 1 << 22;
+
 /// Lowers every function of a checked module to canonical regions.
+///
+/// Panics if the module's canonical form exceeds [`MAX_CANON_TERMS`]; use
+/// [`try_canonicalize`] for untrusted programs.
 pub fn canonicalize(module: &hir::Module) -> CanonModule {
-    let functions = module.functions.iter().map(canon_fn).collect();
-    CanonModule {
+    try_canonicalize(module).expect("canonical form within MAX_CANON_TERMS")
+}
+
+/// Lowers every function of a checked module to canonical regions, or reports (with the
+/// span of the expression where it happened) that the canonical form exceeds
+/// [`MAX_CANON_TERMS`] terms.
+pub fn try_canonicalize(module: &hir::Module) -> Result<CanonModule, resvm_lang::Diagnostic> {
+    let mut budget = MAX_CANON_TERMS;
+    let mut functions = Vec::with_capacity(module.functions.len());
+    for f in &module.functions {
+        let (cf, over) = canon_fn(f, &mut budget);
+        if let Some(span) = over {
+            return Err(resvm_lang::Diagnostic::new(
+                span,
+                format!(
+                    "canonical form too large: the polynomials of this program exceed {MAX_CANON_TERMS} terms \
+                     (reached here; a polynomial reused by many atoms is stored once per use)"
+                ),
+            ));
+        }
+        functions.push(cf);
+    }
+    Ok(CanonModule {
         functions,
         main: module.main,
-    }
-}
-
-fn canon_fn(f: &hir::Function) -> CanonFn {
-    let arity = f.params.len();
-    let (definite, possible) = count_atoms(&f.body);
-    // Every polynomial is over `nvars` variables, so size it tightly: the atoms that always
-    // exist plus a small reserve for products and powers too large to expand (rare); if the
-    // reserve runs out, lower again with a larger one.
-    let mut reserve = possible.min(16);
-    loop {
-        let nvars = arity + definite + reserve;
-        let mut cx = Lower {
-            nvars,
-            next_var: arity,
-            lets: HashMap::new(),
-            overflow: false,
-        };
-        let mut body = Region {
-            atoms: Vec::new(),
-            result: Poly::zero(nvars),
-        };
-        body.result = cx.lower(&f.body, &mut body.atoms);
-        if cx.overflow && reserve < possible {
-            reserve = (reserve * 4).max(16).min(possible);
-            continue;
-        }
-        // Trim to the variables actually created so printing and later stages stay small.
-        let used = cx.next_var;
-        let body = if used < nvars {
-            shrink_region(&body, used)
-        } else {
-            body
-        };
-        return CanonFn {
-            name: f.name.clone(),
-            params: f.params.iter().map(|p| p.name.clone()).collect(),
-            nvars: used,
-            body,
-        };
-    }
-}
-
-/// `(atoms every lowering creates, products/powers that may become atoms)` of a body.
-fn count_atoms(e: &hir::Expr) -> (usize, usize) {
-    stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
-        let own = match &e.kind {
-            H::Lt(..) | H::Branch(..) | H::Call(..) | H::Eval(..) | H::Reflect(_) | H::Func(_) => {
-                (1, 0)
-            }
-            H::Pow(..) | H::Bin(BinOp::Mul, ..) => (0, 1),
-            _ => (0, 0),
-        };
-        children(e)
-            .into_iter()
-            .map(count_atoms)
-            .fold(own, |a, b| (a.0 + b.0, a.1 + b.1))
     })
 }
 
-fn children(e: &hir::Expr) -> Vec<&hir::Expr> {
-    match &e.kind {
-        H::Const(_) | H::Slot(_) | H::Func(_) => vec![],
-        H::Neg(a) | H::Pow(a, _) | H::Repr(a) | H::Reflect(a) => vec![a],
-        H::Bin(_, a, b) | H::Lt(a, b) | H::Let(_, a, b) => vec![a, b],
-        H::Branch(c, x, y) => vec![c, x, y],
-        H::Call(_, args) => args.iter().collect(),
-        H::Eval(g, args) => std::iter::once(&**g).chain(args.iter()).collect(),
+fn canon_fn(f: &hir::Function, budget: &mut usize) -> (CanonFn, Option<Span>) {
+    let arity = f.params.len();
+    let mut cx = Lower {
+        next_var: arity as u32,
+        lets: HashMap::new(),
+        uses: let_uses(&f.body),
+        written: Vec::new(),
+        budget: *budget,
+        over: None,
+    };
+    let body = cx.region(&f.body);
+    *budget = cx.budget;
+    let cf = CanonFn {
+        name: f.name.clone(),
+        params: f.params.iter().map(|p| p.name.clone()).collect(),
+        nvars: cx.next_var as usize,
+        body,
+        written: cx.written,
+        span: f.span,
+    };
+    (cf, cx.over)
+}
+
+/// How often each slot is read in a body (iteratively: the tree may be deep).
+fn let_uses(e: &hir::Expr) -> HashMap<Slot, u32> {
+    let mut uses = HashMap::new();
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match &e.kind {
+            H::Const(_) | H::Func(_) => {}
+            H::Slot(s) => *uses.entry(*s).or_insert(0) += 1,
+            H::Neg(a) | H::Pow(a, _) | H::Repr(a) | H::Reflect(a) => todo.push(a),
+            H::Bin(_, a, b) | H::Lt(a, b) | H::Let(_, a, b) => {
+                todo.push(a);
+                todo.push(b);
+            }
+            H::Branch(c, x, y) => todo.extend([&**c, &**x, &**y]),
+            H::Call(_, args) => todo.extend(args.iter()),
+            H::Eval(g, args) => {
+                todo.push(g);
+                todo.extend(args.iter());
+            }
+        }
     }
+    uses
 }
 
 struct Lower {
-    nvars: usize,
-    next_var: usize,
-    lets: HashMap<Slot, Poly>,
-    /// Set when an atom was needed but every variable was taken (the caller retries).
-    overflow: bool,
+    next_var: u32,
+    /// `let` values in scope, with the number of reads still to come: the last read moves
+    /// the value instead of copying it (a long `let` chain stays linear).
+    lets: HashMap<Slot, (Value, u32)>,
+    uses: HashMap<Slot, u32>,
+    written: Vec<WNode>,
+    /// Terms the canonical form may still store (see [`MAX_CANON_TERMS`]).
+    budget: usize,
+    /// Where the budget ran out; from then on stored polynomials are dropped (the result
+    /// is an error) so the work stays bounded.
+    over: Option<Span>,
+}
+
+/// Terms of the polynomials an atom stores.
+fn atom_terms(k: &AtomKind) -> usize {
+    let n = |v: &Value| v.poly.num_terms();
+    match k {
+        AtomKind::Lt(a, b) | AtomKind::Mul(a, b) => n(a) + n(b),
+        AtomKind::Call(_, args) => args.iter().map(n).sum(),
+        AtomKind::Eval(g, args) => n(g) + args.iter().map(n).sum::<usize>(),
+        AtomKind::Reflect(a) | AtomKind::Pow(a, _) | AtomKind::Branch(a, ..) => n(a),
+        AtomKind::Func(_) => 0,
+    }
 }
 
 impl Lower {
-    fn atom(&mut self, atoms: &mut Vec<Atom>, kind: AtomKind) -> Poly {
-        if self.next_var >= self.nvars {
-            self.overflow = true;
-            return Poly::zero(self.nvars);
+    /// Charges `terms` stored terms to the budget; false (and the error is recorded at
+    /// `span`) once it is spent.
+    fn charge(&mut self, terms: usize, span: Span) -> bool {
+        if self.over.is_some() {
+            return false;
         }
-        let var = self.next_var;
-        self.next_var += 1;
-        atoms.push(Atom { var, kind });
-        Poly::var(self.nvars, var)
+        match self.budget.checked_sub(terms) {
+            Some(left) => {
+                self.budget = left;
+                true
+            }
+            None => {
+                self.over = Some(span);
+                false
+            }
+        }
     }
 
-    fn lower(&mut self, e: &hir::Expr, atoms: &mut Vec<Atom>) -> Poly {
-        // Long operator chains make deep trees: grow the stack instead of overflowing it.
+    fn w(&mut self, n: WNode) -> Wid {
+        self.written.push(n);
+        (self.written.len() - 1) as Wid
+    }
+
+    fn atom(&mut self, atoms: &mut Vec<Atom>, kind: AtomKind, span: Span) -> Value {
+        let kind = if self.charge(atom_terms(&kind), span) {
+            kind
+        } else {
+            AtomKind::Func(0)
+        };
+        let var = self.next_var;
+        self.next_var += 1;
+        atoms.push(Atom {
+            var: var as usize,
+            kind,
+            span,
+        });
+        let written = self.w(WNode::Var(var));
+        Value {
+            poly: SparsePoly::var(var),
+            written,
+        }
+    }
+
+    fn lower(&mut self, e: &hir::Expr, atoms: &mut Vec<Atom>) -> Value {
+        // The tree is at most `resvm_lang::MAX_EXPR_DEPTH` deep (`let` chains): grow the
+        // stack instead of overflowing it.
         stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.lower_inner(e, atoms))
     }
 
-    fn lower_inner(&mut self, e: &hir::Expr, atoms: &mut Vec<Atom>) -> Poly {
-        let n = self.nvars;
+    fn lower_inner(&mut self, e: &hir::Expr, atoms: &mut Vec<Atom>) -> Value {
+        let span = e.span;
         match &e.kind {
-            H::Const(c) => Poly::constant(n, *c),
-            H::Slot(s) => match self.lets.get(s) {
-                Some(p) => p.clone(),
-                None => Poly::var(n, *s as usize),
+            H::Const(c) => {
+                let written = self.w(WNode::Const(*c));
+                Value {
+                    poly: SparsePoly::constant(*c),
+                    written,
+                }
+            }
+            H::Slot(s) => match self.lets.get_mut(s) {
+                Some((v, left)) => {
+                    *left = left.saturating_sub(1);
+                    let last = *left == 0;
+                    let n = v.poly.num_terms();
+                    if last {
+                        self.lets.remove(s).expect("present").0
+                    } else {
+                        if self.charge(n, span) {
+                            self.lets.get(s).expect("present").0.clone()
+                        } else {
+                            Value {
+                                poly: SparsePoly::zero(),
+                                written: 0,
+                            }
+                        }
+                    }
+                }
+                None => {
+                    let written = self.w(WNode::Var(*s));
+                    Value {
+                        poly: SparsePoly::var(*s),
+                        written,
+                    }
+                }
             },
-            H::Func(f) => self.atom(atoms, AtomKind::Func(*f)),
-            H::Neg(a) => -self.lower(a, atoms),
+            H::Func(f) => self.atom(atoms, AtomKind::Func(*f), span),
+            H::Neg(a) => {
+                let a = self.lower(a, atoms);
+                let written = self.w(WNode::Neg(a.written));
+                Value {
+                    poly: -a.poly,
+                    written,
+                }
+            }
             H::Bin(op, a, b) => {
                 let a = self.lower(a, atoms);
                 let b = self.lower(b, atoms);
                 match op {
-                    BinOp::Add => &a + &b,
-                    BinOp::Sub => &a - &b,
+                    BinOp::Add => {
+                        let written = self.w(WNode::Add(a.written, b.written));
+                        Value {
+                            poly: a.poly + b.poly,
+                            written,
+                        }
+                    }
+                    BinOp::Sub => {
+                        let written = self.w(WNode::Sub(a.written, b.written));
+                        Value {
+                            poly: a.poly - b.poly,
+                            written,
+                        }
+                    }
                     BinOp::Mul => {
-                        let fits =
-                            a.num_terms().saturating_mul(b.num_terms()) <= MAX_EXPANDED_TERMS;
-                        match fits.then(|| a.checked_mul(&b)).flatten() {
-                            Some(p) => p,
-                            None => self.atom(atoms, AtomKind::Mul(a, b)),
+                        let fits = a.poly.num_terms().saturating_mul(b.poly.num_terms())
+                            <= MAX_EXPANDED_TERMS;
+                        match fits.then(|| a.poly.checked_mul(&b.poly)).flatten() {
+                            Some(poly) => {
+                                let written = self.w(WNode::Mul(a.written, b.written));
+                                Value { poly, written }
+                            }
+                            None => self.atom(atoms, AtomKind::Mul(a, b), span),
                         }
                     }
                 }
             }
             H::Pow(a, k) => {
                 let a = self.lower(a, atoms);
-                match a.checked_pow(*k, MAX_EXPANDED_TERMS) {
-                    Some(p) => p,
-                    None => self.atom(atoms, AtomKind::Pow(a, *k)),
+                match a.poly.checked_pow(*k, MAX_EXPANDED_TERMS) {
+                    Some(poly) => {
+                        let written = self.w(WNode::Pow(a.written, *k));
+                        Value { poly, written }
+                    }
+                    None => self.atom(atoms, AtomKind::Pow(a, *k), span),
                 }
             }
             H::Lt(a, b) => {
                 let a = self.lower(a, atoms);
                 let b = self.lower(b, atoms);
-                self.atom(atoms, AtomKind::Lt(a, b))
+                self.atom(atoms, AtomKind::Lt(a, b), span)
             }
             H::Branch(c, x, y) => {
                 let c = self.lower(c, atoms);
                 let x = self.region(x);
                 let y = self.region(y);
-                self.atom(atoms, AtomKind::Branch(c, Box::new(x), Box::new(y)))
+                self.atom(atoms, AtomKind::Branch(c, Box::new(x), Box::new(y)), span)
             }
             H::Call(f, args) => {
                 let args = args.iter().map(|a| self.lower(a, atoms)).collect();
-                self.atom(atoms, AtomKind::Call(*f, args))
+                self.atom(atoms, AtomKind::Call(*f, args), span)
             }
             H::Eval(g, args) => {
                 let g = self.lower(g, atoms);
                 let args = args.iter().map(|a| self.lower(a, atoms)).collect();
-                self.atom(atoms, AtomKind::Eval(g, args))
+                self.atom(atoms, AtomKind::Eval(g, args), span)
             }
             // A PROG value is its repr: `repr` is the identity.
             H::Repr(g) => self.lower(g, atoms),
             H::Reflect(x) => {
                 let x = self.lower(x, atoms);
-                self.atom(atoms, AtomKind::Reflect(x))
+                self.atom(atoms, AtomKind::Reflect(x), span)
             }
             H::Let(slot, v, body) => {
                 let v = self.lower(v, atoms);
-                let prev = self.lets.insert(*slot, v);
+                let uses = self.uses.get(slot).copied().unwrap_or(0);
+                if uses > 0 {
+                    self.lets.insert(*slot, (v, uses));
+                }
                 let r = self.lower(body, atoms);
-                match prev {
-                    Some(p) => self.lets.insert(*slot, p),
-                    None => self.lets.remove(slot),
-                };
+                self.lets.remove(slot);
                 r
             }
         }
@@ -274,59 +437,27 @@ impl Lower {
 
     fn region(&mut self, e: &hir::Expr) -> Region {
         let mut atoms = Vec::new();
-        let result = self.lower(e, &mut atoms);
-        Region { atoms, result }
-    }
-}
-
-fn shrink(p: &Poly, nvars: usize) -> Poly {
-    Poly::from_terms(
-        nvars,
-        p.terms().map(|(m, c)| (m[..nvars].to_vec(), c)).collect(),
-    )
-}
-
-fn shrink_region(r: &Region, n: usize) -> Region {
-    let atoms = r
-        .atoms
-        .iter()
-        .map(|a| Atom {
-            var: a.var,
-            kind: match &a.kind {
-                AtomKind::Lt(x, y) => AtomKind::Lt(shrink(x, n), shrink(y, n)),
-                AtomKind::Call(f, args) => {
-                    AtomKind::Call(*f, args.iter().map(|x| shrink(x, n)).collect())
-                }
-                AtomKind::Eval(g, args) => {
-                    AtomKind::Eval(shrink(g, n), args.iter().map(|x| shrink(x, n)).collect())
-                }
-                AtomKind::Reflect(x) => AtomKind::Reflect(shrink(x, n)),
-                AtomKind::Func(f) => AtomKind::Func(*f),
-                AtomKind::Branch(c, x, y) => AtomKind::Branch(
-                    shrink(c, n),
-                    Box::new(shrink_region(x, n)),
-                    Box::new(shrink_region(y, n)),
-                ),
-                AtomKind::Mul(x, y) => AtomKind::Mul(shrink(x, n), shrink(y, n)),
-                AtomKind::Pow(x, k) => AtomKind::Pow(shrink(x, n), *k),
-            },
-        })
-        .collect();
-    Region {
-        atoms,
-        result: shrink(&r.result, n),
+        let mut result = self.lower(e, &mut atoms);
+        if !self.charge(result.poly.num_terms(), e.span) {
+            result.poly = SparsePoly::zero();
+        }
+        Region {
+            atoms,
+            result,
+            span: e.span,
+        }
     }
 }
 
 /// Prints the canonical form of the functions reachable from `main`. When `main` is a
 /// single polynomial of its parameters, that polynomial alone is printed, exactly as FLINT's
 /// `fmpz_mod_mpoly` prints it (ordering `deglex`, parameter names as generators).
-pub fn print_module(m: &CanonModule, poly: &dyn Fn(&Poly, &[&str]) -> String) -> String {
+pub fn print_module(m: &CanonModule, poly: &dyn Fn(&SparsePoly, &[&str]) -> String) -> String {
     let main = &m.functions[m.main as usize];
     if main.is_pure() {
         let names = main.var_names();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        return format!("{}\n", poly(&main.body.result, &names));
+        return format!("{}\n", poly(&main.body.result.poly, &names));
     }
     let mut out = String::new();
     for f in reachable(m) {
@@ -363,6 +494,11 @@ pub fn reachable(m: &CanonModule) -> Vec<FnId> {
 }
 
 fn visit_region(r: &Region, f: &mut dyn FnMut(&AtomKind)) {
+    // Branch nesting is bounded by the tree depth (`resvm_lang::MAX_EXPR_DEPTH`).
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || visit_region_inner(r, f))
+}
+
+fn visit_region_inner(r: &Region, f: &mut dyn FnMut(&AtomKind)) {
     for a in &r.atoms {
         f(&a.kind);
         if let AtomKind::Branch(_, x, y) = &a.kind {
@@ -378,13 +514,26 @@ fn print_region(
     r: &Region,
     names: &[&str],
     depth: usize,
-    poly: &dyn Fn(&Poly, &[&str]) -> String,
+    poly: &dyn Fn(&SparsePoly, &[&str]) -> String,
+) {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+        print_region_inner(out, m, r, names, depth, poly)
+    })
+}
+
+fn print_region_inner(
+    out: &mut String,
+    m: &CanonModule,
+    r: &Region,
+    names: &[&str],
+    depth: usize,
+    poly: &dyn Fn(&SparsePoly, &[&str]) -> String,
 ) {
     let pad = "  ".repeat(depth);
-    let p = |x: &Poly| poly(x, names);
-    let list = |xs: &[Poly]| {
+    let p = |x: &Value| poly(&x.poly, names);
+    let list = |xs: &[Value]| {
         xs.iter()
-            .map(|x| poly(x, names))
+            .map(|x| poly(&x.poly, names))
             .collect::<Vec<_>>()
             .join(", ")
     };

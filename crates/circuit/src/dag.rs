@@ -2,18 +2,27 @@
 //!
 //! A function becomes a [`Block`] of nodes in evaluation order; a `branch` node owns one
 //! block per arm. Pure nodes are hash-consed within a block (and an arm sees the values
-//! computed before its branch), so shared subterms appear once. Each polynomial is built
-//! both by multivariate Horner evaluation of the expanded form and as a product of powers of
-//! its factors; the form with fewer arithmetic nodes wins (ties go to the expanded form), so
-//! factoring never makes the code slower.
+//! computed before its branch), so shared subterms appear once. Each polynomial is built in
+//! up to three ways: by multivariate Horner evaluation of its expanded form, as a product of
+//! powers of its factors, and in its written form (the arithmetic as the source wrote it);
+//! the form with the fewest arithmetic nodes wins (ties go to the expanded form, then the
+//! factored one). So neither factoring nor canonicalization ever makes the circuit cost more
+//! than the program as written: `(x + 1)^1000` stays a handful of squarings.
+//!
+//! Every pass here is linear in the size of its input: trial constructions are rolled back
+//! through an undo log instead of copying the block, and Horner evaluation works on slices
+//! of one lexicographically sorted term list.
 
-use crate::canon::{AtomKind, CanonFn, CanonModule, Region};
-use crate::factor::Factorer;
+use crate::canon::{AtomKind, CanonFn, CanonModule, Region, Value, WNode, Wid};
+use crate::factor::{Factorer, SparseFactorization};
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{canonical, F};
 use resvm_lang::hir::FnId;
-use resvm_poly::Poly;
-use std::collections::{BTreeMap, HashMap};
+use resvm_lang::Span;
+use resvm_poly::sparse::{cmp_deglex_sparse, cmp_lex, Mono};
+use resvm_poly::SparsePoly;
+use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt::Write;
 
 /// A value produced by a node (unique within a function).
@@ -39,6 +48,8 @@ pub struct DagStats {
     pub chosen: (usize, usize),
     /// Polynomials built from their factored form.
     pub factored_polys: usize,
+    /// Polynomials built from their written form (cheaper than expanding them).
+    pub written_polys: usize,
 }
 
 /// One function's circuit.
@@ -52,6 +63,11 @@ pub struct CircuitFn {
     pub num_values: u32,
     /// The body.
     pub body: Block,
+    /// Span of the whole definition.
+    pub span: Span,
+    /// Source spans of the non-arithmetic nodes (calls, `eval`, `reflect`, `branch`, `lt`,
+    /// function values and products/powers kept unexpanded): the expressions they compute.
+    pub spans: HashMap<ValueId, Span>,
 }
 
 /// Nodes in evaluation order and the block's result.
@@ -61,6 +77,8 @@ pub struct Block {
     pub nodes: Vec<(ValueId, Node)>,
     /// The value the block produces.
     pub result: ValueId,
+    /// The source expression of the block (a function body or a `branch` arm).
+    pub span: Span,
 }
 
 /// A circuit node.
@@ -134,19 +152,62 @@ fn build_fn(f: &CanonFn, factorer: &Factorer, stats: &mut DagStats) -> CircuitFn
         next: 0,
         var_val: vec![None; f.nvars],
         factorer,
-        stats,
+        written: &f.written,
+        memo: HashMap::new(),
+        consts: HashMap::new(),
+        wmemo: HashMap::new(),
+        undo: Vec::new(),
+        muls: 0,
+        adds: 0,
+        savings: (0, 0),
+        factored_polys: 0,
+        written_polys: 0,
+        spans: HashMap::new(),
     };
     let mut bb = BlockBuilder::default();
     let result = b.region(&mut bb, &f.body);
+    let body = Block {
+        nodes: bb.nodes,
+        result,
+        span: f.body.span,
+    };
+    // The chosen form's cost is what the circuit contains; the expanded form's is that plus
+    // what choosing saved.
+    let (muls, adds) = count_arith(&body);
+    stats.chosen.0 += muls;
+    stats.chosen.1 += adds;
+    stats.expanded.0 += (muls as i64 + b.savings.0).max(0) as usize;
+    stats.expanded.1 += (adds as i64 + b.savings.1).max(0) as usize;
+    stats.factored_polys += b.factored_polys;
+    stats.written_polys += b.written_polys;
     CircuitFn {
         name: f.name.clone(),
         params: f.params.clone(),
         num_values: b.next,
-        body: Block {
-            nodes: bb.nodes,
-            result,
-        },
+        body,
+        span: f.span,
+        spans: b.spans,
     }
+}
+
+/// `(mul, add)` nodes of a block and its arms (`sub` and `neg` count as additions).
+fn count_arith(b: &Block) -> (usize, usize) {
+    let (mut m, mut a) = (0, 0);
+    let mut todo = vec![b];
+    while let Some(b) = todo.pop() {
+        for (_, n) in &b.nodes {
+            match n {
+                Node::Mul(..) => m += 1,
+                Node::Add(..) | Node::Sub(..) | Node::Neg(_) => a += 1,
+                Node::Branch(_, x, y) => {
+                    todo.push(x);
+                    todo.push(y);
+                }
+                _ => {}
+            }
+        }
+    }
+    (m, a)
 }
 
 /// Hash-consing key of a pure node.
@@ -162,21 +223,63 @@ enum Key {
     Func(FnId),
 }
 
-#[derive(Clone, Default)]
+/// One block's nodes under construction. The hash-consing tables live in the
+/// [`FnBuilder`] (scoped by its undo log), so entering an arm copies nothing.
+#[derive(Default)]
 struct BlockBuilder {
     nodes: Vec<(ValueId, Node)>,
-    memo: HashMap<Key, ValueId>,
-    consts: HashMap<ValueId, F>,
+}
+
+/// An entry of the undo log: a table insertion to take back.
+enum Undo {
+    Memo(Key),
+    Const(ValueId),
+    Written(Wid),
+}
+
+/// A point to roll a trial construction back to.
+#[derive(Clone, Copy)]
+struct Mark {
+    undo: usize,
+    nodes: usize,
+    next: ValueId,
     muls: usize,
     adds: usize,
 }
+
+/// The ways to build a polynomial.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Expanded,
+    Factored,
+    Written,
+}
+
+/// A term of a polynomial being evaluated: its monomial and coefficient.
+type TermRef<'p> = (&'p Mono, F);
 
 struct FnBuilder<'a> {
     next: ValueId,
     /// Variable (parameter or atom) -> value.
     var_val: Vec<Option<ValueId>>,
     factorer: &'a Factorer,
-    stats: &'a mut DagStats,
+    /// The function's written-form arena.
+    written: &'a [WNode],
+    /// Hash-consing of pure nodes visible at the current point.
+    memo: HashMap<Key, ValueId>,
+    /// Values known to be constants.
+    consts: HashMap<ValueId, F>,
+    /// Written-form nodes already built (visible at the current point).
+    wmemo: HashMap<Wid, ValueId>,
+    undo: Vec<Undo>,
+    /// Arithmetic nodes created so far (trial costs are differences of these).
+    muls: usize,
+    adds: usize,
+    /// Sum over polynomials of (expanded cost - chosen cost), as (mul, add).
+    savings: (i64, i64),
+    factored_polys: usize,
+    written_polys: usize,
+    spans: HashMap<ValueId, Span>,
 }
 
 impl FnBuilder<'_> {
@@ -186,21 +289,59 @@ impl FnBuilder<'_> {
         v
     }
 
+    fn mark(&self, bb: &BlockBuilder) -> Mark {
+        Mark {
+            undo: self.undo.len(),
+            nodes: bb.nodes.len(),
+            next: self.next,
+            muls: self.muls,
+            adds: self.adds,
+        }
+    }
+
+    /// Takes back the table insertions made since `undo_len`.
+    fn unwind(&mut self, undo_len: usize) {
+        while self.undo.len() > undo_len {
+            match self.undo.pop().expect("nonempty") {
+                Undo::Memo(k) => {
+                    self.memo.remove(&k);
+                }
+                Undo::Const(v) => {
+                    self.consts.remove(&v);
+                }
+                Undo::Written(w) => {
+                    self.wmemo.remove(&w);
+                }
+            }
+        }
+    }
+
+    /// Discards everything built since `m`.
+    fn rollback(&mut self, bb: &mut BlockBuilder, m: Mark) {
+        self.unwind(m.undo);
+        bb.nodes.truncate(m.nodes);
+        self.next = m.next;
+        self.muls = m.muls;
+        self.adds = m.adds;
+    }
+
     fn pure(&mut self, bb: &mut BlockBuilder, key: Key, node: Node) -> ValueId {
-        if let Some(&v) = bb.memo.get(&key) {
+        if let Some(&v) = self.memo.get(&key) {
             return v;
         }
         match node {
-            Node::Mul(..) => bb.muls += 1,
-            Node::Add(..) | Node::Sub(..) | Node::Neg(_) => bb.adds += 1,
+            Node::Mul(..) => self.muls += 1,
+            Node::Add(..) | Node::Sub(..) | Node::Neg(_) => self.adds += 1,
             _ => {}
         }
         let v = self.fresh();
         if let Node::Const(c) = node {
-            bb.consts.insert(v, c);
+            self.consts.insert(v, c);
+            self.undo.push(Undo::Const(v));
         }
         bb.nodes.push((v, node));
-        bb.memo.insert(key, v);
+        self.memo.insert(key, v);
+        self.undo.push(Undo::Memo(key));
         v
     }
 
@@ -223,7 +364,7 @@ impl FnBuilder<'_> {
     }
 
     fn add(&mut self, bb: &mut BlockBuilder, a: ValueId, b: ValueId) -> ValueId {
-        match (bb.consts.get(&a).copied(), bb.consts.get(&b).copied()) {
+        match (self.consts.get(&a).copied(), self.consts.get(&b).copied()) {
             (Some(x), Some(y)) => self.konst(bb, x + y),
             (Some(x), _) if x == F::ZERO => b,
             (_, Some(y)) if y == F::ZERO => a,
@@ -238,8 +379,15 @@ impl FnBuilder<'_> {
         self.pure(bb, Key::Sub(a, b), Node::Sub(a, b))
     }
 
+    fn neg(&mut self, bb: &mut BlockBuilder, a: ValueId) -> ValueId {
+        match self.consts.get(&a).copied() {
+            Some(x) => self.konst(bb, -x),
+            None => self.pure(bb, Key::Neg(a), Node::Neg(a)),
+        }
+    }
+
     fn mul(&mut self, bb: &mut BlockBuilder, a: ValueId, b: ValueId) -> ValueId {
-        match (bb.consts.get(&a).copied(), bb.consts.get(&b).copied()) {
+        match (self.consts.get(&a).copied(), self.consts.get(&b).copied()) {
             (Some(x), Some(y)) => self.konst(bb, x * y),
             (Some(x), _) if x == F::ONE => b,
             (_, Some(y)) if y == F::ONE => a,
@@ -258,6 +406,9 @@ impl FnBuilder<'_> {
     fn pow(&mut self, bb: &mut BlockBuilder, x: ValueId, k: u64) -> ValueId {
         if k == 0 {
             return self.konst(bb, F::ONE);
+        }
+        if let Some(c) = self.consts.get(&x).copied() {
+            return self.konst(bb, c.exp_u64(k));
         }
         let mut result: Option<ValueId> = None;
         let mut base = x;
@@ -278,106 +429,265 @@ impl FnBuilder<'_> {
         result.unwrap_or(x)
     }
 
-    /// Multivariate Horner evaluation of the expanded polynomial, first variable outermost.
-    fn horner(&mut self, bb: &mut BlockBuilder, p: &Poly) -> ValueId {
+    /// Multivariate Horner evaluation of the expanded polynomial, first variable outermost:
+    /// `p = (..((C_d1 x^(d1-d2) + C_d2) x^(d2-d3) + ..) x^dk) + C_0` with `x` the first
+    /// variable that occurs, recursively in the coefficients `C_d`.
+    fn horner(&mut self, bb: &mut BlockBuilder, p: &SparsePoly) -> ValueId {
         if let Some(c) = p.as_constant() {
             return self.konst(bb, c);
         }
-        let n = p.nvars();
-        let Some(v) = (0..n).find(|&i| p.degree_in(i) > 0) else {
-            return self.konst(bb, F::ZERO);
-        };
-        // Coefficients of each power of v (descending).
-        let mut by_deg: BTreeMap<u32, Vec<(Vec<u32>, F)>> = BTreeMap::new();
-        for (m, c) in p.terms() {
-            let mut rest = m.to_vec();
-            let d = std::mem::replace(&mut rest[v], 0);
-            by_deg.entry(d).or_default().push((rest, c));
+        let mut ts: Vec<TermRef<'_>> = p.terms().collect();
+        // Lexicographic order groups the terms by the power of the first variable, and
+        // within a group by the rest: every coefficient is a contiguous slice.
+        ts.sort_by(|a, b| cmp_lex(b.0, a.0));
+        self.horner_slice(bb, &ts, 0, false)
+    }
+
+    /// Horner evaluation of the terms `ts` (lexicographically descending) with their first
+    /// `k` monomial entries (shared by all of them) removed, negated when `neg`.
+    ///
+    /// The terms split into chunks by their first remaining variable; the value is
+    /// `chunk_0 ± (chunk_1 ± (chunk_2 ...))` (each `±` a subtraction when the rest's leading
+    /// coefficient is -1, saving a negation), built without recursing along the chunks.
+    fn horner_slice(
+        &mut self,
+        bb: &mut BlockBuilder,
+        ts: &[TermRef<'_>],
+        k: usize,
+        neg: bool,
+    ) -> ValueId {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            let mut starts = Vec::new();
+            let mut i = 0;
+            while i < ts.len() {
+                starts.push(i);
+                if ts[i].0.len() == k {
+                    // The constant term is the lexicographically smallest: the last one.
+                    i += 1;
+                    continue;
+                }
+                let v = ts[i].0[k].0;
+                while i < ts.len() && ts[i].0.len() > k && ts[i].0[k].0 == v {
+                    i += 1;
+                }
+            }
+            // Leading (deglex-largest) term of each suffix ts[starts[j]..].
+            let mut best_from = vec![0usize; starts.len()];
+            let mut best = ts.len() - 1;
+            let mut j = starts.len();
+            for t in (0..ts.len()).rev() {
+                if greater_deglex(ts[t].0, ts[best].0, k) {
+                    best = t;
+                }
+                if j > 0 && starts[j - 1] == t {
+                    j -= 1;
+                    best_from[j] = best;
+                }
+            }
+            // Signs: chunk j is built negated when an odd number of subtractions lie above it.
+            let mut negs = Vec::with_capacity(starts.len());
+            let mut subs = Vec::with_capacity(starts.len());
+            let mut cur = neg;
+            for j in 0..starts.len() {
+                if j > 0 {
+                    let lc = signed(ts[best_from[j]].1, cur);
+                    let sub = lc == F::NEG_ONE;
+                    if sub {
+                        cur = !cur;
+                    }
+                    subs.push(sub);
+                }
+                negs.push(cur);
+            }
+            let mut vals = Vec::with_capacity(starts.len());
+            for j in 0..starts.len() {
+                let end = starts.get(j + 1).copied().unwrap_or(ts.len());
+                vals.push(self.chunk(bb, &ts[starts[j]..end], k, negs[j]));
+            }
+            let mut r = vals.pop().expect("at least one chunk");
+            while let Some(v) = vals.pop() {
+                r = if subs.pop().expect("one per later chunk") {
+                    self.sub(bb, v, r)
+                } else {
+                    self.add(bb, v, r)
+                };
+            }
+            r
+        })
+    }
+
+    /// One chunk: the constant term alone, or the terms whose first remaining variable is
+    /// the same `x`: `(..(C_d1 x^(d1-d2) + C_d2) ..) x^dk`.
+    fn chunk(&mut self, bb: &mut BlockBuilder, ts: &[TermRef<'_>], k: usize, neg: bool) -> ValueId {
+        if ts[0].0.len() == k {
+            return self.konst(bb, signed(ts[0].1, neg));
         }
-        let x = self.var(bb, v);
+        let (v, _) = ts[0].0[k];
+        let x = self.var(bb, v as usize);
         let mut acc: Option<ValueId> = None;
         let mut prev = 0u32;
-        for (&d, terms) in by_deg.iter().rev() {
-            let coeff = Poly::from_terms(n, terms.clone());
-            if let Some(a) = acc {
-                let stepped = {
-                    let xp = self.pow(bb, x, (prev - d) as u64);
-                    self.mul(bb, a, xp)
-                };
-                acc = Some(self.add_poly(bb, stepped, &coeff));
-            } else {
-                acc = Some(self.horner(bb, &coeff));
+        let mut i = 0;
+        while i < ts.len() {
+            let d = ts[i].0[k].1;
+            let mut e = i;
+            while e < ts.len() && ts[e].0[k].1 == d {
+                e += 1;
             }
+            let group = &ts[i..e];
+            acc = Some(match acc {
+                None => self.horner_slice(bb, group, k + 1, neg),
+                Some(a) => {
+                    let xp = self.pow(bb, x, (prev - d) as u64);
+                    let stepped = self.mul(bb, a, xp);
+                    let lc = signed(group[leading(group, k + 1)].1, neg);
+                    if lc == F::NEG_ONE {
+                        let c = self.horner_slice(bb, group, k + 1, !neg);
+                        self.sub(bb, stepped, c)
+                    } else {
+                        let c = self.horner_slice(bb, group, k + 1, neg);
+                        self.add(bb, stepped, c)
+                    }
+                }
+            });
             prev = d;
+            i = e;
         }
-        let acc = acc.unwrap_or_else(|| self.konst(bb, F::ZERO));
-        if prev > 0 {
-            let xp = self.pow(bb, x, prev as u64);
-            self.mul(bb, acc, xp)
-        } else {
-            acc
-        }
+        let acc = acc.expect("a nonempty chunk");
+        let xp = self.pow(bb, x, prev as u64);
+        self.mul(bb, acc, xp)
     }
 
-    /// `acc + coeff`, using a subtraction when `coeff` is a negated polynomial with a
-    /// leading coefficient of -1 (saves the negation).
-    fn add_poly(&mut self, bb: &mut BlockBuilder, acc: ValueId, coeff: &Poly) -> ValueId {
-        if coeff.leading_coeff() == F::NEG_ONE {
-            let c = self.horner(bb, &(-coeff.clone()));
-            return self.sub(bb, acc, c);
+    /// Builds the written form `w`.
+    fn written(&mut self, bb: &mut BlockBuilder, w: Wid) -> ValueId {
+        if let Some(&v) = self.wmemo.get(&w) {
+            return v;
         }
-        let c = self.horner(bb, coeff);
-        self.add(bb, acc, c)
+        // As deep as the source expression (bounded by `resvm_lang::MAX_EXPR_DEPTH`).
+        let v = stacker::maybe_grow(64 * 1024, 1024 * 1024, || match self.written[w as usize] {
+            WNode::Const(c) => self.konst(bb, c),
+            WNode::Var(i) => self.var(bb, i as usize),
+            WNode::Add(a, b) => {
+                let (a, b) = (self.written(bb, a), self.written(bb, b));
+                self.add(bb, a, b)
+            }
+            WNode::Sub(a, b) => {
+                let (a, b) = (self.written(bb, a), self.written(bb, b));
+                match (self.consts.get(&a).copied(), self.consts.get(&b).copied()) {
+                    (Some(x), Some(y)) => self.konst(bb, x - y),
+                    (_, Some(y)) if y == F::ZERO => a,
+                    (Some(x), _) if x == F::ZERO => self.neg(bb, b),
+                    _ => self.sub(bb, a, b),
+                }
+            }
+            WNode::Neg(a) => {
+                let a = self.written(bb, a);
+                self.neg(bb, a)
+            }
+            WNode::Mul(a, b) => {
+                let (a, b) = (self.written(bb, a), self.written(bb, b));
+                self.mul(bb, a, b)
+            }
+            WNode::Pow(a, k) => {
+                let a = self.written(bb, a);
+                self.pow(bb, a, k)
+            }
+        });
+        self.wmemo.insert(w, v);
+        self.undo.push(Undo::Written(w));
+        v
     }
 
-    fn factored(&mut self, bb: &mut BlockBuilder, p: &Poly) -> Option<ValueId> {
-        let f = self.factorer.factor(p).ok()?;
+    fn factored(&mut self, bb: &mut BlockBuilder, f: &SparseFactorization) -> ValueId {
         let mut acc = self.konst(bb, f.unit);
         for (q, e) in &f.factors {
             let base = self.horner(bb, q);
             let pw = self.pow(bb, base, *e as u64);
             acc = self.mul(bb, acc, pw);
         }
-        Some(acc)
+        acc
     }
 
-    /// Builds `p`, choosing the cheaper of the expanded and factored forms.
-    fn poly(&mut self, bb: &mut BlockBuilder, p: &Poly) -> ValueId {
-        let before = (bb.muls, bb.adds);
-        // A polynomial of degree < 2 or with a single term is its own cheapest form: try
-        // factoring (and pay for cloning the block) only where it can win.
-        let may_factor = p.num_terms() >= 2 && p.total_degree().is_some_and(|d| d >= 2);
-        if !may_factor {
-            let v = self.horner(bb, p);
-            let cost = (bb.muls - before.0, bb.adds - before.1);
-            self.record(cost, cost, false);
-            return v;
+    fn build_form(&mut self, bb: &mut BlockBuilder, v: &Value, form: Form) -> ValueId {
+        match form {
+            Form::Expanded => self.horner(bb, &v.poly),
+            Form::Factored => match self.factorer.factor_for_circuit(&v.poly) {
+                // Chosen only after a successful factorization, which is cached.
+                Some(Ok(f)) => self.factored(bb, &f),
+                _ => self.horner(bb, &v.poly),
+            },
+            Form::Written => self.written(bb, v.written),
         }
-        let mut expanded = bb.clone();
-        let ve = self.horner(&mut expanded, p);
-        let cost_e = (expanded.muls - before.0, expanded.adds - before.1);
-        let mut factored = bb.clone();
-        if let Some(vf) = self.factored(&mut factored, p) {
-            let cost_f = (factored.muls - before.0, factored.adds - before.1);
-            if cost_f.0 + cost_f.1 < cost_e.0 + cost_e.1 {
-                self.record(cost_e, cost_f, true);
-                *bb = factored;
-                return vf;
+    }
+
+    /// Builds a polynomial value, choosing the cheapest of its expanded, factored and
+    /// written forms (ties: expanded, then factored, then written).
+    ///
+    /// The written form is built first. The expansion is only tried when its size makes it
+    /// a plausible winner: Horner evaluation of `t` terms needs about `t` additions, so an
+    /// expansion of more than `4 * written + 16` terms is not built (its cost is estimated
+    /// for the statistics instead) — that keeps a long chain of cheap `let`s over a growing
+    /// polynomial linear.
+    fn poly(&mut self, bb: &mut BlockBuilder, v: &Value) -> ValueId {
+        let p = &v.poly;
+        if p.as_constant().is_some()
+            || matches!(
+                self.written[v.written as usize],
+                WNode::Const(_) | WNode::Var(_)
+            )
+        {
+            // Leaves are built the same way in every form.
+            return self.horner(bb, p);
+        }
+        let start = self.mark(bb);
+        let cost = |s: &Self| (s.muls - start.muls, s.adds - start.adds);
+        let total = |c: (usize, usize)| c.0 + c.1;
+        let vw = self.written(bb, v.written);
+        let cost_w = cost(self);
+        let mut best = (cost_w, Form::Written);
+        // The form currently built, if any.
+        let mut built = Some((Form::Written, vw));
+        let cost_e = if p.num_terms() <= 4 * total(cost_w) + 16 {
+            self.rollback(bb, start);
+            let ve = self.horner(bb, p);
+            let c = cost(self);
+            built = Some((Form::Expanded, ve));
+            if total(c) <= total(best.0) {
+                best = (c, Form::Expanded);
+            }
+            c
+        } else {
+            horner_estimate(p)
+        };
+        // A polynomial of degree < 2 or with a single term is its own cheapest form:
+        // factoring can only win where there are products to share.
+        if p.num_terms() >= 2 && p.total_degree().is_some_and(|d| d >= 2) {
+            if let Some(Ok(f)) = self.factorer.factor_for_circuit(p) {
+                self.rollback(bb, start);
+                let vf = self.factored(bb, &f);
+                let c = cost(self);
+                built = Some((Form::Factored, vf));
+                if total(c) < total(best.0)
+                    || (total(c) == total(best.0) && best.1 == Form::Written)
+                {
+                    best = (c, Form::Factored);
+                }
             }
         }
-        // Value ids of the discarded attempt are simply never used.
-        self.record(cost_e, cost_e, false);
-        *bb = expanded;
-        ve
-    }
-
-    /// Adds one polynomial's `(mul, add)` costs to the module statistics.
-    fn record(&mut self, expanded: (usize, usize), chosen: (usize, usize), factored: bool) {
-        self.stats.expanded.0 += expanded.0;
-        self.stats.expanded.1 += expanded.1;
-        self.stats.chosen.0 += chosen.0;
-        self.stats.chosen.1 += chosen.1;
-        self.stats.factored_polys += usize::from(factored);
+        let value = match built {
+            Some((form, val)) if form == best.1 => val,
+            _ => {
+                self.rollback(bb, start);
+                self.build_form(bb, v, best.1)
+            }
+        };
+        self.savings.0 += cost_e.0 as i64 - best.0 .0 as i64;
+        self.savings.1 += cost_e.1 as i64 - best.0 .1 as i64;
+        match best.1 {
+            Form::Expanded => {}
+            Form::Factored => self.factored_polys += 1,
+            Form::Written => self.written_polys += 1,
+        }
+        value
     }
 
     fn region(&mut self, bb: &mut BlockBuilder, r: &Region) -> ValueId {
@@ -413,45 +723,116 @@ impl FnBuilder<'_> {
                 }
                 AtomKind::Branch(c, x, y) => {
                     let c = self.poly(bb, c);
-                    let mut bx = child(bb);
-                    let rx = self.region(&mut bx, x);
-                    let mut by = child(bb);
-                    let ry = self.region(&mut by, y);
-                    bb.muls += bx.muls + by.muls - 2 * bb.muls;
-                    bb.adds += bx.adds + by.adds - 2 * bb.adds;
-                    self.effect(
-                        bb,
-                        Node::Branch(
-                            c,
-                            Block {
-                                nodes: bx.nodes,
-                                result: rx,
-                            },
-                            Block {
-                                nodes: by.nodes,
-                                result: ry,
-                            },
-                        ),
-                    )
+                    let bx = self.arm(x);
+                    let by = self.arm(y);
+                    self.effect(bb, Node::Branch(c, bx, by))
                 }
             };
+            self.spans.entry(v).or_insert(a.span);
             if let Some(slot) = self.var_val.get_mut(a.var) {
                 *slot = Some(v);
             }
         }
         self.poly(bb, &r.result)
     }
+
+    /// A `branch` arm: its own block, seeing (and reusing) everything computed before the
+    /// branch; what it adds to the tables is taken back afterwards.
+    fn arm(&mut self, r: &Region) -> Block {
+        // Branches nest as deep as the source (bounded by `resvm_lang::MAX_EXPR_DEPTH`).
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            let undo = self.undo.len();
+            let mut b = BlockBuilder::default();
+            let result = self.region(&mut b, r);
+            self.unwind(undo);
+            Block {
+                nodes: b.nodes,
+                result,
+                span: r.span,
+            }
+        })
+    }
 }
 
-/// An arm's builder: it sees (and may reuse) everything computed before the branch.
-fn child(parent: &BlockBuilder) -> BlockBuilder {
-    BlockBuilder {
-        nodes: Vec::new(),
-        memo: parent.memo.clone(),
-        consts: parent.consts.clone(),
-        muls: parent.muls,
-        adds: parent.adds,
+/// `(mul, add)` count of Horner evaluation of `p` without any sharing or constant folding
+/// beyond skipping unit coefficients: the statistics' estimate for an expansion not built.
+fn horner_estimate(p: &SparsePoly) -> (usize, usize) {
+    fn pow_cost(e: u64) -> usize {
+        if e <= 1 {
+            0
+        } else {
+            (63 - e.leading_zeros()) as usize + e.count_ones() as usize - 1
+        }
     }
+    fn slice(ts: &[TermRef<'_>], k: usize) -> (usize, usize) {
+        let (mut m, mut a) = (0, 0);
+        let mut i = 0;
+        let mut chunks = 0;
+        while i < ts.len() {
+            chunks += 1;
+            if ts[i].0.len() == k {
+                i += 1;
+                continue;
+            }
+            let v = ts[i].0[k].0;
+            let mut prev: Option<u32> = None;
+            let mut unit_lead = false;
+            while i < ts.len() && ts[i].0.len() > k && ts[i].0[k].0 == v {
+                let d = ts[i].0[k].1;
+                let mut e = i;
+                while e < ts.len() && ts[e].0.len() > k && ts[e].0[k] == (v, d) {
+                    e += 1;
+                }
+                let (gm, ga) = slice(&ts[i..e], k + 1);
+                m += gm;
+                a += ga;
+                if let Some(p) = prev {
+                    m += pow_cost((p - d) as u64) + 1;
+                    a += 1;
+                } else if e == i + 1 && ts[i].0.len() == k + 1 && ts[i].1 == F::ONE {
+                    // The leading coefficient 1: the first step's multiplication folds away.
+                    unit_lead = true;
+                }
+                prev = Some(d);
+                i = e;
+            }
+            m += pow_cost(prev.unwrap_or(0) as u64) + 1 - usize::from(unit_lead);
+        }
+        (m, a + chunks - 1)
+    }
+    if p.as_constant().is_some() {
+        return (0, 0);
+    }
+    let mut ts: Vec<TermRef<'_>> = p.terms().collect();
+    ts.sort_by(|a, b| cmp_lex(b.0, a.0));
+    // Iterative on the outer chunk chain; recursion only into coefficient groups (as deep
+    // as a monomial is long).
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || slice(&ts, 0))
+}
+
+/// `c`, negated when `neg`.
+fn signed(c: F, neg: bool) -> F {
+    if neg {
+        -c
+    } else {
+        c
+    }
+}
+
+/// Whether `a[k..]` is greater than `b[k..]` in deglex order.
+fn greater_deglex(a: &Mono, b: &Mono, k: usize) -> bool {
+    cmp_deglex_sparse(&a[k.min(a.len())..], &b[k.min(b.len())..]) == Ordering::Greater
+}
+
+/// Index of the deglex-leading term of `ts` (monomials without their first `k` entries).
+fn leading(ts: &[TermRef<'_>], k: usize) -> usize {
+    let mut best = 0;
+    for i in 1..ts.len() {
+        if greater_deglex(ts[i].0, ts[best].0, k) {
+            best = i;
+        }
+    }
+    best
 }
 
 impl Circuit {
@@ -467,6 +848,12 @@ impl Circuit {
 }
 
 fn print_block(out: &mut String, c: &Circuit, f: &CircuitFn, b: &Block, depth: usize) {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+        print_block_inner(out, c, f, b, depth)
+    })
+}
+
+fn print_block_inner(out: &mut String, c: &Circuit, f: &CircuitFn, b: &Block, depth: usize) {
     let pad = "  ".repeat(depth);
     let list = |xs: &[ValueId]| {
         xs.iter()

@@ -1,7 +1,7 @@
 //! `resvm bench ...`: benchmark suites. Every figure is printed next to a baseline measured
 //! in the same run (these machines are shared and noisy, so only ratios mean anything).
 
-use anyhow::{bail, Result};
+use crate::error::{out, Failure, Outcome};
 use clap::Subcommand;
 
 /// The suites.
@@ -12,8 +12,8 @@ pub enum Suite {
         /// Largest trace size, as a power of two (10..=20).
         #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(10..=20))]
         max_log: u8,
-        /// Parameter set: `standard` (100-bit conjectured security), `compact` (101 bits,
-        /// smaller and slower proofs) or `test` (fast, insecure).
+        /// Parameter set: `standard`, `compact` (smaller and slower proofs) or `test` (fast,
+        /// insecure).
         #[arg(long, default_value = "standard", value_parser = ["standard", "compact", "test"])]
         security: String,
         /// A `miden-vm` binary (0.23.5: `cargo install --locked miden-vm@0.23.5 --features
@@ -27,17 +27,17 @@ pub enum Suite {
         /// A small, fast configuration (CI smoke run).
         #[arg(long)]
         quick: bool,
-        /// Timed samples per measurement (the median is kept).
-        #[arg(long)]
-        samples: Option<usize>,
+        /// Timed samples per measurement (the median is kept); at least 1.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        samples: Option<u32>,
     },
     /// The resource machine: proof and verify times, transaction size, ledger throughput.
     Rm(crate::rm_cmd::BenchRmArgs),
     /// Factor the fixed polynomial set with resvm and with python-flint, side by side.
     Factor {
-        /// Timed runs per polynomial (best is kept).
-        #[arg(long, default_value_t = 5)]
-        runs: usize,
+        /// Timed runs per polynomial (best is kept); at least 1.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        runs: u32,
         /// Python interpreter with python-flint 0.7.1 installed.
         #[arg(long, default_value = "python3")]
         python: String,
@@ -48,7 +48,7 @@ pub enum Suite {
 }
 
 /// Runs a suite and prints its report.
-pub fn run(suite: Suite) -> Result<()> {
+pub fn run(suite: Suite) -> Outcome {
     match suite {
         Suite::Prove {
             max_log,
@@ -57,9 +57,9 @@ pub fn run(suite: Suite) -> Result<()> {
         } => {
             let level =
                 resvm_prover::config::SecurityLevel::from_name(&security).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "error: unknown security level `{security}` (standard, compact, test)"
-                    )
+                    Failure::usage(format!(
+                        "unknown security level `{security}` (standard, compact, test)"
+                    ))
                 })?;
             crate::prove_cmd::bench_prove(max_log as usize, level, miden.as_deref())
         }
@@ -71,7 +71,7 @@ pub fn run(suite: Suite) -> Result<()> {
                 ExecBenchOptions::default()
             };
             if let Some(n) = samples {
-                opts.samples = n.max(1);
+                opts.samples = n as usize;
             }
             // The stack engine runs the fully compiled image (canon, factor, DAG, codegen);
             // only the run is timed, not the compilation.
@@ -81,8 +81,7 @@ pub fn run(suite: Suite) -> Result<()> {
                     resvm::run(&c, resvm::Engine::Stack, x, l)
                 }) as Runner)
             }));
-            print!("{}", run_exec_bench(&opts));
-            Ok(())
+            out(&run_exec_bench(&opts).to_string())
         }
         Suite::Rm(a) => crate::rm_cmd::bench_rm(a),
         Suite::Factor {
@@ -92,19 +91,21 @@ pub fn run(suite: Suite) -> Result<()> {
         } => {
             use resvm_poly::bench;
             let cases = bench::cases();
+            let runs = runs as usize;
             let ours = bench::run_cases(&cases, runs);
             let flint = if no_flint {
                 None
             } else {
                 match bench::run_flint(&python, &cases, runs) {
                     Ok(f) => Some(f),
-                    Err(e) => bail!(
-                        "error: cannot time python-flint ({e}); install it with `pip install python-flint==0.7.1` or pass --no-flint"
-                    ),
+                    Err(e) => {
+                        return Err(Failure::io(format!(
+                            "cannot time python-flint ({e}); install it with `pip install python-flint==0.7.1` or pass --no-flint"
+                        )))
+                    }
                 }
             };
-            print!("{}", bench::report(&cases, &ours, flint.as_deref()));
-            Ok(())
+            out(&bench::report(&cases, &ours, flint.as_deref()))
         }
     }
 }

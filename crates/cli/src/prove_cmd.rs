@@ -1,72 +1,177 @@
 //! `resvm prove` and `resvm verify` (and the `bench prove` table), on top of `resvm-prover`.
-//!
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::error::{note, out, Failure, Outcome};
+use crate::inputs::{self, Param};
+use crate::{InputArgs, LimitArgs};
 use clap::Args;
+use resvm_field::{canonical, F};
 use resvm_prover::config::SecurityLevel;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `resvm prove FILE ARGS... -o run.proof`
 #[derive(Args, Debug)]
 pub struct ProveArgs {
-    /// The program (`.rvm`).
+    /// The program (`.rvm`; `-` for standard input).
     pub file: PathBuf,
-    /// All of main's parameters in order (decimal, below p); `secret` ones are the witness.
-    pub args: Vec<String>,
-    /// Where to write the proof.
+    /// main's inputs: all parameters (`secret` ones are the witness), on the command line or
+    /// with --inputs.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Where to write the proof (checked to be writable before proving).
     #[arg(short = 'o', long = "output", default_value = "run.proof")]
     pub out: PathBuf,
-    /// Print a JSON summary (cycles, rows, sizes, times) on stdout.
+    /// Print a JSON summary (digest, security, public inputs by name, output, cycles, rows,
+    /// sizes, times) on stdout; field elements are strings.
     #[arg(long)]
     pub json: bool,
-    /// Parameter set: `standard` (100-bit conjectured security), `compact` (101 bits, smaller
-    /// and slower proofs) or `test` (fast, insecure: verifiers refuse it unless asked).
+    /// Parameter set: `standard`, `compact` (smaller and slower proofs) or `test` (fast,
+    /// insecure: verifiers refuse it unless asked). `--json` and `verify` report the bits.
     #[arg(long, default_value = "standard", value_parser = ["standard", "compact", "test"])]
     pub security: String,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Most stack-machine cycles to record (the trace's size; the prover's own default cap
+    /// applies without it, and a run beyond it stops in bounded memory).
+    #[arg(long)]
+    pub max_cycles: Option<u64>,
 }
 
-/// `resvm verify FILE run.proof`
+/// `resvm verify FILE run.proof [--inputs IN.json] [--output V]`
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// The program (`.rvm`) the proof is claimed for.
+    /// The program (`.rvm`; `-` for standard input) the proof is claimed for.
     pub file: PathBuf,
     /// The proof.
     pub proof: PathBuf,
-    /// Accept proofs made with the insecure `test` parameter set.
+    /// The public inputs the proof must be for: a JSON object from public parameter name to
+    /// value string, as for `run --inputs` (secret parameters cannot be named). Without it the
+    /// proof's claimed inputs are printed, labelled as claimed.
+    #[arg(long, value_name = "IN.json")]
+    pub inputs: Option<PathBuf>,
+    /// The output the proof must show (same syntax as an input value). Without it the claimed
+    /// output is printed, labelled as claimed.
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub output: Option<String>,
+    /// Print the result as one JSON object on stdout (field elements as strings).
+    #[arg(long)]
+    pub json: bool,
+    /// Accept proofs made with the insecure `test` parameter set (prints a warning).
     #[arg(long)]
     pub allow_test: bool,
 }
 
-/// Runs main, proves the run, writes the proof.
-pub fn prove(a: ProveArgs) -> Result<()> {
-    let (c, _) = crate::load(&a.file)?;
-    let inputs = crate::parse_inputs(&a.args)?;
-    let security = SecurityLevel::from_name(&a.security).ok_or_else(|| {
-        anyhow!(
-            "error: unknown security level `{}` (standard, compact, test)",
-            a.security
-        )
-    })?;
-    let secret = c.program.secret_params();
-    if secret.len() != inputs.len() {
-        bail!(
-            "error: main takes {} argument(s), got {}",
-            secret.len(),
-            inputs.len()
-        );
+/// A file that becomes `path` only once it is complete: created next to it up front, so an
+/// unwritable destination fails before any work; removed again if the command fails.
+struct PendingFile {
+    tmp: PathBuf,
+    path: PathBuf,
+    done: bool,
+}
+
+impl PendingFile {
+    fn create(path: &Path) -> Outcome<PendingFile> {
+        let shown = path.display();
+        if path.is_dir() {
+            return Err(Failure::io(format!(
+                "cannot write {shown}: it is a directory"
+            )));
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.resvm-{}.tmp", std::process::id()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| Failure::io(format!("cannot write {shown}: {e}")))?;
+        Ok(PendingFile {
+            tmp,
+            path: path.to_path_buf(),
+            done: false,
+        })
     }
+
+    fn commit(mut self, bytes: &[u8]) -> Outcome {
+        let shown = self.path.display().to_string();
+        std::fs::write(&self.tmp, bytes)
+            .map_err(|e| Failure::io(format!("cannot write {shown}: {e}")))?;
+        std::fs::rename(&self.tmp, &self.path)
+            .map_err(|e| Failure::io(format!("cannot write {shown}: {e}")))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn security_level(name: &str) -> Outcome<SecurityLevel> {
+    SecurityLevel::from_name(name).ok_or_else(|| {
+        Failure::usage(format!(
+            "unknown security level `{name}` (standard, compact, test)"
+        ))
+    })
+}
+
+/// Conjectured security bits of a parameter set.
+fn security_bits(level: SecurityLevel) -> usize {
+    level.params().conjectured_bits()
+}
+
+/// `{"x": "5", ...}` for the public parameters and their values.
+fn json_inputs(public: &[&Param], values: &[F]) -> serde_json::Value {
+    let map = public.iter().zip(values).map(|(p, v)| {
+        (
+            p.name.clone(),
+            serde_json::Value::String(canonical(*v).to_string()),
+        )
+    });
+    serde_json::Value::Object(map.collect())
+}
+
+/// `x=5 y=7` or `(none)`.
+fn text_inputs(public: &[&Param], values: &[F]) -> String {
+    if public.is_empty() {
+        return "(none)".into();
+    }
+    public
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{}={}", p.name, canonical(*v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs main, proves the run, writes the proof.
+pub fn prove(a: ProveArgs) -> Outcome {
+    let security = security_level(&a.security)?;
+    let stdin_program = a.file == Path::new("-");
+    let p = crate::load(&a.file)?;
+    let c = &p.compiled;
+    let params = inputs::params_of(&c.module);
+    let all: Vec<&Param> = params.iter().collect();
+    let xs = crate::read_inputs(&a.inputs, &params, &all, stdin_program)?;
     let (mut public, mut witness) = (Vec::new(), Vec::new());
-    for (x, s) in inputs.iter().zip(&secret) {
-        if *s {
+    for (x, p) in xs.iter().zip(&params) {
+        if p.secret {
             witness.push(*x)
         } else {
             public.push(*x)
         }
     }
-    let opts = resvm_prover::ProveOptions {
-        security,
-        ..Default::default()
+    let pending = PendingFile::create(&a.out)?;
+    let limits = resvm::Limits {
+        max_cycles: a.max_cycles,
+        ..a.limits.limits()
     };
+    let opts = resvm_prover::ProveOptions { security, limits };
     // Phases on a spinner (stderr; indicatif hides it when stderr is not a terminal).
     let bar = if a.json {
         indicatif::ProgressBar::hidden()
@@ -91,70 +196,217 @@ pub fn prove(a: ProveArgs) -> Result<()> {
         bar.set_message(msg);
     });
     bar.finish_and_clear();
-    let (proof, summary) = result.map_err(|e| anyhow!("error: {e}"))?;
+    let (proof, summary) = result.map_err(|e| prove_error(&params, e))?;
     let bytes = proof.to_bytes();
-    std::fs::write(&a.out, &bytes)
-        .with_context(|| format!("error: cannot write {}", a.out.display()))?;
+    pending.commit(&bytes)?;
+    let output = proof.statement().output;
     if a.json {
-        println!("{}", summary.to_json());
+        let public_params: Vec<&Param> = params.iter().filter(|p| !p.secret).collect();
+        let mut j: serde_json::Value = serde_json::from_str(&summary.to_json()).map_err(|e| {
+            Failure::program(format!("internal error: prover summary is not JSON: {e}"))
+        })?;
+        if let Some(m) = j.as_object_mut() {
+            m.insert(
+                "proof".into(),
+                serde_json::Value::String(a.out.display().to_string()),
+            );
+            m.insert("public_inputs".into(), json_inputs(&public_params, &public));
+            m.insert(
+                "output".into(),
+                serde_json::Value::String(canonical(output).to_string()),
+            );
+        }
+        out(&format!("{j}\n"))
     } else {
-        println!("{}", resvm_field::canonical(proof.statement.output));
-        eprintln!(
-            "proof: {} ({} bytes, {} cycles, {:.0} ms, {} security)",
+        out(&format!("{}\n", canonical(output)))?;
+        note(&format!(
+            "proof: {} ({} bytes, {} cycles, {:.0} ms, {} security, {} bits)",
             a.out.display(),
             bytes.len(),
             summary.cycles,
             summary.trace_ms + summary.prove_ms,
-            summary.security
-        );
+            summary.security,
+            summary.security_bits
+        ));
+        Ok(())
     }
-    Ok(())
 }
 
-/// Verifies a proof against the program; prints `valid`, the public inputs and the output.
-pub fn verify(a: VerifyArgs) -> Result<()> {
-    let (c, _) = crate::load(&a.file)?;
-    let bytes = std::fs::read(&a.proof)
-        .with_context(|| format!("error: cannot read {}", a.proof.display()))?;
-    let proof = resvm_prover::Proof::from_bytes(&bytes).map_err(|e| anyhow!("error: {e}"))?;
-    let st = &proof.statement;
-    let opts = resvm_prover::VerifyOptions {
-        allow_test: a.allow_test,
-    };
-    resvm_prover::verify_claimed(&c.program, &proof, opts).map_err(|e| anyhow!("error: {e}"))?;
-    println!("valid");
-    let shown: Vec<String> = resvm_prover::public_params(&c.program)
-        .iter()
-        .zip(&st.public_inputs)
-        .map(|(i, x)| format!("x{i}={}", resvm_field::canonical(*x)))
-        .collect();
-    println!(
-        "public inputs: {}",
-        if shown.is_empty() {
-            "(none)".into()
-        } else {
-            shown.join(" ")
+fn prove_error(params: &[Param], e: resvm_prover::ProveError) -> Failure {
+    use resvm_prover::{trace::TraceError, ProveError};
+    match e {
+        // Checked before proving; kept for a prover that counts differently.
+        e @ ProveError::InputCount { .. } => {
+            Failure::usage(format!("{e} ({})", inputs::describe(params)))
         }
+        ProveError::Trace(TraceError::Trap(t)) => Failure::program(format!("runtime error: {t}")),
+        // The prover's own cycle cap: the run may be fine, just too long to prove.
+        ProveError::Trace(t @ TraceError::TooLarge(_)) => Failure::program(t.to_string()),
+        other => Failure::program(format!("internal error: {other}")),
+    }
+}
+
+/// Verifies a proof against the program (and the caller's expected inputs and output).
+pub fn verify(a: VerifyArgs) -> Outcome {
+    let stdin_program = a.file == Path::new("-");
+    let p = crate::load(&a.file)?;
+    let c = &p.compiled;
+    let params = inputs::params_of(&c.module);
+    let public: Vec<&Param> = params.iter().filter(|p| !p.secret).collect();
+    // The caller's expectations, checked before reading the proof (usage errors first).
+    let expected_inputs = match &a.inputs {
+        None => None,
+        Some(path) => {
+            if path == Path::new("-") && stdin_program {
+                return Err(Failure::usage(
+                    "standard input cannot hold both the program and --inputs",
+                ));
+            }
+            let (name, text) = crate::read_text(path)?;
+            reject_secret_names(&text, &name, &params)?;
+            Some(inputs::parse_json(&text, &name, &public)?)
+        }
+    };
+    let expected_output = a
+        .output
+        .as_deref()
+        .map(|v| inputs::parse_value(v, "--output"))
+        .transpose()?;
+    let shown = a.proof.display();
+    let bytes =
+        std::fs::read(&a.proof).map_err(|e| Failure::io(format!("cannot read {shown}: {e}")))?;
+    if a.allow_test {
+        note("warning: --allow-test: proofs made with the insecure `test` parameters are accepted");
+    }
+    let result = statement::check(
+        &c.program,
+        &public,
+        &bytes,
+        expected_inputs.as_deref(),
+        expected_output,
+        a.allow_test,
     );
-    println!("output: {}", resvm_field::canonical(st.output));
-    println!("cycles: {}", st.cycles);
-    Ok(())
+    let claim = match result {
+        Ok(claim) => claim,
+        Err(why) => {
+            if a.json {
+                let j = serde_json::json!({ "valid": false, "program": c.program.digest().to_string(), "error": why });
+                out(&format!("{j}\n"))?;
+            }
+            return Err(Failure::proof(why));
+        }
+    };
+    let inputs_label = if expected_inputs.is_some() {
+        "checked"
+    } else {
+        "claimed"
+    };
+    let output_label = if expected_output.is_some() {
+        "checked"
+    } else {
+        "claimed"
+    };
+    let bits = security_bits(claim.security);
+    if a.json {
+        let j = serde_json::json!({
+            "valid": true,
+            "program": c.program.digest().to_string(),
+            "security": claim.security.name(),
+            "security_bits": bits,
+            "public_inputs": json_inputs(&public, &claim.public_inputs),
+            "output": canonical(claim.output).to_string(),
+            "cycles": claim.cycles,
+            "checked": { "public_inputs": expected_inputs.is_some(), "output": expected_output.is_some() },
+        });
+        return out(&format!("{j}\n"));
+    }
+    out(&format!(
+        "valid\nprogram: {}\nsecurity: {} ({bits} bits, conjectured)\npublic inputs ({inputs_label}): {}\noutput ({output_label}): {}\ncycles: {}\n",
+        c.program.digest(),
+        claim.security.name(),
+        text_inputs(&public, &claim.public_inputs),
+        canonical(claim.output),
+        claim.cycles
+    ))
+}
+
+/// A secret parameter named in `verify --inputs` is a usage error of its own (a proof hides it).
+fn reject_secret_names(text: &str, source: &str, params: &[Param]) -> Outcome {
+    let Ok(serde_json::Value::Object(m)) =
+        serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}'))
+    else {
+        return Ok(()); // parse_json reports the syntax error
+    };
+    match params.iter().find(|p| p.secret && m.contains_key(&p.name)) {
+        Some(p) => Err(Failure::usage(format!(
+            "{source}: `{}` is a secret parameter: a proof hides it, so verify takes only the public parameters",
+            p.name
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The one place that knows the prover's statement API.
+mod statement {
+    use super::*;
+    use resvm_prover::VerifyError;
+
+    /// What a valid proof shows: values of main's public parameters in order, the output, the
+    /// cycle count and the parameter set.
+    pub struct Claim {
+        pub public_inputs: Vec<F>,
+        pub output: F,
+        pub cycles: u64,
+        pub security: SecurityLevel,
+    }
+
+    /// Decodes and verifies `bytes` as a proof of a run of `program`: against the caller's
+    /// `expected_*` values where given, else against what the proof claims. Errors are one
+    /// readable sentence. `public` names main's public parameters (for messages).
+    pub fn check(
+        program: &resvm_isa::Program,
+        public: &[&Param],
+        bytes: &[u8],
+        expected_inputs: Option<&[F]>,
+        expected_output: Option<F>,
+        allow_test: bool,
+    ) -> Result<Claim, String> {
+        let proof = resvm_prover::Proof::from_bytes(bytes).map_err(|e| e.to_string())?;
+        let st = proof.statement();
+        let inputs = expected_inputs.unwrap_or(&st.public_inputs);
+        let output = expected_output.unwrap_or(st.output);
+        let opts = resvm_prover::VerifyOptions { allow_test };
+        resvm_prover::verify_with(program, inputs, output, &proof, opts).map_err(|e| match e {
+            VerifyError::PublicInputsMismatch => format!(
+                "the proof is for other public inputs than the expected ones (it claims {})",
+                text_inputs(public, &st.public_inputs)
+            ),
+            VerifyError::OutputMismatch { claimed } => {
+                format!(
+                    "the proof shows output {claimed}, not the expected {}",
+                    canonical(output)
+                )
+            }
+            other => other.to_string(),
+        })?;
+        Ok(Claim {
+            public_inputs: st.public_inputs.clone(),
+            output: st.output,
+            cycles: st.cycles,
+            security: proof.security,
+        })
+    }
 }
 
 /// `resvm bench prove`: the Fibonacci prover benchmark, 2^10 .. 2^max_log, optionally against
 /// Miden VM at the largest size.
-pub fn bench_prove(
-    max_log: usize,
-    security: SecurityLevel,
-    miden: Option<&std::path::Path>,
-) -> Result<()> {
-    println!(
-        "log  cycles  cpu_rows  total_rows  prove_ms  verify_ms  proof_KB  peak_MiB  cycles/s"
-    );
+pub fn bench_prove(max_log: usize, security: SecurityLevel, miden: Option<&Path>) -> Outcome {
+    out("log  cycles  cpu_rows  total_rows  prove_ms  verify_ms  proof_KB  peak_MiB  cycles/s\n")?;
     let mut last = None;
+    let mut write_err = None;
     resvm_prover::bench::prove_fib(10..=max_log, security, &mut |r| {
-        println!(
-            "{:>3} {:>7} {:>9} {:>11} {:>9.1} {:>10.2} {:>9.1} {:>9.1} {:>9.0}",
+        let line = format!(
+            "{:>3} {:>7} {:>9} {:>11} {:>9.1} {:>10.2} {:>9.1} {:>9.1} {:>9.0}\n",
             r.log_size,
             r.cycles,
             r.cpu_rows,
@@ -165,34 +417,41 @@ pub fn bench_prove(
             r.peak_rss_bytes as f64 / (1 << 20) as f64,
             r.cycles_per_sec
         );
+        if write_err.is_none() {
+            write_err = out(&line).err();
+        }
         last = Some((r.cycles, r.trace_ms + r.prove_ms, r.proof_bytes));
     })
-    .map_err(|e| anyhow!("error: {e}"))?;
+    .map_err(|e| Failure::program(e.to_string()))?;
+    if let Some(e) = write_err {
+        return Err(e);
+    }
     if let (Some(bin), Some((cycles, ms, bytes))) = (miden, last) {
         let m = miden_fib(bin, max_log)?;
-        println!(
-            "miden-vm: {} cycles, prove {:.1} ms, proof {:.1} KB (its defaults: 96-bit, no zero knowledge)",
+        out(&format!(
+            "miden-vm: {} cycles, prove {:.1} ms, proof {:.1} KB (its defaults: 96-bit, no zero knowledge)\n",
             m.0,
             m.1,
             m.2 as f64 / 1024.0
-        );
-        println!(
-            "resvm / miden at 2^{max_log}: prove time {:.2}x ({} vs {} cycles), proof size {:.2}x",
+        ))?;
+        out(&format!(
+            "resvm / miden at 2^{max_log}: prove time {:.2}x ({} vs {} cycles), proof size {:.2}x\n",
             ms / m.1,
             cycles,
             m.0,
             bytes as f64 / m.2 as f64
-        );
+        ))?;
     }
     Ok(())
 }
 
 /// Proves a Fibonacci `while.true` loop of about `2^log` cycles with `miden-vm prove` (default
 /// options) and returns `(cycles, wall ms, proof bytes)`. 14 cycles per iteration.
-fn miden_fib(bin: &std::path::Path, log: usize) -> Result<(u64, f64, u64)> {
+fn miden_fib(bin: &Path, log: usize) -> Outcome<(u64, f64, u64)> {
+    let io = |e: std::io::Error| Failure::io(format!("miden comparison: {e}"));
     let iterations = ((1u64 << log) - 128) / 14;
     let dir = std::env::temp_dir().join(format!("resvm-miden-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(&dir).map_err(io)?;
     let program = dir.join("fib.masm");
     // Stack [n, a, b]: n -= 1; (a, b) = (b, a + b); loop while n != 0; leave a on top of
     // Miden's 16-element minimum stack.
@@ -202,10 +461,11 @@ fn miden_fib(bin: &std::path::Path, log: usize) -> Result<(u64, f64, u64)> {
             "begin\n    push.1 push.0 push.{iterations}\n    dup.0 neq.0\n    while.true\n        \
              sub.1 movdn.2 dup.1 add swap movup.2 dup.0 neq.0\n    end\n    drop swap drop swap drop\nend\n"
         ),
-    )?;
+    )
+    .map_err(io)?;
     let proof = dir.join("fib.proof");
     let start = std::time::Instant::now();
-    let out = std::process::Command::new(bin)
+    let res = std::process::Command::new(bin)
         .arg("prove")
         .arg(&program)
         .arg("-p")
@@ -215,16 +475,16 @@ fn miden_fib(bin: &std::path::Path, log: usize) -> Result<(u64, f64, u64)> {
         .arg("-e")
         .arg((1u64 << log).to_string())
         .output()
-        .with_context(|| format!("error: cannot run {}", bin.display()))?;
+        .map_err(|e| Failure::io(format!("cannot run {}: {e}", bin.display())))?;
     let ms = start.elapsed().as_secs_f64() * 1e3;
-    if !out.status.success() {
-        bail!(
-            "error: miden-vm prove failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    if !res.status.success() {
+        return Err(Failure::program(format!(
+            "miden-vm prove failed: {}",
+            String::from_utf8_lossy(&res.stderr)
+        )));
     }
     let bytes = std::fs::metadata(&proof).map(|m| m.len()).unwrap_or(0);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&res.stdout);
     // Miden prints e.g. "... executed in 65409 cycles ..."; fall back to the loop's count.
     let cycles = text
         .split_whitespace()

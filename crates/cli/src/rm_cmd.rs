@@ -2,6 +2,7 @@
 //! command line (formats in docs/resource-machine.md). Proofs use the re-execution backend
 //! (not zero-knowledge) until the STARK backend lands.
 
+use crate::error::{Failure, Outcome};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
 use resvm_field::Digest;
@@ -150,6 +151,12 @@ enum ResourceCmd {
     },
 }
 
+/// A failed command: exit code 1 (a refused or invalid transaction, a bad file) with its
+/// one-line message.
+fn failure(e: anyhow::Error) -> Failure {
+    Failure::program(one_line(format!("{e:#}")))
+}
+
 fn one_line(e: impl std::fmt::Display) -> String {
     e.to_string().replace('\n', " ")
 }
@@ -186,7 +193,11 @@ fn digest_arg(s: &str) -> Result<Digest> {
 }
 
 /// Runs `resvm ledger …`.
-pub fn ledger(a: LedgerArgs) -> Result<()> {
+pub fn ledger(a: LedgerArgs) -> Outcome {
+    ledger_inner(a).map_err(failure)
+}
+
+fn ledger_inner(a: LedgerArgs) -> Result<()> {
     match a.cmd {
         LedgerCmd::Init { dir } => {
             let l = Ledger::init(&dir).map_err(|e| anyhow!("error: {}", one_line(e)))?;
@@ -300,7 +311,11 @@ impl From<&ShowSpec> for OtherRef {
 }
 
 /// Runs `resvm ptx …`.
-pub fn ptx(a: PtxArgs) -> Result<()> {
+pub fn ptx(a: PtxArgs) -> Outcome {
+    ptx_inner(a).map_err(failure)
+}
+
+fn ptx_inner(a: PtxArgs) -> Result<()> {
     match a.cmd {
         PtxCmd::Build {
             spec,
@@ -467,7 +482,11 @@ struct NewResource {
 }
 
 /// Runs `resvm resource …`.
-pub fn resource(a: ResourceArgs) -> Result<()> {
+pub fn resource(a: ResourceArgs) -> Outcome {
+    resource_inner(a).map_err(failure)
+}
+
+fn resource_inner(a: ResourceArgs) -> Result<()> {
     match a.cmd {
         ResourceCmd::New {
             logic,
@@ -556,7 +575,11 @@ pub struct BenchRmArgs {
 
 /// Runs `resvm bench rm`: every figure measured in this run, with the re-execution backend
 /// (proving = checking the witness and running the logics; not zero-knowledge).
-pub fn bench_rm(a: BenchRmArgs) -> Result<()> {
+pub fn bench_rm(a: BenchRmArgs) -> Outcome {
+    bench_rm_inner(a).map_err(failure)
+}
+
+fn bench_rm_inner(a: BenchRmArgs) -> Result<()> {
     use std::time::Instant;
     let fail = |e: resvm_rm::Error| anyhow!("error: {}", one_line(e));
     let src = include_str!("../../../examples/rm/always_accept.rvm");

@@ -15,6 +15,7 @@
 use resvm_circuit::dag::{Block, Circuit, CircuitFn, Node, ValueId};
 use resvm_isa::{Function, Instr, Program, ProgramError};
 use resvm_lang::hir;
+use resvm_lang::Span;
 use std::collections::HashMap;
 
 /// Why code generation failed.
@@ -33,9 +34,43 @@ pub enum CodegenError {
     },
 }
 
+/// Where each instruction of an image came from: for every pc, the function it belongs to
+/// and the span of the source expression being evaluated there (a call, `eval`, `branch`,
+/// `lt`, `reflect`, or else the enclosing function body or `branch` arm). The bootstrap
+/// (the code before main's entry) maps to main's definition.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    entries: Vec<(hir::FnId, Span)>,
+}
+
+impl SourceMap {
+    /// The function and source span of the instruction at `pc`, if `pc` is in the image.
+    pub fn get(&self, pc: u32) -> Option<(hir::FnId, Span)> {
+        self.entries.get(pc as usize).copied()
+    }
+
+    /// Number of instructions mapped (the image's code length).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// Compiles a circuit to a program image. `module` supplies which parameters of main are
 /// `secret` (read by `SECRET` instead of `INPUT` in the bootstrap).
 pub fn generate(circuit: &Circuit, module: &hir::Module) -> Result<Program, CodegenError> {
+    generate_with_map(circuit, module).map(|(p, _)| p)
+}
+
+/// [`generate`], also returning the [`SourceMap`] of the image.
+pub fn generate_with_map(
+    circuit: &Circuit,
+    module: &hir::Module,
+) -> Result<(Program, SourceMap), CodegenError> {
     let main = &module.functions[circuit.main as usize];
     let mut code = vec![Instr::Frame];
     for (i, p) in main.params.iter().enumerate() {
@@ -47,11 +82,13 @@ pub fn generate(circuit: &Circuit, module: &hir::Module) -> Result<Program, Code
     }
     code.push(Instr::Call(circuit.main));
     code.push(Instr::Halt);
+    let mut map = vec![(circuit.main, main.span); code.len()];
     let mut functions = Vec::with_capacity(circuit.functions.len());
-    for f in &circuit.functions {
+    for (id, f) in circuit.functions.iter().enumerate() {
         let entry = code.len() as u32;
-        let (body, frame) = FnGen::compile(f, entry)?;
+        let (body, spans, frame) = FnGen::compile(f, entry)?;
         code.extend(body);
+        map.extend(spans.into_iter().map(|s| (id as hir::FnId, s)));
         functions.push(Function {
             name: f.name.clone(),
             entry,
@@ -59,7 +96,8 @@ pub fn generate(circuit: &Circuit, module: &hir::Module) -> Result<Program, Code
             frame,
         });
     }
-    Ok(Program::new(code, functions, circuit.main)?)
+    let program = Program::new(code, functions, circuit.main)?;
+    Ok((program, SourceMap { entries: map }))
 }
 
 struct FnGen<'a> {
@@ -74,10 +112,16 @@ struct FnGen<'a> {
     base: u32,
     /// First undefined value met, if any.
     undefined: Option<ValueId>,
+    /// Source spans of the circuit's nodes.
+    spans: &'a HashMap<ValueId, Span>,
+    /// The span of the expression being emitted, recorded for every instruction.
+    cur: Span,
+    /// One span per instruction of `code`.
+    code_spans: Vec<Span>,
 }
 
 impl<'a> FnGen<'a> {
-    fn compile(f: &'a CircuitFn, base: u32) -> Result<(Vec<Instr>, u32), CodegenError> {
+    fn compile(f: &'a CircuitFn, base: u32) -> Result<(Vec<Instr>, Vec<Span>, u32), CodegenError> {
         let arity = f.params.len() as u32;
         let mut g = FnGen {
             defs: HashMap::new(),
@@ -88,6 +132,9 @@ impl<'a> FnGen<'a> {
             code: Vec::new(),
             base,
             undefined: None,
+            spans: &f.spans,
+            cur: f.span,
+            code_spans: Vec::new(),
         };
         g.scan(&f.body);
         g.block(&f.body, true);
@@ -98,10 +145,32 @@ impl<'a> FnGen<'a> {
             });
         }
         let frame = g.next_slot.max(g.min_frame);
-        Ok((peephole(g.code, base), frame))
+        let (code, spans) = peephole(g.code, g.code_spans, base);
+        Ok((code, spans, frame))
+    }
+
+    /// Appends an instruction, attributed to the current source span.
+    fn emit(&mut self, i: Instr) {
+        self.code.push(i);
+        self.code_spans.push(self.cur);
+    }
+
+    /// Runs `f` with the current span set to `v`'s, if it has one.
+    fn at_value(&mut self, v: ValueId, f: impl FnOnce(&mut Self)) {
+        let saved = self.cur;
+        if let Some(&s) = self.spans.get(&v) {
+            self.cur = s;
+        }
+        f(self);
+        self.cur = saved;
     }
 
     fn scan(&mut self, b: &'a Block) {
+        // Branches nest as deep as the source (bounded by `resvm_lang::MAX_EXPR_DEPTH`).
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.scan_inner(b))
+    }
+
+    fn scan_inner(&mut self, b: &'a Block) {
         *self.uses.entry(b.result).or_default() += 1;
         for (v, n) in &b.nodes {
             self.defs.insert(*v, n);
@@ -141,26 +210,35 @@ impl<'a> FnGen<'a> {
 
     /// Emits a block; in tail position it ends by returning (or tail-calling).
     fn block(&mut self, b: &'a Block, tail: bool) {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            let saved = self.cur;
+            self.cur = b.span;
+            self.block_inner(b, tail);
+            self.cur = saved;
+        })
+    }
+
+    fn block_inner(&mut self, b: &'a Block, tail: bool) {
         let last = b.nodes.last().map(|(v, _)| *v);
         for (v, n) in &b.nodes {
             let is_result = Some(*v) == last && *v == b.result;
             if is_result && n.is_effectful() && self.uses.get(v).copied() == Some(1) {
                 // The block's value is this node: leave it on the stack, or tail-call.
-                self.node(n, tail);
+                self.at_value(*v, |g| g.node(n, tail));
                 if tail && !matches!(n, Node::Call(..) | Node::Eval(..) | Node::Branch(..)) {
-                    self.code.push(Instr::Ret);
+                    self.emit(Instr::Ret);
                 }
                 return;
             }
             if self.materialized(*v) {
-                self.node(n, false);
+                self.at_value(*v, |g| g.node(n, false));
                 let s = self.slot(*v);
-                self.code.push(Instr::Store(s));
+                self.emit(Instr::Store(s));
             }
         }
         self.value(b.result);
         if tail {
-            self.code.push(Instr::Ret);
+            self.emit(Instr::Ret);
         }
     }
 
@@ -173,11 +251,11 @@ impl<'a> FnGen<'a> {
 
     fn value_inner(&mut self, v: ValueId) {
         if let Some(&s) = self.slots.get(&v) {
-            self.code.push(Instr::Load(s));
+            self.emit(Instr::Load(s));
             return;
         }
         match self.defs.get(&v).copied() {
-            Some(n) => self.node(n, false),
+            Some(n) => self.at_value(v, |g| g.node(n, false)),
             None => {
                 self.undefined.get_or_insert(v);
             }
@@ -186,20 +264,20 @@ impl<'a> FnGen<'a> {
 
     fn node(&mut self, n: &'a Node, tail: bool) {
         match n {
-            Node::Param(i) => self.code.push(Instr::Load(*i)),
-            Node::Const(c) => self.code.push(Instr::Push(*c)),
-            Node::Func(f) => self.code.push(Instr::Repr(*f)),
+            Node::Param(i) => self.emit(Instr::Load(*i)),
+            Node::Const(c) => self.emit(Instr::Push(*c)),
+            Node::Func(f) => self.emit(Instr::Repr(*f)),
             Node::Add(a, b) => self.binary(*a, *b, Instr::Add),
             Node::Sub(a, b) => self.binary(*a, *b, Instr::Sub),
             Node::Mul(a, b) => self.binary(*a, *b, Instr::Mul),
             Node::Lt(a, b) => self.binary(*a, *b, Instr::Compare),
             Node::Neg(a) => {
                 self.value(*a);
-                self.code.push(Instr::Neg);
+                self.emit(Instr::Neg);
             }
             Node::Reflect(a) => {
                 self.value(*a);
-                self.code.push(Instr::Reflect);
+                self.emit(Instr::Reflect);
             }
             Node::Call(f, args) => {
                 if tail {
@@ -207,13 +285,13 @@ impl<'a> FnGen<'a> {
                         self.value(*a);
                     }
                     self.store_args(args.len() as u32);
-                    self.code.push(Instr::TailCall(*f));
+                    self.emit(Instr::TailCall(*f));
                 } else {
-                    self.code.push(Instr::Frame);
+                    self.emit(Instr::Frame);
                     for a in args {
                         self.value(*a);
                     }
-                    self.code.push(Instr::Call(*f));
+                    self.emit(Instr::Call(*f));
                 }
             }
             Node::Eval(g, args) => {
@@ -226,27 +304,27 @@ impl<'a> FnGen<'a> {
                     // Park the callee above the argument slots so the stores cannot clobber it.
                     let scratch = self.next_slot.max(k);
                     self.min_frame = self.min_frame.max(scratch + 1);
-                    self.code.push(Instr::Store(scratch));
+                    self.emit(Instr::Store(scratch));
                     self.store_args(k);
-                    self.code.push(Instr::Load(scratch));
-                    self.code.push(Instr::TailEval(k));
+                    self.emit(Instr::Load(scratch));
+                    self.emit(Instr::TailEval(k));
                 } else {
-                    self.code.push(Instr::Frame);
+                    self.emit(Instr::Frame);
                     for a in args {
                         self.value(*a);
                     }
                     self.value(*g);
-                    self.code.push(Instr::Eval(k));
+                    self.emit(Instr::Eval(k));
                 }
             }
             Node::Branch(c, x, y) => {
                 self.value(*c);
                 let at = self.code.len();
-                self.code.push(Instr::Branch(0, 0));
+                self.emit(Instr::Branch(0, 0));
                 let t0 = self.pc();
                 self.block(x, tail);
                 let jump_at = (!tail).then(|| {
-                    self.code.push(Instr::Jump(0));
+                    self.emit(Instr::Jump(0));
                     self.code.len() - 1
                 });
                 let t1 = self.pc();
@@ -263,7 +341,7 @@ impl<'a> FnGen<'a> {
     fn binary(&mut self, a: ValueId, b: ValueId, op: Instr) {
         self.value(a);
         self.value(b);
-        self.code.push(op);
+        self.emit(op);
     }
 
     /// Moves `k` arguments from the operand stack into slots `k-1 .. 0`.
@@ -271,7 +349,7 @@ impl<'a> FnGen<'a> {
         // Slots below the operand stack must exist in this frame.
         self.min_frame = self.min_frame.max(k);
         for i in (0..k).rev() {
-            self.code.push(Instr::Store(i));
+            self.emit(Instr::Store(i));
         }
     }
 }
@@ -279,7 +357,8 @@ impl<'a> FnGen<'a> {
 /// Removes `STORE s; LOAD s` pairs whose slot is read nowhere else and whose `LOAD` no jump
 /// lands on: the value simply stays on the stack. (Effectful nodes are always stored in
 /// evaluation order; most are used exactly once, right after.) Jump targets are remapped.
-fn peephole(code: Vec<Instr>, base: u32) -> Vec<Instr> {
+/// `spans` (one per instruction) is filtered alongside.
+fn peephole(code: Vec<Instr>, spans: Vec<Span>, base: u32) -> (Vec<Instr>, Vec<Span>) {
     let mut loads: HashMap<u32, u32> = HashMap::new();
     let mut targets = std::collections::HashSet::new();
     for i in &code {
@@ -316,7 +395,14 @@ fn peephole(code: Vec<Instr>, base: u32) -> Vec<Instr> {
     }
     new_addr.push(base + n);
     let remap = |t: u32| new_addr.get((t - base) as usize).copied().unwrap_or(t);
-    code.into_iter()
+    let spans = spans
+        .into_iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(s, _)| s)
+        .collect();
+    let code = code
+        .into_iter()
         .zip(keep)
         .filter(|(_, k)| *k)
         .map(|(i, _)| match i {
@@ -324,5 +410,6 @@ fn peephole(code: Vec<Instr>, base: u32) -> Vec<Instr> {
             Instr::Branch(a, b) => Instr::Branch(remap(a), remap(b)),
             other => other,
         })
-        .collect()
+        .collect();
+    (code, spans)
 }

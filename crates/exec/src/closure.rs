@@ -15,7 +15,7 @@
 //!   non-tail call evaluates its arguments straight into a fresh frame that is an array on the
 //!   native stack (no allocation), and a tail call overwrites the caller's frame in place.
 //! * **Tail calls.** Function bodies are compiled in *tail mode*: a call or eval in tail
-//!   position (body, `let` body, `branch` arm) returns [`Next::Call`] to the function's driver
+//!   position (body, `let` body, `branch` arm) returns `Next::Call` to the function's driver
 //!   loop instead of recursing, so tail recursion (direct, in branch arms, through eval) runs
 //!   in constant space.
 //! * **Self tail loops.** A body `branch(lt(a, b), f(..), y)` (either arm order) that
@@ -29,7 +29,7 @@
 
 pub(crate) mod rt;
 
-use crate::trap::{Limits, Trap};
+use crate::trap::{Counted, Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{canonical, pow, F};
 use resvm_lang::ast::BinOp;
@@ -257,6 +257,11 @@ impl ClosureProgram {
     /// Steps (for [`Limits::max_steps`]) count function entries, tail calls included, as in
     /// [`crate::tree`].
     pub fn run(&self, inputs: &[F], limits: &Limits) -> Result<F, Trap> {
+        self.run_counted(inputs, limits).map(|c| c.output)
+    }
+
+    /// [`ClosureProgram::run`], also returning the number of steps (function entries) taken.
+    pub fn run_counted(&self, inputs: &[F], limits: &Limits) -> Result<Counted, Trap> {
         if let Some(why) = self.invalid {
             return Err(Trap::Malformed { pc: 0, why });
         }
@@ -286,10 +291,14 @@ impl ClosureProgram {
             };
             let mut frame = vec![F::ZERO; self.frame];
             frame[..inputs.len()].copy_from_slice(inputs);
-            let v = drive(&mut cx, self.main, &mut frame);
+            let output = drive(&mut cx, self.main, &mut frame);
             match cx.trap {
                 Some(t) => Err(t),
-                None => Ok(v),
+                // Fuel started at `max_steps - 1` after main's entry and lost one per entry.
+                None => Ok(Counted {
+                    output,
+                    steps: max_steps - cx.fuel,
+                }),
             }
         })
     }
@@ -742,6 +751,11 @@ impl Compiler<'_> {
     }
 
     fn operand(&self, e: &Expr) -> Operand {
+        // Compilation recurses as deep as the expression tree (`let` chains): grow the stack.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.operand_inner(e))
+    }
+
+    fn operand_inner(&self, e: &Expr) -> Operand {
         match &e.kind {
             ExprKind::Const(c) => Operand::Const(*c),
             ExprKind::Slot(s) => match self.slot(*s) {

@@ -6,7 +6,10 @@
 //!   nested Rust closures over pre-allocated frames.
 //! * [`tree`]: the reference tree evaluator over the HIR, the plain baseline.
 //!
-//! All engines agree exactly on results and on errors ([`Trap::same_error`]).
+//! All engines agree exactly on results, on errors ([`Trap::same_error`]) and on step counts:
+//! a step is one function entry ([`Limits::max_steps`], [`Counted::steps`]).
+
+#![warn(missing_docs)]
 
 pub mod closure;
 pub mod stack;
@@ -17,4 +20,4 @@ pub mod tree;
 
 pub use closure::ClosureProgram;
 
-pub use trap::{Limits, Trap};
+pub use trap::{Counted, Limits, Trap};

@@ -6,7 +6,8 @@
 
 use crate::trap::{Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
-use resvm_field::{canonical, lt, F};
+use resvm_field::{canonical, lt, merge, Digest, F};
+use resvm_isa::spec::{Term, HASH_ACCESSES};
 use resvm_isa::{Instr, Program};
 
 /// Observer of an execution, called in program order.
@@ -35,6 +36,9 @@ pub struct Outcome {
     pub output: F,
     /// Instructions executed, `HALT` included.
     pub cycles: u64,
+    /// Steps as [`Limits::max_steps`] counts them on every engine: function entries (the
+    /// bootstrap's `CALL main` and every `CALL`, `EVAL`, `TAILCALL` and `TAILEVAL`).
+    pub steps: u64,
 }
 
 /// Runs `program` on `inputs` (all parameters of `main`, in order).
@@ -51,12 +55,21 @@ struct FnInfo {
 
 /// Runs `program` on `inputs`, reporting every step and memory access to `tracer`.
 ///
+/// [`Limits::max_steps`] bounds function entries, as on the other engines (`CALL`, `EVAL`,
+/// `TAILCALL`, `TAILEVAL`, the bootstrap's `CALL main` included), checked before the depth
+/// limit at each entry. [`Limits::max_cycles`] bounds executed instructions (this engine
+/// only). A function body has no backward jumps, so the cycle count is at most
+/// the step count times the longest function body plus the bootstrap.
+///
 /// Memory accesses per instruction, in the order reported:
 /// `PUSH/REPR/INPUT/SECRET`: write `sp`; `LOAD k`: read `fp+k`, write `sp`; `STORE k`: read
 /// `sp-1`, write `fp+k`; unary ops: read `sp-1`, write `sp-1`; binary ops: read `sp-2`,
 /// read `sp-1`, write `sp-2`; `BRANCH`, `REFLECT`, `TAILEVAL`: read `sp-1`; `CALL`/`EVAL`: (`EVAL`: read `sp-1`,) write `fp'-2`,
 /// write `fp'-1`; `RET`: read `sp-1`, read `fp-2`, read `fp-1`, write `fp-2`; `HALT`: read
-/// `sp-1`. `POP`, `JUMP`, `FRAME`, `TAILCALL` touch no memory.
+/// `sp-1`; `HASH k`: read `sp-4..sp`, read `fp+k..fp+k+5`, write `sp-4..sp`. `POP`, `JUMP`,
+/// `FRAME`, `TAILCALL` touch no memory. This is the order of `resvm_isa::spec::OPS`
+/// (`slots`, then `chiplet_accesses`); `tests::accesses_and_registers_follow_the_opcode_table`
+/// checks every instruction against that table.
 pub fn run_traced<T: Tracer>(
     program: &Program,
     inputs: &[F],
@@ -81,10 +94,23 @@ pub fn run_traced<T: Tracer>(
         })
         .collect();
     let max_steps = limits.max_steps.unwrap_or(u64::MAX);
+    let max_cycles = limits.max_cycles.unwrap_or(u64::MAX);
     let mut mem: Vec<F> = vec![F::ZERO; 256];
     let (mut pc, mut fp, mut sp) = (0u32, 0u32, 0u32);
     let mut depth: u32 = 0;
     let mut clk: u64 = 0;
+    let mut steps: u64 = 0;
+    // Instructions since the last function entry or return. Compiled code only jumps forward
+    // inside a body, so this never exceeds the code length; a hand-written image that loops
+    // without calls is reported instead of running forever outside the step budget.
+    let mut segment: usize = 0;
+    let code_len = code.len();
+    if limits.max_depth == 0 {
+        return Err(Trap::DepthExceeded { limit: 0 });
+    }
+    if max_steps == 0 {
+        return Err(Trap::StepsExceeded { limit: 0 });
+    }
 
     macro_rules! malformed {
         ($why:expr) => {
@@ -129,6 +155,16 @@ pub fn run_traced<T: Tracer>(
                 None => malformed!("stack underflow"),
             }
         };
+    }
+    // Counts one function entry against the step budget.
+    macro_rules! step {
+        () => {{
+            steps += 1;
+            segment = 0;
+            if steps > max_steps {
+                return Err(Trap::StepsExceeded { limit: max_steps });
+            }
+        }};
     }
     macro_rules! func {
         ($f:expr) => {
@@ -178,8 +214,12 @@ pub fn run_traced<T: Tracer>(
         };
         tracer.step(clk, pc, fp, sp, &instr);
         clk += 1;
-        if clk > max_steps {
-            return Err(Trap::StepsExceeded { limit: max_steps });
+        if clk > max_cycles {
+            return Err(Trap::CyclesExceeded { limit: max_cycles });
+        }
+        segment += 1;
+        if segment > code_len {
+            malformed!("a loop without calls");
         }
         match instr {
             Instr::Halt => {
@@ -187,6 +227,7 @@ pub fn run_traced<T: Tracer>(
                 return Ok(Outcome {
                     output: v,
                     cycles: clk,
+                    steps,
                 });
             }
             Instr::Push(c) => {
@@ -252,16 +293,19 @@ pub fn run_traced<T: Tracer>(
             }
             Instr::Call(f) => {
                 let info = func!(f);
+                step!();
                 enter!(info, sp);
             }
             Instr::Eval(k) => {
                 let top = dec!(sp, 1);
                 let g = read!(top);
                 let info = callee(program, &funcs, g, k)?;
+                step!();
                 enter!(info, top);
             }
             Instr::TailCall(f) => {
                 let info = func!(f);
+                step!();
                 set_sp!(match fp.checked_add(info.frame) {
                     Some(v) => v,
                     None => malformed!("frame too large"),
@@ -271,6 +315,7 @@ pub fn run_traced<T: Tracer>(
             Instr::TailEval(k) => {
                 let g = read!(dec!(sp, 1));
                 let info = callee(program, &funcs, g, k)?;
+                step!();
                 set_sp!(match fp.checked_add(info.frame) {
                     Some(v) => v,
                     None => malformed!("frame too large"),
@@ -281,6 +326,7 @@ pub fn run_traced<T: Tracer>(
                 if fp < 2 || depth == 0 {
                     malformed!("return from the bootstrap");
                 }
+                segment = 0;
                 let v = read!(dec!(sp, 1));
                 let ret = read!(fp - 2);
                 let caller_fp = read!(fp - 1);
@@ -312,6 +358,38 @@ pub fn run_traced<T: Tracer>(
                 let x = read!(dec!(sp, 1));
                 if program.reflect(x).is_none() {
                     return Err(Trap::ReflectUnknown { value: x });
+                }
+                pc += 1;
+            }
+            Instr::Hash(k) => {
+                // The accesses, in order, are the opcode table's: d (stack top), s and the
+                // direction e (frame slots k..k+5), then h over d.
+                let env = |t: Term| match t {
+                    Term::Sp => Some(sp as i64),
+                    Term::Fp => Some(fp as i64),
+                    Term::A => Some(k as i64),
+                    _ => None,
+                };
+                let mut vals = [F::ZERO; 9];
+                for (j, acc) in HASH_ACCESSES[..9].iter().enumerate() {
+                    match acc.addr.eval_u32(env) {
+                        Some(a) => vals[j] = read!(a),
+                        None => malformed!("stack underflow"),
+                    }
+                }
+                let d: [F; 4] = core::array::from_fn(|i| vals[i]);
+                let s: [F; 4] = core::array::from_fn(|i| vals[4 + i]);
+                let (l, r) = match canonical(vals[8]) {
+                    0 => (d, s),
+                    1 => (s, d),
+                    _ => malformed!("HASH direction cell is not 0 or 1"),
+                };
+                let h = merge(&Digest::from_elements(l), &Digest::from_elements(r)).elements();
+                for (acc, v) in HASH_ACCESSES[9..].iter().zip(h) {
+                    match acc.addr.eval_u32(env) {
+                        Some(a) => write!(a, v),
+                        None => malformed!("stack underflow"),
+                    }
                 }
                 pc += 1;
             }
@@ -396,6 +474,192 @@ mod tests {
         ));
     }
 
+    /// Every executed instruction's memory accesses (direction, address, order) and its next
+    /// `pc`, `fp`, `sp` are exactly those of its entry in `resvm_isa::spec::OPS`, for programs
+    /// that together execute every opcode.
+    #[test]
+    fn accesses_and_registers_follow_the_opcode_table() {
+        use resvm_isa::spec::{FnUse, Lin, Term};
+        use resvm_isa::{Function, Opcode};
+        /// `(pc, fp, sp, instr)` and the step's `(is_write, addr, value)` accesses.
+        type Step = ((u32, u32, u32, Instr), Vec<(bool, u32, F)>);
+        #[derive(Default)]
+        struct Rec(Vec<Step>);
+        impl Tracer for Rec {
+            fn step(&mut self, _: u64, pc: u32, fp: u32, sp: u32, i: &Instr) {
+                self.0.push(((pc, fp, sp, *i), vec![]));
+            }
+            fn read(&mut self, a: u32, v: F) {
+                self.0.last_mut().unwrap().1.push((false, a, v));
+            }
+            fn write(&mut self, a: u32, v: F) {
+                self.0.last_mut().unwrap().1.push((true, a, v));
+            }
+        }
+        // main(x): a Merkle level with HASH, NEG, POP, REPR, STORE, JUMP, TAILEVAL into id.
+        let hand = {
+            let mut code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt];
+            for (slot, v) in [(1, 11), (2, 12), (3, 13), (4, 14), (5, 1)] {
+                code.extend([Instr::Push(f(v)), Instr::Store(slot)]);
+            }
+            code.extend([
+                Instr::Load(0),
+                Instr::Load(0),
+                Instr::Neg,
+                Instr::Push(f(3)),
+                Instr::Push(f(4)),
+                Instr::Hash(1),
+                Instr::Add,
+                Instr::Add,
+                Instr::Add,
+                Instr::Pop,
+                Instr::Repr(1),
+                Instr::Store(6),
+                Instr::Jump(27),
+                Instr::Load(6),
+                Instr::TailEval(1),
+                Instr::Load(0),
+                Instr::Ret,
+            ]);
+            let fns = vec![
+                Function {
+                    name: "main".into(),
+                    entry: 4,
+                    arity: 1,
+                    frame: 7,
+                },
+                Function {
+                    name: "id".into(),
+                    entry: 29,
+                    arity: 1,
+                    frame: 1,
+                },
+            ];
+            Program::new(code, fns, 0).expect("valid")
+        };
+        let evals = compile(
+            "fn twice(f: prog, x) = f(f(x));\nfn inc(x) = x + 1;\n\
+             fn count(n, acc) = branch(lt(0, n), eval(reflect(repr(count)), n - 1, acc + n), acc);\n\
+             fn main(secret x) = twice(inc, x) * x + eval(twice, inc, 10) + count(3, 0);",
+        );
+        let runs: Vec<(Program, Vec<F>)> = vec![
+            (hand, vec![f(5)]),
+            (fib_loop(), vec![f(6)]),
+            (evals, vec![f(7)]),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (p, inputs) in runs {
+            let mut rec = Rec::default();
+            run_traced(&p, &inputs, &Limits::default(), &mut rec).expect("runs");
+            for (i, ((pc, fp, sp, instr), acc)) in rec.0.iter().enumerate() {
+                let op = instr.opcode();
+                seen.insert(op);
+                let spec = op.spec();
+                let [_, a, b] = instr.encode();
+                let (a, b) = (canonical(a) as i64, canonical(b) as i64);
+                let callee = match spec.fn_use() {
+                    Some(FnUse::ByIndex) => Some(a as usize),
+                    Some(_) => p.reflect(acc[0].2).map(|x| x as usize),
+                    None => None,
+                };
+                let info = callee.map(|c| &p.functions()[c]);
+                let v = |j: usize| acc.get(j).map(|x| canonical(x.2) as i64);
+                let env = |t: Term| -> Option<i64> {
+                    Some(match t {
+                        Term::Pc => *pc as i64,
+                        Term::Fp => *fp as i64,
+                        Term::Sp => *sp as i64,
+                        Term::A => a,
+                        Term::B => b,
+                        Term::Ent => info?.entry as i64,
+                        Term::Ar => info?.arity as i64,
+                        Term::Frm => info?.frame as i64,
+                        Term::V(j) => v(j as usize)?,
+                        // BRANCH's slot 1 carries b − a (see the CPU AIR).
+                        Term::V0V1 => v(0)? * if op == Opcode::Branch { b - a } else { v(1)? },
+                    })
+                };
+                let want: Vec<(bool, Option<u32>)> = spec
+                    .accesses()
+                    .map(|x| (x.write, x.addr.eval_u32(env)))
+                    .collect();
+                let got: Vec<(bool, Option<u32>)> = acc.iter().map(|x| (x.0, Some(x.1))).collect();
+                assert_eq!(got, want, "{instr} at pc {pc}: accesses");
+                if let Some(((npc, nfp, nsp, _), _)) = rec.0.get(i + 1) {
+                    let ev = |l: Lin| l.eval_u32(env);
+                    assert_eq!(
+                        (Some(*npc), Some(*nfp), Some(*nsp)),
+                        (ev(spec.next_pc), ev(spec.next_fp), ev(spec.next_sp)),
+                        "{instr} at pc {pc}: next registers"
+                    );
+                }
+            }
+        }
+        let missing: Vec<_> = Opcode::ALL.iter().filter(|o| !seen.contains(o)).collect();
+        assert!(missing.is_empty(), "opcodes never executed: {missing:?}");
+    }
+
+    /// `HASH k` computes one Merkle level in either direction and traps on a direction
+    /// cell outside {0, 1}.
+    #[test]
+    fn hash_is_one_merkle_level() {
+        use resvm_isa::Function;
+        let prog = |bit: u64| {
+            let mut code = vec![Instr::Frame, Instr::Call(0), Instr::Halt];
+            for (slot, v) in [(0, 11), (1, 12), (2, 13), (3, 14), (4, bit)] {
+                code.extend([Instr::Push(f(v)), Instr::Store(slot)]);
+            }
+            code.extend([
+                Instr::Push(f(1)),
+                Instr::Push(f(2)),
+                Instr::Push(f(3)),
+                Instr::Push(f(4)),
+                Instr::Hash(0),
+            ]);
+            // Returns h0 (h1..h3 are left below it and dropped by RET).
+            code.extend([Instr::Pop, Instr::Pop, Instr::Pop, Instr::Ret]);
+            let fns = vec![Function {
+                name: "main".into(),
+                entry: 3,
+                arity: 0,
+                frame: 5,
+            }];
+            Program::new(code, fns, 0).expect("valid")
+        };
+        let d = Digest::from_elements([f(1), f(2), f(3), f(4)]);
+        let s = Digest::from_elements([f(11), f(12), f(13), f(14)]);
+        for (bit, want) in [(0, merge(&d, &s)), (1, merge(&s, &d))] {
+            let out = run(&prog(bit), &[], &Limits::default()).expect("runs");
+            assert_eq!(out.output, want.elements()[0]);
+        }
+        assert!(matches!(
+            run(&prog(2), &[], &Limits::default()),
+            Err(Trap::Malformed { .. })
+        ));
+    }
+
+    /// Steps are function entries: main, then fib for n = 10, 9, .., 0.
+    #[test]
+    fn steps_count_function_entries() {
+        let p = fib_loop();
+        let out = run(&p, &[f(10)], &Limits::default()).expect("runs");
+        assert_eq!(out.steps, 12);
+        assert!(out.cycles > 12 * 5, "{} cycles", out.cycles);
+        let at = |n| Limits {
+            max_steps: Some(n),
+            ..Limits::default()
+        };
+        assert_eq!(run(&p, &[f(10)], &at(12)).map(|o| o.output), Ok(f(55)));
+        assert_eq!(
+            run(&p, &[f(10)], &at(11)),
+            Err(Trap::StepsExceeded { limit: 11 })
+        );
+        assert_eq!(
+            run(&p, &[f(10)], &at(0)),
+            Err(Trap::StepsExceeded { limit: 0 })
+        );
+    }
+
     /// Hand-written images that break the compiler's invariants are reported, never panic.
     #[test]
     fn malformed_images_are_errors() {
@@ -418,6 +682,7 @@ mod tests {
             (vec![Instr::Halt], 0),
             (vec![Instr::Push(f(3)), Instr::Eval(0)], 0),
             (vec![Instr::Frame, Instr::Jump(0)], 0),
+            (vec![Instr::Push(f(1)), Instr::Hash(0), Instr::Halt], 0),
         ];
         let limits = Limits {
             max_steps: Some(10_000),

@@ -1,12 +1,16 @@
 //! Random well-typed source programs for cross-engine agreement tests (feature `testgen`).
 //!
 //! [`program`] turns a seed into a [`GenProgram`]: source text that `resvm_lang::compile`
-//! accepts, plus inputs for `main`. Generated programs use every construct: `let`, `branch`
-//! on 0, 1 and arbitrary conditions, `lt`, `^`, direct calls, recursion on a decreasing
-//! counter (tail and non-tail), PROG values, `repr`, `reflect` (of known and unknown values),
-//! and `eval` (with the right and the wrong arity). Many of them trap; all of them terminate
-//! quickly whatever the reprs are, because calls and evals only reach functions defined
-//! earlier, and self-recursion runs on a counter starting at a small literal.
+//! accepts, inputs for `main` and the [`Limits`] to run it under. Generated programs use every
+//! construct: `let`, `branch` on 0, 1 and arbitrary conditions, `lt`, `^`, direct calls,
+//! recursion on a decreasing counter (tail and non-tail, up to a few hundred deep from
+//! `main`), mutual recursion between pairs of functions, PROG values, `repr`, `reflect` (of
+//! known and unknown values), `eval` (with the right and the wrong arity), `secret` parameters
+//! of `main`, and rare oversized products (more terms or a higher degree than the factoring
+//! limits allow). Many of them trap, some on purpose at a small step or depth limit; all of
+//! them terminate quickly whatever the reprs are, because calls and evals only reach
+//! functions defined earlier (or the partner of a mutually recursive pair), and recursion runs
+//! on a counter starting at a literal.
 //!
 //! With [`test_reprs`] as the repr table, `reflect(1000 + k)` literals in the programs hit
 //! real functions; with a compiler's reprs they mostly trap, which is fine as long as every
@@ -18,14 +22,24 @@
 //!     #[test]
 //!     fn engines_agree(p in resvm_exec::testgen::strategy()) {
 //!         let module = resvm_lang::compile(&p.source).unwrap();
-//!         // run every engine on p.inputs and compare
+//!         // run every engine on p.inputs under p.limits and compare
 //!     }
 //! }
 //! ```
 
+use crate::Limits;
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{SplitMix64, F};
 use std::fmt::Write;
+
+/// The limits most generated programs run under: generous enough that no program reaches
+/// them (a limit hit under these is a generator bug); [`GenProgram::limits`] is tighter in
+/// the programs meant to hit a limit.
+pub const GENEROUS: Limits = Limits {
+    max_depth: 10_000,
+    max_steps: Some(1_000_000),
+    max_cycles: None,
+};
 
 /// A generated program and the inputs to run it on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +49,9 @@ pub struct GenProgram {
     /// One input per parameter of `main` (occasionally one too many or too few, to exercise
     /// `Trap::InputCount`).
     pub inputs: Vec<F>,
+    /// Limits to run under: usually [`GENEROUS`]; sometimes a small step or depth limit, so
+    /// that limit traps (and exact step accounting) are compared across engines.
+    pub limits: Limits,
 }
 
 /// Reprs for tests without a compiler: function `i` gets `1000 + i` (distinct values the
@@ -88,7 +105,8 @@ struct Sig {
     name: String,
     params: Vec<T>,
     ret: T,
-    /// Self-recursive on its first parameter: call sites pass a small literal there.
+    /// Recursive (on itself or with a partner) on its first parameter: call sites pass a
+    /// literal there.
     counter: bool,
 }
 
@@ -105,18 +123,30 @@ struct Scope {
     callable: usize,
     /// Call sites still allowed in this body (bounds the total work).
     calls: u32,
+    /// In `main`: counters passed to recursive functions may be large (deep recursion);
+    /// elsewhere they stay below 4, so nested recursion cannot multiply into long runs.
+    top: bool,
 }
 
 impl Gen {
     fn generate(&mut self) -> GenProgram {
         let mut src = String::new();
         let nfns = 1 + self.rng.below(4) as usize;
-        for i in 0..nfns {
-            let def = self.function(i);
-            src.push_str(&def);
-            src.push('\n');
+        let mut i = 0;
+        while i < nfns {
+            if i + 1 < nfns && self.rng.chance(30) {
+                let (a, b) = self.mutual_pair(i);
+                let _ = writeln!(src, "{a}\n{b}");
+                i += 2;
+            } else {
+                let def = self.function(i);
+                src.push_str(&def);
+                src.push('\n');
+                i += 1;
+            }
         }
-        // main
+        // main; some P parameters are `secret` (the HIR engines ignore it, the stack machine
+        // reads them with SECRET).
         let arity = self.rng.below(4) as usize;
         let vars: Vec<(String, T)> = (0..arity)
             .map(|k| {
@@ -128,12 +158,10 @@ impl Gen {
             .collect();
         let params = vars
             .iter()
-            .map(|(n, t)| {
-                if *t == T::Prog {
-                    format!("{n}: prog")
-                } else {
-                    n.clone()
-                }
+            .map(|(n, t)| match t {
+                T::Prog => format!("{n}: prog"),
+                T::P if self.rng.chance(30) => format!("secret {n}"),
+                T::P => n.clone(),
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -142,6 +170,7 @@ impl Gen {
             vars,
             callable: nfns,
             calls: 3,
+            top: true,
         };
         let body = self.expr(&mut scope, T::P, 4);
         let _ = writeln!(src, "fn main({params}) = {body};");
@@ -162,10 +191,73 @@ impl Gen {
                 _ => self.value(),
             })
             .collect();
+        let limits = match self.rng.below(10) {
+            0 => Limits {
+                max_steps: Some(self.rng.below(40)),
+                ..GENEROUS
+            },
+            1 => Limits {
+                max_depth: self.rng.below(12) as u32,
+                ..GENEROUS
+            },
+            _ => GENEROUS,
+        };
         GenProgram {
             source: src,
             inputs,
+            limits,
         }
+    }
+
+    /// A counter for a recursive callee: small inside function bodies, sometimes deep in main.
+    fn counter(&mut self, top: bool) -> u64 {
+        match self.rng.below(10) {
+            6..=8 if top => 4 + self.rng.below(40),
+            9 if top => 50 + self.rng.below(250),
+            _ => self.rng.below(4),
+        }
+    }
+
+    /// Functions `index` and `index + 1`, recursive through each other on a counter `n`:
+    /// `branch(lt(0, n), <step calling the partner on n - 1>, <base>)`.
+    fn mutual_pair(&mut self, index: usize) -> (String, String) {
+        let extra = self.rng.below(3) as usize;
+        let mut params = vec![("n".to_string(), T::P)];
+        params.extend((0..extra).map(|k| (format!("a{k}"), T::P)));
+        for f in [index, index + 1] {
+            self.fns.push(Sig {
+                name: format!("f{f}"),
+                params: params.iter().map(|p| p.1).collect(),
+                ret: T::P,
+                counter: true,
+            });
+        }
+        let ps = params
+            .iter()
+            .map(|p| p.0.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut defs = Vec::new();
+        for (f, partner) in [(index, index + 1), (index + 1, index)] {
+            let mut scope = Scope {
+                vars: params.clone(),
+                callable: index,
+                calls: 2,
+                top: false,
+            };
+            let base = self.expr(&mut scope, T::P, 2);
+            let args = self.rec_args(&mut scope, partner);
+            let step = if self.rng.chance(50) {
+                format!("f{partner}({args})")
+            } else {
+                let e = self.expr(&mut scope, T::P, 2);
+                format!("({e}) * f{partner}({args})")
+            };
+            defs.push(format!("fn f{f}({ps}) = branch(lt(0, n), {step}, {base});"));
+        }
+        let b = defs.pop().unwrap_or_default();
+        let a = defs.pop().unwrap_or_default();
+        (a, b)
     }
 
     /// An interesting field value: small, near p, or anything.
@@ -223,6 +315,7 @@ impl Gen {
             vars,
             callable: index,
             calls: 2,
+            top: false,
         };
         let body = if counter {
             // branch(lt(0, n), <recursive case>, <base>): n > 0 recurses on n - 1.
@@ -285,7 +378,8 @@ impl Gen {
         let mut out = Vec::new();
         for (k, t) in params.iter().enumerate() {
             if k == 0 && counter {
-                out.push(format!("{}", self.rng.below(4)));
+                let n = self.counter(scope.top);
+                out.push(format!("{n}"));
             } else if *t == T::Prog {
                 // Only functions defined before the callee: its evals cannot come back up.
                 out.push(format!("f{}", self.rng.below(f as u64)));
@@ -351,6 +445,30 @@ impl Gen {
         }
     }
 
+    /// A product beyond the factoring limits (2000 terms, degree 64): a power of a sum of
+    /// three operands (2024 to 2925 terms) or of a binomial (degree 65 to 100).
+    fn oversized(&mut self, scope: &mut Scope) -> String {
+        let leaf = |g: &mut Self| match g.var(scope, T::P) {
+            Some(v) if g.rng.chance(80) => v,
+            _ => g.literal(),
+        };
+        if self.rng.chance(50) {
+            let (a, b, c) = (leaf(self), leaf(self), leaf(self));
+            format!(
+                "({a} + {b} + {c} + {}) ^ {}",
+                1 + self.rng.below(5),
+                21 + self.rng.below(4)
+            )
+        } else {
+            let a = leaf(self);
+            format!(
+                "({a} + {}) ^ {}",
+                1 + self.rng.below(5),
+                65 + self.rng.below(36)
+            )
+        }
+    }
+
     fn expr(&mut self, scope: &mut Scope, t: T, depth: u32) -> String {
         if t == T::Prog {
             return self.prog(scope, depth);
@@ -372,6 +490,7 @@ impl Gen {
                 let b = self.expr(scope, T::P, d);
                 format!("({a} {op} {b})")
             }
+            3 if self.rng.chance(4) => self.oversized(scope),
             3 => format!("-({})", self.expr(scope, T::P, d)),
             4 => format!("({}) ^ {}", self.expr(scope, T::P, d), self.rng.below(6)),
             5 => {
@@ -413,6 +532,14 @@ impl Gen {
                 // eval of a PROG value: usually the right arity for the functions it names.
                 scope.calls -= 1;
                 let g = self.prog(scope, d);
+                // `eval` of a function's name has that function's result type: a function
+                // returning a program is named through `reflect(repr(..))` (a run-time callee).
+                let g = match g.strip_prefix('f').and_then(|n| n.parse::<usize>().ok()) {
+                    Some(f) if f < self.fns.len() && self.fns[f].ret == T::Prog => {
+                        format!("reflect(repr({g}))")
+                    }
+                    _ => g,
+                };
                 let arity = match g.strip_prefix('f').and_then(|n| n.parse::<usize>().ok()) {
                     Some(f) if f < self.fns.len() && !self.rng.chance(15) => {
                         let args = self.call_args(scope, f, d);
@@ -441,47 +568,79 @@ impl Gen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{closure, tree, Limits, Trap};
+    use crate::{closure, stack, tree, Counted, Trap};
     use proptest::prelude::*;
 
-    fn limits() -> Limits {
-        Limits {
-            max_depth: 10_000,
-            max_steps: Some(1_000_000),
-        }
-    }
-
+    /// Runs `p` on the tree and closure engines (test reprs) and checks they agree on the
+    /// output, the error and the step count.
     fn agree(p: &GenProgram) -> Result<(), TestCaseError> {
         let module = match resvm_lang::compile(&p.source) {
             Ok(m) => m,
             Err(d) => return Err(TestCaseError::fail(format!("{}\n{}", d.message, p.source))),
         };
         let reprs = test_reprs(module.functions.len());
-        let a = tree::run(&module, &reprs, &p.inputs, &limits());
-        let b = closure::compile(&module, &reprs).run(&p.inputs, &limits());
-        let same = match (&a, &b) {
-            (Ok(x), Ok(y)) => x == y,
-            (Err(x), Err(y)) => x.same_error(y),
-            _ => false,
-        };
+        let a = tree::run_counted(&module, &reprs, &p.inputs, &p.limits);
+        let b = closure::compile(&module, &reprs).run_counted(&p.inputs, &p.limits);
         prop_assert!(
-            same,
+            same(&a, &b),
             "tree {:?} vs closure {:?}\n{}\ninputs {:?}",
             a,
             b,
             p.source,
             p.inputs
         );
-        // Generated programs must stay small: a limit hit means the generator is wrong.
-        prop_assert!(
-            !matches!(
-                a,
-                Err(Trap::StepsExceeded { .. }) | Err(Trap::DepthExceeded { .. })
-            ),
-            "hit a limit: {}",
-            p.source
-        );
+        no_limit_hit_when_generous(p, &a)
+    }
+
+    fn same(a: &Result<Counted, Trap>, b: &Result<Counted, Trap>) -> bool {
+        match (a, b) {
+            (Ok(x), Ok(y)) => x == y,
+            (Err(x), Err(y)) => x.same_error(y),
+            _ => false,
+        }
+    }
+
+    /// Under [`GENEROUS`] limits a limit hit means the generator makes runaway programs.
+    fn no_limit_hit_when_generous(
+        p: &GenProgram,
+        r: &Result<Counted, Trap>,
+    ) -> Result<(), TestCaseError> {
+        if p.limits == GENEROUS {
+            prop_assert!(
+                !matches!(
+                    r,
+                    Err(Trap::StepsExceeded { .. }) | Err(Trap::DepthExceeded { .. })
+                ),
+                "hit a limit: {}",
+                p.source
+            );
+        }
         Ok(())
+    }
+
+    /// The real compiler's image of a source program.
+    fn image(m: &resvm_lang::hir::Module) -> resvm_isa::Program {
+        let canon = resvm_circuit::canonicalize(m);
+        let circuit = resvm_circuit::build_dag(&canon, &resvm_circuit::Factorer::default());
+        resvm_codegen::generate(&circuit, m).expect("generates")
+    }
+
+    /// All three engines, the stack machine on the compiled image and every engine with the
+    /// image's reprs, agree on the output, the error and the step count.
+    fn agree_with_stack(p: &GenProgram) -> Result<(), TestCaseError> {
+        let module = resvm_lang::compile(&p.source).map_err(|d| TestCaseError::fail(d.message))?;
+        let program = image(&module);
+        let reprs = program.reprs();
+        let t = tree::run_counted(&module, reprs, &p.inputs, &p.limits);
+        let c = closure::compile(&module, reprs).run_counted(&p.inputs, &p.limits);
+        let s = stack::run(&program, &p.inputs, &p.limits).map(|o| Counted {
+            output: o.output,
+            steps: o.steps,
+        });
+        let ctx = format!("{}\ninputs {:?}\nlimits {:?}", p.source, p.inputs, p.limits);
+        prop_assert!(same(&t, &c), "tree {t:?} vs closure {c:?}\n{ctx}");
+        prop_assert!(same(&t, &s), "tree {t:?} vs stack {s:?}\n{ctx}");
+        no_limit_hit_when_generous(p, &t)
     }
 
     proptest! {
@@ -492,15 +651,51 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+        #[test]
+        fn all_engines_agree_through_the_compiler(p in strategy()) {
+            agree_with_stack(&p)?;
+        }
+    }
+
+    /// A fixed seed sweep through the whole pipeline (reproducible without shrinking).
+    #[test]
+    fn all_engines_agree_on_a_seed_sweep() {
+        for seed in 0..150 {
+            if let Err(e) = agree_with_stack(&program(seed)) {
+                panic!("seed {seed}: {e}");
+            }
+        }
+    }
+
     #[test]
     fn generator_covers_outcomes() {
-        // Over many seeds: both successes and each trap kind show up.
+        // Over many seeds: successes, each trap kind and each feature show up.
         let (mut ok, mut kinds) = (0, std::collections::BTreeSet::new());
+        let (mut deepest, mut secret, mut mutual, mut oversized) = (0u64, 0, 0, 0);
         for seed in 0..600 {
             let p = program(seed);
             let m = resvm_lang::compile(&p.source).expect("generated programs check");
-            match tree::run(&m, &test_reprs(m.functions.len()), &p.inputs, &limits()) {
-                Ok(_) => ok += 1,
+            secret += usize::from(p.source.contains("secret "));
+            // Only a mutually recursive pair calls forward: f_i's body names f_{i+1}.
+            mutual += usize::from((0..m.functions.len()).any(|i| {
+                p.source.lines().any(|l| {
+                    l.starts_with(&format!("fn f{i}(")) && l.contains(&format!("f{}(", i + 1))
+                })
+            }));
+            // Ordinary powers have exponents below 6.
+            oversized += usize::from(p.source.split(") ^ ").skip(1).any(|rest| {
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    >= Some(21)
+            }));
+            match tree::run_counted(&m, &test_reprs(m.functions.len()), &p.inputs, &p.limits) {
+                Ok(c) => {
+                    ok += 1;
+                    deepest = deepest.max(c.steps);
+                }
                 Err(t) => {
                     kinds.insert(
                         format!("{t:?}")
@@ -513,36 +708,20 @@ mod tests {
             }
         }
         assert!(ok > 100, "only {ok} successes");
-        for k in [
+        let all = [
             "BranchCondition",
             "ReflectUnknown",
             "EvalUnknown",
             "EvalArity",
             "InputCount",
-        ] {
-            assert!(kinds.contains(k), "no {k} in {kinds:?}");
+        ];
+        for k in all.iter().chain(&["StepsExceeded", "DepthExceeded"]) {
+            assert!(kinds.contains(*k), "no {k} in {kinds:?}");
         }
-    }
-}
-
-#[cfg(test)]
-mod debug {
-    #[test]
-    #[ignore]
-    fn show_limit_hits() {
-        use crate::{tree, Limits, Trap};
-        for seed in 0..600 {
-            let p = super::program(seed);
-            let m = resvm_lang::compile(&p.source).expect("checks");
-            let l = Limits {
-                max_depth: 10_000,
-                max_steps: Some(1_000_000),
-            };
-            if let Err(Trap::StepsExceeded { .. } | Trap::DepthExceeded { .. }) =
-                tree::run(&m, &super::test_reprs(m.functions.len()), &p.inputs, &l)
-            {
-                println!("seed {seed}:\n{}\n{:?}", p.source, p.inputs);
-            }
-        }
+        assert!(deepest > 50, "no deep recursion: at most {deepest} steps");
+        assert!(
+            secret > 30 && mutual > 30 && oversized > 10,
+            "secret {secret}, mutual {mutual}, oversized {oversized}"
+        );
     }
 }

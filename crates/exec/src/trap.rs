@@ -8,8 +8,14 @@ pub struct Limits {
     /// Maximum nesting of non-tail calls (the "recursion depth"); deeper recursion is a
     /// [`Trap::DepthExceeded`], never a native stack overflow.
     pub max_depth: u32,
-    /// Maximum number of executed instructions (or evaluation steps), if any.
+    /// Maximum number of steps, if any. A step is one function entry (`main`'s, and every call
+    /// or `eval`, tail or not), counted the same way by every engine, so a limit means the same
+    /// on all of them; see [`Counted::steps`].
     pub max_steps: Option<u64>,
+    /// Maximum number of executed stack-machine instructions, if any: only the `stack` engine
+    /// (and the prover, which records its run) has cycles; the other engines ignore it. Exceeding
+    /// it is a [`Trap::CyclesExceeded`]. It bounds the memory a recorded trace takes.
+    pub max_cycles: Option<u64>,
 }
 
 impl Default for Limits {
@@ -17,8 +23,19 @@ impl Default for Limits {
         Limits {
             max_depth: 100_000,
             max_steps: None,
+            max_cycles: None,
         }
     }
+}
+
+/// A successful run with its step count ([`Limits::max_steps`]'s unit on every engine: function
+/// entries, `main`'s included, tail calls and evals included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counted {
+    /// The program's output `b`.
+    pub output: F,
+    /// Function entries.
+    pub steps: u64,
 }
 
 /// A runtime error. All engines report the same variant (with the same values) for the same
@@ -66,6 +83,12 @@ pub enum Trap {
         /// The configured limit.
         limit: u64,
     },
+    /// The cycle budget ran out (stack engine only; see [`Limits::max_cycles`]).
+    #[error("cycle limit of {limit} exceeded")]
+    CyclesExceeded {
+        /// The configured limit.
+        limit: u64,
+    },
     /// Wrong number of inputs for `main`.
     #[error("main takes {expected} input(s), got {got}")]
     InputCount {
@@ -85,13 +108,11 @@ pub enum Trap {
 }
 
 impl Trap {
-    /// Whether two traps are the same error for cross-engine comparison. Limit errors
-    /// (depth, steps) compare equal to each other by kind only, since engines count
-    /// differently.
+    /// Whether two traps are the same error for cross-engine comparison: equal, except that
+    /// `pc` context is ignored (engines other than `stack` have no pc).
     pub fn same_error(&self, other: &Trap) -> bool {
         match (self, other) {
-            (Trap::DepthExceeded { .. }, Trap::DepthExceeded { .. }) => true,
-            (Trap::StepsExceeded { .. }, Trap::StepsExceeded { .. }) => true,
+            (Trap::Malformed { why: a, .. }, Trap::Malformed { why: b, .. }) => a == b,
             _ => self == other,
         }
     }

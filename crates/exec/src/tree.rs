@@ -8,7 +8,7 @@
 //! native stack grown in segments at call boundaries rather than overflowing.
 
 use crate::closure::rt::{ReflectMap, StackGuard};
-use crate::trap::{Limits, Trap};
+use crate::trap::{Counted, Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{canonical, lt, pow, F};
 use resvm_lang::ast::BinOp;
@@ -19,6 +19,16 @@ use resvm_lang::hir::{Expr, ExprKind, FnId, Module};
 ///
 /// Steps (for [`Limits::max_steps`]) count function entries, tail calls included.
 pub fn run(module: &Module, reprs: &[F], inputs: &[F], limits: &Limits) -> Result<F, Trap> {
+    run_counted(module, reprs, inputs, limits).map(|c| c.output)
+}
+
+/// [`run`], also returning the number of steps (function entries) taken.
+pub fn run_counted(
+    module: &Module,
+    reprs: &[F],
+    inputs: &[F],
+    limits: &Limits,
+) -> Result<Counted, Trap> {
     let Some(main) = module.functions.get(module.main as usize) else {
         return Err(malformed("main is not a function"));
     };
@@ -45,7 +55,11 @@ pub fn run(module: &Module, reprs: &[F], inputs: &[F], limits: &Limits) -> Resul
         };
         ev.step()?;
         let frame = ev.frame(module.main, inputs.to_vec())?;
-        ev.body(module.main, frame)
+        let output = ev.body(module.main, frame)?;
+        Ok(Counted {
+            output,
+            steps: ev.steps,
+        })
     })
 }
 

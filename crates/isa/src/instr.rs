@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Numeric opcodes. Values are part of the program encoding (and so of every digest and
-/// `repr`): never renumber, only append. 21–31 are reserved for the resource machine and the
-/// Brainfuck front end (HASH, memory and I/O instructions).
+/// `repr`): never renumber, only append. 23–31 are reserved for the resource machine and the
+/// Brainfuck front end (memory and I/O instructions). Each opcode's meaning is described by
+/// its entry in [`crate::spec::OPS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Opcode {
@@ -33,11 +34,12 @@ pub enum Opcode {
     TailEval = 19,
     Input = 20,
     Secret = 21,
+    Hash = 22,
 }
 
 impl Opcode {
     /// Every opcode, in numeric order.
-    pub const ALL: [Opcode; 22] = [
+    pub const ALL: [Opcode; crate::spec::NUM_OPS] = [
         Opcode::Halt,
         Opcode::Push,
         Opcode::Pop,
@@ -60,6 +62,7 @@ impl Opcode {
         Opcode::TailEval,
         Opcode::Input,
         Opcode::Secret,
+        Opcode::Hash,
     ];
 
     /// The opcode with numeric value `v`, if any.
@@ -69,30 +72,12 @@ impl Opcode {
 
     /// The assembly mnemonic.
     pub fn mnemonic(self) -> &'static str {
-        match self {
-            Opcode::Halt => "HALT",
-            Opcode::Push => "PUSH",
-            Opcode::Pop => "POP",
-            Opcode::Load => "LOAD",
-            Opcode::Store => "STORE",
-            Opcode::Neg => "NEG",
-            Opcode::Add => "ADD",
-            Opcode::Sub => "SUB",
-            Opcode::Mul => "MUL",
-            Opcode::Compare => "COMPARE",
-            Opcode::Branch => "BRANCH",
-            Opcode::Jump => "JUMP",
-            Opcode::Frame => "FRAME",
-            Opcode::Call => "CALL",
-            Opcode::TailCall => "TAILCALL",
-            Opcode::Ret => "RET",
-            Opcode::Repr => "REPR",
-            Opcode::Reflect => "REFLECT",
-            Opcode::Eval => "EVAL",
-            Opcode::TailEval => "TAILEVAL",
-            Opcode::Input => "INPUT",
-            Opcode::Secret => "SECRET",
-        }
+        self.spec().mnemonic
+    }
+
+    /// The opcode's entry in the declarative table [`crate::spec::OPS`].
+    pub const fn spec(self) -> &'static crate::spec::OpSpec {
+        crate::spec::spec(self)
     }
 }
 
@@ -146,6 +131,10 @@ pub enum Instr {
     Input(u32),
     /// Push secret (witness) input `i`.
     Secret(u32),
+    /// One Merkle level over the digest on top of the stack: `d -> merge(d, s)` or
+    /// `merge(s, d)`, with the sibling `s` in frame slots `k..k+4` and the direction bit in
+    /// slot `k+4` (0: `d` is the left child).
+    Hash(u32),
 }
 
 /// Why a fixed-width instruction word could not be decoded.
@@ -193,6 +182,7 @@ impl Instr {
             Instr::TailEval(_) => Opcode::TailEval,
             Instr::Input(_) => Opcode::Input,
             Instr::Secret(_) => Opcode::Secret,
+            Instr::Hash(_) => Opcode::Hash,
         }
     }
 
@@ -209,7 +199,8 @@ impl Instr {
             | Instr::Eval(k)
             | Instr::TailEval(k)
             | Instr::Input(k)
-            | Instr::Secret(k) => Some(k),
+            | Instr::Secret(k)
+            | Instr::Hash(k) => Some(k),
             _ => None,
         }
     }
@@ -225,73 +216,50 @@ impl Instr {
         }
     }
 
-    /// Decodes a word written by [`Instr::encode`]; rejects anything else.
+    /// Decodes a word written by [`Instr::encode`]; rejects anything else. Which
+    /// immediates an opcode has comes from its [`crate::spec::OpSpec::imm`].
     pub fn decode(word: [F; 3]) -> Result<Instr, DecodeError> {
+        use crate::spec::Imm;
         let [op, a, b] = word.map(canonical);
         let opcode = Opcode::from_u64(op).ok_or(DecodeError::UnknownOpcode(op))?;
         let m = opcode.mnemonic();
-        let idx = |v: u64| {
-            u32::try_from(v).map_err(|_| DecodeError::ImmediateRange {
-                mnemonic: m,
-                value: v,
-            })
-        };
-        let zero = |v: u64| {
-            if v == 0 {
-                Ok(())
-            } else {
-                Err(DecodeError::NonZeroPadding(m))
+        let check = |kind: Imm, v: u64| -> Result<u32, DecodeError> {
+            match kind {
+                Imm::None if v != 0 => Err(DecodeError::NonZeroPadding(m)),
+                Imm::None | Imm::Field => Ok(0),
+                _ => u32::try_from(v).map_err(|_| DecodeError::ImmediateRange {
+                    mnemonic: m,
+                    value: v,
+                }),
             }
         };
-        let instr = match opcode {
-            Opcode::Push => {
-                zero(b)?;
-                Instr::Push(word[1])
-            }
-            Opcode::Branch => Instr::Branch(idx(a)?, idx(b)?),
-            Opcode::Load
-            | Opcode::Store
-            | Opcode::Jump
-            | Opcode::Call
-            | Opcode::TailCall
-            | Opcode::Repr
-            | Opcode::Eval
-            | Opcode::TailEval
-            | Opcode::Input
-            | Opcode::Secret => {
-                zero(b)?;
-                let k = idx(a)?;
-                match opcode {
-                    Opcode::Load => Instr::Load(k),
-                    Opcode::Store => Instr::Store(k),
-                    Opcode::Jump => Instr::Jump(k),
-                    Opcode::Call => Instr::Call(k),
-                    Opcode::TailCall => Instr::TailCall(k),
-                    Opcode::Repr => Instr::Repr(k),
-                    Opcode::Eval => Instr::Eval(k),
-                    Opcode::TailEval => Instr::TailEval(k),
-                    Opcode::Input => Instr::Input(k),
-                    _ => Instr::Secret(k),
-                }
-            }
-            _ => {
-                zero(a)?;
-                zero(b)?;
-                match opcode {
-                    Opcode::Halt => Instr::Halt,
-                    Opcode::Pop => Instr::Pop,
-                    Opcode::Neg => Instr::Neg,
-                    Opcode::Add => Instr::Add,
-                    Opcode::Sub => Instr::Sub,
-                    Opcode::Mul => Instr::Mul,
-                    Opcode::Compare => Instr::Compare,
-                    Opcode::Frame => Instr::Frame,
-                    Opcode::Ret => Instr::Ret,
-                    _ => Instr::Reflect,
-                }
-            }
-        };
-        Ok(instr)
+        let [ka, kb] = opcode.spec().imm;
+        let (x, y) = (check(ka, a)?, check(kb, b)?);
+        Ok(match opcode {
+            Opcode::Halt => Instr::Halt,
+            Opcode::Push => Instr::Push(word[1]),
+            Opcode::Pop => Instr::Pop,
+            Opcode::Load => Instr::Load(x),
+            Opcode::Store => Instr::Store(x),
+            Opcode::Neg => Instr::Neg,
+            Opcode::Add => Instr::Add,
+            Opcode::Sub => Instr::Sub,
+            Opcode::Mul => Instr::Mul,
+            Opcode::Compare => Instr::Compare,
+            Opcode::Branch => Instr::Branch(x, y),
+            Opcode::Jump => Instr::Jump(x),
+            Opcode::Frame => Instr::Frame,
+            Opcode::Call => Instr::Call(x),
+            Opcode::TailCall => Instr::TailCall(x),
+            Opcode::Ret => Instr::Ret,
+            Opcode::Repr => Instr::Repr(x),
+            Opcode::Reflect => Instr::Reflect,
+            Opcode::Eval => Instr::Eval(x),
+            Opcode::TailEval => Instr::TailEval(x),
+            Opcode::Input => Instr::Input(x),
+            Opcode::Secret => Instr::Secret(x),
+            Opcode::Hash => Instr::Hash(x),
+        })
     }
 }
 
@@ -338,6 +306,7 @@ mod tests {
             Instr::TailEval(2),
             Instr::Input(0),
             Instr::Secret(1),
+            Instr::Hash(2),
         ];
         assert_eq!(all.len(), Opcode::ALL.len());
         for i in all {

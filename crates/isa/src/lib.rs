@@ -12,8 +12,12 @@
 
 mod instr;
 mod program;
+pub mod spec;
+pub mod validate;
 
 pub use instr::{DecodeError, Instr, Opcode};
 pub use program::{
     Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION,
 };
+pub use spec::{OpSpec, NUM_OPS, OPS};
+pub use validate::{validate, Analysis, ValidationError};

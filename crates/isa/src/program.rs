@@ -1,6 +1,7 @@
 //! Program images: code, function table, digest and `repr` values.
 
 use crate::instr::Instr;
+use crate::spec::Imm;
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{canonical, hash, Digest, F};
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,7 @@ use std::collections::HashMap;
 
 /// Version of the canonical encoding hashed by [`Program::digest`]. Bumped whenever the
 /// encoding or an instruction's meaning changes, so old digests can never alias new programs.
-pub const ENCODING_VERSION: u64 = 2;
+pub const ENCODING_VERSION: u64 = 3;
 
 /// Domain separator for `repr` values ("repr" in ASCII).
 const REPR_DOMAIN: u64 = 0x7265_7072;
@@ -113,26 +114,26 @@ impl Program {
         }
         let nf = functions.len() as u64;
         for (pc, i) in code.iter().enumerate() {
-            let target_ok = match *i {
-                Instr::Jump(t) => (t as u64) < n,
-                Instr::Branch(a, b) => (a as u64) < n && (b as u64) < n,
-                _ => true,
-            };
-            if !target_ok {
-                return Err(ProgramError::BadTarget {
-                    pc,
-                    instr: i.to_string(),
-                });
-            }
-            let fun_ok = match *i {
-                Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) => (f as u64) < nf,
-                _ => true,
-            };
-            if !fun_ok {
-                return Err(ProgramError::BadFunction {
-                    pc,
-                    instr: i.to_string(),
-                });
+            // Which immediates are code addresses or function indices comes from the opcode
+            // table.
+            let [_, a, b] = i.encode();
+            for (kind, v) in i.opcode().spec().imm.into_iter().zip([a, b]) {
+                let v = canonical(v);
+                match kind {
+                    Imm::Pc if v >= n => {
+                        return Err(ProgramError::BadTarget {
+                            pc,
+                            instr: i.to_string(),
+                        })
+                    }
+                    Imm::Function if v >= nf => {
+                        return Err(ProgramError::BadFunction {
+                            pc,
+                            instr: i.to_string(),
+                        })
+                    }
+                    _ => {}
+                }
             }
         }
         let digest = hash(&encode(&code, &functions, main));

@@ -89,3 +89,34 @@ pub enum ExprKind {
     /// `let name = value in body`
     Let(Ident, Box<Expr>, Box<Expr>),
 }
+
+impl ExprKind {
+    /// Moves every direct subexpression's contents out into `out` (leaving cheap leaves).
+    fn take_children(&mut self, out: &mut Vec<ExprKind>) {
+        let mut take = |e: &mut Expr| {
+            if !matches!(e.kind, ExprKind::Number(_) | ExprKind::Var(_)) {
+                out.push(std::mem::replace(&mut e.kind, ExprKind::Number(0)));
+            }
+        };
+        match self {
+            ExprKind::Number(_) | ExprKind::Var(_) => {}
+            ExprKind::Neg(a) | ExprKind::Pow(a, _) => take(a),
+            ExprKind::Binary(_, a, b) | ExprKind::Let(_, a, b) => {
+                take(a);
+                take(b);
+            }
+            ExprKind::Call(_, args) => args.iter_mut().for_each(take),
+        }
+    }
+}
+
+/// Dropping is iterative: a `let` chain makes a tree as deep as it is long.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let mut todo = Vec::new();
+        self.kind.take_children(&mut todo);
+        while let Some(mut k) = todo.pop() {
+            k.take_children(&mut todo);
+        }
+    }
+}

@@ -9,31 +9,44 @@ use std::collections::HashMap;
 
 const BUILTINS: [&str; 5] = ["lt", "branch", "repr", "reflect", "eval"];
 
-/// Checks a parsed program.
+/// Checks a parsed program, returning its first error.
 pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
+    check_all(program).map_err(|mut ds| ds.swap_remove(0))
+}
+
+/// Checks a parsed program, returning every error found (in source order): all errors of
+/// the item list (redefinitions, duplicates, a missing `main`), of the parameter lists, and
+/// the first error of each function body.
+pub fn check_all(program: &ast::Program) -> Result<hir::Module, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
     let mut index: HashMap<&str, FnId> = HashMap::new();
     for (i, f) in program.items.iter().enumerate() {
         let name = f.name.name.as_str();
         if BUILTINS.contains(&name) {
-            return Err(Diagnostic::new(
+            errors.push(Diagnostic::new(
                 f.name.span,
                 format!("`{name}` is a builtin and cannot be redefined"),
             ));
-        }
-        if index.insert(name, i as FnId).is_some() {
-            return Err(Diagnostic::new(
+        } else if index.contains_key(name) {
+            errors.push(Diagnostic::new(
                 f.name.span,
                 format!("duplicate definition of `{name}`"),
             ));
+        } else {
+            index.insert(name, i as FnId);
         }
     }
-    let main = *index.get("main").ok_or_else(|| {
-        let end = program.items.last().map_or(0, |f| f.span.end);
-        Diagnostic::new(
-            Span::new(end, end),
-            "no `main` function: the entry point is missing",
-        )
-    })?;
+    let main = match index.get("main") {
+        Some(&m) => m,
+        None => {
+            let end = program.items.last().map_or(0, |f| f.span.end);
+            errors.push(Diagnostic::new(
+                Span::new(end, end),
+                "no `main` function: the entry point is missing",
+            ));
+            FnId::MAX
+        }
+    };
 
     let mut sigs = Vec::with_capacity(program.items.len());
     for (i, f) in program.items.iter().enumerate() {
@@ -42,14 +55,14 @@ pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
         for p in &f.params {
             if let Some(span) = p.secret {
                 if i as FnId != main {
-                    return Err(Diagnostic::new(
+                    errors.push(Diagnostic::new(
                         span,
                         "`secret` is only allowed on main's parameters",
                     ));
                 }
             }
             if seen.insert(p.name.name.as_str(), ()).is_some() {
-                return Err(Diagnostic::new(
+                errors.push(Diagnostic::new(
                     p.name.span,
                     format!("duplicate parameter `{}`", p.name.name),
                 ));
@@ -91,17 +104,24 @@ pub fn check(program: &ast::Program) -> Result<hir::Module, Diagnostic> {
     let mut functions = Vec::with_capacity(program.items.len());
     for (i, f) in program.items.iter().enumerate() {
         let mut cx = Cx::new(&index, &sigs, &ret, &sigs[i]);
-        let (body, _) = cx.expr(&f.body)?;
-        functions.push(hir::Function {
-            name: f.name.name.clone(),
-            params: sigs[i].clone(),
-            ret: ret[i].unwrap_or(Ty::P),
-            body,
-            slots: cx.next_slot,
-            span: f.span,
-        });
+        match cx.expr(&f.body) {
+            Ok((body, _)) => functions.push(hir::Function {
+                name: f.name.name.clone(),
+                params: sigs[i].clone(),
+                ret: ret[i].unwrap_or(Ty::P),
+                body,
+                slots: cx.next_slot,
+                span: f.span,
+            }),
+            Err(d) => errors.push(d),
+        }
     }
-    Ok(hir::Module { functions, main })
+    if errors.is_empty() {
+        Ok(hir::Module { functions, main })
+    } else {
+        errors.sort_by_key(|d| (d.span.start, d.span.end));
+        Err(errors)
+    }
 }
 
 /// Type checking context of one function body. Types are `Option<Ty>`: `None` is the
@@ -134,6 +154,18 @@ impl<'a> Cx<'a> {
             ret,
             scope,
             next_slot: params.len() as u32,
+        }
+    }
+
+    /// Result type of `eval(g, ...)`: when `g` is a function's name (written directly),
+    /// that function's result type; for any other callee expression (a parameter, a `let`
+    /// name, a call, `branch`, `reflect`, ...) the callee is only known at run time and the
+    /// result is `p`. (A named callee of the wrong arity always traps at run time, so its
+    /// result type is never observed.)
+    fn eval_ty(&self, g: &hir::Expr) -> Option<Ty> {
+        match g.kind {
+            H::Func(f) => self.ret[f as usize],
+            _ => Some(Ty::P),
         }
     }
 
@@ -257,7 +289,8 @@ impl<'a> Cx<'a> {
             }
             let g = Self::mk(H::Slot(slot), ty, callee.span).0;
             let args = self.args(args)?;
-            return Ok(Self::mk(H::Eval(Box::new(g), args), Some(Ty::P), span));
+            let ty = self.eval_ty(&g);
+            return Ok(Self::mk(H::Eval(Box::new(g), args), ty, span));
         }
         match name {
             "lt" => {
@@ -304,7 +337,8 @@ impl<'a> Cx<'a> {
                 let g = self.expr(&args[0])?;
                 self.want(&g, Ty::Prog, "the first argument of `eval`")?;
                 let rest = self.args(&args[1..])?;
-                Ok(Self::mk(H::Eval(Box::new(g.0), rest), Some(Ty::P), span))
+                let ty = self.eval_ty(&g.0);
+                Ok(Self::mk(H::Eval(Box::new(g.0), rest), ty, span))
             }
             _ => {
                 let Some(&f) = self.index.get(name) else {
@@ -363,6 +397,57 @@ mod tests {
         assert!(err("fn g() = 1;").contains("no `main`"));
         assert!(err("fn main(x) = x(1);").contains("cannot be called"));
         assert!(err("fn lt(x) = x; fn main() = 1;").contains("builtin"));
+    }
+
+    #[test]
+    fn eval_of_a_known_callee_has_its_result_type() {
+        let pick = "fn f(x) = x + 1;\nfn pick() = f;\n";
+        // `eval(pick)` is a prog: it can be evaluated again, and is no operand of `+`.
+        let m = compile(&format!("{pick}fn main(x) = eval(eval(pick), x);")).expect("checks");
+        assert_eq!(m.main_function().ret, Ty::P);
+        let e = err(&format!("{pick}fn main(x) = eval(pick) + x;"));
+        assert!(
+            e.starts_with("type mismatch: an arithmetic operand must be of type p, found prog"),
+            "{e}"
+        );
+        // Any other callee (a `let` name, a parameter, a computed program) gives a p result.
+        assert!(compile(&format!("{pick}fn main(x) = let g = pick in g() + x;")).is_ok());
+        assert!(
+            err(&format!("{pick}fn main(x) = let g = pick in eval(g(), x);"))
+                .contains("must be of type prog")
+        );
+        assert!(compile(&format!(
+            "{pick}fn main(x, g: prog) = g(x) + eval(reflect(x)) + x;"
+        ))
+        .is_ok());
+        assert!(err(&format!("{pick}fn main(x, g: prog) = eval(g(x), x);"))
+            .contains("must be of type prog"));
+        // Result types are inferred through recursion and `eval` of known callees.
+        let m = compile(
+            "fn id(x) = x;\nfn k(n) = branch(n, id, eval(k, n - 1));\nfn main(n) = eval(k(n), 5);",
+        )
+        .expect("checks");
+        assert_eq!(m.functions[1].ret, Ty::Prog);
+    }
+
+    #[test]
+    fn builtin_names_can_be_parameters() {
+        let m = compile("fn main(lt, eval) = lt + eval;").expect("checks");
+        assert_eq!(m.main_function().params[0].name, "lt");
+        assert!(err("fn main(lt) = lt(1, 2);").contains("cannot be called"));
+    }
+
+    #[test]
+    fn reports_every_function_error() {
+        let src = "fn f(x) = y;\nfn g(x) = x + h;\nfn lt() = 1;\nfn main(x) = f(x, x);";
+        let ast = crate::parse(src).expect("parses");
+        let ds = crate::check_all(&ast).expect_err("fails");
+        let msgs: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(ds.len(), 4, "{msgs:?}");
+        assert!(msgs[0].contains("unknown name `y`"));
+        assert!(msgs[1].contains("unknown name `h`"));
+        assert!(msgs[2].contains("builtin"));
+        assert!(msgs[3].contains("takes 1 argument"));
     }
 
     #[test]

@@ -115,3 +115,87 @@ pub enum ExprKind {
     /// `let slot = value in body` (the value is computed once, before the body).
     Let(Slot, Box<Expr>, Box<Expr>),
 }
+
+impl Expr {
+    /// Depth of the expression tree (a leaf is 1), computed iteratively.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut todo = vec![(self, 1usize)];
+        while let Some((e, d)) = todo.pop() {
+            deepest = deepest.max(d);
+            let mut kids = Vec::new();
+            e.kind.for_each_child(&mut |c| kids.push(c));
+            todo.extend(kids.into_iter().map(|c| (c, d + 1)));
+        }
+        deepest
+    }
+}
+
+impl ExprKind {
+    /// Calls `f` on every direct subexpression, in evaluation order.
+    pub fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        match self {
+            ExprKind::Const(_) | ExprKind::Slot(_) | ExprKind::Func(_) => {}
+            ExprKind::Neg(a) | ExprKind::Pow(a, _) | ExprKind::Repr(a) | ExprKind::Reflect(a) => {
+                f(a)
+            }
+            ExprKind::Bin(_, a, b) | ExprKind::Lt(a, b) | ExprKind::Let(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Branch(c, x, y) => {
+                f(c);
+                f(x);
+                f(y);
+            }
+            ExprKind::Call(_, args) => args.iter().for_each(f),
+            ExprKind::Eval(g, args) => {
+                f(g);
+                args.iter().for_each(f);
+            }
+        }
+    }
+
+    /// Moves every direct subexpression's contents out into `out` (leaving cheap leaves).
+    fn take_children(&mut self, out: &mut Vec<ExprKind>) {
+        let mut take = |e: &mut Expr| {
+            if !matches!(
+                e.kind,
+                ExprKind::Const(_) | ExprKind::Slot(_) | ExprKind::Func(_)
+            ) {
+                out.push(std::mem::replace(&mut e.kind, ExprKind::Slot(0)));
+            }
+        };
+        match self {
+            ExprKind::Const(_) | ExprKind::Slot(_) | ExprKind::Func(_) => {}
+            ExprKind::Neg(a) | ExprKind::Pow(a, _) | ExprKind::Repr(a) | ExprKind::Reflect(a) => {
+                take(a)
+            }
+            ExprKind::Bin(_, a, b) | ExprKind::Lt(a, b) | ExprKind::Let(_, a, b) => {
+                take(a);
+                take(b);
+            }
+            ExprKind::Branch(c, x, y) => {
+                take(c);
+                take(x);
+                take(y);
+            }
+            ExprKind::Call(_, args) => args.iter_mut().for_each(take),
+            ExprKind::Eval(g, args) => {
+                take(g);
+                args.iter_mut().for_each(take);
+            }
+        }
+    }
+}
+
+/// Dropping is iterative: a `let` chain makes a tree as deep as it is long.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let mut todo = Vec::new();
+        self.kind.take_children(&mut todo);
+        while let Some(mut k) = todo.pop() {
+            k.take_children(&mut todo);
+        }
+    }
+}

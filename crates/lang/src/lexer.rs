@@ -51,11 +51,16 @@ impl Tok {
     }
 }
 
-/// Splits `src` into tokens (ending with `Eof`).
-pub fn lex(src: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
+/// The UTF-8 byte order mark, accepted (and ignored) at the start of a file.
+pub const BOM: &str = "\u{FEFF}";
+
+/// Splits `src` into tokens (ending with `Eof`). Unlexable text (a stray character, a
+/// malformed number) is reported in `errors` and skipped, so the parser can still look for
+/// further errors.
+pub fn lex(src: &str, errors: &mut Vec<Diagnostic>) -> Vec<(Tok, Span)> {
     let bytes = src.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
+    let mut i = if src.starts_with(BOM) { BOM.len() } else { 0 };
     while i < bytes.len() {
         let c = bytes[i];
         if c.is_ascii_whitespace() {
@@ -95,7 +100,8 @@ pub fn lex(src: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;
                 }
-                return Err(Diagnostic::new(Span::new(start, i), "malformed number"));
+                errors.push(Diagnostic::new(Span::new(start, i), "malformed number"));
+                continue;
             }
             out.push((Tok::Number(src[start..i].to_string()), Span::new(start, i)));
             continue;
@@ -116,11 +122,18 @@ pub fn lex(src: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
             continue;
         }
         let ch = src[start..].chars().next().unwrap_or('?');
-        return Err(Diagnostic::new(
-            Span::new(start, start + ch.len_utf8()),
-            format!("unexpected character `{ch}`"),
-        ));
+        i = start + ch.len_utf8();
+        // One report per run of adjacent unexpected characters.
+        match errors.last_mut() {
+            Some(d) if d.message.starts_with("unexpected character") && d.span.end == start => {
+                d.span.end = i;
+            }
+            _ => errors.push(Diagnostic::new(
+                Span::new(start, i),
+                format!("unexpected character `{ch}`"),
+            )),
+        }
     }
     out.push((Tok::Eof, Span::new(src.len(), src.len())));
-    Ok(out)
+    out
 }

@@ -9,21 +9,30 @@
 //!   Cantor–Zassenhaus, bivariate Hensel lifting with factor recombination, and
 //!   multivariate (Wang-style) Hensel lifting with leading-coefficient correction. Every
 //!   result is checked by multiplying back.
-//! * [`bench`]: a fixed benchmark set and timing helper.
+//! * [`SparsePoly`]: the same canonical form with sparse monomials, for polynomials over
+//!   many variables of which each term mentions few (the compiler's regions).
+//! * [`bench`](mod@bench): a fixed benchmark set and timing helper.
 //!
 //! Algorithms follow von zur Gathen & Gerhard, *Modern Computer Algebra* (univariate
 //! factoring, Hensel lifting) and Geddes, Czapor & Labahn, *Algorithms for Computer
 //! Algebra* ch. 6 (multivariate Hensel lifting and diophantine solving).
+
+// Numeric kernels index several parallel arrays (exponents, degrees, evaluation points) by
+// one variable index; iterator rewrites would obscure them. `is_multiple_of` needs Rust 1.87,
+// above the workspace's rust-version.
+#![allow(clippy::needless_range_loop, clippy::manual_is_multiple_of)]
 
 pub mod bench;
 mod factor;
 mod gcd;
 mod poly;
 mod rng;
+pub mod sparse;
 mod uni;
 
 pub use poly::{cmp_deglex, Poly};
 pub use resvm_field::F;
+pub use sparse::SparsePoly;
 
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use std::cmp::Ordering;

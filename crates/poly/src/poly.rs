@@ -178,7 +178,7 @@ impl Poly {
         if self.exps.len() != self.nvars * self.coeffs.len() {
             return false;
         }
-        if self.coeffs.iter().any(|&c| c == F::ZERO) {
+        if self.coeffs.contains(&F::ZERO) {
             return false;
         }
         (1..self.coeffs.len())
@@ -877,7 +877,7 @@ fn div_exact_dense(a: &Poly, d: &Poly, pk: &Packer, range: usize) -> Option<Poly
 
 /// Sorts `(sortkey, coeff)` pairs descending, merges equal keys, drops zeros.
 fn collect_sorted(mut acc: Vec<(u128, F)>, n: usize, pk: &Packer) -> Poly {
-    acc.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    acc.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
     let mut exps = Vec::with_capacity(acc.len() * n);
     let mut coeffs = Vec::with_capacity(acc.len());
     let mut buf = vec![0u32; n];

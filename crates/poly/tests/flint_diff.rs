@@ -63,11 +63,27 @@ fn random_factor(rng: &mut Rng, n: usize, vars: &[usize], maxdeg: u32) -> Poly {
     }
 }
 
-fn random_case(rng: &mut Rng, budget: u64, fdeg: u64) -> (Vec<&'static str>, Poly) {
-    let all = ["x", "y", "z", "w"];
-    let n = 1 + rng.below(4) as usize;
+/// The shape of the generated cases.
+struct Shape {
+    /// Number of variables: `min_vars..=max_vars`.
+    min_vars: usize,
+    max_vars: usize,
+    /// Total degree budget of a product.
+    budget: u64,
+    /// Largest degree of each random factor.
+    fdeg: u64,
+    /// Most factors per product.
+    max_factors: u64,
+    /// Most terms of a product.
+    max_terms: usize,
+}
+
+fn random_case(rng: &mut Rng, shape: &Shape) -> (Vec<&'static str>, Poly) {
+    let all = ["x", "y", "z", "w", "u", "v", "s", "t"];
+    let (budget, fdeg) = (shape.budget, shape.fdeg);
+    let n = shape.min_vars + rng.below((shape.max_vars - shape.min_vars + 1) as u64) as usize;
     let names = all[..n].to_vec();
-    let nf = 1 + rng.below(4) as usize;
+    let nf = 1 + rng.below(shape.max_factors) as usize;
     let mut p = Poly::constant(n, rng.coeff());
     let mut budget = budget; // bounds the total degree (and debug-mode time)
     for _ in 0..nf {
@@ -91,8 +107,8 @@ fn random_case(rng: &mut Rng, budget: u64, fdeg: u64) -> (Vec<&'static str>, Pol
         for _ in 0..e {
             q = &q * &f;
         }
-        if q.num_terms() > 1000 {
-            continue; // stay well inside the default limits
+        if q.num_terms() > shape.max_terms {
+            continue; // stay inside the default limits
         }
         budget -= d;
         p = q;
@@ -102,24 +118,79 @@ fn random_case(rng: &mut Rng, budget: u64, fdeg: u64) -> (Vec<&'static str>, Pol
 
 #[test]
 fn flint_differential() {
+    // Overridable for stress runs: RESVM_FLINT_CASES, RESVM_FLINT_SEED, RESVM_FLINT_DEGREE.
+    let shape = Shape {
+        min_vars: 1,
+        max_vars: 4,
+        budget: env("RESVM_FLINT_DEGREE", 14),
+        fdeg: env("RESVM_FLINT_FACTOR_DEGREE", 3),
+        max_factors: 4,
+        max_terms: 1000,
+    };
+    differential(
+        env("RESVM_FLINT_SEED", 20240607),
+        env("RESVM_FLINT_CASES", 160),
+        &shape,
+        4,
+    );
+}
+
+/// Beyond 4 variables and degree 14, close to the default factoring limits (8 variables,
+/// total degree 64, 2000 terms): 5 to 8 variables, products of total degree up to 40 with up
+/// to 1500 terms, factors of degree up to 6.
+#[test]
+fn flint_differential_near_the_limits() {
+    let shape = Shape {
+        min_vars: 5,
+        max_vars: 8,
+        budget: 40,
+        fdeg: 6,
+        max_factors: 5,
+        max_terms: 1500,
+    };
+    differential(
+        env("RESVM_FLINT_SEED", 20240608),
+        env("RESVM_FLINT_LARGE_CASES", 80),
+        &shape,
+        8,
+    );
+}
+
+/// High degree in few variables: univariate and bivariate products up to total degree 60.
+#[test]
+fn flint_differential_high_degree() {
+    let shape = Shape {
+        min_vars: 1,
+        max_vars: 2,
+        budget: 60,
+        fdeg: 12,
+        max_factors: 6,
+        max_terms: 1500,
+    };
+    differential(
+        env("RESVM_FLINT_SEED", 20240609),
+        env("RESVM_FLINT_LARGE_CASES", 80),
+        &shape,
+        2,
+    );
+}
+
+fn env(k: &str, d: u64) -> u64 {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
+/// Factors `ncases` random products of `shape` here and with FLINT and compares.
+/// `top_vars`: the largest variable count, which a good share of the cases must reach.
+fn differential(seed: u64, ncases: u64, shape: &Shape, top_vars: usize) {
     if std::env::var("RESVM_SKIP_FLINT").as_deref() == Ok("1") {
         eprintln!("RESVM_SKIP_FLINT=1: skipping the python-flint differential test");
         return;
     }
-    // Overridable for stress runs: RESVM_FLINT_CASES, RESVM_FLINT_SEED, RESVM_FLINT_DEGREE.
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let mut rng = Rng(SplitMix64::new(env("RESVM_FLINT_SEED", 20240607)));
-    let ncases = env("RESVM_FLINT_CASES", 160);
-    let budget = env("RESVM_FLINT_DEGREE", 14);
-    let fdeg = env("RESVM_FLINT_FACTOR_DEGREE", 3);
-    let cases: Vec<(Vec<&str>, Poly)> = (0..ncases)
-        .map(|_| random_case(&mut rng, budget, fdeg))
-        .collect();
+    let mut rng = Rng(SplitMix64::new(seed));
+    let cases: Vec<(Vec<&str>, Poly)> = (0..ncases).map(|_| random_case(&mut rng, shape)).collect();
     let mut input = String::new();
     for (names, p) in &cases {
         input.push_str(&format!(
@@ -208,10 +279,16 @@ fn flint_differential() {
         .filter_map(|(_, p)| p.total_degree())
         .max()
         .unwrap_or(0);
-    let four = cases.iter().filter(|(_, p)| p.nvars() == 4).count();
+    let top = cases.iter().filter(|(_, p)| p.nvars() == top_vars).count();
+    let max_terms = cases.iter().map(|(_, p)| p.num_terms()).max().unwrap_or(0);
     eprintln!(
-        "{} cases ({nontrivial} reducible, {four} in 4 variables, max total degree {max_deg})",
+        "{} cases ({nontrivial} reducible, {top} in {top_vars} variables, max total degree {max_deg}, \
+         max terms {max_terms})",
         cases.len()
+    );
+    assert!(
+        top * 8 >= cases.len(),
+        "only {top} cases in {top_vars} variables"
     );
     assert!(
         nontrivial > cases.len() / 2,

@@ -1,6 +1,9 @@
 //! The STARK configuration: Goldilocks, its quadratic extension, Keccak-f Merkle trees with
 //! salted (hiding) leaves, a Keccak-256 Fiat–Shamir transcript, hiding FRI, and the named
-//! security parameter sets (`docs/proof-system.md`).
+//! security parameter sets (`docs/proof-system.md`), and in [`security`] their conjectured
+//! level under Plonky3 0.8's own model (`p3-security`).
+
+pub mod security;
 
 use crate::air::Val;
 use p3_challenger::{HashChallenger, SerializingChallenger64};
@@ -54,13 +57,17 @@ const NUM_RANDOM_CODEWORDS: usize = 2;
 /// A named parameter set; recorded in every proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SecurityLevel {
-    /// ≥ 100 bits conjectured (see [`Params::conjectured_bits`] and `docs/proof-system.md`).
+    /// ≥ 100 bits conjectured on every proof the verifier accepts, under Plonky3 0.8's
+    /// `p3-security` model ([`security::worst_case_report`]: 100.4 bits, bound by the FRI query
+    /// phase; `docs/proof-system.md`): blowup 4, 41 queries, 20-bit query PoW and grinding
+    /// before every other challenge.
     Standard,
     /// A handful of queries for fast tests: **not secure**; verifiers refuse it unless told
     /// to accept test proofs.
     Test,
-    /// ≥ 100 bits conjectured with smaller proofs: blowup 8 and 27 queries instead of blowup
-    /// 4 and 40 (measured at 2^16 cycles: ~27 % smaller proofs, ~1.9× the proving time).
+    /// ≥ 100 bits conjectured (same model, 100.6 bits) with smaller proofs: blowup 8 and 27
+    /// queries with a 21-bit query PoW instead of blowup 4 and 40 (measured at 2^16 cycles:
+    /// ~27 % smaller proofs, ~1.9× the proving time).
     Compact,
 }
 
@@ -77,6 +84,11 @@ pub struct Params {
     pub commit_pow_bits: usize,
     /// Proof-of-work bits before the LogUp challenges.
     pub lookup_pow_bits: usize,
+    /// Proof-of-work bits before the out-of-domain point `ζ` (DEEP).
+    pub ood_pow_bits: usize,
+    /// Proof-of-work bits before the challenge that batches all openings into one FRI
+    /// instance.
+    pub batch_pow_bits: usize,
     /// log2 of the final polynomial length.
     pub log_final_poly_len: usize,
     /// log2 of the largest folding arity.
@@ -94,10 +106,12 @@ impl SecurityLevel {
         match self {
             SecurityLevel::Standard => Params {
                 log_blowup: 2,
-                num_queries: 40,
+                num_queries: 41,
                 query_pow_bits: 20,
-                commit_pow_bits: 0,
-                lookup_pow_bits: 8,
+                commit_pow_bits: 6,
+                lookup_pow_bits: 12,
+                ood_pow_bits: 8,
+                batch_pow_bits: 14,
                 log_final_poly_len: 3,
                 max_log_arity: 3,
                 extension_degree: 2,
@@ -106,9 +120,11 @@ impl SecurityLevel {
             SecurityLevel::Compact => Params {
                 log_blowup: 3,
                 num_queries: 27,
-                query_pow_bits: 20,
-                commit_pow_bits: 0,
-                lookup_pow_bits: 8,
+                query_pow_bits: 21,
+                commit_pow_bits: 7,
+                lookup_pow_bits: 12,
+                ood_pow_bits: 8,
+                batch_pow_bits: 14,
                 log_final_poly_len: 3,
                 max_log_arity: 3,
                 extension_degree: 2,
@@ -120,6 +136,8 @@ impl SecurityLevel {
                 query_pow_bits: 1,
                 commit_pow_bits: 0,
                 lookup_pow_bits: 0,
+                ood_pow_bits: 0,
+                batch_pow_bits: 0,
                 log_final_poly_len: 0,
                 max_log_arity: 1,
                 extension_degree: 2,
@@ -149,13 +167,15 @@ impl SecurityLevel {
 }
 
 impl Params {
-    /// Conjectured security in bits: `min(queries · log_blowup + query PoW, field bound)`, the
-    /// ethSTARK conjecture for FRI over a 128-bit challenge field (`docs/proof-system.md`).
+    /// Conjectured security in bits, rounded down, on the largest proof shape the verifier
+    /// accepts: [`security::worst_case_report`]`.bits` (Plonky3 0.8's `p3-security` model,
+    /// every round; `docs/proof-system.md`). A given proof may reach more:
+    /// [`security::security_report`] on its own shape.
     pub fn conjectured_bits(&self) -> usize {
-        let fri = self.num_queries * self.log_blowup + self.query_pow_bits;
-        // Challenge field ~2^128; the DEEP/LogUp/batching terms cost at most ~28 bits of it
-        // at the largest supported traces (2^26 rows, degree ≤ 3, a few hundred columns).
-        fri.min(self.extension_degree * 64 - 28)
+        security::params_report(self, security::ProofShape::worst_case())
+            .bits
+            .max(0.0)
+            .floor() as usize
     }
 }
 
@@ -174,7 +194,7 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
         log_final_poly_len: p.log_final_poly_len,
         max_log_arity: p.max_log_arity,
         num_queries: p.num_queries,
-        batch_proof_of_work_bits: 0,
+        batch_proof_of_work_bits: p.batch_pow_bits,
         commit_proof_of_work_bits: p.commit_pow_bits,
         query_proof_of_work_bits: p.query_pow_bits,
         mmcs: challenge_mmcs,
@@ -188,6 +208,7 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
     );
     StarkConfig::new(pcs, Challenger::from_hasher(vec![], Keccak256Hash {}))
         .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
+        .with_ood_proof_of_work_bits(p.ood_pow_bits)
 }
 
 /// 32 bytes of OS randomness for the prover's hiding.

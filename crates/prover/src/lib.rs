@@ -34,7 +34,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 
 /// What a proof claims, all of it public.
 ///
@@ -86,6 +86,10 @@ pub enum ProveError {
         /// Secret parameters of main.
         secret: usize,
     },
+    /// The image fails static validation (`resvm_isa::validate`): no run of it would mean
+    /// what a proof claims.
+    #[error("invalid program image: {0}")]
+    InvalidProgram(String),
     /// No witness could be built (trap, size).
     #[error(transparent)]
     Trace(#[from] TraceError),
@@ -229,14 +233,7 @@ impl ProveSummary {
 
 /// Name of a table in summaries.
 pub fn table_name(t: TableKind) -> &'static str {
-    match t {
-        TableKind::Cpu => "cpu",
-        TableKind::Memory => "memory",
-        TableKind::Rom => "rom",
-        TableKind::Compare => "compare",
-        TableKind::Range => "range",
-        TableKind::Inputs => "inputs",
-    }
+    t.name()
 }
 
 /// `Prove(C, x, w)` with the standard parameters.
@@ -269,7 +266,10 @@ pub fn prove_with(
             secret,
         }
     })?;
+    let analysis =
+        resvm_isa::validate(program).map_err(|e| ProveError::InvalidProgram(e.to_string()))?;
     let wit = trace::generate(program, &inputs, &opts.limits)?;
+    check_depth(&analysis, wit.traces[0].height() as u64).map_err(ProveError::InvalidProgram)?;
     progress(Stage::Trace);
     let statement = Statement {
         program: program.digest(),
@@ -410,7 +410,7 @@ pub fn verify_with(
             claimed: resvm_field::canonical(st.output),
         });
     }
-    verify_statement(&params, st, proof)
+    verify_statement(program, &params, st, proof)
 }
 
 /// Verifies a proof against the statement it carries (whatever inputs and output it claims):
@@ -434,7 +434,12 @@ impl Proof {
 /// Verifies the STARK against the statement it carries, with the verifier's own AIRs and
 /// public values derived from the statement and the program's public-parameter positions
 /// (never from prover-chosen extra data).
-fn verify_statement(params: &[u32], st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
+fn verify_statement(
+    program: &Program,
+    params: &[u32],
+    st: &Statement,
+    proof: &Proof,
+) -> Result<(), VerifyError> {
     let stark = &proof.stark;
     let zk = 1; // hiding FRI doubles every committed domain
     let db = &stark.degree_bits;
@@ -472,6 +477,11 @@ fn verify_statement(params: &[u32], st: &Statement, proof: &Proof) -> Result<(),
             max: cpu_rows,
         });
     }
+    // Only a validated image's runs are the interpreter's runs: the AIR does not model its
+    // structural traps, which validation rules out (up to the depth bound checked here).
+    let analysis =
+        resvm_isa::validate(program).map_err(|e| VerifyError::InvalidProgram(e.to_string()))?;
+    check_depth(&analysis, cpu_rows).map_err(VerifyError::InvalidProgram)?;
     let indexed =
         indexed_inputs(params, &st.public_inputs).ok_or(VerifyError::PublicInputCount {
             expected: params.len(),
@@ -492,6 +502,19 @@ fn verify_statement(params: &[u32], st: &Statement, proof: &Proof) -> Result<(),
             "the verifier could not parse the proof's contents".into(),
         )),
     }
+}
+
+/// A run of `rows` cycles nests at most `rows` calls; the validator's bound on the depth at
+/// which 32-bit addresses could overflow (the interpreter's "frame too large" trap, which the
+/// AIR does not model) must lie beyond it.
+fn check_depth(analysis: &resvm_isa::Analysis, rows: u64) -> Result<(), String> {
+    let safe = analysis.max_safe_depth() as u64;
+    if safe < rows {
+        return Err(format!(
+            "its frames are too large for a run of {rows} cycles (addresses could pass 2^32 beyond depth {safe})"
+        ));
+    }
+    Ok(())
 }
 
 /// One reason per Plonky3 rejection.

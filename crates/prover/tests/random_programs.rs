@@ -12,13 +12,16 @@ use resvm_prover::*;
 fn split(program: &resvm_isa::Program, inputs: &[F]) -> (Vec<F>, Vec<F>) {
     let secret = program.secret_params();
     let (mut public, mut witness) = (vec![], vec![]);
-    for (x, s) in inputs.iter().zip(&secret) {
-        if *s {
+    // Inputs beyond main's arity (the generator also makes wrong counts) count as public,
+    // so the prover sees the wrong count too.
+    for (i, x) in inputs.iter().enumerate() {
+        if secret.get(i).copied().unwrap_or(false) {
             witness.push(*x)
         } else {
             public.push(*x)
         }
     }
+
     (public, witness)
 }
 

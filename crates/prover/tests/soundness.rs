@@ -11,7 +11,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Program};
-use resvm_prover::air::{compare, cpu, inputs, memory, Val};
+use resvm_prover::air::{compare, cpu, inputs, memory, TableKind, Val};
 use resvm_prover::config::SecurityLevel;
 use resvm_prover::trace::{generate, Witness};
 use resvm_prover::*;
@@ -424,16 +424,15 @@ forgery_test! {
 
 #[test]
 fn air_poseidon2_matches_resvm_hash() {
-    // The ROM rows compute the program digest and every repr exactly as resvm_field::hash.
+    // The hash chiplet's rows for the ROM compute the program digest and every repr exactly
+    // as resvm_field::hash.
     let p = eval_program(true);
-    let fetch = vec![0; p.code().len()];
-    let uses = vec![0; p.functions().len()];
-    let t = trace::rom_trace(&p, &fetch, &uses);
-    use resvm_prover::air::rom;
+    let t = trace::rom_hash_trace(&p);
+    use resvm_prover::air::hash;
     // Permutation i occupies rows 2i (row A: input) and 2i + 1 (row B: output).
-    let row = |i: usize| &t.values[i * rom::WIDTH..(i + 1) * rom::WIDTH];
-    let input = |i: usize| &row(2 * i)[rom::A_IN..rom::A_IN + 12];
-    let output = |i: usize| &row(2 * i + 1)[rom::OUT..rom::OUT + 12];
+    let row = |i: usize| &t.values[i * hash::WIDTH..(i + 1) * hash::WIDTH];
+    let input = |i: usize| &row(2 * i)[hash::A_IN..hash::A_IN + 12];
+    let output = |i: usize| &row(2 * i + 1)[hash::OUT..hash::OUT + 12];
     let last_prog = p.encoding().len() / 8 - 1;
     let out: Vec<u64> = (0..4)
         .map(|j| output(last_prog)[j].as_canonical_u64())
@@ -443,7 +442,7 @@ fn air_poseidon2_matches_resvm_hash() {
         assert_eq!(output(last_prog + 1 + f)[0], p.repr(f as u32).unwrap());
     }
     // Each permutation's output equals resvm_field::permute on its input (padding included).
-    for i in 0..t.values.len() / rom::WIDTH / 2 {
+    for i in 0..t.values.len() / hash::WIDTH / 2 {
         let mut s: [F; 12] = core::array::from_fn(|j| input(i)[j]);
         resvm_field::permute(&mut s);
         assert_eq!(&s[..], output(i));
@@ -452,10 +451,11 @@ fn air_poseidon2_matches_resvm_hash() {
 
 forgery_test! {
     fn rom_cells_are_constrained() {
-        // Any single change in the two-row permutation layout (row A's mid state, a row-B
-        // partial-round register, a final-round value, the digest output, the repr row's copied
-        // function index, a copied row kind) must be rejected.
-        use resvm_prover::air::rom;
+        // Any single change in the hash chiplet's two-row permutation layout (row A's mid
+        // state, a row-B partial-round register, a final-round value, the digest output) or
+        // in the ROM (its copy of the digest output, a repr row's function index, a row kind)
+        // must be rejected.
+        use resvm_prover::air::{hash, rom};
         let p = eval_program(true);
         let (dbl, y) = (p.repr(1).unwrap(), F::from_u64(7));
         let w = generate(&p, &[dbl, y], &Default::default()).unwrap();
@@ -463,21 +463,23 @@ forgery_test! {
         assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
         let last_prog = p.encoding().len() / 8 - 1;
         let first_repr = last_prog + 1;
-        for (row, col) in [
-            (2 * 3, rom::A_MID + 5),
-            (2 * 3 + 1, rom::B_PART + 3),
-            (2 * 4 + 1, rom::B_FULL + 30),
-            (2 * last_prog + 1, rom::OUT + 2),
-            (2 * (first_repr + 1) + 1, rom::FIDX),
-            (2 * 2 + 1, rom::K_INS),
+        let (rom_t, hash_t) = (TableKind::Rom.index(), TableKind::Hash.index());
+        for (table, row, col, want) in [
+            (hash_t, 2 * 3, hash::A_MID + 5, VerifyError::Constraints { table: "hash" }),
+            (hash_t, 2 * 3 + 1, hash::B_PART + 3, VerifyError::Constraints { table: "hash" }),
+            (hash_t, 2 * 4 + 1, hash::B_FULL + 30, VerifyError::Constraints { table: "hash" }),
+            (hash_t, 2 * last_prog + 1, hash::OUT + 2, VerifyError::Constraints { table: "hash" }),
+            (rom_t, last_prog, rom::OUT + 2, VerifyError::Constraints { table: "rom" }),
+            (rom_t, first_repr + 1, rom::INP + 5, VerifyError::LookupImbalance),
+            (rom_t, 2, rom::K_INS, VerifyError::Constraints { table: "rom" }),
         ] {
             let mut t = w.traces.clone();
-            let v = get(&t[2], row, col);
-            set(&mut t[2], row, col, v + F::ONE);
+            let v = get(&t[table], row, col);
+            set(&mut t[table], row, col, v + F::ONE);
             assert_eq!(
                 verdict(&p, &st, &t),
-                Err(VerifyError::Constraints { table: "rom" }),
-                "ROM row {row} column {col} is unconstrained"
+                Err(want),
+                "table {table} row {row} column {col} is unconstrained"
             );
         }
     }
@@ -539,4 +541,45 @@ forgery_test! {
             "a read of a value never written must be rejected"
         );
     }
+}
+
+#[test]
+fn images_that_could_reach_a_structural_trap_are_refused() {
+    // main() = LOAD 3 in a frame of 0 slots: the interpreter traps ("read outside the stack")
+    // but the AIR alone would read a zero-initialised cell. Validation refuses the image, in
+    // the prover and in the verifier, whatever proof is presented for it.
+    let code = vec![
+        Instr::Frame,
+        Instr::Call(0),
+        Instr::Halt,
+        Instr::Load(3),
+        Instr::Ret,
+    ];
+    let fns = vec![Function {
+        name: "main".into(),
+        entry: 3,
+        arity: 0,
+        frame: 0,
+    }];
+    let bad = Program::new(code, fns, 0).expect("Program::new checks targets only");
+    assert!(resvm_isa::validate(&bad).is_err());
+    assert!(matches!(
+        prove_with(&bad, &[], &[], &test_opts(), &mut |_| {}),
+        Err(ProveError::InvalidProgram(_))
+    ));
+    let good = eval_program(true);
+    let (mut proof, _) = prove_with(
+        &good,
+        &[good.repr(1).unwrap()],
+        &[F::from_u64(7)],
+        &test_opts(),
+        &mut |_| {},
+    )
+    .unwrap();
+    proof.statement.program = bad.digest();
+    proof.statement.public_inputs.clear();
+    assert!(matches!(
+        verify_claimed(&bad, &proof, ALLOW),
+        Err(VerifyError::InvalidProgram(_))
+    ));
 }

@@ -135,10 +135,10 @@ impl CommitmentTree {
         // `acc` is the root of the subtree at level l holding the rightmost leaves, None when
         // that subtree is empty.
         let mut acc: Option<Digest> = None;
-        for l in 0..DEPTH {
-            acc = match (self.ommers[l], acc) {
-                (Some(left), right) => Some(merge(&left, &right.unwrap_or(e[l]))),
-                (None, Some(left)) => Some(merge(&left, &e[l])),
+        for (ommer, empty) in self.ommers.iter().zip(e.iter()) {
+            acc = match (ommer, acc) {
+                (Some(left), right) => Some(merge(left, &right.unwrap_or(*empty))),
+                (None, Some(left)) => Some(merge(&left, empty)),
                 (None, None) => None,
             };
         }

@@ -227,6 +227,7 @@ fn tail_calls_run_in_constant_space() {
     let tight = Limits {
         max_depth: 10,
         max_steps: None,
+        ..Limits::default()
     };
     assert_eq!(run_with(COUNT, &[1_000_000], tight), Ok(f(2_000_000)));
     // Through let bodies and eval in tail position, mutually recursive.
@@ -254,6 +255,7 @@ fn deep_recursion_traps_at_the_limit() {
     let l = Limits {
         max_depth: 12,
         max_steps: None,
+        ..Limits::default()
     };
     assert_eq!(run_with(DEEP, &[11], l), Ok(f(66)));
     assert_eq!(
@@ -263,6 +265,7 @@ fn deep_recursion_traps_at_the_limit() {
     let l = Limits {
         max_depth: 1,
         max_steps: None,
+        ..Limits::default()
     };
     assert_eq!(
         run_with("fn g() = 1;\nfn main() = g() + 1;", &[], l),
@@ -272,6 +275,7 @@ fn deep_recursion_traps_at_the_limit() {
     let l = Limits {
         max_depth: 0,
         max_steps: None,
+        ..Limits::default()
     };
     assert_eq!(
         run_with("fn main() = 1;", &[], l),
@@ -305,6 +309,7 @@ fn step_limit() {
     let l = Limits {
         max_depth: 100,
         max_steps: Some(1_000),
+        ..Limits::default()
     };
     assert!(matches!(
         run_with(COUNT, &[10_000], l),
@@ -314,6 +319,7 @@ fn step_limit() {
     let l = Limits {
         max_depth: 100,
         max_steps: Some(0),
+        ..Limits::default()
     };
     assert!(matches!(
         run_with("fn main() = 1;", &[], l),
@@ -323,6 +329,7 @@ fn step_limit() {
     let l = Limits {
         max_depth: 100,
         max_steps: Some(100_000),
+        ..Limits::default()
     };
     assert!(matches!(
         run_with("fn main() = main();", &[], l),
@@ -388,6 +395,7 @@ fn self_tail_loops() {
                 let l = Limits {
                     max_depth: 100,
                     max_steps: Some(steps),
+                    ..Limits::default()
                 };
                 let want = tree::run(
                     &resvm_lang::compile(src).expect("checks"),
@@ -408,6 +416,7 @@ fn self_tail_loops() {
     let l = Limits {
         max_depth: 100,
         max_steps: Some(3),
+        ..Limits::default()
     };
     assert_eq!(
         run_with(src, &[10], l),
@@ -417,6 +426,7 @@ fn self_tail_loops() {
     let l = Limits {
         max_depth: 100,
         max_steps: Some(1_000),
+        ..Limits::default()
     };
     let src = "fn lp(i, n) = branch(lt(i, n), lp(i, n), 0);\nfn main(n) = lp(0, n);";
     assert_eq!(

@@ -8,34 +8,65 @@
 //! the field equations hold over the integers and a wrong `r` would need `d < 0`.
 
 use super::{bus, Val};
+use crate::{col, columns};
+use core::borrow::Borrow;
 use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
 
-/// Left operand.
-pub const A: usize = 0;
-/// Right operand.
-pub const B: usize = 1;
-/// Result `lt(a, b)`.
-pub const R: usize = 2;
-/// Byte limbs (little-endian) of a (8), b (8) and d (8).
-pub const LIMBS: usize = 3;
 /// Limbs per operand.
 pub const NL: usize = 8;
-/// Borrow of the low 32-bit subtraction.
-pub const BORROW: usize = LIMBS + 3 * NL;
-/// 1 iff a's high half is 2^32 − 1.
-pub const ZA: usize = BORROW + 1;
-/// Inverse of `a_hi − (2^32 − 1)` when it is non-zero.
-pub const IA: usize = BORROW + 2;
-/// 1 iff b's high half is 2^32 − 1.
-pub const ZB: usize = BORROW + 3;
-/// Inverse of `b_hi − (2^32 − 1)` when it is non-zero.
-pub const IB: usize = BORROW + 4;
-/// 1 on rows answering a `COMPARE`.
-pub const REAL: usize = BORROW + 5;
+
+/// The columns of one compare row.
+#[repr(C)]
+#[derive(Clone, Debug)]
+pub struct CompareCols<T> {
+    /// Left operand.
+    pub a: T,
+    /// Right operand.
+    pub b: T,
+    /// Result `lt(a, b)`.
+    pub r: T,
+    /// Byte limbs (little-endian) of a (8), b (8) and d (8).
+    pub limbs: [T; 3 * NL],
+    /// Borrow of the low 32-bit subtraction.
+    pub borrow: T,
+    /// 1 iff a's high half is 2^32 − 1.
+    pub za: T,
+    /// Inverse of `a_hi − (2^32 − 1)` when it is non-zero.
+    pub ia: T,
+    /// 1 iff b's high half is 2^32 − 1.
+    pub zb: T,
+    /// Inverse of `b_hi − (2^32 − 1)` when it is non-zero.
+    pub ib: T,
+    /// 1 on rows answering a `COMPARE`.
+    pub real: T,
+}
+columns!(CompareCols);
+
+/// Left operand.
+pub const A: usize = col!(CompareCols, a);
+/// Right operand.
+pub const B: usize = col!(CompareCols, b);
+/// Result `lt(a, b)`.
+pub const R: usize = col!(CompareCols, r);
+/// First byte limb.
+pub const LIMBS: usize = col!(CompareCols, limbs);
+/// Borrow.
+pub const BORROW: usize = col!(CompareCols, borrow);
+/// `za`.
+pub const ZA: usize = col!(CompareCols, za);
+/// `ia`.
+pub const IA: usize = col!(CompareCols, ia);
+/// `zb`.
+pub const ZB: usize = col!(CompareCols, zb);
+/// `ib`.
+pub const IB: usize = col!(CompareCols, ib);
+/// Real-row flag.
+pub const REAL: usize = col!(CompareCols, real);
 /// Number of columns.
-pub const WIDTH: usize = REAL + 1;
+pub const WIDTH: usize = CompareCols::<u8>::WIDTH;
 
 /// The compare AIR.
 #[derive(Clone, Copy, Debug, Default)]
@@ -57,12 +88,13 @@ where
     fn eval(&self, builder: &mut AB) {
         let main = builder.main();
         let local = main.current_slice();
-        let c = |i: usize| -> AB::Expr { local[i].into() };
+        let l: &CompareCols<AB::Var> = (*local).borrow();
+        let c = |v: AB::Var| -> AB::Expr { v.into() };
         let k = |v: u64| AB::Expr::from_u64(v);
         let one = AB::Expr::ONE;
         let l32 = k(1 << 32);
         let m32 = k(u32::MAX as u64);
-        let limb = |x: usize, i: usize| c(LIMBS + NL * x + i);
+        let limb = |x: usize, i: usize| c(l.limbs[NL * x + i]);
         let word = |x: usize, off: usize| {
             (0..4).fold(AB::Expr::ZERO, |acc, i| {
                 acc + limb(x, off + i) * k(1 << (8 * i))
@@ -71,10 +103,10 @@ where
         let lo = |x: usize| word(x, 0);
         let hi = |x: usize| word(x, 4);
 
-        builder.assert_bool(c(R));
-        builder.assert_bool(c(BORROW));
-        builder.assert_bool(c(REAL));
-        for (x, col, z, inv) in [(0, A, ZA, IA), (1, B, ZB, IB)] {
+        builder.assert_bool(c(l.r));
+        builder.assert_bool(c(l.borrow));
+        builder.assert_bool(c(l.real));
+        for (x, col, z, inv) in [(0, l.a, l.za, l.ia), (1, l.b, l.zb, l.ib)] {
             builder.assert_eq(c(col), lo(x) + hi(x) * l32.clone());
             builder.assert_bool(c(z));
             builder.assert_zero(c(z) * (hi(x) - m32.clone()));
@@ -82,29 +114,29 @@ where
                 .assert_zero((one.clone() - c(z)) * ((hi(x) - m32.clone()) * c(inv) - one.clone()));
             builder.assert_zero(c(z) * lo(x));
         }
-        let r = c(R);
+        let r = c(l.r);
         let nr = one.clone() - r.clone();
         let x_lo = r.clone() * lo(0) + nr.clone() * lo(1);
         let y_lo = r.clone() * lo(1) + nr.clone() * lo(0);
         let x_hi = r.clone() * hi(0) + nr.clone() * hi(1);
         let y_hi = r * hi(1) + nr.clone() * hi(0);
-        builder.assert_eq(x_lo - y_lo - nr, lo(2) - c(BORROW) * l32);
-        builder.assert_eq(x_hi - y_hi - c(BORROW), hi(2));
+        builder.assert_eq(x_lo - y_lo - nr, lo(2) - c(l.borrow) * l32);
+        builder.assert_eq(x_hi - y_hi - c(l.borrow), hi(2));
 
         for i in 0..3 * NL {
-            builder.push_interaction(bus::RANGE, [c(LIMBS + i)], 1);
+            builder.push_interaction(bus::RANGE, [c(l.limbs[i])], 1);
         }
         builder.push_interaction(
             bus::CALL,
             [
                 k(bus::TAG_COMPARE),
-                c(A),
-                c(B),
-                c(R),
+                c(l.a),
+                c(l.b),
+                c(l.r),
                 AB::Expr::ZERO,
                 AB::Expr::ZERO,
             ],
-            Count::bounded(-c(REAL), 1),
+            Count::bounded(-c(l.real), 1),
         );
     }
 }
@@ -140,4 +172,21 @@ pub fn fill_row(row: &mut [Val], a: u64, b: u64, real: bool) {
         }
     }
     row[REAL] = f(real as u64);
+}
+
+/// Builds the chiplet for the `(a, b)` of every executed `COMPARE` (canonical values), with
+/// `height` rows, counting its byte lookups into `range`.
+pub fn build(compares: &[(u64, u64)], height: usize, range: &mut [u64]) -> RowMajorMatrix<Val> {
+    use p3_field::PrimeField64;
+    let mut t = Val::zero_vec(height * WIDTH);
+    for (i, row) in t.chunks_exact_mut(WIDTH).enumerate() {
+        let (a, b, real) = compares
+            .get(i)
+            .map_or((0, 0, false), |&(a, b)| (a, b, true));
+        fill_row(row, a, b, real);
+        for l in 0..3 * NL {
+            range[row[LIMBS + l].as_canonical_u64() as usize] += 1;
+        }
+    }
+    RowMajorMatrix::new(t, WIDTH)
 }

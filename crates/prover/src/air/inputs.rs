@@ -3,19 +3,34 @@
 //! Rows beyond the public inputs must have multiplicity 0.
 
 use super::{bus, Val};
+use crate::{col, columns};
+use core::borrow::Borrow;
 use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 use std::borrow::Cow;
 
+/// The columns of one row.
+#[repr(C)]
+#[derive(Clone, Debug)]
+pub struct InputsCols<T> {
+    /// Input index.
+    pub idx: T,
+    /// Input value.
+    pub value: T,
+    /// How many `INPUT` instructions read it.
+    pub mult: T,
+}
+columns!(InputsCols);
+
 /// Input index.
-pub const IDX: usize = 0;
+pub const IDX: usize = col!(InputsCols, idx);
 /// Input value.
-pub const VALUE: usize = 1;
+pub const VALUE: usize = col!(InputsCols, value);
 /// How many `INPUT` instructions read it.
-pub const MULT: usize = 2;
+pub const MULT: usize = col!(InputsCols, mult);
 /// Number of columns.
-pub const WIDTH: usize = 3;
+pub const WIDTH: usize = InputsCols::<u8>::WIDTH;
 
 /// The public-input AIR; it carries the public inputs (as periodic columns and as public
 /// values, so the transcript binds them before any challenge).
@@ -88,22 +103,36 @@ where
         let p = builder.periodic_values();
         let (sel, idx, val): (AB::Expr, AB::Expr, AB::Expr) =
             (p[0].into(), p[1].into(), p[2].into());
-        let c = |i: usize| -> AB::Expr { local[i].into() };
-        builder.assert_zero(sel.clone() * (c(IDX) - idx));
-        builder.assert_zero(sel.clone() * (c(VALUE) - val));
-        builder.assert_zero((AB::Expr::ONE - sel) * c(MULT));
+        let l: &InputsCols<AB::Var> = (*local).borrow();
+        let c = |v: AB::Var| -> AB::Expr { v.into() };
+        builder.assert_zero(sel.clone() * (c(l.idx) - idx));
+        builder.assert_zero(sel.clone() * (c(l.value) - val));
+        builder.assert_zero((AB::Expr::ONE - sel) * c(l.mult));
         let z = || AB::Expr::ZERO;
         builder.push_interaction(
             bus::CALL,
             [
                 AB::Expr::from_u64(bus::TAG_INPUT),
-                c(IDX),
-                c(VALUE),
+                c(l.idx),
+                c(l.value),
                 z(),
                 z(),
                 z(),
             ],
-            Count::provided(-c(MULT)),
+            Count::provided(-c(l.mult)),
         );
     }
+}
+
+/// The table for the public inputs `(index, value)` and the number of `INPUT` reads of each
+/// parameter index (`uses`).
+pub fn build(public_inputs: &[(u32, Val)], uses: &[u64]) -> p3_matrix::dense::RowMajorMatrix<Val> {
+    let h = 1 << InputsAir::log_height_for(public_inputs.len());
+    let mut t = Val::zero_vec(h * WIDTH);
+    for (j, &(i, x)) in public_inputs.iter().enumerate() {
+        t[j * WIDTH + IDX] = Val::from_u64(i as u64);
+        t[j * WIDTH + VALUE] = x;
+        t[j * WIDTH + MULT] = Val::from_u64(uses.get(i as usize).copied().unwrap_or(0));
+    }
+    p3_matrix::dense::RowMajorMatrix::new(t, WIDTH)
 }

@@ -1,52 +1,105 @@
-//! The memory table: every access of the CPU, sorted by `(addr, ts)`, two accesses per row.
+//! The memory table: every access of the CPU and the chiplets, sorted by `(space, addr, ts)`,
+//! two accesses per row.
 //!
-//! The CPU sends `(ts, addr, value, is_write)` for each access; this table receives the same
-//! multiset (a permutation argument), so it holds exactly the CPU's accesses. Row `i` holds
-//! accesses `2i` (slot 0) and `2i + 1` (slot 1) of the sorted sequence; every access is
-//! compared with its predecessor (slot k with slot k − 1 of its row, slot 0 with the last slot
-//! of the previous row). Sortedness is proven with range-checked differences: between blocks of one
-//! address `addr − addr_prev − 1`, inside a block `ts − ts_prev − 1`, each in `[0, 2^32)` as
-//! four range-checked bytes. Since every genuine `ts` is `< 2^28` and a table has `< 2^28`
-//! accesses, the sums never wrap mod p, so each address is one contiguous block in time order.
-//! Then a read must return the previous value of its block, and the first access of a block,
-//! if a read, returns 0 (memory starts zeroed).
+//! Every access is a message `(space, ts, addr, value, is_write)` on the memory bus; this
+//! table receives the same multiset (a permutation argument), so it holds exactly the
+//! accesses made. Row `i` holds accesses `2i` (slot 0) and `2i + 1` (slot 1) of the sorted
+//! sequence; every access is compared with its predecessor (slot k with slot k − 1 of its row,
+//! slot 0 with the last slot of the previous row). Sortedness is proven with range-checked
+//! differences, one of three cases per access: inside a block of one cell (`same`)
+//! `ts − ts_prev − 1`, at a new address of the same space `addr − addr_prev − 1`, at a new
+//! space (`ns`) `space − space_prev − 1` (the address is then free), each in `[0, 2^32)` as four
+//! range-checked bytes. Every genuine `ts` is `< 2^28` and a table has `< 2^28` accesses, so
+//! the sums never wrap mod p: each `(space, addr)` is one contiguous block in time order. Then
+//! a read must return the previous value of its block, and the first access of a block, if a
+//! read, returns 0 (memory starts zeroed).
+//!
+//! **Address spaces.** Space 0 is the stack/frame memory of `docs/isa.md` (the only one the
+//! CPU and the hash chiplet use today). A second memory — Brainfuck cells, input/output
+//! streams, ledger reads — is another space number in the messages its chiplet sends: no new
+//! table, no new constraint.
 //!
 //! Two accesses per row instead of one halve the rows: the columns per access are the same,
 //! but the quotient and the hiding codewords are paid per row. (`SLOTS` is a parameter of the
 //! layout: 4 per row measured no faster at 2^16 cycles and made proofs ~9 % larger.)
 
 use super::{bus, Val};
+use crate::{col, columns};
+use core::borrow::{Borrow, BorrowMut};
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
 
 /// Accesses per row.
 pub const SLOTS: usize = 2;
-/// Columns per access; slot `k`'s column `X` is `k * STRIDE + X`.
-pub const STRIDE: usize = RV + 1;
-
-/// Address.
-pub const ADDR: usize = 0;
-/// Time stamp `4·clk + slot`.
-pub const TS: usize = 1;
-/// Value read or written.
-pub const VAL: usize = 2;
-/// 1 for a write, 0 for a read.
-pub const W: usize = 3;
-/// 1 on accesses (they come first, in sorted order), 0 on padding.
-pub const REAL: usize = 4;
-/// 1 when this access has the same address as its predecessor.
-pub const SAME: usize = 5;
-/// First of the four little-endian bytes of the difference to the predecessor.
-pub const D: usize = 6;
-/// Bytes of the difference.
+/// Bytes of the difference to the predecessor.
 pub const D_LIMBS: usize = 4;
-/// `same · (1 − w)`: a read that continues its address's block (keeps degree 2).
-pub const SR: usize = D + D_LIMBS;
-/// `(1 − w) · val`: the value if the access is a read, else 0 (keeps degree 2).
-pub const RV: usize = SR + 1;
+
+/// The columns of one access.
+#[repr(C)]
+#[derive(Clone, Debug)]
+pub struct MemSlot<T> {
+    /// Address.
+    pub addr: T,
+    /// Time stamp `4·clk + sub-slot`.
+    pub ts: T,
+    /// Value read or written.
+    pub val: T,
+    /// 1 for a write, 0 for a read.
+    pub w: T,
+    /// 1 on accesses (they come first, in sorted order), 0 on padding.
+    pub real: T,
+    /// 1 when this access has the same space and address as its predecessor.
+    pub same: T,
+    /// Little-endian bytes of the difference to the predecessor.
+    pub d: [T; D_LIMBS],
+    /// `same · (1 − w)`: a read that continues its cell's block (keeps degree 2).
+    pub sr: T,
+    /// `(1 − w) · val`: the value if the access is a read, else 0 (keeps degree 2).
+    pub rv: T,
+    /// Address space.
+    pub space: T,
+    /// 1 when this access starts a new address space (then `same = 0`).
+    pub ns: T,
+}
+columns!(MemSlot);
+
+/// The columns of one row: [`SLOTS`] accesses.
+#[repr(C)]
+#[derive(Clone, Debug)]
+pub struct MemCols<T> {
+    /// The accesses, in sorted order.
+    pub slots: [MemSlot<T>; SLOTS],
+}
+columns!(MemCols);
+
+/// Columns per access; slot `k`'s column `X` is `k * STRIDE + X`.
+pub const STRIDE: usize = MemSlot::<u8>::WIDTH;
+/// Address (within a slot).
+pub const ADDR: usize = col!(MemSlot, addr);
+/// Time stamp.
+pub const TS: usize = col!(MemSlot, ts);
+/// Value.
+pub const VAL: usize = col!(MemSlot, val);
+/// Write flag.
+pub const W: usize = col!(MemSlot, w);
+/// Real-access flag.
+pub const REAL: usize = col!(MemSlot, real);
+/// Same-cell flag.
+pub const SAME: usize = col!(MemSlot, same);
+/// First difference byte.
+pub const D: usize = col!(MemSlot, d);
+/// `same · (1 − w)`.
+pub const SR: usize = col!(MemSlot, sr);
+/// `(1 − w) · val`.
+pub const RV: usize = col!(MemSlot, rv);
+/// Address space.
+pub const SPACE: usize = col!(MemSlot, space);
+/// New-space flag.
+pub const NS: usize = col!(MemSlot, ns);
 /// Number of columns.
-pub const WIDTH: usize = SLOTS * STRIDE;
+pub const WIDTH: usize = MemCols::<u8>::WIDTH;
 
 /// The memory AIR.
 #[derive(Clone, Copy, Debug, Default)]
@@ -58,7 +111,7 @@ impl BaseAir<Val> for MemoryAir {
     }
     fn main_next_row_columns(&self) -> Vec<usize> {
         // Slot 0 of the next row is compared with the last slot of this one.
-        vec![ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV]
+        (0..STRIDE).collect()
     }
 }
 
@@ -69,75 +122,151 @@ where
     fn eval(&self, builder: &mut AB) {
         let main = builder.main();
         let (local, next) = (main.current_slice(), main.next_slice());
-        let c = |k: usize, i: usize| -> AB::Expr { local[k * STRIDE + i].into() };
-        let n0 = |i: usize| -> AB::Expr { next[i].into() };
+        let l: &MemCols<AB::Var> = (*local).borrow();
+        let nx: &MemCols<AB::Var> = (*next).borrow();
+        let x = |v: AB::Var| -> AB::Expr { v.into() };
         let one = AB::Expr::ONE;
 
-        for k in 0..SLOTS {
-            builder.assert_bool(c(k, W));
-            builder.assert_bool(c(k, REAL));
-            builder.assert_bool(c(k, SAME));
-            builder.assert_eq(c(k, SR), c(k, SAME) * (one.clone() - c(k, W)));
-            builder.assert_eq(c(k, RV), (one.clone() - c(k, W)) * c(k, VAL));
+        for s in &l.slots {
+            builder.assert_bool(x(s.w));
+            builder.assert_bool(x(s.real));
+            builder.assert_bool(x(s.same));
+            builder.assert_bool(x(s.ns));
+            builder.assert_zero(x(s.same) * x(s.ns));
+            builder.assert_eq(x(s.sr), x(s.same) * (one.clone() - x(s.w)));
+            builder.assert_eq(x(s.rv), (one.clone() - x(s.w)) * x(s.val));
             // Padding never continues a block.
-            builder.assert_zero((one.clone() - c(k, REAL)) * c(k, SAME));
+            builder.assert_zero((one.clone() - x(s.real)) * x(s.same));
         }
         {
             // The very first access has no predecessor; fresh memory reads as zero.
             let mut b = builder.when_first_row();
-            b.assert_zero(c(0, SAME));
-            b.assert_zero(c(0, RV));
+            b.assert_zero(x(l.slots[0].same));
+            b.assert_zero(x(l.slots[0].rv));
         }
 
-        // `cur` follows `prev` in the sorted sequence (all expressions of degree ≤ 2):
-        // real accesses form a prefix, a continued block keeps its address, the difference is
-        // the four bytes (padding takes part: its addresses keep counting up by one), a
-        // continued read returns the previous value and a block's first read returns 0.
-        let step = |prev: [AB::Expr; 4], cur: [AB::Expr; 11]| -> Vec<AB::Expr> {
-            let [p_addr, p_ts, p_val, p_real] = prev;
-            let [addr, ts, val, real, same, d0, d1, d2, d3, sr, rv] = cur;
-            let diff = same.clone() * (ts - p_ts - one.clone())
-                + (one.clone() - same.clone()) * (addr.clone() - p_addr.clone() - one.clone());
-            let bytes = d0
-                + d1 * AB::Expr::from_u64(1 << 8)
-                + d2 * AB::Expr::from_u64(1 << 16)
-                + d3 * AB::Expr::from_u64(1 << 24);
+        // `cur` follows `prev` in the sorted sequence (all expressions of degree ≤ 2): real
+        // accesses form a prefix; a continued block keeps its space and address, a new
+        // address keeps its space; the difference (time, address or space, by case) is the
+        // four bytes (padding takes part: its addresses keep counting up by one); a continued
+        // read returns the previous value and a block's first read returns 0.
+        let step = |p: &MemSlot<AB::Var>, c: &MemSlot<AB::Var>| -> Vec<AB::Expr> {
+            let (same, ns) = (x(c.same), x(c.ns));
+            let na = one.clone() - same.clone() - ns.clone();
+            let diff = same.clone() * (x(c.ts) - x(p.ts) - one.clone())
+                + ns.clone() * (x(c.space) - x(p.space) - one.clone())
+                + na * (x(c.addr) - x(p.addr) - one.clone());
+            let bytes = (0..D_LIMBS).fold(AB::Expr::ZERO, |acc, i| {
+                acc + x(c.d[i]) * AB::Expr::from_u64(1 << (8 * i))
+            });
             vec![
-                real * (one.clone() - p_real),
-                same * (addr - p_addr),
+                x(c.real) * (one.clone() - x(p.real)),
+                same * (x(c.addr) - x(p.addr)),
+                (one.clone() - ns) * (x(c.space) - x(p.space)),
                 diff - bytes,
-                sr.clone() * (val.clone() - p_val),
-                rv - sr * val,
+                x(c.sr) * (x(c.val) - x(p.val)),
+                x(c.rv) - x(c.sr) * x(c.val),
             ]
         };
-        let cur = |k: usize| -> [AB::Expr; 11] {
-            [ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV].map(|i| c(k, i))
-        };
-        let prev = |k: usize| [c(k, ADDR), c(k, TS), c(k, VAL), c(k, REAL)];
         // Slot k after slot k − 1 of the same row.
         for k in 1..SLOTS {
-            for e in step(prev(k - 1), cur(k)) {
+            for e in step(&l.slots[k - 1], &l.slots[k]) {
                 builder.assert_zero(e);
             }
         }
         // Slot 0 of the next row after the last slot of this one.
-        let next0 = [ADDR, TS, VAL, REAL, SAME, D, D + 1, D + 2, D + 3, SR, RV].map(n0);
         {
             let mut t = builder.when_transition();
-            for e in step(prev(SLOTS - 1), next0) {
+            for e in step(&l.slots[SLOTS - 1], &nx.slots[0]) {
                 t.assert_zero(e);
             }
         }
 
-        for k in 0..SLOTS {
+        for s in &l.slots {
             for i in 0..D_LIMBS {
-                builder.push_interaction(bus::RANGE, [c(k, D + i)], 1);
+                builder.push_interaction(bus::RANGE, [x(s.d[i])], 1);
             }
             builder.push_interaction(
                 bus::MEMORY,
-                [c(k, TS), c(k, ADDR), c(k, VAL), c(k, W)],
-                Count::bounded(-c(k, REAL), 1),
+                [x(s.space), x(s.ts), x(s.addr), x(s.val), x(s.w)],
+                Count::bounded(-x(s.real), 1),
             );
         }
     }
+}
+
+/// One memory access as sent on the memory bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    /// Address space ([`bus::SPACE_STACK`] for the stack/frame memory).
+    pub space: u32,
+    /// Time stamp.
+    pub ts: u64,
+    /// Address.
+    pub addr: u32,
+    /// Value.
+    pub val: Val,
+    /// A write.
+    pub write: bool,
+}
+
+/// Why the memory table cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap(pub u64);
+
+/// Builds the table from the accesses (sorted here) with `height` rows (a power of two at
+/// least `accesses.len() / SLOTS`), counting its byte lookups into `range`.
+pub fn build(
+    accesses: &mut [Access],
+    height: usize,
+    range: &mut [u64],
+) -> Result<RowMajorMatrix<Val>, Gap> {
+    accesses.sort_unstable_by_key(|a| (a.space, a.addr, a.ts));
+    let mut t = Val::zero_vec(height * WIDTH);
+    let (last_space, last_addr) = accesses.last().map_or((0, 0), |a| (a.space, a.addr as u64));
+    let u = |v: u64| Val::from_u64(v);
+    for (r, row) in t.chunks_exact_mut(WIDTH).enumerate() {
+        let row: &mut MemCols<Val> = row.borrow_mut();
+        for (k, s) in row.slots.iter_mut().enumerate() {
+            let e = r * SLOTS + k;
+            let Some(&acc) = accesses.get(e) else {
+                // Padding: same space, the address goes up by one, the difference is 0.
+                s.space = u(last_space as u64);
+                s.addr = u(last_addr + 1 + (e - accesses.len()) as u64);
+                range[0] += D_LIMBS as u64;
+                continue;
+            };
+            s.space = u(acc.space as u64);
+            s.addr = u(acc.addr as u64);
+            s.ts = u(acc.ts);
+            s.val = acc.val;
+            s.w = Val::from_bool(acc.write);
+            s.real = Val::ONE;
+            let diff = match e.checked_sub(1).map(|p| accesses[p]) {
+                None => 0,
+                Some(p) if p.space != acc.space => {
+                    s.ns = Val::ONE;
+                    (acc.space - p.space - 1) as u64
+                }
+                Some(p) if p.addr == acc.addr => {
+                    s.same = Val::ONE;
+                    acc.ts.wrapping_sub(p.ts).wrapping_sub(1)
+                }
+                Some(p) => (acc.addr - p.addr - 1) as u64,
+            };
+            if diff >> 32 != 0 {
+                return Err(Gap(diff));
+            }
+            for j in 0..D_LIMBS {
+                let byte = (diff >> (8 * j)) & 0xff;
+                s.d[j] = u(byte);
+                range[byte as usize] += 1;
+            }
+            if !acc.write {
+                s.rv = acc.val;
+                s.sr = s.same;
+            }
+        }
+    }
+    Ok(RowMajorMatrix::new(t, WIDTH))
 }

@@ -3,17 +3,23 @@
 //! | table | rows | role |
 //! |---|---|---|
 //! | [`cpu`] | one per executed instruction (padded with `HALT`) | the ISA's transition function |
-//! | [`memory`] | one per memory access, sorted by `(addr, ts)` | memory consistency |
-//! | [`rom`] | one Poseidon2 permutation per row | program code + function table, hashed to the digest |
+//! | [`memory`] | two memory accesses per row, sorted by `(space, addr, ts)` | memory consistency |
+//! | [`rom`] | one sponge block per row | program code + function table, hashed to the digest |
 //! | [`compare`] | one per executed `COMPARE` | `lt` on canonical representatives |
 //! | [`range`] | exactly 2^8 | 8-bit range checks |
 //! | [`inputs`] | one per public input | binds `INPUT i` to the public inputs |
+//! | [`hash`] | one Poseidon2 permutation per two rows | the ROM's sponge and reprs, `HASH` |
 //!
-//! See `docs/air.md` for columns, constraints and degrees. Every table is a variant of
-//! [`VmAir`] because Plonky3's batch prover takes one AIR type for all tables.
+//! **The chiplet seam.** Every table is a module with a `#[repr(C)]` column struct (a row
+//! slice borrows as `&XxxCols<T>`, as Plonky3's own AIRs do; see `columns!`), its AIR and
+//! its trace builder. The list in `tables!` below is the one place that fixes which tables
+//! a proof has and in what order ([`TABLES`], [`TableKind`], [`VmAir`]): adding a chiplet is a
+//! new module and one entry there (appended, so the indices of the others stay put).
+//! See `docs/air.md` for columns, constraints and degrees.
 
 pub mod compare;
 pub mod cpu;
+pub mod hash;
 pub mod inputs;
 pub mod memory;
 pub mod range;
@@ -29,14 +35,19 @@ pub type Val = p3_goldilocks::Goldilocks;
 
 /// Bus names. One payload width per bus.
 pub mod bus {
-    /// CPU ↔ memory: `(ts, addr, value, is_write)`, a permutation (multiset equality).
+    /// CPU and hash chiplet ↔ memory: `(space, ts, addr, value, is_write)`, a permutation
+    /// (multiset equality). Space 0 is the stack/frame memory of `docs/isa.md`.
     pub const MEMORY: &str = "memory";
+    /// Address space of the stack/frame memory on [`MEMORY`].
+    pub const SPACE_STACK: u64 = 0;
     /// CPU → ROM: `(pc, opcode, a, b)` instruction fetch (lookup).
     pub const PROGRAM: &str = "program";
-    /// CPU → ROM / compare chiplet / public-input table, one bus with a tag in front so the
-    /// CPU spends one LogUp column on all three: `(TAG_FUNCTION, f, repr, entry, arity, frame)`
-    /// (function-table lookup), `(TAG_COMPARE, a, b, lt(a, b), 0, 0)` (compare chiplet,
-    /// permutation) and `(TAG_INPUT, i, x_i, 0, 0, 0)` (public-input lookup).
+    /// CPU → ROM / compare chiplet / public-input table / hash chiplet, one bus with a tag in
+    /// front so the CPU spends one LogUp column on all of them:
+    /// `(TAG_FUNCTION, f, repr, entry, arity, frame)` (function-table lookup),
+    /// `(TAG_COMPARE, a, b, lt(a, b), 0, 0)` (compare chiplet, permutation),
+    /// `(TAG_INPUT, i, x_i, 0, 0, 0)` (public-input lookup) and
+    /// `(TAG_HASH, clk, sp, fp, k, 0)` (a `HASH k`, permutation).
     pub const CALL: &str = "call";
     /// Tag of function-table tuples on [`CALL`].
     pub const TAG_FUNCTION: u64 = 1;
@@ -44,16 +55,24 @@ pub mod bus {
     pub const TAG_COMPARE: u64 = 2;
     /// Tag of public-input tuples on [`CALL`].
     pub const TAG_INPUT: u64 = 3;
+    /// Tag of `HASH` requests on [`CALL`].
+    pub const TAG_HASH: u64 = 4;
     /// ROM internal: function blocks ↔ repr rows, `(f, entry, arity, frame)`.
     pub const FN_LINK: &str = "fn_link";
     /// memory/compare → range table: `(v)` with `0 <= v < 2^8`.
     pub const RANGE: &str = "range8";
+    /// ROM → hash chiplet: `(input[12], output[0..4], output[8..12])`, one Poseidon2
+    /// permutation (permutation argument: one chiplet row pair per request).
+    pub const HASH: &str = "hash";
     /// Zero-knowledge blinding of the LogUp terminals: every table sends one uniformly random
     /// message `(r0, r1)`, and [`super::BLIND_SINK`] receives them all (see [`super::blind`]).
     pub const BLIND: &str = "blind";
 }
 
 /// Blinding of the LogUp terminals, which Plonky3 puts in the proof unmasked.
+///
+/// It is part of the chiplet seam: [`VmAir`] appends the columns and the message to every
+/// table, so a new chiplet is blinded without code of its own.
 ///
 /// A table's terminal is `Σ m/(α − fingerprint)` over its bus messages, and α, β can be
 /// recomputed from the transcript: so anyone could guess a secret, rebuild the trace and
@@ -84,91 +103,144 @@ pub const BLIND_SINK: TableKind = TableKind::Range;
 /// Log2 of the smallest table height: hiding FRI needs at least 256 rows per table.
 pub const MIN_LOG_HEIGHT: usize = 8;
 
-/// Which table an instance is, in the fixed order of a proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TableKind {
-    /// [`cpu::CpuAir`].
-    Cpu,
-    /// [`memory::MemoryAir`].
-    Memory,
-    /// [`rom::RomAir`].
-    Rom,
-    /// [`compare::CompareAir`].
-    Compare,
-    /// [`range::RangeAir`].
-    Range,
-    /// [`inputs::InputsAir`].
-    Inputs,
-}
-
-/// The tables of a proof, in order.
-pub const TABLES: [TableKind; 6] = [
-    TableKind::Cpu,
-    TableKind::Memory,
-    TableKind::Rom,
-    TableKind::Compare,
-    TableKind::Range,
-    TableKind::Inputs,
-];
-
-/// All tables as one type (the batch prover's requirement).
-#[derive(Clone, Debug)]
-pub enum VmAir {
-    /// The CPU.
-    Cpu(cpu::CpuAir),
-    /// Memory consistency.
-    Memory(memory::MemoryAir),
-    /// Program ROM with in-AIR Poseidon2.
-    Rom(Box<rom::RomAir>),
-    /// Canonical comparison.
-    Compare(compare::CompareAir),
-    /// 8-bit range table.
-    Range(range::RangeAir),
-    /// Public inputs.
-    Inputs(inputs::InputsAir),
-}
-
-impl VmAir {
-    /// The AIRs of a proof for `num_public_inputs` public inputs at the given indices/values
-    /// and an inputs table of height `2^inputs_log_height`.
-    pub fn all(public_inputs: &[(u32, Val)], inputs_log_height: usize) -> Vec<VmAir> {
-        vec![
-            VmAir::Cpu(cpu::CpuAir),
-            VmAir::Memory(memory::MemoryAir),
-            VmAir::Rom(Box::default()),
-            VmAir::Compare(compare::CompareAir),
-            VmAir::Range(range::RangeAir),
-            VmAir::Inputs(inputs::InputsAir::new(public_inputs, inputs_log_height)),
-        ]
-    }
-}
-
-macro_rules! forward {
-    ($self:ident, $a:ident => $e:expr) => {
-        match $self {
-            VmAir::Cpu($a) => $e,
-            VmAir::Memory($a) => $e,
-            VmAir::Rom($a) => $e,
-            VmAir::Compare($a) => $e,
-            VmAir::Range($a) => $e,
-            VmAir::Inputs($a) => $e,
+/// Implements `Borrow<$cols<T>>` / `BorrowMut` for `[T]` (a row of exactly the struct's width
+/// borrows as the typed columns; a longer row, such as a table's own columns followed by the
+/// [`blind`] columns, borrows its prefix) and `$cols::<u8>::WIDTH`. Slicing panics on a row shorter than the struct. The struct must be `#[repr(C)]`
+/// with only `T` fields (scalars and arrays), so that it has the layout of `[T; WIDTH]`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! columns {
+    ($cols:ident) => {
+        impl<T> core::borrow::Borrow<$cols<T>> for [T] {
+            fn borrow(&self) -> &$cols<T> {
+                let row = &self[..<$cols<u8>>::WIDTH];
+                // SAFETY: `$cols<T>` is `#[repr(C)]` with only `T` fields, so it has the size
+                // and alignment of `[T; WIDTH]`; the slice has exactly WIDTH elements.
+                let (prefix, cols, suffix) = unsafe { row.align_to::<$cols<T>>() };
+                assert!(
+                    prefix.is_empty() && suffix.is_empty() && cols.len() == 1,
+                    "layout"
+                );
+                &cols[0]
+            }
+        }
+        impl<T> core::borrow::BorrowMut<$cols<T>> for [T] {
+            fn borrow_mut(&mut self) -> &mut $cols<T> {
+                let row = &mut self[..<$cols<u8>>::WIDTH];
+                // SAFETY: as for `Borrow`.
+                let (prefix, cols, suffix) = unsafe { row.align_to_mut::<$cols<T>>() };
+                assert!(
+                    prefix.is_empty() && suffix.is_empty() && cols.len() == 1,
+                    "layout"
+                );
+                &mut cols[0]
+            }
+        }
+        impl $cols<u8> {
+            /// Number of columns.
+            pub const WIDTH: usize = core::mem::size_of::<$cols<u8>>();
         }
     };
 }
 
-impl VmAir {
-    /// Which table this is.
-    pub fn kind(&self) -> TableKind {
-        match self {
-            VmAir::Cpu(_) => TableKind::Cpu,
-            VmAir::Memory(_) => TableKind::Memory,
-            VmAir::Rom(_) => TableKind::Rom,
-            VmAir::Compare(_) => TableKind::Compare,
-            VmAir::Range(_) => TableKind::Range,
-            VmAir::Inputs(_) => TableKind::Inputs,
-        }
-    }
+/// Column index of a field of a column struct (`col!(CpuCols, pc)`).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! col {
+    ($cols:ident, $($field:tt).+) => {
+        core::mem::offset_of!($cols<u8>, $($field).+)
+    };
+}
 
+/// The one list of tables: their order in a proof, their names, their AIR types.
+macro_rules! tables {
+    ($($(#[$doc:meta])* $kind:ident($air:ty) = $name:literal,)+) => {
+        /// Which table an instance is, in the fixed order of a proof.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum TableKind {
+            $($(#[$doc])* $kind,)+
+        }
+
+        /// The tables of a proof, in order.
+        pub const TABLES: &[TableKind] = &[$(TableKind::$kind,)+];
+
+        impl TableKind {
+            /// The table's name in summaries (`resvm prove --json`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(TableKind::$kind => $name,)+
+                }
+            }
+            /// Position of the table in a proof.
+            pub fn index(self) -> usize {
+                self as usize
+            }
+        }
+
+        /// All tables as one type (the batch prover's requirement).
+        #[derive(Clone, Debug)]
+        pub enum VmAir {
+            $($(#[$doc])* $kind($air),)+
+        }
+
+        impl VmAir {
+            /// Which table this is.
+            pub fn kind(&self) -> TableKind {
+                match self {
+                    $(VmAir::$kind(_) => TableKind::$kind,)+
+                }
+            }
+        }
+
+        macro_rules! forward {
+            ($self:ident, $a:ident => $e:expr) => {
+                match $self {
+                    $(VmAir::$kind($a) => $e,)+
+                }
+            };
+        }
+    };
+}
+
+tables! {
+    /// The CPU ([`cpu::CpuAir`]).
+    Cpu(cpu::CpuAir) = "cpu",
+    /// Memory consistency ([`memory::MemoryAir`]).
+    Memory(memory::MemoryAir) = "memory",
+    /// Program ROM ([`rom::RomAir`]), hashed through the hash chiplet.
+    Rom(rom::RomAir) = "rom",
+    /// Canonical comparison ([`compare::CompareAir`]).
+    Compare(compare::CompareAir) = "compare",
+    /// 8-bit range table ([`range::RangeAir`]).
+    Range(range::RangeAir) = "range",
+    /// Public inputs ([`inputs::InputsAir`]).
+    Inputs(inputs::InputsAir) = "inputs",
+    /// Poseidon2 permutations ([`hash::HashAir`]).
+    Hash(Box<hash::HashAir>) = "hash",
+}
+
+impl VmAir {
+    /// The AIRs of a proof for the public inputs at the given indices/values and an inputs
+    /// table of height `2^inputs_log_height`, in [`TABLES`] order.
+    pub fn all(public_inputs: &[(u32, Val)], inputs_log_height: usize) -> Vec<VmAir> {
+        TABLES
+            .iter()
+            .map(|t| match t {
+                TableKind::Cpu => VmAir::Cpu(cpu::CpuAir),
+                TableKind::Memory => VmAir::Memory(memory::MemoryAir),
+                TableKind::Rom => VmAir::Rom(rom::RomAir),
+                TableKind::Compare => VmAir::Compare(compare::CompareAir),
+                TableKind::Range => VmAir::Range(range::RangeAir),
+                TableKind::Inputs => {
+                    VmAir::Inputs(inputs::InputsAir::new(public_inputs, inputs_log_height))
+                }
+                TableKind::Hash => VmAir::Hash(Box::default()),
+            })
+            .collect()
+    }
+}
+
+impl VmAir {
     /// Width of the table's own columns; the [`blind`] columns follow them.
     pub fn inner_width(&self) -> usize {
         forward!(self, a => BaseAir::<Val>::width(a.as_ref_air()))
@@ -221,7 +293,7 @@ where
 
 /// Lets `forward!` treat boxed and unboxed variants alike.
 trait AsRefAir {
-    type Target;
+    type Target: ?Sized;
     fn as_ref_air(&self) -> &Self::Target;
 }
 impl<T> AsRefAir for Box<T> {
@@ -241,6 +313,7 @@ macro_rules! as_ref_self {
 as_ref_self!(
     cpu::CpuAir,
     memory::MemoryAir,
+    rom::RomAir,
     compare::CompareAir,
     range::RangeAir,
     inputs::InputsAir

@@ -1,0 +1,133 @@
+//! The `HASH` instruction end to end: a Merkle path proven and verified through the hash
+//! chiplet, a wrong root rejected by the statement check, and (release builds, where forged
+//! tables reach the verifier) a chiplet that claims another direction than memory holds
+//! rejected by the verifier.
+
+use p3_field::PrimeCharacteristicRing;
+use resvm_field::{merge, Digest, F};
+use resvm_isa::{Function, Instr, Program};
+use resvm_prover::air::TableKind;
+use resvm_prover::config::SecurityLevel;
+use resvm_prover::trace::generate;
+use resvm_prover::*;
+
+const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
+
+/// `main(l0, l1, l2, l3, secret s_1.., secret e_1..)`: the root of the Merkle path of depth
+/// `depth` from the leaf digest `l` (public), level `i` with sibling `s_i` and direction `e_i`
+/// (secret, five parameters per level, slots `4 + 5i ..`). Returns the root's first element.
+fn merkle_program(depth: u32) -> Program {
+    let arity = 4 + 5 * depth;
+    let mut code = vec![Instr::Frame];
+    for i in 0..arity {
+        code.push(if i < 4 {
+            Instr::Input(i)
+        } else {
+            Instr::Secret(i)
+        });
+    }
+    code.extend([Instr::Call(0), Instr::Halt]);
+    let entry = code.len() as u32;
+    code.extend((0..4).map(Instr::Load));
+    code.extend((0..depth).map(|i| Instr::Hash(4 + 5 * i)));
+    code.extend([Instr::Pop, Instr::Pop, Instr::Pop, Instr::Ret]);
+    let main = Function {
+        name: "main".into(),
+        entry,
+        arity,
+        frame: arity,
+    };
+    Program::new(code, vec![main], 0).expect("valid image")
+}
+
+/// Inputs (public leaf, secret path) and the root, for directions `bits`.
+fn path(bits: &[bool]) -> (Vec<F>, Vec<F>, Digest) {
+    let f = F::from_u64;
+    let leaf = [f(1), f(2), f(3), f(4)];
+    let mut d = Digest::from_elements(leaf);
+    let mut witness = vec![];
+    for (i, &b) in bits.iter().enumerate() {
+        let s: [F; 4] = core::array::from_fn(|j| f(100 * i as u64 + j as u64 + 7));
+        witness.extend(s);
+        witness.push(F::from_bool(b));
+        let s = Digest::from_elements(s);
+        d = if b { merge(&s, &d) } else { merge(&d, &s) };
+    }
+    (leaf.to_vec(), witness, d)
+}
+
+#[test]
+fn merkle_path_of_depth_32_proves_and_verifies() {
+    let depth = 32;
+    let p = merkle_program(depth);
+    let bits: Vec<bool> = (0..depth).map(|i| (i * 7 + 3) % 5 < 2).collect();
+    let (leaf, witness, root) = path(&bits);
+    let opts = ProveOptions {
+        security: SecurityLevel::Test,
+        ..Default::default()
+    };
+    let (proof, summary) = prove_with(&p, &leaf, &witness, &opts, &mut |_| {}).expect("proves");
+    assert_eq!(proof.statement.output, root.elements()[0]);
+    // One cycle per level: the path itself is `depth` HASH instructions (plus 4 LOADs of
+    // the leaf, 3 POPs and RET); the rest is the bootstrap pushing main's 164 parameters.
+    let bootstrap = 1 + (4 + 5 * depth as u64) + 1 + 1;
+    assert_eq!(summary.cycles, bootstrap + 4 + depth as u64 + 4);
+    let hash_rows = summary
+        .table_rows
+        .iter()
+        .find(|r| r.0 == "hash")
+        .expect("hash table")
+        .1;
+    assert!(hash_rows >= 2 * depth as usize);
+    verify_with(&p, &leaf, root.elements()[0], &proof, ALLOW).expect("verifies");
+    // A wrong root is rejected.
+    assert!(matches!(
+        verify_with(&p, &leaf, root.elements()[0] + F::ONE, &proof, ALLOW),
+        Err(VerifyError::OutputMismatch { .. })
+    ));
+    // So is another leaf.
+    let mut other = leaf.clone();
+    other[2] += F::ONE;
+    assert_eq!(
+        verify_with(&p, &other, root.elements()[0], &proof, ALLOW),
+        Err(VerifyError::PublicInputsMismatch)
+    );
+}
+
+/// The hash chiplet of a run that went right at level 0, glued onto the tables of the run
+/// that went left: the chiplet claims to have read direction 1 and written the other
+/// digest, memory holds 0 and the honest digest, so the memory bus does not balance.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "forged proofs reach the verifier only in release: cargo test --release -p resvm-prover --test hash"
+)]
+fn chiplet_that_disagrees_with_memory_is_rejected() {
+    let p = merkle_program(3);
+    let (leaf, w_left, root) = path(&[false, true, false]);
+    let (_, w_right, _) = path(&[true, true, false]);
+    let all = |w: &[F]| leaf.iter().chain(w).copied().collect::<Vec<F>>();
+    let left = generate(&p, &all(&w_left), &Default::default()).unwrap();
+    let right = generate(&p, &all(&w_right), &Default::default()).unwrap();
+    let st = Statement {
+        program: p.digest(),
+        public_inputs: leaf.clone(),
+        output: root.elements()[0],
+        cycles: left.cycles,
+    };
+    let verdict = |traces: &[p3_matrix::dense::RowMajorMatrix<F>]| {
+        let stark =
+            prove_traces(&p, &st, traces, SecurityLevel::Test).expect("the prover emits a proof");
+        let proof = Proof {
+            security: SecurityLevel::Test,
+            statement: st.clone(),
+            stark,
+        };
+        verify_claimed(&p, &Proof::from_bytes(&proof.to_bytes())?, ALLOW)
+    };
+    assert_eq!(verdict(&left.traces), Ok(()));
+    let mut t = left.traces.clone();
+    let h = TableKind::Hash.index();
+    t[h] = right.traces[h].clone();
+    assert_eq!(verdict(&t), Err(VerifyError::LookupImbalance));
+}

@@ -1,0 +1,263 @@
+//! Shared helpers of the adversarial test binaries (`zk_distinguisher`, `attacks`): the
+//! prover's last step rebuilt with a blinding the test controls, and the verifier's transcript
+//! replayed far enough to recover the LogUp challenges of any proof.
+//!
+//! Both mirror private code of `resvm_prover` (`prove_traces`, `public_values`,
+//! `verify_statement`): if the prover changes its public-value layout or its blinding, these
+//! helpers must follow (their self-checks then fail loudly, never silently).
+#![allow(dead_code)]
+
+use p3_air::BaseAir;
+use p3_batch_stark::{
+    prove_batch, BatchShape, BatchVerifierTranscript, Commitment, ProverData, StarkGenericConfig,
+    StarkInstance,
+};
+use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
+use p3_lookup::{Kind, LogUpGadget, LookupProtocol, Lookups};
+use p3_matrix::dense::RowMajorMatrix;
+use p3_matrix::Matrix;
+use rand::SeedableRng;
+use resvm_isa::Program;
+use resvm_prover::air::{self, blind, bus, inputs::InputsAir, TableKind, Val, VmAir, TABLES};
+use resvm_prover::config::{make_config, Challenge, SecurityLevel, VmConfig};
+use resvm_prover::trace::Witness;
+use resvm_prover::{public_params, Proof, Statement};
+
+/// The claim of an honest witness.
+pub fn statement(p: &Program, w: &Witness) -> Statement {
+    Statement {
+        program: p.digest(),
+        public_inputs: w.public_inputs.iter().map(|x| x.1).collect(),
+        output: w.output,
+        cycles: w.cycles,
+    }
+}
+
+/// `(parameter index, value)` of the statement's public inputs, positions from the program.
+pub fn indexed(p: &Program, st: &Statement) -> Vec<(u32, Val)> {
+    let params = public_params(p);
+    assert_eq!(params.len(), st.public_inputs.len(), "public input count");
+    params
+        .into_iter()
+        .zip(st.public_inputs.iter().copied())
+        .collect()
+}
+
+/// Public values per table, exactly as `resvm_prover` lays them out (mirrors its private
+/// `public_values`).
+pub fn public_values(p: &Program, st: &Statement) -> Vec<Vec<Val>> {
+    let idx = indexed(p, st);
+    TABLES
+        .iter()
+        .map(|t| match t {
+            TableKind::Cpu => vec![st.output, Val::from_u64(st.cycles)],
+            TableKind::Rom => st.program.elements().to_vec(),
+            TableKind::Inputs => InputsAir::public_values(&idx),
+            _ => vec![],
+        })
+        .collect()
+}
+
+/// The tables with the blinding columns appended, as the real prover does, but drawn from a
+/// seeded generator so that the test knows every blinding message.
+pub fn blinded(traces: &[RowMajorMatrix<Val>], seed: u64) -> Vec<RowMajorMatrix<Val>> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    air::append_blinding(traces, &mut rng)
+}
+
+/// The tables with all-zero blinding columns: what the prover emitted before terminals were
+/// blinded (the AIR allows it: blinding protects the prover's secrets, not soundness).
+pub fn unblinded(traces: &[RowMajorMatrix<Val>]) -> Vec<RowMajorMatrix<Val>> {
+    let mut out = blinded(traces, 0);
+    for t in &mut out {
+        let w = t.width();
+        for row in t.values.chunks_exact_mut(w) {
+            for v in &mut row[w - blind::COLS..] {
+                *v = Val::ZERO;
+            }
+        }
+    }
+    out
+}
+
+/// The blinding message `(r0, r1, m)` of `row` of a full-width table.
+pub fn blind_cell(t: &RowMajorMatrix<Val>, row: usize) -> [Val; 3] {
+    let w = t.width();
+    let at = row * w + w - blind::COLS;
+    [
+        t.values[at + blind::R0],
+        t.values[at + blind::R1],
+        t.values[at + blind::M],
+    ]
+}
+
+/// Sets the blinding message of `row` of a full-width table.
+pub fn set_blind(t: &mut RowMajorMatrix<Val>, row: usize, msg: [Val; 3]) {
+    let w = t.width();
+    let at = row * w + w - blind::COLS;
+    t.values[at + blind::R0] = msg[0];
+    t.values[at + blind::R1] = msg[1];
+    t.values[at + blind::M] = msg[2];
+}
+
+/// `prove_traces` with full-width tables (blinding columns included, chosen by the caller).
+/// The inputs table's AIR is sized from its trace, as the real prover does.
+pub fn prove_full(
+    p: &Program,
+    st: &Statement,
+    full: &[RowMajorMatrix<Val>],
+    security: SecurityLevel,
+) -> Proof {
+    let idx = indexed(p, st);
+    let inputs_log_h = full[5].height().trailing_zeros() as usize;
+    let airs = VmAir::all(&idx, inputs_log_h);
+    let pvs = public_values(p, st);
+    let config = make_config(security, resvm_prover::config::os_seed());
+    let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
+        .iter()
+        .zip(full)
+        .zip(&pvs)
+        .map(|((air, trace), pv)| StarkInstance {
+            air,
+            trace,
+            public_values: pv.clone(),
+        })
+        .collect();
+    let data = ProverData::from_instances(&config, &instances).expect("prover data");
+    let stark = prove_batch(&config, &instances, &data).expect("the prover emits a proof");
+    Proof {
+        security,
+        statement: st.clone(),
+        stark,
+    }
+}
+
+/// What the verifier's transcript yields before the permutation phase: the lookups of every
+/// table and the LogUp challenges laid out per table (`[prefix(bus_j), β]` per lookup `j`).
+pub struct Replay {
+    /// Lookups per table, in [`TABLES`] order.
+    pub lookups: Vec<Lookups<Val>>,
+    /// Laid-out challenges per table.
+    pub challenges: Vec<Vec<Challenge>>,
+    /// Public values per table.
+    pub public_values: Vec<Vec<Val>>,
+}
+
+/// Replays the verifier's Fiat–Shamir transcript of `proof` (as `verify_batch` does, with the
+/// verifier's own AIRs) up to the lookup challenges. Everything used is public: the program,
+/// the statement and the proof.
+pub fn replay(p: &Program, proof: &Proof) -> Replay {
+    let st = &proof.statement;
+    let idx = indexed(p, st);
+    let airs = VmAir::all(&idx, InputsAir::log_height_for(idx.len()));
+    let pvs = public_values(p, st);
+    let config = make_config(proof.security, [0u8; 32]);
+    let db = &proof.stark.degree_bits;
+    let data =
+        ProverData::<VmConfig>::from_airs_and_degrees(&config, &airs, db).expect("verifier data");
+    let lookups = data.common.lookups.clone();
+    let shape = BatchShape {
+        trace_widths: airs.iter().map(BaseAir::<Val>::width).collect(),
+        public_value_counts: airs.iter().map(BaseAir::<Val>::num_public_values).collect(),
+        preprocessed_widths: vec![0; airs.len()],
+        has_preprocessed_commitment: false,
+        num_lookup_instances: lookups.iter().filter(|l| !l.is_empty()).count(),
+        lookup_pow_bits: config.lookup_proof_of_work_bits(),
+        has_randomization_commitment: true,
+        ood_pow_bits: config.ood_proof_of_work_bits(),
+    };
+    let mut challenger = config.initialise_challenger();
+    let mut t = BatchVerifierTranscript::<
+        <VmConfig as StarkGenericConfig>::Challenger,
+        Val,
+        Challenge,
+        Commitment<VmConfig>,
+    >::new(&mut challenger, shape);
+    t.instance_bindings(db);
+    t.main_phase(proof.stark.commitments.main.clone(), &pvs);
+    t.preprocessed_phase(None);
+    let challenges = t
+        .lookup_phase(
+            &lookups,
+            &LogUpGadget::new(),
+            proof.stark.lookup_pow_witness,
+        )
+        .expect("the proof's lookup proof of work replays");
+    t.abort();
+    Replay {
+        lookups,
+        challenges,
+        public_values: pvs,
+    }
+}
+
+impl Replay {
+    /// The LogUp terminal `Σ m/(prefix − fingerprint)` of table `i` computed from a full-width
+    /// trace under these challenges (Plonky3's own trace generator, as the prover runs it).
+    pub fn terminal(&self, i: usize, full: &RowMajorMatrix<Val>) -> Challenge {
+        LogUpGadget::new()
+            .generate_permutation::<Val, Challenge>(
+                full,
+                &None,
+                &self.public_values[i],
+                &self.lookups[i],
+                &self.challenges[i],
+            )
+            .1
+            .expect("every table has lookups")
+            .0
+    }
+
+    /// Terminals of all tables from full-width traces.
+    pub fn terminals(&self, full: &[RowMajorMatrix<Val>]) -> Vec<Challenge> {
+        (0..TABLES.len())
+            .map(|i| self.terminal(i, &full[i]))
+            .collect()
+    }
+
+    /// Unblinded terminals of honest inner-width tables (blinding columns zero).
+    pub fn unblinded_terminals(&self, traces: &[RowMajorMatrix<Val>]) -> Vec<Challenge> {
+        self.terminals(&unblinded(traces))
+    }
+
+    /// `(prefix, β)` of the `blind` bus (the same in every table).
+    pub fn blind_challenges(&self) -> (Challenge, Challenge) {
+        let i = 0;
+        let j = self.lookups[i]
+            .iter()
+            .position(|l| l.kind == Kind::Global(bus::BLIND.to_string()))
+            .expect("every table has a blind lookup");
+        (self.challenges[i][2 * j], self.challenges[i][2 * j + 1])
+    }
+
+    /// Contribution `1/(prefix − (r0·β + r1))` of one blinding message sent once.
+    pub fn blind_term(&self, r0: Val, r1: Val) -> Challenge {
+        let (prefix, beta) = self.blind_challenges();
+        (prefix - (beta * r0 + Challenge::from(r1)))
+            .try_inverse()
+            .expect("a fingerprint is never the prefix")
+    }
+
+    /// The unique message `(r0, r1)` with `blind_term(r0, r1) = d`: since β ∉ F, `{1, β}` is a
+    /// basis of the challenge field over F, so every non-zero `d` is explained by exactly one
+    /// blinding message.
+    pub fn explain(&self, d: Challenge) -> (Val, Val) {
+        let (prefix, beta) = self.blind_challenges();
+        let x = prefix - d.inverse();
+        let xc: &[Val] = x.as_basis_coefficients_slice();
+        let bc: &[Val] = beta.as_basis_coefficients_slice();
+        let r0 = xc[1] * bc[1].inverse();
+        let r1 = xc[0] - r0 * bc[0];
+        (r0, r1)
+    }
+}
+
+/// The terminals a proof carries, per table.
+pub fn proof_terminals(proof: &Proof) -> Vec<Challenge> {
+    proof
+        .stark
+        .lookup_terminals
+        .iter()
+        .map(|t| t.as_ref().expect("every table has a terminal").0)
+        .collect()
+}
