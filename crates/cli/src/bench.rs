@@ -31,6 +31,8 @@ pub enum Suite {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         samples: Option<u32>,
     },
+    /// The resource machine: proof and verify times, transaction size, ledger throughput.
+    Rm(crate::rm_cmd::BenchRmArgs),
     /// Factor the fixed polynomial set with resvm and with python-flint, side by side.
     Factor {
         /// Timed runs per polynomial (best is kept); at least 1.
@@ -81,6 +83,7 @@ pub fn run(suite: Suite) -> Outcome {
             }));
             out(&run_exec_bench(&opts).to_string())
         }
+        Suite::Rm(a) => crate::rm_cmd::bench_rm(a),
         Suite::Factor {
             runs,
             python,

@@ -16,6 +16,7 @@ mod bench;
 mod error;
 mod inputs;
 mod prove_cmd;
+mod rm_cmd;
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 ok, 1 program error (compile error or runtime trap), 2 usage error,
@@ -113,6 +114,12 @@ enum Command {
     /// Verify a proof against a program: prints `valid`, the digest, security and statement.
     #[command(after_help = EXIT_CODES)]
     Verify(prove_cmd::VerifyArgs),
+    /// The resource machine's ledger: init, apply, status, check, path.
+    Ledger(rm_cmd::LedgerArgs),
+    /// Partial transactions: build, verify, compose, inspect.
+    Ptx(rm_cmd::PtxArgs),
+    /// Resources: new, show, logic-digest.
+    Resource(rm_cmd::ResourceArgs),
     /// Run a benchmark suite (figures as ratios against baselines measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -206,6 +213,9 @@ fn dispatch(cli: Cli) -> Outcome {
         Command::Prove(a) => prove_cmd::prove(a),
         Command::Verify(a) => prove_cmd::verify(a),
         Command::Bench { suite } => bench::run(suite),
+        Command::Ledger(a) => rm_cmd::ledger(a),
+        Command::Ptx(a) => rm_cmd::ptx(a),
+        Command::Resource(a) => rm_cmd::resource(a),
     }
 }
 

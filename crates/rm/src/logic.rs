@@ -1,0 +1,194 @@
+//! Resource logics: resvm programs with a fixed parameter list (the logic ABI, draft 0), and
+//! the compiled-program cache verifiers use.
+//!
+//! ABI draft 0 (documented in `docs/resource-machine.md`): `main` takes [`ABI_ARITY`]
+//! parameters, the first [`ABI_PUBLIC`] public (the instance), the rest `secret` (the
+//! witness), and returns 1 to accept (any other value, or a trap, rejects):
+//!
+//! | # | name | meaning |
+//! |---|---|---|
+//! | 0 | `created` | 1: the resource is created, 0: consumed (the spec's last component) |
+//! | 1–4 | `tag` | its commitment (created) or nullifier (consumed) |
+//! | 5–8 | `action` | the action digest: binds the consumed, created and extradata lists |
+//! | 9 | `n_consumed` | the number of consumed resources of the action |
+//! | 10 | `n_created` | the number of created resources of the action |
+//! | 11–14 | `logic` | secret: the resource's logic digest |
+//! | 15–18 | `label` | secret |
+//! | 19 | `quantity` | secret |
+//! | 20–23 | `value` | secret |
+//! | 24 | `ephemerality` | secret: 0 ephemeral, 1 persistent |
+//! | 25 | `o_present` | secret: 1 when a second resource of the action is given, else 0 (and 26–41 are 0) |
+//! | 26 | `o_created` | secret: whether it is a created (1) or consumed (0) one |
+//! | 27 | `o_index` | secret: its index in that list |
+//! | 28–31 | `o_logic` | secret |
+//! | 32–35 | `o_label` | secret |
+//! | 36 | `o_quantity` | secret |
+//! | 37–40 | `o_value` | secret |
+//! | 41 | `o_ephemerality` | secret |
+//!
+//! The second resource is chosen by the prover (an existential witness: "the action creates
+//! some resource such that ..."); the backend checks it against the action's lists.
+
+use crate::resource::Resource;
+use crate::Error;
+use resvm_field::{Digest, F};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The number of parameters of a logic's `main`.
+pub const ABI_ARITY: usize = 42;
+/// The number of public parameters (the instance) at the front.
+pub const ABI_PUBLIC: usize = 11;
+/// The step budget of one logic run (verifiers must terminate).
+pub const LOGIC_MAX_STEPS: u64 = 1_000_000;
+
+/// A compiled logic and its source.
+#[derive(Debug)]
+pub struct LogicProgram {
+    /// The source text.
+    pub source: String,
+    /// The compiled program.
+    pub compiled: resvm::Compiled,
+}
+
+impl LogicProgram {
+    /// Compiles a logic and checks it follows the ABI (arity, public/secret pattern).
+    pub fn compile(source: &str) -> Result<Self, Error> {
+        let compiled = resvm::compile(source).map_err(|e| Error::LogicCompile(e.to_string()))?;
+        let secret = compiled.program.secret_params();
+        let expected: Vec<bool> = (0..ABI_ARITY).map(|i| i >= ABI_PUBLIC).collect();
+        if secret != expected {
+            return Err(Error::LogicAbi(format!(
+                "main must take {ABI_ARITY} parameters, the first {ABI_PUBLIC} public and the rest `secret` (it takes {}, {} secret)",
+                secret.len(),
+                secret.iter().filter(|s| **s).count()
+            )));
+        }
+        Ok(LogicProgram {
+            source: source.to_string(),
+            compiled,
+        })
+    }
+
+    /// The logic digest (the program digest), as resources name it.
+    pub fn digest(&self) -> Digest {
+        self.compiled.program.digest()
+    }
+
+    /// Runs the logic on an instance and witness; `Ok(())` when it returns 1.
+    pub fn check(&self, inputs: &[F]) -> Result<(), String> {
+        let limits = resvm::Limits {
+            max_steps: Some(LOGIC_MAX_STEPS),
+            ..Default::default()
+        };
+        match resvm::run(&self.compiled, resvm::Engine::Stack, inputs, &limits) {
+            Ok(b) if b == F::new(1) => Ok(()),
+            Ok(b) => Err(format!("returned {}", resvm_field::canonical(b))),
+            Err(t) => Err(format!("trapped: {t}")),
+        }
+    }
+}
+
+/// A second resource of the action shown to a logic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Other {
+    /// Whether it is a created resource (else consumed).
+    pub created: bool,
+    /// Its index in the action's created or consumed list.
+    pub index: u64,
+    /// The resource.
+    pub resource: Resource,
+}
+
+/// The public instance of one logic proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogicInstance {
+    /// Whether the resource is created (else consumed).
+    pub created: bool,
+    /// Its commitment (created) or nullifier (consumed).
+    pub tag: Digest,
+    /// The action digest.
+    pub action: Digest,
+    /// Number of consumed resources of the action.
+    pub n_consumed: u64,
+    /// Number of created resources of the action.
+    pub n_created: u64,
+}
+
+fn push_resource(v: &mut Vec<F>, r: &Resource) {
+    v.extend(r.logic.elements());
+    v.extend(r.label.elements());
+    v.push(F::new(r.quantity));
+    v.extend(r.value.elements());
+    v.push(F::new(r.ephemerality()));
+}
+
+/// The inputs of a logic run under ABI draft 0.
+pub fn abi_inputs(inst: &LogicInstance, own: &Resource, other: Option<&Other>) -> Vec<F> {
+    let mut v = Vec::with_capacity(ABI_ARITY);
+    v.push(F::new(inst.created as u64));
+    v.extend(inst.tag.elements());
+    v.extend(inst.action.elements());
+    v.push(F::new(inst.n_consumed));
+    v.push(F::new(inst.n_created));
+    push_resource(&mut v, own);
+    match other {
+        None => v.resize(ABI_ARITY, F::new(0)),
+        Some(o) => {
+            v.push(F::new(1));
+            v.push(F::new(o.created as u64));
+            v.push(F::new(o.index));
+            push_resource(&mut v, &o.resource);
+        }
+    }
+    debug_assert_eq!(v.len(), ABI_ARITY);
+    v
+}
+
+/// Compiled logics by digest, shared by provers and verifiers (compiling is deterministic,
+/// so a digest names one program). Single-threaded: compiled programs are not `Sync`.
+#[derive(Clone, Default)]
+pub struct LogicCache {
+    inner: Rc<RefCell<HashMap<Digest, Rc<LogicProgram>>>>,
+}
+
+impl LogicCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Compiles (or finds) a logic from its source; returns it with its digest.
+    pub fn add_source(&self, source: &str) -> Result<Rc<LogicProgram>, Error> {
+        let p = Rc::new(LogicProgram::compile(source)?);
+        let mut m = self.inner.borrow_mut();
+        Ok(m.entry(p.digest()).or_insert(p).clone())
+    }
+
+    /// The logic with this digest, if known.
+    pub fn get(&self, digest: &Digest) -> Option<Rc<LogicProgram>> {
+        self.inner.borrow().get(digest).cloned()
+    }
+
+    /// The logic with this digest: from the cache, else compiled from `source` (which must
+    /// compile to exactly this digest).
+    pub fn resolve(
+        &self,
+        digest: &Digest,
+        source: Option<&str>,
+    ) -> Result<Rc<LogicProgram>, Error> {
+        if let Some(p) = self.get(digest) {
+            return Ok(p);
+        }
+        let src = source.ok_or(Error::MissingProgram(*digest))?;
+        let p = self.add_source(src)?;
+        if p.digest() != *digest {
+            return Err(Error::ProgramDigestMismatch {
+                expected: *digest,
+                found: p.digest(),
+            });
+        }
+        Ok(p)
+    }
+}
