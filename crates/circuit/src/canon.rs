@@ -86,6 +86,11 @@ pub struct Region {
     pub result: Value,
     /// The source expression of the region (a function body or a `branch` arm).
     pub span: Span,
+    /// The variable of the atom in tail position, if any: the call, `eval` or `branch` that
+    /// is the region's expression once `let`s are peeled off. Only that atom may become a
+    /// tail call; one that is merely the region's result after simplification (`0 + f(x)`,
+    /// `let y = f(x) in y`) is still a non-tail call, as on every engine.
+    pub tail: Option<usize>,
 }
 
 /// A non-polynomial value bound to a fresh variable.
@@ -196,6 +201,8 @@ fn canon_fn(f: &hir::Function, budget: &mut usize) -> (CanonFn, Option<Span>) {
         written: Vec::new(),
         budget: *budget,
         over: None,
+        tail_expr: std::ptr::null(),
+        tail_var: None,
     };
     let body = cx.region(&f.body);
     *budget = cx.budget;
@@ -246,6 +253,22 @@ struct Lower {
     /// Where the budget ran out; from then on stored polynomials are dropped (the result
     /// is an error) so the work stays bounded.
     over: Option<Span>,
+    /// The expression in tail position of the region being lowered (null if none) ...
+    tail_expr: *const hir::Expr,
+    /// ... and the variable of its atom, once lowered.
+    tail_var: Option<usize>,
+}
+
+/// The call, `eval` or `branch` in tail position of a region's expression `e`: `e` with its
+/// `let`s peeled off, if it is one of those (null otherwise).
+fn tail_expr(mut e: &hir::Expr) -> *const hir::Expr {
+    while let H::Let(_, _, body) = &e.kind {
+        e = body;
+    }
+    match e.kind {
+        H::Call(..) | H::Eval(..) | H::Branch(..) => e,
+        _ => std::ptr::null(),
+    }
 }
 
 /// Terms of the polynomials an atom stores.
@@ -311,6 +334,14 @@ impl Lower {
     }
 
     fn lower_inner(&mut self, e: &hir::Expr, atoms: &mut Vec<Atom>) -> Value {
+        let v = self.lower_expr(e, atoms);
+        if std::ptr::eq(e, self.tail_expr) {
+            self.tail_var = atoms.last().map(|a| a.var);
+        }
+        v
+    }
+
+    fn lower_expr(&mut self, e: &hir::Expr, atoms: &mut Vec<Atom>) -> Value {
         let span = e.span;
         match &e.kind {
             H::Const(c) => {
@@ -437,7 +468,13 @@ impl Lower {
 
     fn region(&mut self, e: &hir::Expr) -> Region {
         let mut atoms = Vec::new();
+        let outer = (
+            std::mem::replace(&mut self.tail_expr, tail_expr(e)),
+            self.tail_var.take(),
+        );
         let mut result = self.lower(e, &mut atoms);
+        let tail = std::mem::replace(&mut self.tail_var, outer.1);
+        self.tail_expr = outer.0;
         if !self.charge(result.poly.num_terms(), e.span) {
             result.poly = SparsePoly::zero();
         }
@@ -445,6 +482,7 @@ impl Lower {
             atoms,
             result,
             span: e.span,
+            tail,
         }
     }
 }

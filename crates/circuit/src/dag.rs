@@ -79,6 +79,10 @@ pub struct Block {
     pub result: ValueId,
     /// The source expression of the block (a function body or a `branch` arm).
     pub span: Span,
+    /// The call, `eval` or `branch` node in tail position of the block's source expression,
+    /// if any ([`crate::canon::Region::tail`]): the only node that may be compiled as a tail
+    /// call (or a branch whose arms return on their own).
+    pub tail: Option<ValueId>,
 }
 
 /// A circuit node.
@@ -165,11 +169,12 @@ fn build_fn(f: &CanonFn, factorer: &Factorer, stats: &mut DagStats) -> CircuitFn
         spans: HashMap::new(),
     };
     let mut bb = BlockBuilder::default();
-    let result = b.region(&mut bb, &f.body);
+    let (result, tail) = b.region(&mut bb, &f.body);
     let body = Block {
         nodes: bb.nodes,
         result,
         span: f.body.span,
+        tail,
     };
     // The chosen form's cost is what the circuit contains; the expanded form's is that plus
     // what choosing saved.
@@ -690,7 +695,8 @@ impl FnBuilder<'_> {
         value
     }
 
-    fn region(&mut self, bb: &mut BlockBuilder, r: &Region) -> ValueId {
+    /// Builds region `r` into `bb`: its result and its tail-position node, if any.
+    fn region(&mut self, bb: &mut BlockBuilder, r: &Region) -> (ValueId, Option<ValueId>) {
         for a in &r.atoms {
             let v = match &a.kind {
                 AtomKind::Lt(x, y) => {
@@ -733,7 +739,10 @@ impl FnBuilder<'_> {
                 *slot = Some(v);
             }
         }
-        self.poly(bb, &r.result)
+        let tail = r
+            .tail
+            .and_then(|var| self.var_val.get(var).copied().flatten());
+        (self.poly(bb, &r.result), tail)
     }
 
     /// A `branch` arm: its own block, seeing (and reusing) everything computed before the
@@ -743,12 +752,13 @@ impl FnBuilder<'_> {
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
             let undo = self.undo.len();
             let mut b = BlockBuilder::default();
-            let result = self.region(&mut b, r);
+            let (result, tail) = self.region(&mut b, r);
             self.unwind(undo);
             Block {
                 nodes: b.nodes,
                 result,
                 span: r.span,
+                tail,
             }
         })
     }

@@ -4,8 +4,8 @@
 //! * parameters live in slots `0..arity`;
 //! * effectful nodes (calls, `eval`, `reflect`, `branch`) are computed in evaluation order
 //!   and stored in their own slot, except a block's final effectful node whose only use is
-//!   the block's result, which is left on the stack (or, in tail position, becomes a
-//!   `TAILCALL`/`TAILEVAL`, or a branch whose arms return on their own);
+//!   the block's result, which is left on the stack (or, when it is in tail position in the
+//!   source, becomes a `TAILCALL`/`TAILEVAL`, or a branch whose arms return on their own);
 //! * pure nodes used once are computed inline at their use; pure nodes used more than once
 //!   are computed once, in block order, and stored.
 //!
@@ -220,12 +220,36 @@ impl<'a> FnGen<'a> {
 
     fn block_inner(&mut self, b: &'a Block, tail: bool) {
         let last = b.nodes.last().map(|(v, _)| *v);
+        // The node whose value is the block's: its last node, or the node in tail position
+        // of the source when only dead pure nodes follow it (the DAG may build constants of
+        // the result's polynomial after it).
+        let result_node = match b.tail {
+            Some(t)
+                if t == b.result
+                    && b.nodes
+                        .iter()
+                        .rev()
+                        .take_while(|(v, _)| *v != t)
+                        .all(|(v, n)| {
+                            !n.is_effectful() && self.uses.get(v).copied().unwrap_or(0) == 0
+                        }) =>
+            {
+                Some(t)
+            }
+            _ => last.filter(|l| *l == b.result),
+        };
         for (v, n) in &b.nodes {
-            let is_result = Some(*v) == last && *v == b.result;
+            let is_result = Some(*v) == result_node;
             if is_result && n.is_effectful() && self.uses.get(v).copied() == Some(1) {
-                // The block's value is this node: leave it on the stack, or tail-call.
-                self.at_value(*v, |g| g.node(n, tail));
-                if tail && !matches!(n, Node::Call(..) | Node::Eval(..) | Node::Branch(..)) {
+                // The block's value is this node: leave it on the stack, or tail-call. Only
+                // the node in tail position of the source is a tail call: `0 + f(x)` is a
+                // non-tail call (it counts toward the depth limit) on every engine.
+                let node_tail = tail && b.tail == Some(*v);
+                self.at_value(*v, |g| g.node(n, node_tail));
+                if tail
+                    && !(node_tail
+                        && matches!(n, Node::Call(..) | Node::Eval(..) | Node::Branch(..)))
+                {
                     self.emit(Instr::Ret);
                 }
                 return;
