@@ -1076,4 +1076,128 @@ mod tests {
         let m = compile("fn main(a, b) = let x = a in let y = x * b in y + x;").expect("checks");
         assert_eq!(m.main_function().slots, 4);
     }
+
+    #[test]
+    fn digest_parameters_are_four_consecutive_inputs() {
+        let m = compile("fn main(a, secret x: d, g: prog) = a + x.3;").expect("checks");
+        let ps = &m.main_function().params;
+        let names: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a", "x.0", "x.1", "x.2", "x.3", "g"]);
+        assert_eq!(
+            ps.iter().map(|p| p.secret).collect::<Vec<_>>(),
+            [false, true, true, true, true, false]
+        );
+        assert_eq!(ps[4].digest_element, Some(3));
+        assert_eq!(ps[0].digest_element, None);
+        assert_eq!(ps[5].ty, Ty::Prog);
+        // `x.3` is the slot of element 3.
+        assert!(matches!(m.main_function().body.kind, crate::hir::ExprKind::Bin(..)));
+    }
+
+    #[test]
+    fn digest_type_errors_have_spans() {
+        assert_eq!(
+            err("fn main(x: d) = x + 1;"),
+            "type mismatch: an arithmetic operand must be of type p, found d|x"
+        );
+        assert_eq!(
+            err("fn main(x: d) = -x;"),
+            "type mismatch: the operand of `-` must be of type p, found d|x"
+        );
+        assert_eq!(
+            err("fn main(x: d) = x ^ 2;"),
+            "type mismatch: the base of `^` must be of type p, found d|x"
+        );
+        assert_eq!(
+            err("fn main(x: d, y: d) = lt(x, y);"),
+            "type mismatch: an argument of `lt` must be of type p, found d|x"
+        );
+        assert_eq!(
+            err("fn main(x) = x.1;"),
+            "type mismatch: the operand of `.1` must be of type d, found p|x"
+        );
+        assert_eq!(
+            err("fn main(x: d) = eq(x, 1);"),
+            "type mismatch: an argument of `eq` must be of type d, found p|1"
+        );
+        assert_eq!(
+            err("fn main(x: d) = hash(x, 3).0;"),
+            "type mismatch: an argument of `hash` must be of type d, found p|3"
+        );
+        assert_eq!(
+            err("fn main(x: d, e: d) = merkle(x, x, e).0;"),
+            "type mismatch: the direction of `merkle` must be of type p, found d|e"
+        );
+        assert_eq!(
+            err("fn main(x: d) = branch(0, x, 1).0;"),
+            "type mismatch: the arms of `branch` must have the same type, found d and p|1"
+        );
+        assert_eq!(
+            err("fn main(x: d) = x;"),
+            "`main` must return a p value, found d (compare the digest, e.g. with `eq`)|main"
+        );
+        assert_eq!(
+            err("fn f(a: d) = a.0;\nfn main(x) = f(x);"),
+            "type mismatch: argument `a` of `f` must be of type d, found p|x"
+        );
+        assert_eq!(
+            err("fn main(x: d) = x(1);"),
+            "`x` is a d value, not a program: it cannot be called|x"
+        );
+        assert_eq!(
+            err("fn main(x: d) = repr(x);"),
+            "type mismatch: the argument of `repr` must be of type prog, found d|x"
+        );
+        assert!(err("fn main(x) = digest(x, x, x).0;").contains("takes 4 argument(s), got 3"));
+        assert!(err("fn hash(x) = x; fn main() = 1;").contains("builtin"));
+        assert!(err("fn eq(x) = x; fn main() = 1;").contains("builtin"));
+    }
+
+    #[test]
+    fn projection_index_is_a_literal_below_four() {
+        let e = crate::parse("fn main(x: d) = x.4;").expect_err("out of range");
+        assert!(e.message.contains("index 4 is out of range"), "{e}");
+        assert_eq!(e.span, crate::Span::new(18, 19));
+        let e = crate::parse("fn main(x: d) = x.y;").expect_err("not a literal");
+        assert!(e.message.starts_with("expected a number as the digest element index"), "{e}");
+        // Postfix binds tightest: `-x.0 ^ 2` is `-((x.0) ^ 2)`.
+        assert!(compile("fn main(x: d) = -x.0 ^ 2 + hash(x, x).3;").is_ok());
+    }
+
+    #[test]
+    fn digest_functions_are_inlined_and_may_not_recurse() {
+        // `h` returns a digest: it is inlined, so the HIR has only `g` and `main`.
+        let m = compile(
+            "fn h(a: d) = hash(a, a);\nfn g(a: d, n) = n + h(a).0;\nfn main(x: d) = g(h(x), 1);",
+        )
+        .expect("checks");
+        let names: Vec<&str> = m.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["g", "main"]);
+        assert_eq!(m.main, 1);
+        assert_eq!(m.functions[0].params.len(), 5);
+        let e = err("fn f(a: d, n) = branch(n, a, f(hash(a, a), n - 1));\nfn main(x: d) = f(x, 3).0;");
+        assert!(e.contains("returns a digest and is called recursively"), "{e}");
+        assert!(e.ends_with("|f(hash(a, a), n - 1)"), "{e}");
+        assert!(err("fn f(a: d) = a;\nfn main(x: d) = eval(f, x);").contains("cannot be used as a program value"));
+        // p-returning functions with digest parameters may recurse.
+        assert!(compile(
+            "fn c(a: d, n, w: d) = branch(lt(0, n), c(hash(a, a), n - 1, w), eq(a, w));\nfn main(x: d, w: d) = c(x, 4, w);"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn each_hash_is_bound_once_and_shared_by_its_projections() {
+        let m = compile("fn main(x: d) = let h = hash(x, x) in h.0 + h.1 * h.2 + h.3;")
+            .expect("checks");
+        let mut hashes = 0;
+        let mut todo = vec![&m.main_function().body];
+        while let Some(e) = todo.pop() {
+            if let crate::hir::ExprKind::Hash(..) = e.kind {
+                hashes += 1;
+            }
+            e.kind.for_each_child(&mut |c| todo.push(c));
+        }
+        assert_eq!(hashes, 1);
+    }
 }
