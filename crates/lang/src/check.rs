@@ -959,7 +959,16 @@ impl<'a> Cx<'a> {
         for (v, p) in vals.into_iter().zip(&self.sigs[f as usize]) {
             match v {
                 Val::P(e) => {
-                    let e = self.atomize(e, &mut binds);
+                    // A function passed as an argument is bound to a slot like any other:
+                    // `eval` of a parameter has type p whatever the caller passes, inlined or not.
+                    let e = if matches!(e.kind, H::Func(_)) {
+                        let slot = self.fresh(1);
+                        let read = Self::slot_expr(slot, Some(p.ty), e.span);
+                        binds.push_back(Bind::Let(slot, e));
+                        read
+                    } else {
+                        self.atomize(e, &mut binds)
+                    };
                     scope.push((p.name.clone(), Bound::Scalar(e, Some(p.ty))));
                 }
                 Val::D(d) => {
