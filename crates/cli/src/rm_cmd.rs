@@ -505,7 +505,7 @@ fn summary(t: &PartialTransaction) -> Result<String> {
     })?)
 }
 
-fn os_seed() -> [u8; 32] {
+pub(crate) fn os_seed() -> [u8; 32] {
     use rand::TryRng;
     let mut seed = [0u8; 32];
     // A failing OS generator leaves a zero seed only if it fails; refuse to go on then.

@@ -290,8 +290,15 @@ fn circuit_refuses(
     let public = resvm_rm::stark::public_inputs(stmt);
     let secret = resvm_rm::stark::witness_inputs(stmt, wit);
     let inputs: Vec<F> = public.into_iter().chain(secret).collect();
-    let out = resvm_exec::stack::run(&program, &inputs, &resvm_exec::Limits::default());
-    assert!(out.map(|o| o.output != F::new(1)).unwrap_or(true), "the circuit accepted");
+    // A failed check either branches to the failure block (output 0) or, when the value it
+    // tests is not a bit (a random difference), traps on the branch: nothing else.
+    match resvm_exec::stack::run(&program, &inputs, &resvm_exec::Limits::default()) {
+        Ok(o) => assert_eq!(o.output, F::new(0), "the circuit accepted"),
+        Err(t) => assert!(
+            matches!(t, resvm_exec::Trap::BranchCondition { .. }),
+            "unexpected trap: {t}"
+        ),
+    }
 }
 
 fn unbalanced_delta_is_detected_and_false_delta_refused(mk: Mk) {
