@@ -164,7 +164,16 @@ fn intent_tx(
 
 #[test]
 fn intent_accepts_only_enough_of_its_kind_for_its_owner() {
-    let mut w = World::new(24);
+    intent_verdicts(World::new(24));
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn intent_verdicts_under_the_stark_backend() {
+    intent_verdicts(World::stark(26));
+}
+
+fn intent_verdicts(mut w: World) {
     let (label, other) = (w.digest(), w.digest());
     let (owner, stranger) = (w.digest(), w.digest());
     for q in [3, 4, 1000] {
@@ -209,7 +218,16 @@ fn mint_token(
 
 #[test]
 fn token_mint_needs_the_issuer_and_spend_needs_the_owner() {
-    let mut w = World::new(25);
+    token_verdicts(World::new(25));
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn token_verdicts_under_the_stark_backend() {
+    token_verdicts(World::stark(27));
+}
+
+fn token_verdicts(mut w: World) {
     let (issuer, owner, thief) = (w.digest(), w.digest(), w.digest());
     let e = mint_token(&mut w, issuer, thief, owner, 5).unwrap_err();
     assert!(matches!(e, Error::LogicRejected { .. }), "{e}");
