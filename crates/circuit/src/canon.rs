@@ -93,10 +93,10 @@ pub struct Region {
     pub tail: Option<usize>,
 }
 
-/// A non-polynomial value bound to a fresh variable.
+/// A non-polynomial value bound to a fresh variable (four for [`AtomKind::Hash`]).
 #[derive(Clone, Debug)]
 pub struct Atom {
-    /// The variable it defines.
+    /// The variable it defines (the first of them).
     pub var: usize,
     /// How it is computed.
     pub kind: AtomKind,
@@ -123,6 +123,10 @@ pub enum AtomKind {
     Mul(Value, Value),
     /// A power too large to expand.
     Pow(Value, u64),
+    /// One Merkle level (`HASH`) over `[d0..d3, s0..s3, e]`: `merge(d, s)` if `e = 0`,
+    /// `merge(s, d)` if `e = 1`, a runtime error otherwise. It defines four variables,
+    /// [`Atom::var`] .. `var + 4`, the digest's elements.
+    Hash(Box<[Value; 9]>),
 }
 
 impl AtomKind {
@@ -236,6 +240,10 @@ fn let_uses(e: &hir::Expr) -> HashMap<Slot, u32> {
                 todo.push(g);
                 todo.extend(args.iter());
             }
+            H::Hash(_, ops, body) => {
+                todo.extend(ops.iter());
+                todo.push(body);
+            }
         }
     }
     uses
@@ -262,7 +270,7 @@ struct Lower {
 /// The call, `eval` or `branch` in tail position of a region's expression `e`: `e` with its
 /// `let`s peeled off, if it is one of those (null otherwise).
 fn tail_expr(mut e: &hir::Expr) -> *const hir::Expr {
-    while let H::Let(_, _, body) = &e.kind {
+    while let H::Let(_, _, body) | H::Hash(_, _, body) = &e.kind {
         e = body;
     }
     match e.kind {
@@ -280,6 +288,7 @@ fn atom_terms(k: &AtomKind) -> usize {
         AtomKind::Eval(g, args) => n(g) + args.iter().map(n).sum::<usize>(),
         AtomKind::Reflect(a) | AtomKind::Pow(a, _) | AtomKind::Branch(a, ..) => n(a),
         AtomKind::Func(_) => 0,
+        AtomKind::Hash(ops) => ops.iter().map(n).sum(),
     }
 }
 
@@ -308,13 +317,18 @@ impl Lower {
     }
 
     fn atom(&mut self, atoms: &mut Vec<Atom>, kind: AtomKind, span: Span) -> Value {
+        self.atom_vars(atoms, kind, 1, span)
+    }
+
+    /// An atom defining `n` consecutive variables; the value of the first.
+    fn atom_vars(&mut self, atoms: &mut Vec<Atom>, kind: AtomKind, n: u32, span: Span) -> Value {
         let kind = if self.charge(atom_terms(&kind), span) {
             kind
         } else {
             AtomKind::Func(0)
         };
         let var = self.next_var;
-        self.next_var += 1;
+        self.next_var += n;
         atoms.push(Atom {
             var: var as usize,
             kind,
@@ -463,6 +477,33 @@ impl Lower {
                 self.lets.remove(slot);
                 r
             }
+            H::Hash(base, ops, body) => {
+                let ops: Vec<Value> = ops.iter().map(|o| self.lower(o, atoms)).collect();
+                let ops: [Value; 9] = ops.try_into().expect("nine operands");
+                let first = self.atom_vars(atoms, AtomKind::Hash(Box::new(ops)), 4, span);
+                let var = atoms.last().map_or(0, |a| a.var) as u32;
+                for j in 0..4u32 {
+                    let slot = base + j;
+                    let uses = self.uses.get(&slot).copied().unwrap_or(0);
+                    if uses > 0 {
+                        let value = if j == 0 {
+                            first.clone()
+                        } else {
+                            let written = self.w(WNode::Var(var + j));
+                            Value {
+                                poly: SparsePoly::var(var + j),
+                                written,
+                            }
+                        };
+                        self.lets.insert(slot, (value, uses));
+                    }
+                }
+                let r = self.lower(body, atoms);
+                for j in 0..4 {
+                    self.lets.remove(&(base + j));
+                }
+                r
+            }
         }
     }
 
@@ -604,6 +645,18 @@ fn print_region_inner(
             }
             AtomKind::Pow(x, k) => {
                 let _ = writeln!(out, "{pad}{lhs} = pow({}, {k})", p(x));
+            }
+            AtomKind::Hash(ops) => {
+                let _ = writeln!(
+                    out,
+                    "{pad}({lhs}, {}, {}, {}) = merkle({}; {}; {})",
+                    names[a.var + 1],
+                    names[a.var + 2],
+                    names[a.var + 3],
+                    list(&ops[..4]),
+                    list(&ops[4..8]),
+                    p(&ops[8])
+                );
             }
             AtomKind::Branch(c, x, y) => {
                 let _ = writeln!(out, "{pad}{lhs} = branch({})", p(c));

@@ -112,6 +112,12 @@ pub enum Node {
     Reflect(ValueId),
     /// `branch(c, x, y)`: evaluates exactly one arm.
     Branch(ValueId, Block, Block),
+    /// One Merkle level (`HASH`) over `[d0..d3, s0..s3, e]` (may trap: `e` not a bit). Its
+    /// value is the whole digest, read only through [`Node::HashOut`]. Equal levels visible
+    /// from each other are one node.
+    Hash(Box<[ValueId; 9]>),
+    /// Element `i` (0..=3) of a [`Node::Hash`] digest.
+    HashOut(ValueId, u8),
 }
 
 impl Node {
@@ -120,7 +126,7 @@ impl Node {
     pub fn is_effectful(&self) -> bool {
         matches!(
             self,
-            Node::Call(..) | Node::Eval(..) | Node::Reflect(_) | Node::Branch(..)
+            Node::Call(..) | Node::Eval(..) | Node::Reflect(_) | Node::Branch(..) | Node::Hash(_)
         )
     }
 
@@ -129,7 +135,10 @@ impl Node {
         match self {
             Node::Param(_) | Node::Const(_) | Node::Func(_) => vec![],
             Node::Add(a, b) | Node::Sub(a, b) | Node::Mul(a, b) | Node::Lt(a, b) => vec![*a, *b],
-            Node::Neg(a) | Node::Reflect(a) | Node::Branch(a, ..) => vec![*a],
+            Node::Neg(a) | Node::Reflect(a) | Node::Branch(a, ..) | Node::HashOut(a, _) => {
+                vec![*a]
+            }
+            Node::Hash(ops) => ops.to_vec(),
             Node::Call(_, args) => args.clone(),
             Node::Eval(g, args) => std::iter::once(*g).chain(args.iter().copied()).collect(),
         }
@@ -226,6 +235,8 @@ enum Key {
     Neg(ValueId),
     Lt(ValueId, ValueId),
     Func(FnId),
+    Hash([ValueId; 9]),
+    HashOut(ValueId, u8),
 }
 
 /// One block's nodes under construction. The hash-consing tables live in the
@@ -733,6 +744,34 @@ impl FnBuilder<'_> {
                     let by = self.arm(y);
                     self.effect(bb, Node::Branch(c, bx, by))
                 }
+                AtomKind::Hash(ops) => {
+                    let mut ids = [0; 9];
+                    for (id, o) in ids.iter_mut().zip(ops.iter()) {
+                        *id = self.poly(bb, o);
+                    }
+                    // A level may trap, so it stays in evaluation order; an equal level
+                    // computed before (in this block or an enclosing one) already ran
+                    // without trapping and gave the same digest: reuse it.
+                    let h = match self.memo.get(&Key::Hash(ids)) {
+                        Some(&h) => h,
+                        None => {
+                            let h = self.effect(bb, Node::Hash(Box::new(ids)));
+                            self.memo.insert(Key::Hash(ids), h);
+                            self.undo.push(Undo::Memo(Key::Hash(ids)));
+                            h
+                        }
+                    };
+                    self.spans.entry(h).or_insert(a.span);
+                    let outs: Vec<ValueId> = (0..4u8)
+                        .map(|j| self.pure(bb, Key::HashOut(h, j), Node::HashOut(h, j)))
+                        .collect();
+                    for (j, &out) in outs.iter().enumerate().skip(1) {
+                        if let Some(slot) = self.var_val.get_mut(a.var + j) {
+                            *slot = Some(out);
+                        }
+                    }
+                    outs[0]
+                }
             };
             self.spans.entry(v).or_insert(a.span);
             if let Some(slot) = self.var_val.get_mut(a.var) {
@@ -889,6 +928,13 @@ fn print_block_inner(out: &mut String, c: &Circuit, f: &CircuitFn, b: &Block, de
             }
             Node::Eval(g, args) => format!("eval v{g}({})", list(args)),
             Node::Reflect(a) => format!("reflect v{a}"),
+            Node::Hash(ops) => format!(
+                "merkle {}; {}; v{}",
+                list(&ops[..4]),
+                list(&ops[4..8]),
+                ops[8]
+            ),
+            Node::HashOut(h, i) => format!("v{h}.{i}"),
             Node::Branch(cond, x, y) => {
                 let _ = writeln!(out, "{pad}v{v} = branch v{cond}");
                 let _ = writeln!(out, "{pad}  0 =>");

@@ -5,21 +5,28 @@
 //! (`-N` is p − N, so `-1` is p − 1); the magnitude must be below p. A leading `+`, spaces,
 //! underscores and empty strings are rejected. The same syntax is accepted on the command line
 //! and inside the JSON strings.
+//!
+//! A parameter `x: d` (a digest) is four inputs, elements 0..3 in order: four values on the
+//! command line, and in `--inputs` JSON either a 64-hex-digit digest string (the
+//! [`resvm_field::Digest::to_hex`] form) or an array of four value strings (`"x": ["1", "2",
+//! "3", "4"]`).
 
 use crate::error::Failure;
 use resvm_field::{from_canonical, F, P};
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-/// One parameter of `main`, as the CLI names it.
+/// One input of `main` (a parameter, or one element of a digest parameter).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Param {
-    /// Source name.
+    /// Source name of the parameter (shared by a digest's four elements).
     pub name: String,
     /// Marked `secret`.
     pub secret: bool,
+    /// `Some(i)` for element `i` of a digest parameter `name: d`.
+    pub element: Option<u8>,
 }
 
-/// `main`'s parameters in order.
+/// `main`'s inputs in order (a digest parameter gives four).
 pub fn params_of(module: &resvm_lang::hir::Module) -> Vec<Param> {
     module
         .functions
@@ -28,37 +35,82 @@ pub fn params_of(module: &resvm_lang::hir::Module) -> Vec<Param> {
             f.params
                 .iter()
                 .map(|p| Param {
-                    name: p.name.clone(),
+                    name: match p.digest_element {
+                        // The HIR names the elements `x.0` .. `x.3`.
+                        Some(_) => p.name.rsplit_once('.').map_or(&p.name[..], |(n, _)| n).to_string(),
+                        None => p.name.clone(),
+                    },
                     secret: p.secret,
+                    element: p.digest_element,
                 })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// `x, secret y` (or `no parameters`).
+/// The source parameters of `params`: `(first input, number of inputs)` per parameter.
+fn groups<P: std::borrow::Borrow<Param>>(params: &[P]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (i, p) in params.iter().enumerate() {
+        match (p.borrow().element, out.last_mut()) {
+            (Some(e), Some(last)) if e > 0 => last.1 += 1,
+            _ => out.push((i, 1)),
+        }
+    }
+    out
+}
+
+/// `x, secret y, r: d` (or `no parameters`).
 pub fn describe(params: &[Param]) -> String {
     if params.is_empty() {
         return "no parameters".into();
     }
-    params
+    groups(params)
         .iter()
-        .map(|p| {
+        .map(|&(i, _)| {
+            let p = &params[i];
+            let ty = if p.element.is_some() { ": d" } else { "" };
             if p.secret {
-                format!("secret {}", p.name)
+                format!("secret {}{ty}", p.name)
             } else {
-                p.name.clone()
+                format!("{}{ty}", p.name)
             }
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
+/// `(name, value)` per source parameter of `params` (a subset of main's inputs, in order,
+/// with their `values`): decimal for a field element, the hex form for a digest.
+pub fn named_values(params: &[&Param], values: &[F]) -> Vec<(String, String)> {
+    groups(params)
+        .into_iter()
+        .map(|(i, n)| {
+            let p = params[i];
+            let vs = values.get(i..i + n).unwrap_or(&[]);
+            let shown = match (p.element, vs) {
+                (Some(_), &[a, b, c, d]) => resvm_field::Digest::from_elements([a, b, c, d]).to_hex(),
+                _ => vs
+                    .iter()
+                    .map(|v| resvm_field::canonical(*v).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            };
+            (p.name.clone(), shown)
+        })
+        .collect()
+}
+
 /// The usage error for a wrong number of inputs, worded the same in `run` and `prove`.
 pub fn count_error(params: &[Param], got: usize) -> Failure {
     let n = params.len();
+    let digests = if params.iter().any(|p| p.element.is_some()) {
+        "; a `d` parameter takes 4"
+    } else {
+        ""
+    };
     Failure::usage(format!(
-        "main takes {n} input{} ({}), got {got}",
+        "main takes {n} input{} ({}{digests}), got {got}",
         if n == 1 { "" } else { "s" },
         describe(params)
     ))
@@ -124,10 +176,11 @@ impl<'de> serde::Deserialize<'de> for Pairs {
     }
 }
 
-/// Parses an `--inputs` JSON object (`{"x": "5", "y": "7"}`) into one value per parameter in
+/// Parses an `--inputs` JSON object (`{"x": "5", "y": "7"}`) into one value per input in
 /// `wanted`, in order. Every parameter must be named exactly once, and nothing else; values are
 /// strings in the syntax of [`parse_value`] (JSON numbers are refused: above 2^53 they are
-/// rounded by most JSON tools). `source` names the input in errors.
+/// rounded by most JSON tools); a digest parameter's value is a 64-hex-digit digest string or
+/// an array of four such strings. `source` names the input in errors.
 pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>, Failure> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let pairs: Pairs = serde_json::from_str(text).map_err(|e| {
@@ -135,10 +188,11 @@ pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>,
             "{source}: not a JSON object of parameter values: {e}"
         ))
     })?;
+    let groups = groups(wanted);
     let mut values: Vec<Option<F>> = vec![None; wanted.len()];
     for (key, value) in pairs.0 {
-        let Some(i) = wanted.iter().position(|p| p.name == key) else {
-            let names: Vec<&str> = wanted.iter().map(|p| p.name.as_str()).collect();
+        let Some(&(i, n)) = groups.iter().find(|(i, _)| wanted[*i].name == key) else {
+            let names: Vec<&str> = groups.iter().map(|(i, _)| wanted[*i].name.as_str()).collect();
             return Err(Failure::usage(format!(
                 "{source}: `{key}` is not {} (expected {})",
                 if wanted.is_empty() {
@@ -157,22 +211,47 @@ pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>,
             return Err(Failure::usage(format!("{source}: `{key}` is given twice")));
         }
         let what = format!("{source}: `{key}`");
-        let s = match &value {
-            serde_json::Value::String(s) => s,
+        let scalar = |v: &serde_json::Value, what: &str| match v {
+            serde_json::Value::String(s) => parse_value(s, what),
+            other => Err(Failure::usage(format!(
+                "{what} must be a string such as \"5\" (got {}); field elements are strings in JSON",
+                short(other)
+            ))),
+        };
+        if wanted[i].element.is_none() {
+            values[i] = Some(scalar(&value, &what)?);
+            continue;
+        }
+        let elements: Vec<F> = match &value {
+            serde_json::Value::String(s) => match resvm_field::Digest::from_hex(s) {
+                Some(d) => d.elements().to_vec(),
+                None => {
+                    return Err(Failure::usage(format!(
+                        "{what} is a digest: expected 64 hex digits (four little-endian 64-bit elements below p) or an array of 4 values, got \"{}\"",
+                        short(&value).trim_matches('"')
+                    )))
+                }
+            },
+            serde_json::Value::Array(xs) if xs.len() == n => xs
+                .iter()
+                .enumerate()
+                .map(|(j, x)| scalar(x, &format!("{what}[{j}]")))
+                .collect::<Result<_, _>>()?,
             other => {
                 return Err(Failure::usage(format!(
-                    "{what} must be a string such as \"5\" (got {}); field elements are strings in JSON",
+                    "{what} is a digest: expected a 64-hex-digit string or an array of {n} values (got {})",
                     short(other)
                 )))
             }
         };
-        values[i] = Some(parse_value(s, &what)?);
+        for (j, x) in elements.into_iter().enumerate() {
+            values[i + j] = Some(x);
+        }
     }
-    let missing: Vec<&str> = wanted
+    let missing: Vec<&str> = groups
         .iter()
-        .zip(&values)
-        .filter(|(_, v)| v.is_none())
-        .map(|(p, _)| p.name.as_str())
+        .filter(|(i, _)| values[*i].is_none())
+        .map(|(i, _)| wanted[*i].name.as_str())
         .collect();
     if !missing.is_empty() {
         return Err(Failure::usage(format!(
@@ -234,10 +313,12 @@ mod tests {
         let x = Param {
             name: "x".into(),
             secret: false,
+            element: None,
         };
         let y = Param {
             name: "y".into(),
             secret: true,
+            element: None,
         };
         let both = [&x, &y];
         let ok = parse_json(r#"{"y": "7", "x": "-1"}"#, "in.json", &both).expect("parses");
@@ -264,10 +345,12 @@ mod tests {
             Param {
                 name: "x".into(),
                 secret: false,
+                element: None,
             },
             Param {
                 name: "w".into(),
                 secret: true,
+                element: None,
             },
         ];
         assert_eq!(

@@ -127,12 +127,9 @@ fn security_bits(level: SecurityLevel) -> usize {
 
 /// `{"x": "5", ...}` for the public parameters and their values.
 fn json_inputs(public: &[&Param], values: &[F]) -> serde_json::Value {
-    let map = public.iter().zip(values).map(|(p, v)| {
-        (
-            p.name.clone(),
-            serde_json::Value::String(canonical(*v).to_string()),
-        )
-    });
+    let map = inputs::named_values(public, values)
+        .into_iter()
+        .map(|(name, v)| (name, serde_json::Value::String(v)));
     serde_json::Value::Object(map.collect())
 }
 
@@ -141,10 +138,9 @@ fn text_inputs(public: &[&Param], values: &[F]) -> String {
     if public.is_empty() {
         return "(none)".into();
     }
-    public
-        .iter()
-        .zip(values)
-        .map(|(p, v)| format!("{}={}", p.name, canonical(*v)))
+    inputs::named_values(public, values)
+        .into_iter()
+        .map(|(name, v)| format!("{name}={v}"))
         .collect::<Vec<_>>()
         .join(" ")
 }

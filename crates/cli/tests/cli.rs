@@ -74,10 +74,30 @@ fn temp_file(name: &str, text: &str) -> String {
     p.to_str().expect("utf-8 path").to_string()
 }
 
+/// `examples/digest.rvm`: the root (4 elements) of leaf 42 under siblings (1, 2, 3, 4) with
+/// bit 1 and (5, 6, 7, 8) with bit 0, then the secret leaf value, path and bits. (The root is
+/// recomputed natively with `resvm_field::merge` in `crates/prover/tests/digest.rs`.)
+const DIGEST_PATH: [&str; 15] = [
+    "17253281879595416348", "1918130842255587007", "6759448289651759571", "15150932947097635602", "42", "1", "2", "3", "4", "1", "5", "6", "7", "8", "0",
+];
+const DIGEST_WRONG_LEAF: [&str; 15] = [
+    "17253281879595416348", "1918130842255587007", "6759448289651759571", "15150932947097635602", "43", "1", "2", "3", "4", "1", "5", "6", "7", "8", "0",
+];
+const DIGEST_BAD_BIT: [&str; 15] = [
+    "17253281879595416348", "1918130842255587007", "6759448289651759571", "15150932947097635602", "42", "1", "2", "3", "4", "2", "5", "6", "7", "8", "0",
+];
+
 /// Every example, its inputs and its expected output on every engine (`Err(needle)`: a
 /// runtime error, exit 1, whose message contains the needle).
 const EXAMPLES: &[(&str, &[&str], Result<&str, &str>)] = &[
     ("apply.rvm", &["5"], Ok("19")),
+    ("digest.rvm", &DIGEST_PATH, Ok("1")),
+    ("digest.rvm", &DIGEST_WRONG_LEAF, Ok("0")),
+    (
+        "digest.rvm",
+        &DIGEST_BAD_BIT,
+        Err("merkle direction must be 0 or 1, got 2"),
+    ),
     ("errors.rvm", &["0"], Ok("42")),
     ("errors.rvm", &["1"], Ok("7")),
     (
@@ -134,6 +154,52 @@ fn every_example_has_its_expected_output_on_every_engine() {
         );
     }
     assert!(files.len() >= 12, "{files:?}");
+}
+
+#[test]
+fn digest_inputs_from_the_command_line_and_json() {
+    let root: Vec<u64> = DIGEST_PATH[..4].iter().map(|v| v.parse().unwrap()).collect();
+    // `Digest::to_hex`: each element's 8 little-endian bytes.
+    let hex: String = root.iter().map(|v| format!("{:016x}", v.swap_bytes())).collect();
+    let secrets = r#""v": "42", "s0": ["1", "2", "3", "4"], "e0": "1", "s1": ["5", "6", "7", "8"], "e1": "0""#;
+    for root_json in [format!("\"{hex}\""), format!("{:?}", DIGEST_PATH[..4].to_vec())] {
+        let j = temp_file(
+            "digest.json",
+            &format!("{{\"root\": {root_json}, {secrets}}}"),
+        );
+        assert_eq!(
+            stdout_ok(&["run", "--inputs", &j, "examples/digest.rvm"]),
+            "1\n",
+            "{root_json}"
+        );
+    }
+    let bad = |root_json: &str, needle: &str| {
+        let j = temp_file(
+            "digest.json",
+            &format!("{{\"root\": {root_json}, {secrets}}}"),
+        );
+        fails(&["run", "--inputs", &j, "examples/digest.rvm"], 2, needle);
+    };
+    bad(r#""abc""#, "`root` is a digest: expected 64 hex digits");
+    bad(r#"["1", "2", "3"]"#, "an array of 4 values");
+    bad(r#"["1", "2", "3", 4]"#, "`root`[3] must be a string");
+    bad(&format!("\"{}\"", "f".repeat(64)), "expected 64 hex digits");
+    fails(
+        &["run", "examples/digest.rvm", "1"],
+        2,
+        "main takes 15 inputs (root: d, secret v, secret s0: d, secret e0, secret s1: d, secret e1; a `d` parameter takes 4), got 1",
+    );
+    // The stages print the Merkle levels readably.
+    let canon = stdout_ok(&["compile", "--emit", "canon", "examples/digest.rvm"]);
+    assert!(
+        canon.contains("(%0, %1, %2, %3) = merkle(0, 0, 0, 0; v, 0, 0, 0; 1)"),
+        "{canon}"
+    );
+    assert!(canon.contains("= merkle(%0, %1, %2, %3; s0.0, s0.1, s0.2, s0.3; e0)"), "{canon}");
+    let dag = stdout_ok(&["compile", "--emit", "dag", "examples/digest.rvm"]);
+    assert!(dag.contains(" = merkle v") && dag.contains(".3\n"), "{dag}");
+    let asm = stdout_ok(&["compile", "--emit", "asm", "examples/digest.rvm"]);
+    assert_eq!(asm.matches("  HASH ").count(), 3, "{asm}");
 }
 
 #[test]

@@ -7,7 +7,10 @@
 //!   the block's result, which is left on the stack (or, when it is in tail position in the
 //!   source, becomes a `TAILCALL`/`TAILEVAL`, or a branch whose arms return on their own);
 //! * pure nodes used once are computed inline at their use; pure nodes used more than once
-//!   are computed once, in block order, and stored.
+//!   are computed once, in block order, and stored;
+//! * a Merkle level (`hash`/`merkle`) puts its sibling and direction in five fresh scratch
+//!   slots, its digest on the stack, runs `HASH`, and stores the four elements in four
+//!   consecutive slots, from which its element nodes are loaded.
 //!
 //! Function-table order equals the HIR's, so `Program::repr(f)` is the repr of HIR function
 //! `f` for every engine.
@@ -189,11 +192,16 @@ impl<'a> FnGen<'a> {
     }
 
     fn slot(&mut self, v: ValueId) -> u32 {
+        self.slots_for(v, 1)
+    }
+
+    /// The first of `n` consecutive slots holding `v` (allocated on first use).
+    fn slots_for(&mut self, v: ValueId, n: u32) -> u32 {
         if let Some(&s) = self.slots.get(&v) {
             return s;
         }
         let s = self.next_slot;
-        self.next_slot += 1;
+        self.next_slot += n;
         self.slots.insert(v, s);
         s
     }
@@ -201,7 +209,7 @@ impl<'a> FnGen<'a> {
     /// Whether `v` is stored in a slot (rather than computed at its use).
     fn materialized(&self, v: ValueId) -> bool {
         match self.defs.get(&v) {
-            Some(Node::Param(_)) | Some(Node::Const(_)) | Some(Node::Func(_)) => false,
+            Some(Node::Param(_) | Node::Const(_) | Node::Func(_) | Node::HashOut(..)) => false,
             Some(n) if n.is_effectful() => true,
             Some(_) => self.uses.get(&v).copied().unwrap_or(0) > 1,
             None => false,
@@ -245,7 +253,7 @@ impl<'a> FnGen<'a> {
                 // the node in tail position of the source is a tail call: `0 + f(x)` is a
                 // non-tail call (it counts toward the depth limit) on every engine.
                 let node_tail = tail && b.tail == Some(*v);
-                self.at_value(*v, |g| g.node(n, node_tail));
+                self.at_value(*v, |g| g.node(*v, n, node_tail));
                 if tail
                     && !(node_tail
                         && matches!(n, Node::Call(..) | Node::Eval(..) | Node::Branch(..)))
@@ -254,8 +262,10 @@ impl<'a> FnGen<'a> {
                 }
                 return;
             }
-            if self.materialized(*v) {
-                self.at_value(*v, |g| g.node(n, false));
+            if let Node::Hash(_) = n {
+                self.at_value(*v, |g| g.node(*v, n, false));
+            } else if self.materialized(*v) {
+                self.at_value(*v, |g| g.node(*v, n, false));
                 let s = self.slot(*v);
                 self.emit(Instr::Store(s));
             }
@@ -279,14 +289,14 @@ impl<'a> FnGen<'a> {
             return;
         }
         match self.defs.get(&v).copied() {
-            Some(n) => self.at_value(v, |g| g.node(n, false)),
+            Some(n) => self.at_value(v, |g| g.node(v, n, false)),
             None => {
                 self.undefined.get_or_insert(v);
             }
         }
     }
 
-    fn node(&mut self, n: &'a Node, tail: bool) {
+    fn node(&mut self, v: ValueId, n: &'a Node, tail: bool) {
         match n {
             Node::Param(i) => self.emit(Instr::Load(*i)),
             Node::Const(c) => self.emit(Instr::Push(*c)),
@@ -303,6 +313,15 @@ impl<'a> FnGen<'a> {
                 self.value(*a);
                 self.emit(Instr::Reflect);
             }
+            Node::HashOut(h, i) => match self.slots.get(h) {
+                Some(&s) => self.emit(Instr::Load(s + *i as u32)),
+                None => {
+                    self.undefined.get_or_insert(*h);
+                }
+            },
+            // Emitted in block order (it is effectful); its value is only read through
+            // `HashOut`.
+            Node::Hash(ops) => self.hash(v, ops),
             Node::Call(f, args) => {
                 if tail {
                     for a in args {
@@ -359,6 +378,26 @@ impl<'a> FnGen<'a> {
                     self.code[j] = Instr::Jump(end);
                 }
             }
+        }
+    }
+
+    /// One Merkle level `v` over `[d0..d3, s0..s3, e]`: sibling and direction into scratch
+    /// slots `k..k+5`, the digest onto the stack, `HASH k`, and the four elements into `v`'s
+    /// slots (element 0 first).
+    fn hash(&mut self, v: ValueId, ops: &[ValueId; 9]) {
+        let k = self.next_slot;
+        self.next_slot += 5;
+        for (j, &o) in ops[4..].iter().enumerate() {
+            self.value(o);
+            self.emit(Instr::Store(k + j as u32));
+        }
+        for &o in &ops[..4] {
+            self.value(o);
+        }
+        self.emit(Instr::Hash(k));
+        let out = self.slots_for(v, 4);
+        for j in (0..4).rev() {
+            self.emit(Instr::Store(out + j));
         }
     }
 

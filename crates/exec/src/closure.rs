@@ -29,7 +29,7 @@
 
 pub(crate) mod rt;
 
-use crate::trap::{Counted, Limits, Trap};
+use crate::trap::{merkle_level, Counted, Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{canonical, pow, F};
 use resvm_lang::ast::BinOp;
@@ -38,6 +38,8 @@ use rt::{ReflectMap, StackGuard};
 
 /// A compiled expression in value mode.
 type Val = Box<dyn Fn(&mut Ctx<'_>, &mut [F]) -> F + Send + Sync>;
+/// A compiled computation run for its effect on the frame (a Merkle level's stores).
+type Effect = Box<dyn Fn(&mut Ctx<'_>, &mut [F]) + Send + Sync>;
 /// A compiled expression in tail mode.
 type Tail = Box<dyn Fn(&mut Ctx<'_>, &mut [F]) -> Next + Send + Sync>;
 
@@ -326,6 +328,10 @@ fn max_args(e: &Expr) -> usize {
                 most = most.max(args.len());
                 todo.push(g);
                 todo.extend(args.iter());
+            }
+            ExprKind::Hash(_, ops, b) => {
+                todo.extend(ops.iter());
+                todo.push(b);
             }
         }
     }
@@ -878,7 +884,42 @@ impl Compiler<'_> {
                     b(cx, fr)
                 }))
             }
+            ExprKind::Hash(base, ops, b) => {
+                let Some(level) = self.hash_level(*base, ops) else {
+                    return Operand::Expr(malformed("slot out of range"));
+                };
+                let b = self.val(b);
+                Operand::Expr(Box::new(move |cx, fr| {
+                    level(cx, fr);
+                    b(cx, fr)
+                }))
+            }
         }
+    }
+
+    /// A Merkle level: evaluates `[d, s, e]` in order and stores the digest in slots
+    /// `base..base+4` (a trap stores nothing and is raised). `None` if the slots are out of
+    /// the frame.
+    fn hash_level(&self, base: u32, ops: &[Expr; 9]) -> Option<Effect> {
+        let base = self.slot(base)?;
+        self.slot(base as u32 + 3)?;
+        let ops: Vec<Val> = ops.iter().map(|o| self.val(o)).collect();
+        Some(Box::new(move |cx, fr| {
+            let mut v = [F::ZERO; 9];
+            for (x, o) in v.iter_mut().zip(&ops) {
+                *x = o(cx, fr);
+            }
+            if cx.trap.is_some() {
+                // An operand trapped: its value is meaningless and the run is over.
+                return;
+            }
+            match merkle_level([v[0], v[1], v[2], v[3]], [v[4], v[5], v[6], v[7]], v[8]) {
+                Ok(h) => fr[base..base + 4].copy_from_slice(&h),
+                Err(t) => {
+                    let _ = cx.raise(t);
+                }
+            }
+        }))
     }
 
     /// A monomial `c * fr[s0] * fr[s1] * ...` if `e` is one (slots, constants, `-`, `*`, small
@@ -987,6 +1028,16 @@ impl Compiler<'_> {
     /// Compiles `e` in tail position.
     fn tail(&self, e: &Expr) -> Tail {
         match &e.kind {
+            ExprKind::Hash(base, ops, b) => {
+                let Some(level) = self.hash_level(*base, ops) else {
+                    return Self::ret(malformed("slot out of range"));
+                };
+                let b = self.tail(b);
+                Box::new(move |cx, fr| {
+                    level(cx, fr);
+                    b(cx, fr)
+                })
+            }
             ExprKind::Let(s, v, b) => {
                 let Some(s) = self.slot(*s) else {
                     return Self::ret(malformed("slot out of range"));
@@ -1042,7 +1093,7 @@ fn has_tail_call(mut e: &Expr) -> bool {
     loop {
         match &e.kind {
             ExprKind::Call(..) | ExprKind::Eval(..) => return true,
-            ExprKind::Let(_, _, b) => e = b,
+            ExprKind::Let(_, _, b) | ExprKind::Hash(_, _, b) => e = b,
             ExprKind::Branch(_, x, y) => {
                 if has_tail_call(x) {
                     return true;

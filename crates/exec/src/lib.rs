@@ -20,4 +20,4 @@ pub mod tree;
 
 pub use closure::ClosureProgram;
 
-pub use trap::{Counted, Limits, Trap};
+pub use trap::{merkle_level, Counted, Limits, Trap};

@@ -6,7 +6,7 @@
 
 use crate::trap::{Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
-use resvm_field::{canonical, lt, merge, Digest, F};
+use resvm_field::{canonical, lt, F};
 use resvm_isa::spec::{Term, HASH_ACCESSES};
 use resvm_isa::{Instr, Program};
 
@@ -379,12 +379,7 @@ pub fn run_traced<T: Tracer>(
                 }
                 let d: [F; 4] = core::array::from_fn(|i| vals[i]);
                 let s: [F; 4] = core::array::from_fn(|i| vals[4 + i]);
-                let (l, r) = match canonical(vals[8]) {
-                    0 => (d, s),
-                    1 => (s, d),
-                    _ => malformed!("HASH direction cell is not 0 or 1"),
-                };
-                let h = merge(&Digest::from_elements(l), &Digest::from_elements(r)).elements();
+                let h = crate::trap::merkle_level(d, s, vals[8])?;
                 for (acc, v) in HASH_ACCESSES[9..].iter().zip(h) {
                     match acc.addr.eval_u32(env) {
                         Some(a) => write!(a, v),
@@ -422,6 +417,7 @@ fn callee(program: &Program, funcs: &[FnInfo], g: F, k: u32) -> Result<FnInfo, T
 #[cfg(test)]
 mod tests {
     use super::*;
+    use resvm_field::{merge, Digest};
 
     fn f(v: u64) -> F {
         F::from_u64(v)
@@ -632,10 +628,12 @@ mod tests {
             let out = run(&prog(bit), &[], &Limits::default()).expect("runs");
             assert_eq!(out.output, want.elements()[0]);
         }
-        assert!(matches!(
-            run(&prog(2), &[], &Limits::default()),
-            Err(Trap::Malformed { .. })
-        ));
+        // A direction outside {0, 1} is data, not a malformed image: the same runtime
+        // error the other engines give for `merkle`.
+        assert_eq!(
+            run(&prog(2), &[], &Limits::default()).map(|o| o.output),
+            Err(Trap::HashDirection { value: f(2) })
+        );
     }
 
     /// Steps are function entries: main, then fib for n = 10, 9, .., 0.

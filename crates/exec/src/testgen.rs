@@ -75,8 +75,30 @@ pub fn program(seed: u64) -> GenProgram {
         rng: Rng(SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15)),
         fns: Vec::new(),
         lets: 0,
+        digests: false,
     };
     g.generate()
+}
+
+/// The program for `seed` with digests as well (deterministic): everything [`program`]
+/// generates, plus `d` parameters of `main` (four inputs each) and of functions (recursive
+/// ones included), functions returning digests (inlined), `hash`, `merkle` (its direction
+/// usually a bit, sometimes not: a trap), `digest`, projections, `eq` on both types, and
+/// digest `let`s and `branch`es.
+pub fn digest_program(seed: u64) -> GenProgram {
+    let mut g = Gen {
+        rng: Rng(SplitMix64::new(seed ^ 0xD16E_57D1_6E57_0001)),
+        fns: Vec::new(),
+        lets: 0,
+        digests: true,
+    };
+    g.generate()
+}
+
+/// The proptest strategy over [`digest_program`]s.
+pub fn digest_strategy() -> impl proptest::strategy::Strategy<Value = GenProgram> {
+    use proptest::strategy::Strategy;
+    proptest::num::u64::ANY.prop_map(digest_program)
 }
 
 /// The generator's randomness: [`SplitMix64`] plus a percentage helper.
@@ -98,6 +120,8 @@ impl Rng {
 enum T {
     P,
     Prog,
+    /// A digest (only in [`digest_program`]s).
+    D,
 }
 
 /// A generated function's signature.
@@ -114,6 +138,9 @@ struct Gen {
     rng: Rng,
     fns: Vec<Sig>,
     lets: u32,
+    /// Generate digests too ([`digest_program`]); without, no draw differs from the
+    /// generator before digests existed, so pinned seeds keep their programs.
+    digests: bool,
 }
 
 /// What an expression may refer to while it is generated.
@@ -156,16 +183,24 @@ impl Gen {
                 )
             })
             .collect();
-        let params = vars
+        let mut params = vars
             .iter()
             .map(|(n, t)| match t {
                 T::Prog => format!("{n}: prog"),
                 T::P if self.rng.chance(30) => format!("secret {n}"),
-                T::P => n.clone(),
+                _ => n.clone(),
             })
-            .collect::<Vec<_>>()
-            .join(", ");
+            .collect::<Vec<_>>();
         let vars_t: Vec<T> = vars.iter().map(|v| v.1).collect();
+        let mut vars = vars;
+        // Digest parameters come last; each is four inputs.
+        let ndigests = if self.digests { self.rng.below(3) } else { 0 };
+        for k in 0..ndigests {
+            let secret = if self.rng.chance(40) { "secret " } else { "" };
+            params.push(format!("{secret}z{k}: d"));
+            vars.push((format!("z{k}"), T::D));
+        }
+        let params = params.join(", ");
         let mut scope = Scope {
             vars,
             callable: nfns,
@@ -182,7 +217,7 @@ impl Gen {
                 n + 1
             };
         }
-        let inputs = (0..n)
+        let mut inputs: Vec<F> = (0..n)
             .map(|k| match vars_t.get(k) {
                 // A PROG input: an earlier function's test repr, or a value that is none.
                 Some(T::Prog) if self.rng.chance(60) => {
@@ -191,6 +226,9 @@ impl Gen {
                 _ => self.value(),
             })
             .collect();
+        for _ in 0..4 * ndigests {
+            inputs.push(self.value());
+        }
         let limits = match self.rng.below(10) {
             0 => Limits {
                 max_steps: Some(self.rng.below(40)),
@@ -288,7 +326,11 @@ impl Gen {
         let mut vars = Vec::new();
         for k in 0..nparams {
             let t = if (counter && k == 0) || index == 0 || !self.rng.chance(25) {
-                T::P
+                if self.digests && !(counter && k == 0) && self.rng.chance(30) {
+                    T::D
+                } else {
+                    T::P
+                }
             } else {
                 T::Prog
             };
@@ -302,6 +344,9 @@ impl Gen {
         }
         let ret = if index > 0 && self.rng.chance(15) {
             T::Prog
+        } else if self.digests && index > 0 && !counter && self.rng.chance(30) {
+            // Inlined at its calls, so never recursive.
+            T::D
         } else {
             T::P
         };
@@ -336,12 +381,10 @@ impl Gen {
         };
         let ps = params
             .iter()
-            .map(|(n, t)| {
-                if *t == T::Prog {
-                    format!("{n}: prog")
-                } else {
-                    n.clone()
-                }
+            .map(|(n, t)| match t {
+                T::Prog => format!("{n}: prog"),
+                T::D => format!("{n}: d"),
+                T::P => n.clone(),
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -382,7 +425,7 @@ impl Gen {
                 out.push(format!("{n}"));
             } else if *t == T::Prog {
                 // Only functions defined before the callee: its evals cannot come back up.
-                out.push(format!("f{}", self.rng.below(f as u64)));
+                out.push(self.fn_value(f));
             } else {
                 out.push(self.expr(scope, *t, depth));
             }
@@ -390,14 +433,125 @@ impl Gen {
         out.join(", ")
     }
 
+    /// The name of one of the functions `0..below` that can be a PROG value (not returning a
+    /// digest; function 0 never does). Draws exactly as `f{below(n)}` when none returns one.
+    fn fn_value(&mut self, below: usize) -> String {
+        let cands: Vec<usize> = (0..below).filter(|&f| self.fns[f].ret != T::D).collect();
+        format!("f{}", cands[self.rng.below(cands.len() as u64) as usize])
+    }
+
+    /// A digest-typed expression.
+    fn digest(&mut self, scope: &mut Scope, depth: u32) -> String {
+        if depth == 0 {
+            return match self.var(scope, T::D) {
+                Some(v) if self.rng.chance(70) => v,
+                _ => {
+                    let xs: Vec<String> = (0..4).map(|_| self.literal()).collect();
+                    format!("digest({})", xs.join(", "))
+                }
+            };
+        }
+        let d = depth - 1;
+        match self.rng.below(9) {
+            0 => {
+                let xs: Vec<String> = (0..4).map(|_| self.expr(scope, T::P, d)).collect();
+                format!("digest({})", xs.join(", "))
+            }
+            1 | 2 => {
+                let a = self.digest(scope, d);
+                let b = self.digest(scope, d);
+                format!("hash({a}, {b})")
+            }
+            3 => {
+                let a = self.digest(scope, d);
+                let s = self.digest(scope, d);
+                let e = match self.rng.below(10) {
+                    0..=5 => {
+                        let x = self.expr(scope, T::P, d);
+                        let y = self.expr(scope, T::P, d);
+                        format!("lt({x}, {y})")
+                    }
+                    6..=8 => ["0", "1"][self.rng.below(2) as usize].to_string(),
+                    _ => self.expr(scope, T::P, d),
+                };
+                format!("merkle({a}, {s}, {e})")
+            }
+            4 => {
+                let c = self.cond(scope, d);
+                let x = self.digest(scope, d);
+                let y = self.digest(scope, d);
+                format!("branch({c}, {x}, {y})")
+            }
+            5 => {
+                let vt = if self.rng.chance(50) { T::D } else { T::P };
+                let v = self.expr(scope, vt, d);
+                self.lets += 1;
+                let name = format!("v{}", self.lets);
+                scope.vars.push((name.clone(), vt));
+                let body = self.digest(scope, d);
+                scope.vars.pop();
+                format!("(let {name} = {v} in {body})")
+            }
+            6 if scope.calls > 0 => {
+                // A call of an earlier function returning a digest (inlined).
+                let cands: Vec<usize> = (0..scope.callable)
+                    .filter(|&f| self.fns[f].ret == T::D)
+                    .collect();
+                if cands.is_empty() {
+                    return self.digest(scope, d);
+                }
+                scope.calls -= 1;
+                let f = cands[self.rng.below(cands.len() as u64) as usize];
+                let args = self.call_args(scope, f, d);
+                format!("{}({args})", self.fns[f].name)
+            }
+            _ => self
+                .var(scope, T::D)
+                .unwrap_or_else(|| format!("digest({}, 0, 0, 0)", self.literal())),
+        }
+    }
+
+    /// A p-typed expression over digests: a projection, `eq`, or a digest `let`.
+    fn digest_use(&mut self, scope: &mut Scope, depth: u32) -> String {
+        match self.rng.below(4) {
+            0 => {
+                let x = self.digest(scope, depth);
+                format!("({x}).{}", self.rng.below(4))
+            }
+            1 => {
+                let a = self.digest(scope, depth);
+                let b = self.digest(scope, depth);
+                format!("eq({a}, {b})")
+            }
+            2 => {
+                let a = self.expr(scope, T::P, depth);
+                let b = if self.rng.chance(30) {
+                    a.clone()
+                } else {
+                    self.expr(scope, T::P, depth)
+                };
+                format!("eq({a}, {b})")
+            }
+            _ => {
+                let v = self.digest(scope, depth);
+                self.lets += 1;
+                let name = format!("v{}", self.lets);
+                scope.vars.push((name.clone(), T::D));
+                let body = self.expr(scope, T::P, depth);
+                scope.vars.pop();
+                format!("(let {name} = {v} in {body})")
+            }
+        }
+    }
+
     /// A PROG-typed expression.
     fn prog(&mut self, scope: &mut Scope, depth: u32) -> String {
         let k = self.rng.below(if depth == 0 { 3 } else { 6 });
         match k {
-            0 | 1 if scope.callable > 0 => format!("f{}", self.rng.below(scope.callable as u64)),
+            0 | 1 if scope.callable > 0 => self.fn_value(scope.callable),
             0..=2 => match self.var(scope, T::Prog) {
                 Some(v) => v,
-                None if scope.callable > 0 => format!("f{}", self.rng.below(scope.callable as u64)),
+                None if scope.callable > 0 => self.fn_value(scope.callable),
                 // No function to name: reflect a literal (may trap).
                 None => format!("reflect({})", self.literal()),
             },
@@ -470,8 +624,13 @@ impl Gen {
     }
 
     fn expr(&mut self, scope: &mut Scope, t: T, depth: u32) -> String {
-        if t == T::Prog {
-            return self.prog(scope, depth);
+        match t {
+            T::Prog => return self.prog(scope, depth),
+            T::D => return self.digest(scope, depth),
+            T::P => {}
+        }
+        if self.digests && depth > 0 && self.rng.chance(25) {
+            return self.digest_use(scope, depth - 1);
         }
         if depth == 0 {
             return match self.var(scope, T::P) {

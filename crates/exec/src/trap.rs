@@ -1,6 +1,6 @@
 //! Runtime errors and resource limits shared by all engines.
 
-use resvm_field::{canonical, F};
+use resvm_field::{canonical, merge, Digest, F};
 
 /// Resource limits of one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +47,12 @@ pub enum Trap {
     #[error("branch condition must be 0 or 1, got {}", canonical(*.value))]
     BranchCondition {
         /// The condition.
+        value: F,
+    },
+    /// `merkle` (the `HASH` instruction) with a direction other than 0 or 1.
+    #[error("merkle direction must be 0 or 1, got {}", canonical(*.value))]
+    HashDirection {
+        /// The direction.
         value: F,
     },
     /// `reflect` of a value that is no function's repr.
@@ -105,6 +111,17 @@ pub enum Trap {
         /// What.
         why: &'static str,
     },
+}
+
+/// One Merkle level, the `HASH` instruction's semantics shared by every engine: the digest
+/// `merge(d, s)` if `e = 0`, `merge(s, d)` if `e = 1`, a [`Trap::HashDirection`] otherwise.
+pub fn merkle_level(d: [F; 4], s: [F; 4], e: F) -> Result<[F; 4], Trap> {
+    let (l, r) = match canonical(e) {
+        0 => (d, s),
+        1 => (s, d),
+        _ => return Err(Trap::HashDirection { value: e }),
+    };
+    Ok(merge(&Digest::from_elements(l), &Digest::from_elements(r)).elements())
 }
 
 impl Trap {

@@ -8,7 +8,7 @@
 //! native stack grown in segments at call boundaries rather than overflowing.
 
 use crate::closure::rt::{ReflectMap, StackGuard};
-use crate::trap::{Counted, Limits, Trap};
+use crate::trap::{merkle_level, Counted, Limits, Trap};
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::{canonical, lt, pow, F};
 use resvm_lang::ast::BinOp;
@@ -137,6 +137,10 @@ impl Tree<'_> {
                         .ok_or_else(|| malformed("slot out of range"))? = x;
                     e = b;
                 }
+                ExprKind::Hash(base, ops, b) => {
+                    self.hash(*base, ops, &mut frame)?;
+                    e = b;
+                }
                 ExprKind::Branch(c, x, y) => {
                     e = match self.cond(c, &mut frame)? {
                         false => x,
@@ -161,6 +165,21 @@ impl Tree<'_> {
                 _ => return self.eval(e, &mut frame),
             }
         }
+    }
+
+    /// One Merkle level: evaluates `[d, s, e]` in order and stores the digest in slots
+    /// `base..base+4`.
+    fn hash(&mut self, base: u32, ops: &[Expr; 9], frame: &mut [F]) -> Result<(), Trap> {
+        let mut v = [F::ZERO; 9];
+        for (x, o) in v.iter_mut().zip(ops) {
+            *x = self.eval(o, frame)?;
+        }
+        let h = merkle_level([v[0], v[1], v[2], v[3]], [v[4], v[5], v[6], v[7]], v[8])?;
+        frame
+            .get_mut(base as usize..base as usize + 4)
+            .ok_or_else(|| malformed("slot out of range"))?
+            .copy_from_slice(&h);
+        Ok(())
     }
 
     /// A branch condition: `false` for 0, `true` for 1, a trap otherwise.
@@ -252,6 +271,10 @@ impl Tree<'_> {
                 *frame
                     .get_mut(*s as usize)
                     .ok_or_else(|| malformed("slot out of range"))? = x;
+                self.eval(b, frame)?
+            }
+            ExprKind::Hash(base, ops, b) => {
+                self.hash(*base, ops, frame)?;
                 self.eval(b, frame)?
             }
         })

@@ -38,6 +38,8 @@ pub enum TypeAnn {
     P,
     /// `: prog`, a program.
     Prog,
+    /// `: d`, a digest (four field elements).
+    D,
 }
 
 /// `[secret] name [: type]`
@@ -88,6 +90,8 @@ pub enum ExprKind {
     Pow(Box<Expr>, u64),
     /// `let name = value in body`
     Let(Ident, Box<Expr>, Box<Expr>),
+    /// `e.i`: element `i` (0..=3) of the digest `e`.
+    Proj(Box<Expr>, u8),
 }
 
 impl ExprKind {
@@ -100,7 +104,7 @@ impl ExprKind {
         };
         match self {
             ExprKind::Number(_) | ExprKind::Var(_) => {}
-            ExprKind::Neg(a) | ExprKind::Pow(a, _) => take(a),
+            ExprKind::Neg(a) | ExprKind::Pow(a, _) | ExprKind::Proj(a, _) => take(a),
             ExprKind::Binary(_, a, b) | ExprKind::Let(_, a, b) => {
                 take(a);
                 take(b);

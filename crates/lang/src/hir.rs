@@ -2,6 +2,12 @@
 //!
 //! Names are gone: parameters and `let` bindings are frame slots (parameters first), functions
 //! are indices into [`Module::functions`]. Every expression carries its type.
+//!
+//! Digests (`d`, four field elements) exist only in the source: the checker lowers every
+//! `d` value to its four elements. A `d` parameter is four consecutive parameters
+//! (`x.0` .. `x.3`, see [`Param::digest_element`]), a `d` `let` is four slots, `hash` and
+//! `merkle` are [`ExprKind::Hash`] binders, and functions returning a `d` are inlined at
+//! their calls (they are not in [`Module::functions`]).
 
 use crate::ast::BinOp;
 use crate::diagnostic::Span;
@@ -72,7 +78,13 @@ pub struct Param {
     pub ty: Ty,
     /// Marked `secret` (only possible on main).
     pub secret: bool,
+    /// `Some(i)` when this is element `i` of a source parameter `x: d` (named `x.i`; the
+    /// four elements are consecutive parameters, element 0 first).
+    pub digest_element: Option<u8>,
 }
+
+/// Number of field elements of a digest value (`resvm_field::DIGEST_LEN`).
+pub const DIGEST_ELEMENTS: usize = 4;
 
 /// A typed expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +126,11 @@ pub enum ExprKind {
     Reflect(Box<Expr>),
     /// `let slot = value in body` (the value is computed once, before the body).
     Let(Slot, Box<Expr>, Box<Expr>),
+    /// One Merkle level, exactly the `HASH` instruction: the operands `[d0..d3, s0..s3, e]`
+    /// are evaluated in order, then slots `base..base+4` receive `merge(d, s)` if `e = 0`,
+    /// `merge(s, d)` if `e = 1` (a runtime error otherwise), then `body` is the value.
+    /// `hash(a, b)` is `d = b, s = a, e = 1`.
+    Hash(Slot, Box<[Expr; 9]>, Box<Expr>),
 }
 
 impl Expr {
@@ -153,6 +170,10 @@ impl ExprKind {
                 f(g);
                 args.iter().for_each(f);
             }
+            ExprKind::Hash(_, ops, body) => {
+                ops.iter().for_each(&mut *f);
+                f(body);
+            }
         }
     }
 
@@ -183,7 +204,11 @@ impl ExprKind {
             ExprKind::Call(_, args) => args.iter_mut().for_each(take),
             ExprKind::Eval(g, args) => {
                 take(g);
-                args.iter_mut().for_each(take);
+                args.iter_mut().for_each(&mut take);
+            }
+            ExprKind::Hash(_, ops, body) => {
+                ops.iter_mut().for_each(&mut take);
+                take(body);
             }
         }
     }

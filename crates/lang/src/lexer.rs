@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, Span};
 
-/// A token kind. Identifiers include the builtin names and the type names `p`/`prog`,
+/// A token kind. Identifiers include the builtin names and the type names `p`/`prog`/`d`,
 /// which are only special in their positions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Tok {
@@ -23,6 +23,7 @@ pub enum Tok {
     Minus,
     Star,
     Caret,
+    Dot,
     Eof,
 }
 
@@ -46,6 +47,7 @@ impl Tok {
             Tok::Minus => "`-`".into(),
             Tok::Star => "`*`".into(),
             Tok::Caret => "`^`".into(),
+            Tok::Dot => "`.`".into(),
             Tok::Eof => "end of file".into(),
         }
     }
@@ -85,6 +87,7 @@ pub fn lex(src: &str, errors: &mut Vec<Diagnostic>) -> Vec<(Tok, Span)> {
             b'-' => Some(Tok::Minus),
             b'*' => Some(Tok::Star),
             b'^' => Some(Tok::Caret),
+            b'.' => Some(Tok::Dot),
             _ => None,
         };
         if let Some(t) = single {

@@ -189,14 +189,15 @@ impl Parser {
         let name = self.ident("for a parameter")?;
         let ty = if *self.peek() == Tok::Colon {
             self.bump();
-            let t = self.ident("for the parameter type (`p` or `prog`)")?;
+            let t = self.ident("for the parameter type (`p`, `prog` or `d`)")?;
             let ann = match t.name.as_str() {
                 "p" => TypeAnn::P,
                 "prog" => TypeAnn::Prog,
+                "d" => TypeAnn::D,
                 other => {
                     return Err(Diagnostic::new(
                         t.span,
-                        format!("unknown type `{other}`: expected `p` or `prog`"),
+                        format!("unknown type `{other}`: expected `p`, `prog` or `d`"),
                     ))
                 }
             };
@@ -351,7 +352,7 @@ impl Parser {
     }
 
     fn power(&mut self) -> Result<Parsed, Diagnostic> {
-        let (base, d) = self.primary()?;
+        let (base, d) = self.projection()?;
         if *self.peek() == Tok::Caret {
             self.bump();
             let (k, kspan) = self.number("as the exponent")?;
@@ -359,6 +360,24 @@ impl Parser {
             return Self::node(ExprKind::Pow(Box::new(base), k), span, d + 1);
         }
         Ok((base, d))
+    }
+
+    /// `primary ('.' INDEX)*`: digest element projections bind tightest.
+    fn projection(&mut self) -> Result<Parsed, Diagnostic> {
+        let (mut e, mut d) = self.primary()?;
+        while *self.peek() == Tok::Dot {
+            self.bump();
+            let (i, ispan) = self.number("as the digest element index")?;
+            if i > 3 {
+                return Err(Diagnostic::new(
+                    ispan,
+                    format!("digest element index {i} is out of range: a digest has elements 0, 1, 2, 3"),
+                ));
+            }
+            let span = e.span.to(ispan);
+            (e, d) = Self::node(ExprKind::Proj(Box::new(e), i as u8), span, d + 1)?;
+        }
+        Ok((e, d))
     }
 
     fn number(&mut self, context: &str) -> Result<(u64, Span), Diagnostic> {
@@ -497,7 +516,9 @@ mod tests {
             best = best.max(d);
             match &e.kind {
                 ExprKind::Number(_) | ExprKind::Var(_) => {}
-                ExprKind::Neg(a) | ExprKind::Pow(a, _) => todo.push((a, d + 1)),
+                ExprKind::Neg(a) | ExprKind::Pow(a, _) | ExprKind::Proj(a, _) => {
+                    todo.push((a, d + 1))
+                }
                 ExprKind::Binary(_, a, b) | ExprKind::Let(_, a, b) => {
                     todo.push((a, d + 1));
                     todo.push((b, d + 1));

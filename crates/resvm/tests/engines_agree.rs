@@ -42,6 +42,35 @@ proptest! {
     fn engines_agree_on_random_programs(p in testgen::strategy()) {
         check(&p)?;
     }
+
+    #[test]
+    fn engines_agree_on_random_digest_programs(p in testgen::digest_strategy()) {
+        check(&p)?;
+    }
+}
+
+/// The same over programs with digests; also checks that the sweep meets every digest
+/// construct and both outcomes (values and `merkle` direction traps).
+#[test]
+fn engines_agree_on_digest_seed_sweep() {
+    let (mut hashed, mut trapped) = (0, 0);
+    for seed in 0..200 {
+        let p = testgen::digest_program(seed);
+        if let Err(e) = check(&p) {
+            panic!("seed {seed}: {e}");
+        }
+        if p.source.contains("hash(") || p.source.contains("merkle(") {
+            hashed += 1;
+        }
+        let c = resvm::compile(&p.source).expect("checked");
+        if let Err(resvm::Trap::HashDirection { .. }) =
+            resvm::run(&c, Engine::Stack, &p.inputs, &Limits::default())
+        {
+            trapped += 1;
+        }
+    }
+    assert!(hashed > 100, "{hashed} of 200 programs hash");
+    assert!(trapped > 0, "no program met a bad merkle direction");
 }
 
 /// A fixed sweep over seeds, so a regression reproduces without proptest's shrinking.

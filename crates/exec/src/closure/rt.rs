@@ -135,6 +135,10 @@ pub(crate) fn expr_depth(e: &Expr) -> usize {
                 todo.push((g, d));
                 todo.extend(args.iter().map(|a| (a, d)));
             }
+            ExprKind::Hash(_, ops, body) => {
+                todo.extend(ops.iter().map(|a| (a, d)));
+                todo.push((body, d));
+            }
         }
     }
     deepest
