@@ -196,7 +196,8 @@ pub fn derive_nonce(nullifiers: &Digest, index: u64, r: &Digest) -> Digest {
 }
 
 /// The key hash of a secret key (what token resources put in their label or value):
-/// `merge(sk, 0)`, the `aux_hash` the logic ABI computes from `aux0 = sk`, `aux1 = 0`.
+/// `merge(sk, 0)` (`hash(sk, digest(0, 0, 0, 0))` in the language), the `aux_hash` the logic
+/// ABI computes from `aux0 = sk`, `aux1 = 0`.
 pub fn key_hash(sk: &Digest) -> Digest {
     merge(sk, &Digest([0; 4]))
 }
