@@ -62,7 +62,13 @@ fn fail(e: resvm_rm::Error) -> anyhow::Error {
 }
 
 impl Demo {
-    fn fresh(&mut self, logic: Digest, label: Digest, quantity: u64, ephemeral: bool) -> (Resource, Digest) {
+    fn fresh(
+        &mut self,
+        logic: Digest,
+        label: Digest,
+        quantity: u64,
+        ephemeral: bool,
+    ) -> (Resource, Digest) {
         let n = random_digest(&mut self.rng);
         let r = Resource {
             logic,
@@ -81,7 +87,11 @@ impl Demo {
         std::fs::write(&p, tx.to_json()).with_context(|| format!("writing {}", p.display()))
     }
 
-    fn prove(&mut self, b: &ActionBuilder, what: &str) -> Result<(PartialTransaction, Vec<Resource>)> {
+    fn prove(
+        &mut self,
+        b: &ActionBuilder,
+        what: &str,
+    ) -> Result<(PartialTransaction, Vec<Resource>)> {
         let t = Instant::now();
         let (a, created) = b
             .prove(&self.backend, &self.logics, &mut self.rng)
@@ -120,7 +130,9 @@ impl Demo {
 
     /// `who` gives its tokens for at least `want` of `want_kind`, created for itself.
     fn swap(&mut self, who: &Party, want_label: Digest, want: u64) -> Result<PartialTransaction> {
-        let (mine, n) = who.owned.ok_or_else(|| anyhow!("{} owns nothing", who.name))?;
+        let (mine, n) = who
+            .owned
+            .ok_or_else(|| anyhow!("{} owns nothing", who.name))?;
         let want_kind = kind(&self.token, &want_label);
         let terms = Digest([want, 0, 0, 0]);
         let (mut intent, inn) = self.fresh(self.intent, merge(&want_kind, &terms), 0, true);
@@ -212,8 +224,15 @@ fn run(a: DemoArgs) -> Result<()> {
         ledger,
         applied: 0,
     };
-    println!("resvm demo in {} (backend {})", dir.display(), d.backend.name());
-    println!("fresh ledger: root {}", d.ledger.root().map_err(fail)?.to_hex());
+    println!(
+        "resvm demo in {} (backend {})",
+        dir.display(),
+        d.backend.name()
+    );
+    println!(
+        "fresh ledger: root {}",
+        d.ledger.root().map_err(fail)?.to_hex()
+    );
     let (issuer_a, issuer_b) = (random_digest(&mut d.rng), random_digest(&mut d.rng));
     let mut alice = Party {
         name: "Alice",
@@ -238,13 +257,21 @@ fn run(a: DemoArgs) -> Result<()> {
     let alice_ptx = d.swap(&alice, label_b, 3)?;
     let bob_ptx = d.swap(&bob, label_a, 5)?;
     for (who, t) in [("alice", &alice_ptx), ("bob", &bob_ptx)] {
-        println!("  {who}'s delta: {} (balanced: {})", t.delta(), t.is_balanced());
+        println!(
+            "  {who}'s delta: {} (balanced: {})",
+            t.delta(),
+            t.is_balanced()
+        );
     }
     d.write("ptx-alice-swap.json", &alice_ptx)?;
     d.write("ptx-bob-swap.json", &bob_ptx)?;
 
     let swap = alice_ptx.compose_concurrent(&bob_ptx).map_err(fail)?;
-    println!("3. compose them: delta {} (balanced: {})", swap.delta(), swap.is_balanced());
+    println!(
+        "3. compose them: delta {} (balanced: {})",
+        swap.delta(),
+        swap.is_balanced()
+    );
     d.apply(&swap)?;
 
     println!("4. double spend: apply the swap again");

@@ -37,7 +37,11 @@ pub fn params_of(module: &resvm_lang::hir::Module) -> Vec<Param> {
                 .map(|p| Param {
                     name: match p.digest_element {
                         // The HIR names the elements `x.0` .. `x.3`.
-                        Some(_) => p.name.rsplit_once('.').map_or(&p.name[..], |(n, _)| n).to_string(),
+                        Some(_) => p
+                            .name
+                            .rsplit_once('.')
+                            .map_or(&p.name[..], |(n, _)| n)
+                            .to_string(),
                         None => p.name.clone(),
                     },
                     secret: p.secret,
@@ -89,7 +93,9 @@ pub fn named_values(params: &[&Param], values: &[F]) -> Vec<(String, String)> {
             let p = params[i];
             let vs = values.get(i..i + n).unwrap_or(&[]);
             let shown = match (p.element, vs) {
-                (Some(_), &[a, b, c, d]) => resvm_field::Digest::from_elements([a, b, c, d]).to_hex(),
+                (Some(_), &[a, b, c, d]) => {
+                    resvm_field::Digest::from_elements([a, b, c, d]).to_hex()
+                }
                 _ => vs
                     .iter()
                     .map(|v| resvm_field::canonical(*v).to_string())
@@ -192,7 +198,10 @@ pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>,
     let mut values: Vec<Option<F>> = vec![None; wanted.len()];
     for (key, value) in pairs.0 {
         let Some(&(i, n)) = groups.iter().find(|(i, _)| wanted[*i].name == key) else {
-            let names: Vec<&str> = groups.iter().map(|(i, _)| wanted[*i].name.as_str()).collect();
+            let names: Vec<&str> = groups
+                .iter()
+                .map(|(i, _)| wanted[*i].name.as_str())
+                .collect();
             return Err(Failure::usage(format!(
                 "{source}: `{key}` is not {} (expected {})",
                 if wanted.is_empty() {
@@ -211,12 +220,14 @@ pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>,
             return Err(Failure::usage(format!("{source}: `{key}` is given twice")));
         }
         let what = format!("{source}: `{key}`");
-        let scalar = |v: &serde_json::Value, what: &str| match v {
+        let scalar = |v: &serde_json::Value, what: &str| {
+            match v {
             serde_json::Value::String(s) => parse_value(s, what),
             other => Err(Failure::usage(format!(
                 "{what} must be a string such as \"5\" (got {}); field elements are strings in JSON",
                 short(other)
             ))),
+        }
         };
         if wanted[i].element.is_none() {
             values[i] = Some(scalar(&value, &what)?);

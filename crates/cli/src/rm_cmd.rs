@@ -643,8 +643,13 @@ fn stark_figures(reps: usize) -> Result<()> {
         random_digest(&mut rng),
     );
     let reps = reps.max(1);
-    println!("STARK backend (zero-knowledge, standard parameters; logic: token, owner's key checked)");
-    for (name, ins) in [("one resource's proofs (1-in/1-out)", 1), ("2-in/2-out transfer", 2)] {
+    println!(
+        "STARK backend (zero-knowledge, standard parameters; logic: token, owner's key checked)"
+    );
+    for (name, ins) in [
+        ("one resource's proofs (1-in/1-out)", 1),
+        ("2-in/2-out transfer", 2),
+    ] {
         let mut tree = resvm_rm::MemoryTree::new();
         let mut owned = Vec::new();
         for _ in 0..ins {

@@ -78,13 +78,55 @@ fn temp_file(name: &str, text: &str) -> String {
 /// bit 1 and (5, 6, 7, 8) with bit 0, then the secret leaf value, path and bits. (The root is
 /// recomputed natively with `resvm_field::merge` in `crates/prover/tests/digest.rs`.)
 const DIGEST_PATH: [&str; 15] = [
-    "17253281879595416348", "1918130842255587007", "6759448289651759571", "15150932947097635602", "42", "1", "2", "3", "4", "1", "5", "6", "7", "8", "0",
+    "17253281879595416348",
+    "1918130842255587007",
+    "6759448289651759571",
+    "15150932947097635602",
+    "42",
+    "1",
+    "2",
+    "3",
+    "4",
+    "1",
+    "5",
+    "6",
+    "7",
+    "8",
+    "0",
 ];
 const DIGEST_WRONG_LEAF: [&str; 15] = [
-    "17253281879595416348", "1918130842255587007", "6759448289651759571", "15150932947097635602", "43", "1", "2", "3", "4", "1", "5", "6", "7", "8", "0",
+    "17253281879595416348",
+    "1918130842255587007",
+    "6759448289651759571",
+    "15150932947097635602",
+    "43",
+    "1",
+    "2",
+    "3",
+    "4",
+    "1",
+    "5",
+    "6",
+    "7",
+    "8",
+    "0",
 ];
 const DIGEST_BAD_BIT: [&str; 15] = [
-    "17253281879595416348", "1918130842255587007", "6759448289651759571", "15150932947097635602", "42", "1", "2", "3", "4", "2", "5", "6", "7", "8", "0",
+    "17253281879595416348",
+    "1918130842255587007",
+    "6759448289651759571",
+    "15150932947097635602",
+    "42",
+    "1",
+    "2",
+    "3",
+    "4",
+    "2",
+    "5",
+    "6",
+    "7",
+    "8",
+    "0",
 ];
 
 /// Every example, its inputs and its expected output on every engine (`Err(needle)`: a
@@ -158,11 +200,20 @@ fn every_example_has_its_expected_output_on_every_engine() {
 
 #[test]
 fn digest_inputs_from_the_command_line_and_json() {
-    let root: Vec<u64> = DIGEST_PATH[..4].iter().map(|v| v.parse().unwrap()).collect();
+    let root: Vec<u64> = DIGEST_PATH[..4]
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
     // `Digest::to_hex`: each element's 8 little-endian bytes.
-    let hex: String = root.iter().map(|v| format!("{:016x}", v.swap_bytes())).collect();
+    let hex: String = root
+        .iter()
+        .map(|v| format!("{:016x}", v.swap_bytes()))
+        .collect();
     let secrets = r#""v": "42", "s0": ["1", "2", "3", "4"], "e0": "1", "s1": ["5", "6", "7", "8"], "e1": "0""#;
-    for root_json in [format!("\"{hex}\""), format!("{:?}", DIGEST_PATH[..4].to_vec())] {
+    for root_json in [
+        format!("\"{hex}\""),
+        format!("{:?}", DIGEST_PATH[..4].to_vec()),
+    ] {
         let j = temp_file(
             "digest.json",
             &format!("{{\"root\": {root_json}, {secrets}}}"),
@@ -195,7 +246,10 @@ fn digest_inputs_from_the_command_line_and_json() {
         canon.contains("(%0, %1, %2, %3) = merkle(0, 0, 0, 0; v, 0, 0, 0; 1)"),
         "{canon}"
     );
-    assert!(canon.contains("= merkle(%0, %1, %2, %3; s0.0, s0.1, s0.2, s0.3; e0)"), "{canon}");
+    assert!(
+        canon.contains("= merkle(%0, %1, %2, %3; s0.0, s0.1, s0.2, s0.3; e0)"),
+        "{canon}"
+    );
     let dag = stdout_ok(&["compile", "--emit", "dag", "examples/digest.rvm"]);
     assert!(dag.contains(" = merkle v") && dag.contains(".3\n"), "{dag}");
     let asm = stdout_ok(&["compile", "--emit", "asm", "examples/digest.rvm"]);

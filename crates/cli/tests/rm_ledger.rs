@@ -237,7 +237,11 @@ fn demo_leaves_its_ledger_transactions_and_partial_transactions() {
     assert!(out.contains("refused: double spend"), "{out}");
     let s = status(&dir.join("ledger"));
     assert_eq!(
-        (s["commitments"].as_u64(), s["nullifiers"].as_u64(), s["transactions"].as_u64()),
+        (
+            s["commitments"].as_u64(),
+            s["nullifiers"].as_u64(),
+            s["transactions"].as_u64()
+        ),
         (Some(4), Some(6), Some(2))
     );
     for (f, verdict) in [
@@ -246,7 +250,11 @@ fn demo_leaves_its_ledger_transactions_and_partial_transactions() {
         ("ptx-alice-swap.json", "valid (unbalanced)"),
         ("ptx-bob-swap.json", "valid (unbalanced)"),
     ] {
-        assert_eq!(ok(&["ptx", "verify", p(&dir.join(f))]).trim(), verdict, "{f}");
+        assert_eq!(
+            ok(&["ptx", "verify", p(&dir.join(f))]).trim(),
+            verdict,
+            "{f}"
+        );
     }
     assert!(!dir.join("tx-03.json").exists());
     // Replaying tx-01, tx-02 on a fresh ledger gives the demo's root.

@@ -360,7 +360,8 @@ impl<'a> Cx<'a> {
             let span = Span::new(0, 0);
             match p.ty {
                 Ty::D => {
-                    let parts = std::array::from_fn(|j| Self::slot_expr(slot + j as u32, None, span));
+                    let parts =
+                        std::array::from_fn(|j| Self::slot_expr(slot + j as u32, None, span));
                     slot += DIGEST_ELEMENTS as u32;
                     scope.push((p.name.clone(), Bound::Digest(parts)));
                 }
@@ -531,12 +532,7 @@ impl<'a> Cx<'a> {
     }
 
     /// The digest whose elements are slots `base..base+4`, bound by one Merkle level.
-    fn hash_level(
-        &mut self,
-        mut binds: VecDeque<Bind>,
-        ops: [hir::Expr; 9],
-        span: Span,
-    ) -> Typed {
+    fn hash_level(&mut self, mut binds: VecDeque<Bind>, ops: [hir::Expr; 9], span: Span) -> Typed {
         let base = self.fresh(DIGEST_ELEMENTS as u32);
         binds.push_back(Bind::Hash(base, Box::new(ops), span));
         let parts = std::array::from_fn(|j| Self::slot_expr(base + j as u32, Some(Ty::P), span));
@@ -619,7 +615,10 @@ impl<'a> Cx<'a> {
             }
             A::Neg(x) => {
                 let x = self.p_operand(x, "the operand of `-`")?;
-                Self::p(Self::mk(H::Neg(Box::new(x)), Some(Ty::P), span), Some(Ty::P))
+                Self::p(
+                    Self::mk(H::Neg(Box::new(x)), Some(Ty::P), span),
+                    Some(Ty::P),
+                )
             }
             A::Binary(op, a, b) => {
                 let what = "an arithmetic operand";
@@ -632,16 +631,16 @@ impl<'a> Cx<'a> {
             }
             A::Pow(x, k) => {
                 let x = self.p_operand(x, "the base of `^`")?;
-                Self::p(Self::mk(H::Pow(Box::new(x), *k), Some(Ty::P), span), Some(Ty::P))
+                Self::p(
+                    Self::mk(H::Pow(Box::new(x), *k), Some(Ty::P), span),
+                    Some(Ty::P),
+                )
             }
             A::Proj(x, i) => {
                 let d = self.d_operand(x, &format!("the operand of `.{i}`"))?;
                 let mut part = d.parts[*i as usize].clone();
                 part.span = span;
-                Self::p(
-                    Self::wrap(d.binds, part),
-                    Some(Ty::P),
-                )
+                Self::p(Self::wrap(d.binds, part), Some(Ty::P))
             }
             A::Let(name, value, body) => {
                 let (v, vt) = self.expr(value)?;
@@ -649,13 +648,15 @@ impl<'a> Cx<'a> {
                     Val::P(v) => {
                         let slot = self.fresh(1);
                         let read = Self::slot_expr(slot, vt, name.span);
-                        self.scope.push((name.name.clone(), Bound::Scalar(read, vt)));
+                        self.scope
+                            .push((name.name.clone(), Bound::Scalar(read, vt)));
                         let r = self.expr(body);
                         self.scope.pop();
                         match r? {
-                            (Val::P(b), bt) => {
-                                Self::p(Self::mk(H::Let(slot, Box::new(v), Box::new(b)), bt, span), bt)
-                            }
+                            (Val::P(b), bt) => Self::p(
+                                Self::mk(H::Let(slot, Box::new(v), Box::new(b)), bt, span),
+                                bt,
+                            ),
                             (Val::D(mut d), bt) => {
                                 d.binds.push_front(Bind::Let(slot, v));
                                 d.span = span;
@@ -727,7 +728,11 @@ impl<'a> Cx<'a> {
                     g
                 }
                 Bound::Scalar(..) | Bound::Digest(_) => {
-                    let t = if matches!(b, Bound::Digest(_)) { Ty::D } else { Ty::P };
+                    let t = if matches!(b, Bound::Digest(_)) {
+                        Ty::D
+                    } else {
+                        Ty::P
+                    };
                     return Err(Diagnostic::new(
                         callee.span,
                         format!("`{name}` is a {t} value, not a program: it cannot be called"),
@@ -808,8 +813,7 @@ impl<'a> Cx<'a> {
                     let x = self.p_operand(a, "an argument of `digest`")?;
                     parts.push(self.atomize(x, &mut binds));
                 }
-                let parts: [hir::Expr; DIGEST_ELEMENTS] =
-                    parts.try_into().expect("four elements");
+                let parts: [hir::Expr; DIGEST_ELEMENTS] = parts.try_into().expect("four elements");
                 Ok((Val::D(DVal { binds, parts, span }), Some(Ty::D)))
             }
             "branch" => {
@@ -1100,7 +1104,10 @@ mod tests {
         assert_eq!(ps[0].digest_element, None);
         assert_eq!(ps[5].ty, Ty::Prog);
         // `x.3` is the slot of element 3.
-        assert!(matches!(m.main_function().body.kind, crate::hir::ExprKind::Bin(..)));
+        assert!(matches!(
+            m.main_function().body.kind,
+            crate::hir::ExprKind::Bin(..)
+        ));
     }
 
     #[test]
@@ -1168,7 +1175,11 @@ mod tests {
         assert!(e.message.contains("index 4 is out of range"), "{e}");
         assert_eq!(e.span, crate::Span::new(18, 19));
         let e = crate::parse("fn main(x: d) = x.y;").expect_err("not a literal");
-        assert!(e.message.starts_with("expected a number as the digest element index"), "{e}");
+        assert!(
+            e.message
+                .starts_with("expected a number as the digest element index"),
+            "{e}"
+        );
         // Postfix binds tightest: `-x.0 ^ 2` is `-((x.0) ^ 2)`.
         assert!(compile("fn main(x: d) = -x.0 ^ 2 + hash(x, x).3;").is_ok());
     }
@@ -1184,10 +1195,15 @@ mod tests {
         assert_eq!(names, ["g", "main"]);
         assert_eq!(m.main, 1);
         assert_eq!(m.functions[0].params.len(), 5);
-        let e = err("fn f(a: d, n) = branch(n, a, f(hash(a, a), n - 1));\nfn main(x: d) = f(x, 3).0;");
-        assert!(e.contains("returns a digest and is called recursively"), "{e}");
+        let e =
+            err("fn f(a: d, n) = branch(n, a, f(hash(a, a), n - 1));\nfn main(x: d) = f(x, 3).0;");
+        assert!(
+            e.contains("returns a digest and is called recursively"),
+            "{e}"
+        );
         assert!(e.ends_with("|f(hash(a, a), n - 1)"), "{e}");
-        assert!(err("fn f(a: d) = a;\nfn main(x: d) = eval(f, x);").contains("cannot be used as a program value"));
+        assert!(err("fn f(a: d) = a;\nfn main(x: d) = eval(f, x);")
+            .contains("cannot be used as a program value"));
         // p-returning functions with digest parameters may recurse.
         assert!(compile(
             "fn c(a: d, n, w: d) = branch(lt(0, n), c(hash(a, a), n - 1, w), eq(a, w));\nfn main(x: d, w: d) = c(x, 4, w);"

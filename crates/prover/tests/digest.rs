@@ -35,7 +35,11 @@ fn prove_and_check(src: &str, inputs: &[F], want: u64, wrong_public: &[F]) {
         assert_eq!(out, run.output, "{engine:?}");
     }
     let secret = c.program.secret_params();
-    assert_eq!(secret.len(), inputs.len(), "a digest parameter is four inputs");
+    assert_eq!(
+        secret.len(),
+        inputs.len(),
+        "a digest parameter is four inputs"
+    );
     let (mut public, mut witness) = (vec![], vec![]);
     for (x, s) in inputs.iter().zip(&secret) {
         if *s {

@@ -134,7 +134,8 @@ pub fn check_action(
     stmt.check_shape()?;
     let bad = |s: String| Err(Error::InvalidProof(s));
     let n = stmt.consumed.len();
-    if w.consumed.len() != n || w.created.len() != stmt.created.len() || w.tags.len() != stmt.tags() {
+    if w.consumed.len() != n || w.created.len() != stmt.created.len() || w.tags.len() != stmt.tags()
+    {
         return bad("witness counts differ from the statement's lists".into());
     }
     if programs.len() != stmt.tags() {
@@ -150,13 +151,23 @@ pub fn check_action(
         }
         match (r.ephemeral, &stmt.roots[i], &cw.path) {
             (true, None, None) => {}
-            (true, _, _) => return bad(format!("consumed {i}: ephemeral resources carry no root or path")),
+            (true, _, _) => {
+                return bad(format!(
+                    "consumed {i}: ephemeral resources carry no root or path"
+                ))
+            }
             (false, Some(root), Some(path)) => {
                 if !verify_path(&r.commitment(), path, root) {
-                    return bad(format!("consumed {i}: commitment is not in the tree with root {root}"));
+                    return bad(format!(
+                        "consumed {i}: commitment is not in the tree with root {root}"
+                    ));
                 }
             }
-            (false, _, _) => return bad(format!("consumed {i}: a persistent resource needs a root and a path")),
+            (false, _, _) => {
+                return bad(format!(
+                    "consumed {i}: a persistent resource needs a root and a path"
+                ))
+            }
         }
         let (k, q) = r.delta();
         delta.add(k, q as i128);
@@ -166,16 +177,23 @@ pub fn check_action(
         let r = &cw.resource;
         r.check_bounds()?;
         if r.nonce != derive_nonce(&nfd, j as u64, &cw.rand) {
-            return bad(format!("created {j}: nonce is not derived from the action's nullifiers"));
+            return bad(format!(
+                "created {j}: nonce is not derived from the action's nullifiers"
+            ));
         }
         if r.commitment() != stmt.created[j] {
-            return bad(format!("created {j}: resource does not open its commitment"));
+            return bad(format!(
+                "created {j}: resource does not open its commitment"
+            ));
         }
         let (k, q) = r.delta();
         delta.add(k, -(q as i128));
     }
     if delta != *stmt.delta {
-        return bad(format!("delta is {delta}, the action claims {}", stmt.delta));
+        return bad(format!(
+            "delta is {delta}, the action claims {}",
+            stmt.delta
+        ));
     }
     let resource = |created: bool, i: usize| -> Option<&Resource> {
         if created {
@@ -187,20 +205,39 @@ pub fn check_action(
     for t in 0..stmt.tags() {
         let (created, i) = if t < n { (false, t) } else { (true, t - n) };
         let own = resource(created, i).expect("counts checked above");
-        let tag = if created { stmt.created[i] } else { stmt.consumed[i] };
-        let what = if created { "created commitment" } else { "consumed nullifier" };
+        let tag = if created {
+            stmt.created[i]
+        } else {
+            stmt.consumed[i]
+        };
+        let what = if created {
+            "created commitment"
+        } else {
+            "consumed nullifier"
+        };
         let program = programs[t];
         if own.logic != stmt.logics[t] || program.digest() != stmt.logics[t] {
-            return bad(format!("{what} {tag}: the resource's logic is not the logic named for it"));
+            return bad(format!(
+                "{what} {tag}: the resource's logic is not the logic named for it"
+            ));
         }
         let tw = &w.tags[t];
         let other = match tw.other {
             None => None,
             Some((oc, oi)) => {
-                let r = usize::try_from(oi).ok().and_then(|oi| resource(oc, oi)).ok_or_else(|| {
-                    Error::InvalidProof(format!("{what} {tag}: the second resource shown is not in the action"))
-                })?;
-                Some(Other { created: oc, index: oi, resource: *r })
+                let r = usize::try_from(oi)
+                    .ok()
+                    .and_then(|oi| resource(oc, oi))
+                    .ok_or_else(|| {
+                        Error::InvalidProof(format!(
+                            "{what} {tag}: the second resource shown is not in the action"
+                        ))
+                    })?;
+                Some(Other {
+                    created: oc,
+                    index: oi,
+                    resource: *r,
+                })
             }
         };
         let inst = LogicInstance {
@@ -211,12 +248,14 @@ pub fn check_action(
             n_created: stmt.created.len() as u64,
         };
         let inputs = abi_inputs(&inst, own, other.as_ref(), &[tw.aux[0].0, tw.aux[1].0]);
-        program.check(&inputs).map_err(|reason| Error::LogicRejected {
-            logic: stmt.logics[t],
-            what,
-            tag,
-            reason,
-        })?;
+        program
+            .check(&inputs)
+            .map_err(|reason| Error::LogicRejected {
+                logic: stmt.logics[t],
+                what,
+                tag,
+                reason,
+            })?;
     }
     Ok(())
 }
@@ -253,7 +292,10 @@ impl ProvingBackend for ReexecBackend {
     ) -> Result<Vec<u8>, Error> {
         check_action(stmt, programs, witness)?;
         let mut out = MAGIC.to_vec();
-        let data = ProofData { action: stmt.action, witness: witness.clone() };
+        let data = ProofData {
+            action: stmt.action,
+            witness: witness.clone(),
+        };
         out.extend(postcard::to_allocvec(&data).map_err(|e| Error::InvalidProof(e.to_string()))?);
         Ok(out)
     }
@@ -273,7 +315,9 @@ impl ProvingBackend for ReexecBackend {
             return Err(Error::InvalidProof("trailing bytes after the proof".into()));
         }
         if d.action != stmt.action {
-            return Err(Error::InvalidProof("the proof was made for another action".into()));
+            return Err(Error::InvalidProof(
+                "the proof was made for another action".into(),
+            ));
         }
         check_action(stmt, programs, &d.witness)
     }

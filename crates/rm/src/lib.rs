@@ -22,11 +22,11 @@ pub mod transaction;
 pub mod tree;
 
 pub use backend::{ProvingBackend, ReexecBackend};
-pub use stark::StarkBackend;
 pub use builder::{ActionBuilder, ExecContext, Executable, OtherRef};
 pub use ledger::{Ledger, LedgerStatus};
 pub use logic::{LogicCache, LogicProgram};
 pub use resource::{Resource, MAX_QUANTITY, MAX_RESOURCES};
+pub use stark::StarkBackend;
 pub use store::{LocalStore, ResourceStore};
 pub use transaction::{Action, Delta, PartialTransaction, RootSet};
 pub use tree::{verify_path, CommitmentTree, MemoryTree, MerklePath};

@@ -19,8 +19,7 @@
 use crate::backend::{check_action, ActionStatement, ActionWitness, ProvingBackend};
 use crate::logic::{LogicProgram, LOGIC_MAX_STEPS};
 use crate::resource::{
-    chain_iv, DOMAIN_COMMITMENT, DOMAIN_KIND, DOMAIN_NC, DOMAIN_NF_LIST, DOMAIN_NONCE,
-    MAX_QUANTITY,
+    chain_iv, DOMAIN_COMMITMENT, DOMAIN_KIND, DOMAIN_NC, DOMAIN_NF_LIST, DOMAIN_NONCE, MAX_QUANTITY,
 };
 use crate::tree::DEPTH;
 use crate::Error;
@@ -132,8 +131,13 @@ impl Layout {
         let mut next = 0u32;
         let action = take(&mut next, 4);
         let tag: Vec<u32> = (0..r).map(|_| take(&mut next, 4)).collect();
-        let root = persistent.iter().map(|p| p.then(|| take(&mut next, 4))).collect();
-        let delta = (0..k).map(|_| (take(&mut next, 4), take(&mut next, 1))).collect();
+        let root = persistent
+            .iter()
+            .map(|p| p.then(|| take(&mut next, 4)))
+            .collect();
+        let delta = (0..k)
+            .map(|_| (take(&mut next, 4), take(&mut next, 1)))
+            .collect();
         let n_public = next;
         let mut res = Vec::with_capacity(r);
         let mut path = Vec::with_capacity(r);
@@ -182,7 +186,9 @@ impl Layout {
         for x in res.iter_mut().skip(n) {
             x.nonce = take(&mut next, 4);
         }
-        let eq_kind = (0..r).map(|_| (0..k).map(|_| take(&mut next, 1)).collect()).collect();
+        let eq_kind = (0..r)
+            .map(|_| (0..k).map(|_| take(&mut next, 1)).collect())
+            .collect();
         let present = (0..r).map(|_| take(&mut next, 1)).collect();
         let aux_hash = (0..r).map(|_| take(&mut next, 4)).collect();
         Layout {
@@ -401,7 +407,12 @@ pub fn action_program(
             &[
                 digest_at(l.nfd),
                 digest_at(l.rand[j]),
-                [Src::Const(j as u64), Src::Const(0), Src::Const(0), Src::Const(0)],
+                [
+                    Src::Const(j as u64),
+                    Src::Const(0),
+                    Src::Const(0),
+                    Src::Const(0),
+                ],
             ],
         );
         a.store_digest(s.nonce);
@@ -517,7 +528,9 @@ pub fn action_program(
             }
         };
         mux(&mut a, &|u| Src::Const((u >= n) as u64));
-        mux(&mut a, &|u| Src::Const(if u >= n { u - n } else { u } as u64));
+        mux(&mut a, &|u| {
+            Src::Const(if u >= n { u - n } else { u } as u64)
+        });
         for f in 0..RES_FIELDS {
             mux(&mut a, &|u| resource_field(&l.res[u], f));
         }

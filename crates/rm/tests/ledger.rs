@@ -41,7 +41,9 @@ fn apply_transfer_and_refuse_replays_leaving_the_file_unchanged() {
 
     // Replaying the mint: its ephemeral nullifier is spent.
     let before = file(dir.path());
-    let e = l.apply(&mint, &*w.backend, &w.verifier_cache()).unwrap_err();
+    let e = l
+        .apply(&mint, &*w.backend, &w.verifier_cache())
+        .unwrap_err();
     assert!(matches!(e, Error::SpentNullifier(_)), "{e}");
     assert!(
         file(dir.path()) == before,

@@ -3,9 +3,9 @@
 
 mod common;
 use common::{Cs, World};
+use resvm_field::merge;
 use resvm_field::Digest;
 use resvm_rm::builder::CounterIncrement;
-use resvm_field::merge;
 use resvm_rm::resource::{key_hash, kind, nullifier_commitment};
 use resvm_rm::store::Stores;
 use resvm_rm::{ActionBuilder, Error, Ledger, LocalStore, OtherRef, PartialTransaction, Resource};

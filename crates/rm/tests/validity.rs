@@ -358,12 +358,8 @@ fn quantity_wrap_is_refused(mk: Mk) {
         r.nonce = derive_nonce(&nfd, j as u64, &rand);
         outs.push((r, rand));
     }
-    let (nfs, cms, logics, delta, wit) = forged(
-        vec![(one, n1)],
-        outs,
-        vec![w.accept; 3],
-        Delta::zero(),
-    );
+    let (nfs, cms, logics, delta, wit) =
+        forged(vec![(one, n1)], outs, vec![w.accept; 3], Delta::zero());
     let stmt = ActionStatement {
         consumed: &nfs,
         created: &cms,
@@ -527,6 +523,11 @@ fn backend_name_mismatch_is_refused(mk: Mk) {
     let mut w = mk(18);
     let (cs, tx) = setup(&mut w);
     let mut t = tx.clone();
-    t.actions[0].proofs.backend = if is_stark(&w) { "reexec-v2" } else { "stark-v1" }.into();
+    t.actions[0].proofs.backend = if is_stark(&w) {
+        "reexec-v2"
+    } else {
+        "stark-v1"
+    }
+    .into();
     assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
 }

@@ -101,7 +101,9 @@ impl World {
         let mut b = ActionBuilder::new();
         b.consume(eph, en, None).unwrap();
         b.create(out).unwrap();
-        let (a, created) = b.prove(&*self.backend, &self.logics, &mut self.rng).unwrap();
+        let (a, created) = b
+            .prove(&*self.backend, &self.logics, &mut self.rng)
+            .unwrap();
         (PartialTransaction::single(a), created[0], on)
     }
 
@@ -118,7 +120,9 @@ impl World {
         b.consume(r, n, Some((tree.path(index).unwrap(), tree.root())))
             .unwrap();
         b.create(out).unwrap();
-        let (a, created) = b.prove(&*self.backend, &self.logics, &mut self.rng).unwrap();
+        let (a, created) = b
+            .prove(&*self.backend, &self.logics, &mut self.rng)
+            .unwrap();
         (PartialTransaction::single(a), created[0], on)
     }
 }
