@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod bench;
+mod demo;
 mod error;
 mod inputs;
 mod prove_cmd;
@@ -120,6 +121,8 @@ enum Command {
     Ptx(rm_cmd::PtxArgs),
     /// Resources: new, show, logic-digest.
     Resource(rm_cmd::ResourceArgs),
+    /// The resource machine end to end: mint, swap intents, compose, prove, apply, double spend.
+    Demo(demo::DemoArgs),
     /// Run a benchmark suite (figures as ratios against baselines measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -216,6 +219,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Command::Ledger(a) => rm_cmd::ledger(a),
         Command::Ptx(a) => rm_cmd::ptx(a),
         Command::Resource(a) => rm_cmd::resource(a),
+        Command::Demo(a) => demo::demo(a),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `resvm ledger …`, `resvm ptx …` and `resvm resource …`: the resource machine from the
-//! command line (formats in docs/resource-machine.md). Proofs use the re-execution backend
-//! (not zero-knowledge) until the STARK backend lands.
+//! command line (formats in docs/resource-machine.md). `ptx build` proves with the STARK
+//! backend unless told `--backend reexec`; verifiers use the backend an action names.
 
 use crate::error::{Failure, Outcome};
 use anyhow::{anyhow, bail, Context, Result};
@@ -83,6 +83,10 @@ enum PtxCmd {
         /// Where to write the created resources (with their final nonces) as JSON.
         #[arg(long)]
         created_out: Option<PathBuf>,
+        /// The proving backend: `stark` (zero-knowledge) or `reexec` (fast, reveals the
+        /// resources).
+        #[arg(long, default_value = "stark")]
+        backend: BackendChoice,
     },
     /// Verify every proof; with --ledger also the roots, spent nullifiers and balance.
     Verify {
@@ -109,6 +113,30 @@ enum PtxCmd {
         /// The partial transaction.
         tx: PathBuf,
     },
+}
+
+/// A proving backend chosen on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum BackendChoice {
+    /// The zero-knowledge STARK backend (`stark-v1`).
+    Stark,
+    /// The re-execution backend (`reexec-v2`): not zero-knowledge.
+    Reexec,
+}
+
+impl BackendChoice {
+    /// The backend.
+    pub fn backend(self) -> Box<dyn resvm_rm::ProvingBackend> {
+        match self {
+            BackendChoice::Stark => Box::new(resvm_rm::StarkBackend::new()),
+            BackendChoice::Reexec => Box::new(ReexecBackend),
+        }
+    }
+}
+
+/// The backend that verifies `t` (the one its actions name).
+fn verifier_of(t: &PartialTransaction) -> Result<Box<dyn resvm_rm::ProvingBackend>> {
+    resvm_rm::backend_of(t).map_err(|e| anyhow!("error: refused: {}", one_line(e)))
 }
 
 /// `resvm resource …`
@@ -208,7 +236,7 @@ fn ledger_inner(a: LedgerArgs) -> Result<()> {
             let mut l = open(&dir)?;
             let t = read_tx(&tx)?;
             let root = l
-                .apply(&t, &ReexecBackend, &LogicCache::new())
+                .apply(&t, &*verifier_of(&t)?, &LogicCache::new())
                 .map_err(|e| anyhow!("error: refused: {}", one_line(e)))?;
             println!("{}", root.to_hex());
             Ok(())
@@ -282,6 +310,9 @@ struct ConsumeSpec {
     /// The second resource shown to its logic: {"consumed": i} or {"created": i}.
     #[serde(default)]
     show: Option<ShowSpec>,
+    /// The logic's auxiliary witness: two digests (e.g. the owner's secret key and 0).
+    #[serde(default, with = "serde_hex::digests")]
+    aux: Vec<Digest>,
 }
 
 #[derive(Deserialize)]
@@ -292,6 +323,17 @@ struct CreateSpec {
     publish: bool,
     #[serde(default)]
     show: Option<ShowSpec>,
+    #[serde(default, with = "serde_hex::digests")]
+    aux: Vec<Digest>,
+}
+
+/// The two aux digests of a spec entry (none given: zeros).
+fn aux_of(v: &[Digest]) -> Result<[Digest; 2]> {
+    match v {
+        [] => Ok([Digest([0; 4]); 2]),
+        [a, b] => Ok([*a, *b]),
+        _ => bail!("error: `aux` takes exactly two digests"),
+    }
 }
 
 #[derive(Deserialize)]
@@ -322,6 +364,7 @@ fn ptx_inner(a: PtxArgs) -> Result<()> {
             ledger,
             out,
             created_out,
+            backend,
         } => {
             let text = read_text(&spec)?;
             let s: BuildSpec = serde_json::from_str(&text)
@@ -364,17 +407,21 @@ fn ptx_inner(a: PtxArgs) -> Result<()> {
                 if let Some(o) = &c.show {
                     b.show_consumed(i, o.into()).map_err(fail)?;
                 }
+                b.aux_consumed(i, aux_of(&c.aux)?).map_err(fail)?;
             }
             for (j, c) in s.create.iter().enumerate() {
                 if let Some(o) = &c.show {
                     b.show_created(j, o.into()).map_err(fail)?;
                 }
+                b.aux_created(j, aux_of(&c.aux)?).map_err(fail)?;
             }
             for x in &s.extradata {
                 b.push_extradata(*x);
             }
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(os_seed());
-            let (action, created) = b.prove(&ReexecBackend, &logics, &mut rng).map_err(fail)?;
+            let (action, created) = b
+                .prove(&*backend.backend(), &logics, &mut rng)
+                .map_err(fail)?;
             let tx = PartialTransaction::single(action);
             write(&out, &tx.to_json())?;
             if let Some(p) = created_out {
@@ -386,15 +433,16 @@ fn ptx_inner(a: PtxArgs) -> Result<()> {
         PtxCmd::Verify { tx, ledger } => {
             let t = read_tx(&tx)?;
             let logics = LogicCache::new();
+            let backend = verifier_of(&t)?;
             match ledger {
                 Some(dir) => open(&dir)?
-                    .check(&t, &ReexecBackend, &logics)
+                    .check(&t, &*backend, &logics)
                     .map_err(|e| anyhow!("error: invalid: {}", one_line(e)))?,
                 None => {
                     t.verify_shape()
                         .map_err(|e| anyhow!("error: invalid: {}", one_line(e)))?;
                     for a in &t.actions {
-                        a.verify(&ReexecBackend, &logics)
+                        a.verify(&*backend, &logics)
                             .map_err(|e| anyhow!("error: invalid: {}", one_line(e)))?;
                     }
                 }
@@ -457,7 +505,7 @@ fn summary(t: &PartialTransaction) -> Result<String> {
     })?)
 }
 
-fn os_seed() -> [u8; 32] {
+pub(crate) fn os_seed() -> [u8; 32] {
     use rand::TryRng;
     let mut seed = [0u8; 32];
     // A failing OS generator leaves a zero seed only if it fails; refuse to go on then.
@@ -571,6 +619,89 @@ pub struct BenchRmArgs {
     /// Transactions applied in one batched commit.
     #[arg(long, default_value_t = 2000)]
     batched: usize,
+    /// Repetitions of each STARK prove (verifications: 10 times as many).
+    #[arg(long, default_value_t = 3)]
+    stark_reps: usize,
+}
+
+/// The STARK backend's figures: token transfers (owner's key checked by the token logic,
+/// persistent inputs with depth-32 membership paths), 1-in/1-out and 2-in/2-out.
+fn stark_figures(reps: usize) -> Result<()> {
+    use resvm_rm::resource::key_hash;
+    use std::time::Instant;
+    let fail = |e: resvm_rm::Error| anyhow!("error: {}", one_line(e));
+    let logics = LogicCache::new();
+    let token = logics
+        .add_source(include_str!("../../../examples/rm/token.rvm"))
+        .map_err(fail)?
+        .digest();
+    let backend = resvm_rm::StarkBackend::new();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2);
+    let (issuer, owner, recipient) = (
+        random_digest(&mut rng),
+        random_digest(&mut rng),
+        random_digest(&mut rng),
+    );
+    let reps = reps.max(1);
+    println!(
+        "STARK backend (zero-knowledge, standard parameters; logic: token, owner's key checked)"
+    );
+    for (name, ins) in [
+        ("one resource's proofs (1-in/1-out)", 1),
+        ("2-in/2-out transfer", 2),
+    ] {
+        let mut tree = resvm_rm::MemoryTree::new();
+        let mut owned = Vec::new();
+        for _ in 0..ins {
+            let n = random_digest(&mut rng);
+            let r = Resource {
+                logic: token,
+                label: key_hash(&issuer),
+                quantity: 5,
+                value: key_hash(&owner),
+                nonce: random_digest(&mut rng),
+                nc: nullifier_commitment(&n),
+                ephemeral: false,
+            };
+            let i = tree.append(r.commitment()).map_err(fail)?;
+            owned.push((r, n, i));
+        }
+        let mut b = ActionBuilder::new();
+        for (r, n, i) in &owned {
+            let path = tree.path(*i).map_err(fail)?;
+            let c = b.consume(*r, *n, Some((path, tree.root()))).map_err(fail)?;
+            b.aux_consumed(c, [owner, Digest([0; 4])]).map_err(fail)?;
+        }
+        for _ in 0..ins {
+            let mut r = owned[0].0;
+            r.value = key_hash(&recipient);
+            r.nc = nullifier_commitment(&random_digest(&mut rng));
+            b.create(r).map_err(fail)?;
+        }
+        let start = Instant::now();
+        let mut action = None;
+        for _ in 0..reps {
+            action = Some(b.prove(&backend, &logics, &mut rng).map_err(fail)?.0);
+        }
+        let prove = start.elapsed().as_secs_f64() / reps as f64;
+        let action = action.expect("reps >= 1");
+        let verifier = LogicCache::new();
+        let vreps = 10 * reps;
+        let start = Instant::now();
+        for _ in 0..vreps {
+            action.verify(&backend, &verifier).map_err(fail)?;
+        }
+        let verify = start.elapsed().as_secs_f64() / vreps as f64;
+        let tx = PartialTransaction::single(action);
+        println!(
+            "{name}: prove {:.0} ms, verify {:.1} ms, proof {} bytes, transaction {} bytes JSON",
+            prove * 1e3,
+            verify * 1e3,
+            tx.actions[0].proofs.proof.len(),
+            tx.to_json().len()
+        );
+    }
+    Ok(())
 }
 
 /// Runs `resvm bench rm`: every figure measured in this run, with the re-execution backend
@@ -621,6 +752,7 @@ fn bench_rm_inner(a: BenchRmArgs) -> Result<()> {
         }
         Ok(start.elapsed().as_secs_f64() / reps as f64)
     };
+    stark_figures(a.stark_reps)?;
     let reps = 50;
     println!("resource machine (re-execution backend, not zero-knowledge; logic: always_accept)");
     for (name, ins) in [("one resource (1-in/1-out)", 1), ("2-in/2-out transfer", 2)] {

@@ -98,7 +98,7 @@ fn malformed_and_truncated_input_gives_errors_not_panics() {
     for cut in (1..json.len()).step_by(json.len() / 23 + 1) {
         cases.push(json[..cut].to_string());
     }
-    let proof = hex_field(&json, "\"compliance\": \"");
+    let proof = hex_field(&json, "\"proof\": \"");
     cases.push(json.replacen(&proof, &proof[..proof.len() / 2], 1));
     cases.push(json.replacen(&proof, &proof[..proof.len() - 1], 1));
     for (i, c) in cases.iter().enumerate() {
@@ -172,8 +172,8 @@ fn build_compose_and_apply_from_the_command_line() {
         t.path().join("ptx-b.json"),
         t.path().join("tx.json"),
     );
-    ok(&["ptx", "build", p(&sa), "-o", p(&pa)]);
-    ok(&["ptx", "build", p(&sb), "-o", p(&pb)]);
+    ok(&["ptx", "build", p(&sa), "-o", p(&pa), "--backend", "reexec"]);
+    ok(&["ptx", "build", p(&sb), "-o", p(&pb), "--backend", "reexec"]);
     assert_eq!(ok(&["ptx", "verify", p(&pa)]).trim(), "valid (unbalanced)");
     let err = refused(&["ledger", "apply", p(&dir), p(&pa)]);
     assert!(err.contains("unbalanced"), "{err}");
@@ -223,4 +223,48 @@ fn deterministic_roots_from_the_command_line() {
         runs.push((roots, status(&dir)));
     }
     assert_eq!(runs[0], runs[1]);
+}
+
+/// The main job: `resvm demo --dir DIR` leaves the ledger it built, its transactions in
+/// apply order and its partial transactions; the files replay on a fresh ledger to the
+/// same root, and re-applying the swap is refused.
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn demo_leaves_its_ledger_transactions_and_partial_transactions() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("demo");
+    let out = ok(&["demo", "--dir", p(&dir)]);
+    assert!(out.contains("refused: double spend"), "{out}");
+    let s = status(&dir.join("ledger"));
+    assert_eq!(
+        (
+            s["commitments"].as_u64(),
+            s["nullifiers"].as_u64(),
+            s["transactions"].as_u64()
+        ),
+        (Some(4), Some(6), Some(2))
+    );
+    for (f, verdict) in [
+        ("ptx-mint-a.json", "valid (balanced)"),
+        ("ptx-mint-b.json", "valid (balanced)"),
+        ("ptx-alice-swap.json", "valid (unbalanced)"),
+        ("ptx-bob-swap.json", "valid (unbalanced)"),
+    ] {
+        assert_eq!(
+            ok(&["ptx", "verify", p(&dir.join(f))]).trim(),
+            verdict,
+            "{f}"
+        );
+    }
+    assert!(!dir.join("tx-03.json").exists());
+    // Replaying tx-01, tx-02 on a fresh ledger gives the demo's root.
+    let fresh = t.path().join("replay");
+    ok(&["ledger", "init", p(&fresh)]);
+    let mut root = String::new();
+    for tx in ["tx-01.json", "tx-02.json"] {
+        root = ok(&["ledger", "apply", p(&fresh), p(&dir.join(tx))]);
+    }
+    assert_eq!(root.trim(), s["root"].as_str().unwrap());
+    let err = refused(&["ledger", "apply", p(&fresh), p(&dir.join("tx-02.json"))]);
+    assert!(err.contains("double spend"), "{err}");
 }

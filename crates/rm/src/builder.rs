@@ -2,7 +2,7 @@
 //!
 //! An [`ActionBuilder`] holds what one party knows (the plaintexts, nullifier secrets,
 //! membership paths) until [`ActionBuilder::prove`] derives the created nonces, makes the
-//! compliance proof and one logic proof per tag, and returns the [`Action`] with the final
+//! one proof of compliance and of every tag's logic, and returns the [`Action`] with the final
 //! created resources (which the party keeps: it needs them to spend later).
 //!
 //! An [`Executable`] is code run on a builder before proving (the spec's PTX_executable):
@@ -11,17 +11,18 @@
 //! code for now; the action records the executable's name.
 
 use crate::backend::{
-    ComplianceStatement, ComplianceWitness, ConsumedWitness, CreatedWitness, LogicWitness, Opened,
-    ProvingBackend,
+    ActionStatement, ActionWitness, AuxDigest, ConsumedWitness, CreatedWitness, ProvingBackend,
+    TagWitness,
 };
-use crate::logic::{LogicCache, LogicInstance};
-use crate::resource::{derive_nonce, nullifiers_digest, random_digest, resource_binding, Resource};
+use crate::logic::{LogicCache, LogicProgram};
+use crate::resource::{derive_nonce, nullifiers_digest, random_digest, Resource};
 use crate::store::ResourceStore;
-use crate::transaction::{action_digest, Action, Delta, LogicProof, ProgramSource, Proofs};
+use crate::transaction::{action_digest, Action, Delta, ProgramSource, Proofs};
 use crate::tree::MerklePath;
 use crate::Error;
 use resvm_field::Digest;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Which second resource of the action a resource's logic is shown (see the logic ABI).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,12 +39,14 @@ struct Consumed {
     nullifier: Digest,
     path: Option<(MerklePath, Digest)>,
     other: Option<OtherRef>,
+    aux: [Digest; 2],
 }
 
 #[derive(Clone, Debug)]
 struct Created {
     resource: Resource,
     other: Option<OtherRef>,
+    aux: [Digest; 2],
     public: bool,
 }
 
@@ -86,6 +89,7 @@ impl ActionBuilder {
             nullifier,
             path: if resource.ephemeral { None } else { path },
             other: None,
+            aux: [Digest([0; 4]); 2],
         });
         Ok(self.consumed.len() - 1)
     }
@@ -97,6 +101,7 @@ impl ActionBuilder {
         self.created.push(Created {
             resource,
             other: None,
+            aux: [Digest([0; 4]); 2],
             public: false,
         });
         Ok(self.created.len() - 1)
@@ -131,6 +136,27 @@ impl ActionBuilder {
             .get_mut(i)
             .ok_or_else(|| Error::Malformed(format!("no created resource {i}")))?;
         c.other = Some(other);
+        Ok(())
+    }
+
+    /// Sets the auxiliary witness (ABI v1 `aux0`, `aux1`) of consumed resource `i`'s logic,
+    /// e.g. the owner's secret key.
+    pub fn aux_consumed(&mut self, i: usize, aux: [Digest; 2]) -> Result<(), Error> {
+        let c = self
+            .consumed
+            .get_mut(i)
+            .ok_or_else(|| Error::Malformed(format!("no consumed resource {i}")))?;
+        c.aux = aux;
+        Ok(())
+    }
+
+    /// Sets the auxiliary witness of created resource `i`'s logic.
+    pub fn aux_created(&mut self, i: usize, aux: [Digest; 2]) -> Result<(), Error> {
+        let c = self
+            .created
+            .get_mut(i)
+            .ok_or_else(|| Error::Malformed(format!("no created resource {i}")))?;
+        c.aux = aux;
         Ok(())
     }
 
@@ -185,22 +211,14 @@ impl ActionBuilder {
         let nfd = nullifiers_digest(&nullifiers);
         let mut delta = Delta::zero();
         let mut cw = Vec::new();
-        let mut bindings = Vec::new();
         let mut roots = Vec::new();
         for c in &self.consumed {
-            let blind = random_digest(rng);
-            bindings.push(resource_binding(
-                &c.nullifier,
-                &c.resource.commitment(),
-                &blind,
-            ));
             roots.push(c.path.as_ref().map(|(_, r)| *r));
             let (k, q) = c.resource.delta();
             delta.add(k, q as i128);
             cw.push(ConsumedWitness {
                 resource: c.resource,
                 path: c.path.as_ref().map(|(p, _)| p.clone()),
-                blind,
             });
         }
         let mut mw = Vec::new();
@@ -222,79 +240,40 @@ impl ActionBuilder {
             .chain(created.iter().map(|r| r.logic))
             .collect();
         let digest = action_digest(&nullifiers, &commitments, &self.extradata);
-        let stmt = ComplianceStatement {
+        let stmt = ActionStatement {
             consumed: &nullifiers,
             created: &commitments,
             roots: &roots,
-            bindings: &bindings,
             logics: &logic_ids,
             delta: &delta,
             action: digest,
         };
-        let witness = ComplianceWitness {
-            consumed: cw,
-            created: mw,
+        let side = |other: Option<OtherRef>, aux: [Digest; 2]| TagWitness {
+            other: other.map(|o| match o {
+                OtherRef::Consumed(i) => (false, i as u64),
+                OtherRef::Created(j) => (true, j as u64),
+            }),
+            aux: aux.map(AuxDigest),
         };
-        let compliance = backend.prove_compliance(&stmt, &witness)?;
-        let open = |r: OtherRef| -> (bool, u64, Opened) {
-            match r {
-                OtherRef::Consumed(i) => (
-                    false,
-                    i as u64,
-                    Opened {
-                        resource: witness.consumed[i].resource,
-                        blind: Some(witness.consumed[i].blind),
-                    },
-                ),
-                OtherRef::Created(i) => (
-                    true,
-                    i as u64,
-                    Opened {
-                        resource: created[i],
-                        blind: None,
-                    },
-                ),
-            }
-        };
-        let mut proofs = Vec::new();
-        let tags = self
+        let tags: Vec<TagWitness> = self
             .consumed
             .iter()
-            .enumerate()
-            .map(|(i, c)| (OtherRef::Consumed(i), c.other))
-            .chain(
-                self.created
-                    .iter()
-                    .enumerate()
-                    .map(|(j, c)| (OtherRef::Created(j), c.other)),
-            );
-        let mut used = BTreeSet::new();
-        for (me, other) in tags {
-            let (created_flag, index, own) = open(me);
-            let tag = if created_flag {
-                commitments[index as usize]
-            } else {
-                nullifiers[index as usize]
-            };
-            let program = logics
-                .get(&own.resource.logic)
-                .ok_or(Error::MissingProgram(own.resource.logic))?;
-            used.insert(own.resource.logic);
-            let inst = LogicInstance {
-                created: created_flag,
-                tag,
-                action: digest,
-                n_consumed: nullifiers.len() as u64,
-                n_created: commitments.len() as u64,
-            };
-            let w = LogicWitness {
-                own,
-                other: other.map(open),
-            };
-            let proof = backend.prove_logic(&program, &inst, &stmt, &w)?;
-            proofs.push(LogicProof { tag, proof });
-        }
-        let programs = used
+            .map(|c| side(c.other, c.aux))
+            .chain(self.created.iter().map(|c| side(c.other, c.aux)))
+            .collect();
+        let witness = ActionWitness {
+            consumed: cw,
+            created: mw,
+            tags,
+        };
+        let programs: Vec<Rc<LogicProgram>> = logic_ids
+            .iter()
+            .map(|d| logics.get(d).ok_or(Error::MissingProgram(*d)))
+            .collect::<Result<_, _>>()?;
+        let refs: Vec<&LogicProgram> = programs.iter().map(|p| p.as_ref()).collect();
+        let proof = backend.prove(&stmt, &refs, &witness)?;
+        let used: BTreeSet<Digest> = logic_ids.iter().copied().collect();
+        let sources = used
             .iter()
             .map(|d| {
                 let p = logics.get(d).ok_or(Error::MissingProgram(*d))?;
@@ -312,20 +291,18 @@ impl ActionBuilder {
             .map(|(_, r)| *r)
             .collect();
         let action = Action {
-            created: commitments.clone(),
-            consumed: nullifiers.clone(),
-            delta: delta.clone(),
+            created: commitments,
+            consumed: nullifiers,
+            delta,
             extradata: self.extradata.clone(),
             executable: self.executable.clone(),
             public,
             proofs: Proofs {
                 backend: backend.name().to_string(),
-                roots: roots.clone(),
-                bindings: bindings.clone(),
-                logics: logic_ids.clone(),
-                compliance,
-                logic: proofs,
-                programs,
+                roots,
+                logics: logic_ids,
+                proof,
+                programs: sources,
             },
         };
         Ok((action, created))

@@ -5,10 +5,10 @@
 //! Pipeline position: above the prover (logics are resvm programs compiled by the `resvm`
 //! facade). The wire formats and the logic ABI are documented in `docs/resource-machine.md`.
 //!
-//! Backends: [`ReexecBackend`] re-executes everything from a witness carried in the "proof";
-//! it is **not zero-knowledge** (the proof reveals the resources) and serves tests and
-//! trusted settings. A STARK backend plugs in behind the same trait once the VM has a
-//! `HASH` instruction.
+//! Backends: [`StarkBackend`] proves each action (compliance and every logic) with one
+//! zero-knowledge resvm STARK; [`ReexecBackend`] re-executes everything from a witness
+//! carried in the "proof": it is **not zero-knowledge** (the proof reveals the resources)
+//! and serves fast tests and trusted settings.
 
 pub mod backend;
 pub mod builder;
@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod logic;
 pub mod resource;
 pub mod serde_hex;
+pub mod stark;
 pub mod store;
 pub mod transaction;
 pub mod tree;
@@ -25,11 +26,40 @@ pub use builder::{ActionBuilder, ExecContext, Executable, OtherRef};
 pub use ledger::{Ledger, LedgerStatus};
 pub use logic::{LogicCache, LogicProgram};
 pub use resource::{Resource, MAX_QUANTITY, MAX_RESOURCES};
+pub use stark::StarkBackend;
 pub use store::{LocalStore, ResourceStore};
 pub use transaction::{Action, Delta, PartialTransaction, RootSet};
 pub use tree::{verify_path, CommitmentTree, MemoryTree, MerklePath};
 
 use resvm_field::Digest;
+
+/// The backend with this name (`stark-v1`: [`StarkBackend`] with the standard parameters,
+/// `reexec-v2`: [`ReexecBackend`]), for verifiers that take whatever backend an action
+/// names: both are sound, only the STARK one is zero-knowledge.
+pub fn backend_named(name: &str) -> Result<Box<dyn ProvingBackend>, Error> {
+    let b: Box<dyn ProvingBackend> = match name {
+        "stark-v1" => Box::new(StarkBackend::new()),
+        "reexec-v2" => Box::new(ReexecBackend),
+        other => {
+            return Err(Error::InvalidProof(format!(
+                "unknown proving backend `{}`",
+                serde_hex::short(other)
+            )))
+        }
+    };
+    Ok(b)
+}
+
+/// The backend named by a transaction's first action ([`backend_named`]); every action
+/// must then use it.
+pub fn backend_of(tx: &PartialTransaction) -> Result<Box<dyn ProvingBackend>, Error> {
+    let name = tx
+        .actions
+        .first()
+        .map(|a| a.proofs.backend.as_str())
+        .ok_or_else(|| Error::Malformed("a transaction needs at least one action".into()))?;
+    backend_named(name)
+}
 
 /// Everything that can go wrong, each with a one-line reason.
 #[derive(Debug, thiserror::Error)]

@@ -1,33 +1,33 @@
-//! Resource logics: resvm programs with a fixed parameter list (the logic ABI, draft 0), and
+//! Resource logics: resvm programs with a fixed parameter list (the logic ABI v1), and
 //! the compiled-program cache verifiers use.
 //!
-//! ABI draft 0 (documented in `docs/resource-machine.md`): `main` takes [`ABI_ARITY`]
-//! parameters, the first [`ABI_PUBLIC`] public (the instance), the rest `secret` (the
-//! witness), and returns 1 to accept (any other value, or a trap, rejects):
+//! ABI v1 (documented in `docs/resource-machine.md`): `main` takes [`ABI_ARITY`] field
+//! elements (a `d` parameter counts as four), the first [`ABI_PUBLIC`] public (the
+//! instance), the rest `secret` (the witness), and returns 1 to accept (any other value, or
+//! a trap, rejects). Element offsets:
 //!
 //! | # | name | meaning |
 //! |---|---|---|
 //! | 0 | `created` | 1: the resource is created, 0: consumed (the spec's last component) |
 //! | 1–4 | `tag` | its commitment (created) or nullifier (consumed) |
 //! | 5–8 | `action` | the action digest: binds the consumed, created and extradata lists |
-//! | 9 | `n_consumed` | the number of consumed resources of the action |
-//! | 10 | `n_created` | the number of created resources of the action |
-//! | 11–14 | `logic` | secret: the resource's logic digest |
-//! | 15–18 | `label` | secret |
-//! | 19 | `quantity` | secret |
-//! | 20–23 | `value` | secret |
-//! | 24 | `ephemerality` | secret: 0 ephemeral, 1 persistent |
-//! | 25 | `o_present` | secret: 1 when a second resource of the action is given, else 0 (and 26–41 are 0) |
-//! | 26 | `o_created` | secret: whether it is a created (1) or consumed (0) one |
-//! | 27 | `o_index` | secret: its index in that list |
-//! | 28–31 | `o_logic` | secret |
-//! | 32–35 | `o_label` | secret |
-//! | 36 | `o_quantity` | secret |
-//! | 37–40 | `o_value` | secret |
-//! | 41 | `o_ephemerality` | secret |
+//! | 9, 10 | `n_consumed`, `n_created` | the action's list lengths |
+//! | 11–14 | `logic` | secret from here: the resource behind the tag: its logic digest |
+//! | 15–18 | `label` | |
+//! | 19 | `quantity` | |
+//! | 20–23 | `value` | |
+//! | 24 | `ephemerality` | 0 ephemeral, 1 persistent |
+//! | 25–28 | `kind` | its kind (computed by compliance) |
+//! | 29 | `o_present` | 1 when a second resource of the action is shown, else 0 (and 30–49 are 0) |
+//! | 30, 31 | `o_created`, `o_index` | which list and position it is at |
+//! | 32–49 | `o_logic`, `o_label`, `o_quantity`, `o_value`, `o_ephemerality`, `o_kind` | its fields |
+//! | 50–53 | `aux0` | a free digest chosen by the prover (e.g. a secret key) |
+//! | 54–57 | `aux1` | a second one |
+//! | 58–61 | `aux_hash` | `merge(aux0, aux1)` (so logics can check a key against a key hash) |
 //!
 //! The second resource is chosen by the prover (an existential witness: "the action creates
-//! some resource such that ..."); the backend checks it against the action's lists.
+//! some resource such that ..."); compliance guarantees it is the resource at that position
+//! of the action.
 
 use crate::resource::Resource;
 use crate::Error;
@@ -37,7 +37,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// The number of parameters of a logic's `main`.
-pub const ABI_ARITY: usize = 42;
+pub const ABI_ARITY: usize = 62;
 /// The number of public parameters (the instance) at the front.
 pub const ABI_PUBLIC: usize = 11;
 /// The step budget of one logic run (verifiers must terminate).
@@ -122,10 +122,16 @@ fn push_resource(v: &mut Vec<F>, r: &Resource) {
     v.push(F::new(r.quantity));
     v.extend(r.value.elements());
     v.push(F::new(r.ephemerality()));
+    v.extend(r.kind().elements());
 }
 
-/// The inputs of a logic run under ABI draft 0.
-pub fn abi_inputs(inst: &LogicInstance, own: &Resource, other: Option<&Other>) -> Vec<F> {
+/// The inputs of a logic run under ABI v1 (see the module docs for the layout).
+pub fn abi_inputs(
+    inst: &LogicInstance,
+    own: &Resource,
+    other: Option<&Other>,
+    aux: &[Digest; 2],
+) -> Vec<F> {
     let mut v = Vec::with_capacity(ABI_ARITY);
     v.push(F::new(inst.created as u64));
     v.extend(inst.tag.elements());
@@ -134,7 +140,7 @@ pub fn abi_inputs(inst: &LogicInstance, own: &Resource, other: Option<&Other>) -
     v.push(F::new(inst.n_created));
     push_resource(&mut v, own);
     match other {
-        None => v.resize(ABI_ARITY, F::new(0)),
+        None => v.resize(v.len() + OTHER_LEN, F::new(0)),
         Some(o) => {
             v.push(F::new(1));
             v.push(F::new(o.created as u64));
@@ -142,9 +148,17 @@ pub fn abi_inputs(inst: &LogicInstance, own: &Resource, other: Option<&Other>) -
             push_resource(&mut v, &o.resource);
         }
     }
+    v.extend(aux[0].elements());
+    v.extend(aux[1].elements());
+    v.extend(resvm_field::merge(&aux[0], &aux[1]).elements());
     debug_assert_eq!(v.len(), ABI_ARITY);
     v
 }
+
+/// Elements of the "other resource" block (present, created, index, then the fields).
+const OTHER_LEN: usize = 3 + RESOURCE_LEN;
+/// Elements of a resource as logics see it (logic, label, quantity, value, ephemerality, kind).
+pub const RESOURCE_LEN: usize = 18;
 
 /// Compiled logics by digest, shared by provers and verifiers (compiling is deterministic,
 /// so a digest names one program). Single-threaded: compiled programs are not `Sync`.

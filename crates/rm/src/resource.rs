@@ -1,13 +1,14 @@
 //! Resources (the spec's seven-tuple) and the hashes derived from them: commitment, nullifier
 //! commitment, kind, delta and created-resource nonces.
 //!
-//! Every hash is `resvm_field::hash` (Poseidon2, 4-element digests) over a sequence that
-//! starts with a domain tag (a small constant, ASCII packed little-endian), so no two
-//! derived values can collide by reading one encoding as another.
+//! Every hash is a [`chain`] of `resvm_field::merge` (one Poseidon2 compression, the VM's
+//! `HASH` instruction) whose initial value holds a domain tag (a small constant, ASCII
+//! packed little-endian) and the input length, so no two derived values can collide by
+//! reading one encoding as another, and compliance programs compute the same values.
 
 use crate::serde_hex;
 use crate::Error;
-use resvm_field::{hash, Digest, F};
+use resvm_field::{merge, Digest, F};
 use serde::{Deserialize, Serialize};
 
 /// Packs up to 7 ASCII bytes into a field element (little-endian), for domain tags.
@@ -31,8 +32,6 @@ pub const DOMAIN_KIND: u64 = tag(b"rm.kind");
 pub const DOMAIN_NONCE: u64 = tag(b"rm.nonc");
 /// Domain of [`nullifiers_digest`].
 pub const DOMAIN_NF_LIST: u64 = tag(b"rm.nfs");
-/// Domain of [`resource_binding`].
-pub const DOMAIN_BINDING: u64 = tag(b"rm.bind");
 /// Domain of the action digest that binds logic proofs ([`crate::Action::digest`]).
 pub const DOMAIN_ACTION: u64 = tag(b"rm.act");
 /// Domain of the empty leaf of the commitment tree.
@@ -85,27 +84,27 @@ impl Resource {
         }
     }
 
-    /// The canonical encoding hashed by [`Resource::commitment`]: 23 field elements,
-    /// `[DOMAIN_COMMITMENT, logic(4), label(4), quantity, value(4), nonce(4), nc(4), ephemerality]`.
+    /// The 22 elements hashed by [`Resource::commitment`], in order:
+    /// `logic(4), label(4), value(4), nonce(4), nc(4), quantity, ephemerality`
+    /// (digests first, so each sits in one 4-element block of the chain).
     pub fn encoding(&self) -> Vec<F> {
-        let mut v = Vec::with_capacity(23);
-        v.push(F::new(DOMAIN_COMMITMENT));
+        let mut v = Vec::with_capacity(22);
         v.extend(self.logic.elements());
         v.extend(self.label.elements());
-        v.push(F::new(self.quantity));
         v.extend(self.value.elements());
         v.extend(self.nonce.elements());
         v.extend(self.nc.elements());
+        v.push(F::new(self.quantity));
         v.push(F::new(self.ephemerality()));
         v
     }
 
-    /// The commitment (and address): H(encoding).
+    /// The commitment (and address): `chain(DOMAIN_COMMITMENT, encoding)`.
     pub fn commitment(&self) -> Digest {
-        hash(&self.encoding())
+        chain(DOMAIN_COMMITMENT, &self.encoding())
     }
 
-    /// The kind ("type"): H(DOMAIN_KIND, logic, label).
+    /// The kind ("type"): `chain(DOMAIN_KIND, logic, label)`.
     pub fn kind(&self) -> Digest {
         kind(&self.logic, &self.label)
     }
@@ -131,71 +130,76 @@ impl Resource {
     }
 }
 
-/// The kind of resources with this logic and label: H(DOMAIN_KIND, logic, label).
-pub fn kind(logic: &Digest, label: &Digest) -> Digest {
-    let mut v = Vec::with_capacity(9);
-    v.push(F::new(DOMAIN_KIND));
-    v.extend(logic.elements());
-    v.extend(label.elements());
-    hash(&v)
+/// The initial chaining value of a chain: `[domain, length, 0, 0]`.
+pub fn chain_iv(domain: u64, length: u64) -> Digest {
+    Digest([domain, length, 0, 0])
 }
 
-/// The nullifier commitment of a nullifier n: H(DOMAIN_NC, n).
+/// The rm hash: a domain-separated, length-prefixed Merkle–Damgård chain of
+/// `resvm_field::merge` (one `HASH` instruction per step, so programs compute it too):
+/// `acc = [domain, len(xs), 0, 0]`, then `acc = merge(acc, block)` for each block of four
+/// elements of `xs` (the last zero-padded).
+pub fn chain(domain: u64, xs: &[F]) -> Digest {
+    chain_with_iv(chain_iv(domain, xs.len() as u64), xs)
+}
+
+/// [`chain`] from an explicit initial value (the action digest puts three counts in it).
+pub fn chain_with_iv(iv: Digest, xs: &[F]) -> Digest {
+    let mut acc = iv;
+    for block in xs.chunks(4) {
+        let mut b = [F::new(0); 4];
+        b[..block.len()].copy_from_slice(block);
+        acc = merge(&acc, &Digest::from_elements(b));
+    }
+    acc
+}
+
+/// The kind of resources with this logic and label: `chain(DOMAIN_KIND, logic, label)`.
+pub fn kind(logic: &Digest, label: &Digest) -> Digest {
+    let mut v = Vec::with_capacity(8);
+    v.extend(logic.elements());
+    v.extend(label.elements());
+    chain(DOMAIN_KIND, &v)
+}
+
+/// The nullifier commitment of a nullifier n: `chain(DOMAIN_NC, n)`.
 ///
 /// As the spec says, the nullifier *is* the secret n: whoever knows n can publish the
 /// nullifier (spend, subject to the logic), and since the nullifier does not depend on the
 /// resource's other fields, every resource needs an nc made from a fresh n (two resources
 /// sharing an nc share their nullifier: only one of them could ever be consumed).
 pub fn nullifier_commitment(n: &Digest) -> Digest {
-    let mut v = Vec::with_capacity(5);
-    v.push(F::new(DOMAIN_NC));
-    v.extend(n.elements());
-    hash(&v)
+    chain(DOMAIN_NC, &n.elements())
 }
 
 /// The digest of an action's consumed nullifiers, in order:
-/// H(DOMAIN_NF_LIST, count, n_0, ..., n_k).
+/// `chain(DOMAIN_NF_LIST, n_0, ..., n_{k-1})` (the length 4k is in the initial value).
 pub fn nullifiers_digest(nullifiers: &[Digest]) -> Digest {
-    let mut v = Vec::with_capacity(2 + 4 * nullifiers.len());
-    v.push(F::new(DOMAIN_NF_LIST));
-    v.push(F::new(nullifiers.len() as u64));
-    for n in nullifiers {
-        v.extend(n.elements());
-    }
-    hash(&v)
+    let v: Vec<F> = nullifiers.iter().flat_map(|n| n.elements()).collect();
+    chain(DOMAIN_NF_LIST, &v)
 }
 
 /// The nonce of the `index`-th created resource of an action whose consumed nullifiers
 /// hash to `nullifiers` ([`nullifiers_digest`]), with randomness `r`:
-/// H(DOMAIN_NONCE, nullifiers, index, r).
+/// `chain(DOMAIN_NONCE, nullifiers, r, index)`.
 ///
 /// Nullifiers are unique on the ledger, so created commitments are unique without
 /// coordination (arm-risc0's approach); `r` (a fresh secret of the creator, a witness of the
 /// compliance proof) keeps the commitment hiding after the consumed resources' nullifiers
 /// and the created resource's own nullifier are public.
 pub fn derive_nonce(nullifiers: &Digest, index: u64, r: &Digest) -> Digest {
-    let mut v = Vec::with_capacity(10);
-    v.push(F::new(DOMAIN_NONCE));
+    let mut v = Vec::with_capacity(9);
     v.extend(nullifiers.elements());
-    v.push(F::new(index));
     v.extend(r.elements());
-    hash(&v)
+    v.push(F::new(index));
+    chain(DOMAIN_NONCE, &v)
 }
 
-/// The blinded binding between a consumed resource's nullifier and its commitment:
-/// H(DOMAIN_BINDING, nullifier, commitment, blind).
-///
-/// The spec's nullifier does not depend on the resource (only H(n) = nc does), so a logic
-/// proof about a consumed resource could otherwise be made about a different resource with
-/// the same nc. Compliance and the logic proofs both open the same binding, published per
-/// nullifier; the blind keeps it from linking the nullifier to its commitment in the tree.
-pub fn resource_binding(nullifier: &Digest, commitment: &Digest, blind: &Digest) -> Digest {
-    let mut v = Vec::with_capacity(13);
-    v.push(F::new(DOMAIN_BINDING));
-    v.extend(nullifier.elements());
-    v.extend(commitment.elements());
-    v.extend(blind.elements());
-    hash(&v)
+/// The key hash of a secret key (what token resources put in their label or value):
+/// `merge(sk, 0)` (`hash(sk, digest(0, 0, 0, 0))` in the language), the `aux_hash` the logic
+/// ABI computes from `aux0 = sk`, `aux1 = 0`.
+pub fn key_hash(sk: &Digest) -> Digest {
+    merge(sk, &Digest([0; 4]))
 }
 
 /// A uniformly random digest (four canonical field elements) from `rng`.

@@ -5,13 +5,13 @@
 //! extradata and proofs are the unions of its actions'; its delta is the sum. Composition
 //! (sequential or concurrent) concatenates the lists, so it is associative and deltas add.
 
-use crate::backend::{ComplianceStatement, ProvingBackend};
-use crate::logic::{LogicCache, LogicInstance};
-use crate::resource::{DOMAIN_ACTION, MAX_RESOURCES};
+use crate::backend::{ActionStatement, ProvingBackend};
+use crate::logic::{LogicCache, LogicProgram};
+use crate::resource::{chain_with_iv, DOMAIN_ACTION, MAX_RESOURCES};
 use crate::serde_hex;
 use crate::tree::root_of;
 use crate::Error;
-use resvm_field::{hash, Digest, F};
+use resvm_field::{Digest, F};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, HashSet};
 
@@ -122,18 +122,6 @@ impl<'de> Deserialize<'de> for Delta {
     }
 }
 
-/// One logic proof: the tag it is for and the backend's bytes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogicProof {
-    /// The nullifier (consumed) or commitment (created).
-    #[serde(with = "serde_hex::digest")]
-    pub tag: Digest,
-    /// The proof.
-    #[serde(with = "serde_hex::bytes")]
-    pub proof: Vec<u8>,
-}
-
 /// A logic's source, so verifiers can compile it and check its digest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,17 +143,12 @@ pub struct Proofs {
     /// ephemeral resource (no membership needed).
     #[serde(with = "serde_hex::opt_digests")]
     pub roots: Vec<Option<Digest>>,
-    /// Per consumed nullifier: the blinded resource binding ([`crate::resource::resource_binding`]).
-    #[serde(with = "serde_hex::digests")]
-    pub bindings: Vec<Digest>,
     /// Per tag (consumed, then created): the logic that must accept it (public).
     #[serde(with = "serde_hex::digests")]
     pub logics: Vec<Digest>,
-    /// The compliance proof.
+    /// The proof of the action: compliance and every tag's logic.
     #[serde(with = "serde_hex::bytes")]
-    pub compliance: Vec<u8>,
-    /// One logic proof per tag, consumed then created.
-    pub logic: Vec<LogicProof>,
+    pub proof: Vec<u8>,
     /// The sources of the logics named in `logics`.
     pub programs: Vec<ProgramSource>,
 }
@@ -197,7 +180,7 @@ pub struct Action {
 
 impl Action {
     /// The digest that binds logic proofs to this action:
-    /// H(DOMAIN_ACTION, #consumed, #created, #extradata, consumed…, created…, extradata…).
+    /// [`action_digest`] of its lists.
     pub fn digest(&self) -> Digest {
         action_digest(&self.consumed, &self.created, &self.extradata)
     }
@@ -239,10 +222,9 @@ impl Action {
                 backend.name()
             )));
         }
-        if p.roots.len() != nc || p.bindings.len() != nc || p.logics.len() != nc + nm {
+        if p.roots.len() != nc || p.logics.len() != nc + nm {
             return Err(Error::Malformed(
-                "roots and bindings need one entry per consumed nullifier, logics one per tag"
-                    .into(),
+                "roots need one entry per consumed nullifier, logics one per tag".into(),
             ));
         }
         check_unique(&self.consumed, Error::DuplicateNullifier)?;
@@ -255,84 +237,49 @@ impl Action {
                 )));
             }
         }
-        let digest = self.digest();
-        let stmt = ComplianceStatement {
+        if p.proof.is_empty() {
+            return Err(Error::InvalidProof("missing proof".into()));
+        }
+        let programs = p
+            .logics
+            .iter()
+            .map(|logic| {
+                let source = p
+                    .programs
+                    .iter()
+                    .find(|s| s.digest == *logic)
+                    .map(|s| s.source.as_str());
+                logics.resolve(logic, source)
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let refs: Vec<&LogicProgram> = programs.iter().map(|p| p.as_ref()).collect();
+        let stmt = ActionStatement {
             consumed: &self.consumed,
             created: &self.created,
             roots: &p.roots,
-            bindings: &p.bindings,
             logics: &p.logics,
             delta: &self.delta,
-            action: digest,
+            action: self.digest(),
         };
-        backend.verify_compliance(&stmt, &p.compliance)?;
-        let tags: Vec<(bool, &Digest)> = self
-            .consumed
-            .iter()
-            .map(|t| (false, t))
-            .chain(self.created.iter().map(|t| (true, t)))
-            .collect();
-        if p.logic.len() != tags.len() {
-            return Err(Error::InvalidProof(format!(
-                "{} logic proofs for {} tags (one per consumed nullifier and created commitment)",
-                p.logic.len(),
-                tags.len()
-            )));
-        }
-        for (i, ((created, tag), lp)) in tags.iter().zip(&p.logic).enumerate() {
-            let what = if *created {
-                "created commitment"
-            } else {
-                "consumed nullifier"
-            };
-            if lp.tag != **tag {
-                return Err(Error::InvalidProof(format!(
-                    "missing logic proof for {what} {tag} (proof {i} is for {})",
-                    lp.tag
-                )));
-            }
-            let logic = p.logics[i];
-            let source = p
-                .programs
-                .iter()
-                .find(|s| s.digest == logic)
-                .map(|s| s.source.as_str());
-            let program = logics.resolve(&logic, source)?;
-            let inst = LogicInstance {
-                created: *created,
-                tag: **tag,
-                action: digest,
-                n_consumed: nc as u64,
-                n_created: nm as u64,
-            };
-            backend
-                .verify_logic(&program, &inst, &stmt, &lp.proof)
-                .map_err(|e| match e {
-                    Error::LogicRejected { reason, .. } => Error::LogicRejected {
-                        logic,
-                        what,
-                        tag: **tag,
-                        reason,
-                    },
-                    e => e,
-                })?;
-        }
-        Ok(())
+        backend.verify(&stmt, &refs, &p.proof)
     }
 }
 
-/// The action digest of these lists (see [`Action::digest`]).
+/// The action digest of these lists (see [`Action::digest`]):
+/// `chain_with_iv([DOMAIN_ACTION, #consumed, #created, #extradata], consumed… created… extradata…)`.
 pub fn action_digest(consumed: &[Digest], created: &[Digest], extradata: &[u64]) -> Digest {
-    let mut v = Vec::with_capacity(4 + 4 * (consumed.len() + created.len()) + extradata.len());
-    v.push(F::new(DOMAIN_ACTION));
-    v.push(F::new(consumed.len() as u64));
-    v.push(F::new(created.len() as u64));
-    v.push(F::new(extradata.len() as u64));
+    let mut v = Vec::with_capacity(4 * (consumed.len() + created.len()) + extradata.len());
     for d in consumed.iter().chain(created) {
         v.extend(d.elements());
     }
     v.extend(extradata.iter().map(|x| F::new(*x)));
-    hash(&v)
+    let iv = Digest([
+        DOMAIN_ACTION,
+        consumed.len() as u64,
+        created.len() as u64,
+        extradata.len() as u64,
+    ]);
+    chain_with_iv(iv, &v)
 }
 
 fn check_unique(v: &[Digest], err: fn(Digest) -> Error) -> Result<(), Error> {

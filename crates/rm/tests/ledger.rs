@@ -34,14 +34,16 @@ fn apply_transfer_and_refuse_replays_leaving_the_file_unchanged() {
     let mut l = Ledger::init(dir.path()).unwrap();
     let label = w.digest();
     let (mint, r, n) = w.mint(w.accept, label, 10);
-    let root1 = l.apply(&mint, &w.backend, &w.verifier_cache()).unwrap();
+    let root1 = l.apply(&mint, &*w.backend, &w.verifier_cache()).unwrap();
     assert_eq!(l.root().unwrap(), root1);
     let s = l.status().unwrap();
     assert_eq!((s.commitments, s.nullifiers, s.transactions), (1, 1, 1));
 
     // Replaying the mint: its ephemeral nullifier is spent.
     let before = file(dir.path());
-    let e = l.apply(&mint, &w.backend, &w.verifier_cache()).unwrap_err();
+    let e = l
+        .apply(&mint, &*w.backend, &w.verifier_cache())
+        .unwrap_err();
     assert!(matches!(e, Error::SpentNullifier(_)), "{e}");
     assert!(
         file(dir.path()) == before,
@@ -57,13 +59,13 @@ fn apply_transfer_and_refuse_replays_leaving_the_file_unchanged() {
     let mut b = ActionBuilder::new();
     b.consume(r, n, Some((path, root))).unwrap();
     b.create(out).unwrap();
-    let tx = PartialTransaction::single(b.prove(&w.backend, &w.logics, &mut w.rng).unwrap().0);
-    let root2 = l.apply(&tx, &w.backend, &w.verifier_cache()).unwrap();
+    let tx = PartialTransaction::single(b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap().0);
+    let root2 = l.apply(&tx, &*w.backend, &w.verifier_cache()).unwrap();
     assert_ne!(root1, root2);
 
     // Double spend against the ledger.
     let before = file(dir.path());
-    let e = l.apply(&tx, &w.backend, &w.verifier_cache()).unwrap_err();
+    let e = l.apply(&tx, &*w.backend, &w.verifier_cache()).unwrap_err();
     assert!(matches!(e, Error::SpentNullifier(_)), "{e}");
     assert!(
         file(dir.path()) == before,
@@ -90,7 +92,7 @@ fn unbalanced_unknown_root_and_invalid_are_refused_unchanged() {
     b.consume(eph, en, None).unwrap();
     b.create(out).unwrap();
     let unbalanced =
-        PartialTransaction::single(b.prove(&w.backend, &w.logics, &mut w.rng).unwrap().0);
+        PartialTransaction::single(b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap().0);
     // Unknown root: spend a resource from a tree the ledger never had.
     let (mint, r, n) = w.mint(w.accept, label, 3);
     let mut private = common::Cs::new();
@@ -98,20 +100,20 @@ fn unbalanced_unknown_root_and_invalid_are_refused_unchanged() {
     let (spend, _, _) = w.transfer(&private.tree, i, r, n);
     // Invalid: a forged proof.
     let (mut forged, _, _) = w.mint(w.accept, label, 3);
-    forged.actions[0].proofs.compliance[10] ^= 1;
+    forged.actions[0].proofs.proof[10] ^= 1;
     let before = file(dir.path());
     let status = l.status().unwrap();
     let unchanged = |dir: &Path| file(dir) == before;
     let e = l
-        .apply(&unbalanced, &w.backend, &w.verifier_cache())
+        .apply(&unbalanced, &*w.backend, &w.verifier_cache())
         .unwrap_err();
     assert!(matches!(e, Error::Unbalanced(_)), "{e}");
     let e = l
-        .apply(&spend, &w.backend, &w.verifier_cache())
+        .apply(&spend, &*w.backend, &w.verifier_cache())
         .unwrap_err();
     assert!(matches!(e, Error::UnknownRoot { .. }), "{e}");
     let e = l
-        .apply(&forged, &w.backend, &w.verifier_cache())
+        .apply(&forged, &*w.backend, &w.verifier_cache())
         .unwrap_err();
     assert!(matches!(e, Error::InvalidProof(_)), "{e}");
     assert!(unchanged(dir.path()), "a refused apply changed the file");
@@ -120,7 +122,7 @@ fn unbalanced_unknown_root_and_invalid_are_refused_unchanged() {
     let e = l
         .apply_batch(
             &[m2.clone(), m2.clone()],
-            Some((&w.backend, &w.verifier_cache())),
+            Some((&*w.backend, &w.verifier_cache())),
         )
         .unwrap_err();
     assert!(matches!(e, Error::SpentNullifier(_)), "{e}");
@@ -143,12 +145,12 @@ fn roots_are_deterministic_across_fresh_ledgers() {
         let dir = tempfile::tempdir().unwrap();
         let mut l = Ledger::init(dir.path()).unwrap();
         let root = if batched {
-            l.apply_batch(&txs, Some((&w.backend, &w.verifier_cache())))
+            l.apply_batch(&txs, Some((&*w.backend, &w.verifier_cache())))
                 .unwrap()
         } else {
             let roots: Vec<_> = txs
                 .iter()
-                .map(|t| l.apply(t, &w.backend, &w.verifier_cache()).unwrap())
+                .map(|t| l.apply(t, &*w.backend, &w.verifier_cache()).unwrap())
                 .collect();
             // One root per transaction, all distinct.
             assert_eq!(
@@ -181,10 +183,10 @@ fn published_resources_are_readable_by_address() {
     b.create(a).unwrap();
     b.create(b_).unwrap();
     b.publish(0).unwrap();
-    let (action, created) = b.prove(&w.backend, &w.logics, &mut w.rng).unwrap();
+    let (action, created) = b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap();
     l.apply(
         &PartialTransaction::single(action),
-        &w.backend,
+        &*w.backend,
         &w.verifier_cache(),
     )
     .unwrap();

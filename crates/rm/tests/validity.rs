@@ -1,16 +1,23 @@
 //! One test per validity rule: each builds a valid transaction, breaks one thing, and
-//! checks the verifier refuses it with the right reason.
+//! checks the verifier refuses it with the right reason — against both backends (the
+//! STARK ones prove for real, so they run in release: `cargo test --release`).
 
 mod common;
 use common::{Cs, World};
-use resvm_field::Digest;
-use resvm_rm::backend::{ComplianceStatement, ComplianceWitness, ConsumedWitness, CreatedWitness};
-use resvm_rm::resource::{derive_nonce, nullifiers_digest, resource_binding, MAX_QUANTITY};
-use resvm_rm::transaction::Delta;
-use resvm_rm::{ActionBuilder, Error, PartialTransaction, ProvingBackend, Resource};
+use resvm_field::{Digest, F};
+use resvm_rm::backend::{
+    ActionStatement, ActionWitness, AuxDigest, ConsumedWitness, CreatedWitness, TagWitness,
+};
+use resvm_rm::resource::{derive_nonce, nullifiers_digest, MAX_QUANTITY};
+use resvm_rm::transaction::{action_digest, Delta};
+use resvm_rm::{ActionBuilder, Error, PartialTransaction, Resource};
 
 fn verify(w: &World, cs: &Cs, tx: &PartialTransaction) -> Result<(), Error> {
-    tx.verify(&cs.roots, &w.backend, &w.verifier_cache())
+    tx.verify(&cs.roots, &*w.backend, &w.verifier_cache())
+}
+
+fn is_stark(w: &World) -> bool {
+    w.backend.name() == "stark-v1"
 }
 
 /// A minted resource in `cs` and a valid transfer of it.
@@ -26,9 +33,41 @@ fn setup(w: &mut World) -> (Cs, PartialTransaction) {
     (cs, tx)
 }
 
-#[test]
-fn valid_transfer_verifies_and_round_trips_through_json() {
-    let mut w = World::new(1);
+/// Each rule as a function of the world's constructor, instantiated per backend.
+macro_rules! per_backend {
+    ($($name:ident),* $(,)?) => {
+        mod reexec {
+            $(#[test] fn $name() { super::$name(super::World::new) })*
+        }
+        mod stark {
+            $(#[test] #[cfg_attr(debug_assertions, ignore)] fn $name() { super::$name(super::World::stark) })*
+        }
+    };
+}
+
+per_backend!(
+    valid_transfer_verifies_and_round_trips_through_json,
+    forged_or_missing_proof_is_refused,
+    wrong_logic_is_refused,
+    rejecting_logic_refuses_creation,
+    proof_from_another_transaction_is_refused,
+    swapped_resource_is_refused,
+    commitment_not_in_cs_is_refused,
+    nullifier_whose_preimage_does_not_match_nc_is_refused,
+    unbalanced_delta_is_detected_and_false_delta_refused,
+    quantity_wrap_is_refused,
+    double_spend_within_one_transaction_is_refused,
+    double_spend_across_composed_transactions_is_refused_naming_the_nullifier,
+    composition_is_associative_and_deltas_add,
+    sequential_composition_consumes_what_the_first_created,
+    creating_without_consuming_is_refused,
+    backend_name_mismatch_is_refused,
+);
+
+type Mk = fn(u64) -> World;
+
+fn valid_transfer_verifies_and_round_trips_through_json(mk: Mk) {
+    let mut w = mk(1);
     let (cs, tx) = setup(&mut w);
     assert!(tx.is_balanced());
     let back = PartialTransaction::from_json(&tx.to_json()).unwrap();
@@ -36,59 +75,52 @@ fn valid_transfer_verifies_and_round_trips_through_json() {
     verify(&w, &cs, &back).unwrap();
 }
 
-#[test]
-fn forged_compliance_proof_is_refused() {
-    let mut w = World::new(2);
+fn forged_or_missing_proof_is_refused(mk: Mk) {
+    let mut w = mk(2);
     let (cs, tx) = setup(&mut w);
-    let p = &tx.actions[0].proofs.compliance;
-    // Flip every byte position in turn (bounded) — never accepted, never a panic.
-    for i in (0..p.len()).step_by(7) {
+    let len = tx.actions[0].proofs.proof.len();
+    // Flip bytes spread over a STARK proof — never accepted, never a panic. (A
+    // re-execution "proof" is the witness: changing a part no check reads, such as the aux
+    // digests of an always-accept logic, leaves a valid proof.)
+    let flips = if is_stark(&w) { len } else { 0 };
+    for i in (0..flips).step_by((len / 40).max(1)) {
         let mut t = tx.clone();
-        t.actions[0].proofs.compliance[i] ^= 0x01;
-        assert!(verify(&w, &cs, &t).is_err(), "byte {i}");
+        t.actions[0].proofs.proof[i] ^= 0x01;
+        let e = verify(&w, &cs, &t).unwrap_err();
+        assert!(matches!(e, Error::InvalidProof(_)), "byte {i}: {e}");
     }
     let mut t = tx.clone();
-    t.actions[0].proofs.compliance.truncate(p.len() / 2);
-    assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
+    t.actions[0].proofs.proof.truncate(len / 2);
+    let e = verify(&w, &cs, &t).unwrap_err();
+    assert!(matches!(e, Error::InvalidProof(_)), "{e}");
+    if is_stark(&w) {
+        assert!(e.to_string().contains("malformed proof"), "{e}");
+    }
     let mut t = tx.clone();
-    t.actions[0].proofs.compliance.clear();
-    assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
+    t.actions[0].proofs.proof.clear();
+    let e = verify(&w, &cs, &t).unwrap_err();
+    assert!(e.to_string().contains("missing proof"), "{e}");
 }
 
-#[test]
-fn missing_or_forged_logic_proof_is_refused() {
-    let mut w = World::new(3);
-    let (cs, tx) = setup(&mut w);
-    let mut t = tx.clone();
-    t.actions[0].proofs.logic.pop();
-    let e = verify(&w, &cs, &t).unwrap_err();
-    assert!(e.to_string().contains("logic proofs for"), "{e}");
-    let mut t = tx.clone();
-    t.actions[0].proofs.logic.swap(0, 1);
-    let e = verify(&w, &cs, &t).unwrap_err();
-    assert!(e.to_string().contains("missing logic proof"), "{e}");
-    let mut t = tx.clone();
-    let n = t.actions[0].proofs.logic[1].proof.len();
-    t.actions[0].proofs.logic[1].proof.truncate(n - 3);
-    assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
-}
-
-#[test]
-fn wrong_logic_is_refused() {
-    let mut w = World::new(4);
+fn wrong_logic_is_refused(mk: Mk) {
+    let mut w = mk(4);
     let (cs, tx) = setup(&mut w);
     // Claim the created resource is governed by another logic (with its program).
     let mut t = tx.clone();
-    t.actions[0].proofs.logics[1] = w.reject;
+    t.actions[0].proofs.logics[1] = w.counter;
     t.actions[0]
         .proofs
         .programs
         .push(resvm_rm::transaction::ProgramSource {
-            digest: w.reject,
-            source: common::ALWAYS_REJECT.into(),
+            digest: w.counter,
+            source: common::COUNTER.into(),
         });
     let e = verify(&w, &cs, &t).unwrap_err();
-    assert!(e.to_string().contains("logic differs"), "{e}");
+    if is_stark(&w) {
+        assert!(e.to_string().contains("another program"), "{e}");
+    } else {
+        assert!(e.to_string().contains("not the logic named"), "{e}");
+    }
     // A program whose digest is not the one claimed.
     let mut t = tx.clone();
     t.actions[0].proofs.programs[0].source = common::ALWAYS_REJECT.into();
@@ -100,23 +132,21 @@ fn wrong_logic_is_refused() {
     assert!(matches!(verify(&w, &cs, &t), Err(Error::MissingProgram(_))));
 }
 
-#[test]
-fn rejecting_logic_refuses_creation() {
-    let mut w = World::new(5);
+fn rejecting_logic_refuses_creation(mk: Mk) {
+    let mut w = mk(5);
     let label = w.digest();
     let (eph, en) = w.resource(w.reject, label, 1, true);
     let (out, _) = w.resource(w.reject, label, 1, false);
     let mut b = ActionBuilder::new();
     b.consume(eph, en, None).unwrap();
     b.create(out).unwrap();
-    let e = b.prove(&w.backend, &w.logics, &mut w.rng).unwrap_err();
+    let e = b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap_err();
     assert!(matches!(e, Error::LogicRejected { .. }), "{e}");
     assert!(e.to_string().contains("returned 0"), "{e}");
 }
 
-#[test]
-fn logic_proof_from_another_transaction_is_refused() {
-    let mut w = World::new(6);
+fn proof_from_another_transaction_is_refused(mk: Mk) {
+    let mut w = mk(6);
     let mut cs = Cs::new();
     let label = w.digest();
     let (mint, r, n) = w.mint(w.accept, label, 10);
@@ -126,34 +156,30 @@ fn logic_proof_from_another_transaction_is_refused() {
     let (b, _, _) = w.transfer(&cs.tree, i, r, n);
     assert_eq!(a.actions[0].consumed, b.actions[0].consumed);
     let mut t = b.clone();
-    t.actions[0].proofs.logic[0] = a.actions[0].proofs.logic[0].clone();
+    t.actions[0].proofs.proof = a.actions[0].proofs.proof.clone();
     let e = verify(&w, &cs, &t).unwrap_err();
-    assert!(e.to_string().contains("another action"), "{e}");
-    // The compliance proof of another action neither.
-    let mut t = b.clone();
-    t.actions[0].proofs.compliance = a.actions[0].proofs.compliance.clone();
-    assert!(verify(&w, &cs, &t).is_err());
+    if is_stark(&w) {
+        assert!(e.to_string().contains("other public inputs"), "{e}");
+    } else {
+        assert!(e.to_string().contains("another action"), "{e}");
+    }
+    // Same lists, other extradata: the action digest differs.
+    let mut t = a.clone();
+    t.actions[0].extradata.push(7);
+    assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
 }
 
-#[test]
-fn swapped_resource_is_refused() {
-    let mut w = World::new(7);
+fn swapped_resource_is_refused(mk: Mk) {
+    let mut w = mk(7);
     let (cs, tx) = setup(&mut w);
-    // Replace the created commitment by another one: compliance and the logic proof fail.
+    // Replace the created commitment by another one.
     let mut t = tx.clone();
-    let other = w.digest();
-    t.actions[0].created[0] = other;
-    t.actions[0].proofs.logic[1].tag = other;
-    assert!(verify(&w, &cs, &t).is_err());
-    // Swap the binding of the consumed resource: the logic's opening fails.
-    let mut t = tx.clone();
-    t.actions[0].proofs.bindings[0] = w.digest();
-    assert!(verify(&w, &cs, &t).is_err());
+    t.actions[0].created[0] = w.digest();
+    assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
 }
 
-#[test]
-fn commitment_not_in_cs_is_refused() {
-    let mut w = World::new(8);
+fn commitment_not_in_cs_is_refused(mk: Mk) {
+    let mut w = mk(8);
     let mut cs = Cs::new();
     let label = w.digest();
     let (mint, r, n) = w.mint(w.accept, label, 10);
@@ -166,7 +192,7 @@ fn commitment_not_in_cs_is_refused() {
     // Once CS has it, fine.
     cs.add(&mint);
     verify(&w, &cs, &tx).unwrap();
-    // A root in CS but a path that does not lead there: refused by compliance.
+    // A root in CS but a path that does not lead there: refused by the proof.
     let mut t = tx.clone();
     t.actions[0].proofs.roots[0] = Some(
         *cs.roots
@@ -181,9 +207,40 @@ fn commitment_not_in_cs_is_refused() {
     assert!(verify(&w, &cs, &t).is_err());
 }
 
-#[test]
-fn nullifier_whose_preimage_does_not_match_nc_is_refused() {
-    let mut w = World::new(9);
+/// A one-resource statement and witness built by hand (past the builder's checks).
+fn forged(
+    consumed: Vec<(Resource, Digest)>,
+    created: Vec<(Resource, Digest)>,
+    logics: Vec<Digest>,
+    delta: Delta,
+) -> (Vec<Digest>, Vec<Digest>, Vec<Digest>, Delta, ActionWitness) {
+    let nfs: Vec<Digest> = consumed.iter().map(|c| c.1).collect();
+    let cms: Vec<Digest> = created.iter().map(|c| c.0.commitment()).collect();
+    let tags = (0..nfs.len() + cms.len())
+        .map(|_| TagWitness {
+            other: None,
+            aux: [AuxDigest(Digest([0; 4])); 2],
+        })
+        .collect();
+    let wit = ActionWitness {
+        consumed: consumed
+            .into_iter()
+            .map(|(resource, _)| ConsumedWitness {
+                resource,
+                path: None,
+            })
+            .collect(),
+        created: created
+            .into_iter()
+            .map(|(resource, rand)| CreatedWitness { resource, rand })
+            .collect(),
+        tags,
+    };
+    (nfs, cms, logics, delta, wit)
+}
+
+fn nullifier_whose_preimage_does_not_match_nc_is_refused(mk: Mk) {
+    let mut w = mk(9);
     let (cs, tx) = setup(&mut w);
     // The builder refuses a wrong secret.
     let label = w.digest();
@@ -192,42 +249,60 @@ fn nullifier_whose_preimage_does_not_match_nc_is_refused() {
     assert!(ActionBuilder::new().consume(r, wrong, None).is_err());
     // A forged nullifier in a valid transaction: refused.
     let mut t = tx.clone();
-    let forged = w.digest();
-    t.actions[0].consumed[0] = forged;
-    t.actions[0].proofs.logic[0].tag = forged;
-    let e = verify(&w, &cs, &t).unwrap_err();
-    assert!(e.to_string().contains("does not match"), "{e}");
+    t.actions[0].consumed[0] = w.digest();
+    assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
     // And the backend refuses to prove it.
-    let nfs = vec![forged];
-    let (res, _) = w.resource(w.accept, label, 1, true);
-    let blind = w.digest();
-    let stmt = ComplianceStatement {
+    let mut d = Delta::zero();
+    d.add(r.kind(), 1);
+    let (nfs, cms, logics, delta, wit) = forged(vec![(r, wrong)], vec![], vec![w.accept], d);
+    let stmt = ActionStatement {
         consumed: &nfs,
-        created: &[],
+        created: &cms,
         roots: &[None],
-        bindings: &[resource_binding(&forged, &res.commitment(), &blind)],
-        logics: &[w.accept],
-        delta: &{
-            let mut d = Delta::zero();
-            d.add(res.kind(), 1);
-            d
-        },
-        action: Digest([0; 4]),
+        logics: &logics,
+        delta: &delta,
+        action: action_digest(&nfs, &cms, &[]),
     };
-    let wit = ComplianceWitness {
-        consumed: vec![ConsumedWitness {
-            resource: res,
-            path: None,
-            blind,
-        }],
-        created: vec![],
-    };
-    assert!(w.backend.prove_compliance(&stmt, &wit).is_err());
+    let p = w.logics.get(&w.accept).unwrap();
+    let e = w.backend.prove(&stmt, &[&p], &wit).unwrap_err();
+    assert!(e.to_string().contains("does not match"), "{e}");
+    if is_stark(&w) {
+        // The circuit itself refuses it: its run fails (output 0), so no proof of output 1.
+        circuit_refuses(&stmt, &[&p], &wit);
+    }
 }
 
-#[test]
-fn unbalanced_delta_is_detected_and_false_delta_refused() {
-    let mut w = World::new(10);
+/// Runs the STARK backend's action program on a witness without the native pre-check
+/// and checks that the run does not accept (it traps or returns 0).
+fn circuit_refuses(
+    stmt: &ActionStatement,
+    programs: &[&resvm_rm::LogicProgram],
+    wit: &ActionWitness,
+) {
+    let persistent: Vec<bool> = stmt.roots.iter().map(Option::is_some).collect();
+    let program = resvm_rm::stark::action_program(
+        &persistent,
+        stmt.created.len(),
+        stmt.delta.entries().len(),
+        programs,
+    )
+    .unwrap();
+    let public = resvm_rm::stark::public_inputs(stmt);
+    let secret = resvm_rm::stark::witness_inputs(stmt, wit);
+    let inputs: Vec<F> = public.into_iter().chain(secret).collect();
+    // A failed check either branches to the failure block (output 0) or, when the value it
+    // tests is not a bit (a random difference), traps on the branch: nothing else.
+    match resvm_exec::stack::run(&program, &inputs, &resvm_exec::Limits::default()) {
+        Ok(o) => assert_eq!(o.output, F::new(0), "the circuit accepted"),
+        Err(t) => assert!(
+            matches!(t, resvm_exec::Trap::BranchCondition { .. }),
+            "unexpected trap: {t}"
+        ),
+    }
+}
+
+fn unbalanced_delta_is_detected_and_false_delta_refused(mk: Mk) {
+    let mut w = mk(10);
     let (cs, tx) = setup(&mut w);
     // An honest unbalanced action (an intent: give 10, want nothing) verifies but is not
     // balanced.
@@ -235,7 +310,7 @@ fn unbalanced_delta_is_detected_and_false_delta_refused() {
     let (eph, en) = w.resource(w.accept, label, 10, true);
     let mut b = ActionBuilder::new();
     b.consume(eph, en, None).unwrap();
-    let (a, _) = b.prove(&w.backend, &w.logics, &mut w.rng).unwrap();
+    let (a, _) = b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap();
     let intent = PartialTransaction::single(a);
     verify(&w, &cs, &intent).unwrap();
     assert!(!intent.is_balanced());
@@ -248,16 +323,20 @@ fn unbalanced_delta_is_detected_and_false_delta_refused() {
             .collect::<Vec<_>>(),
         vec![10]
     );
-    // A false delta claim: refused by compliance.
-    let mut t = tx.clone();
-    t.actions[0].delta.add(w.digest(), 5);
-    let e = verify(&w, &cs, &t).unwrap_err();
-    assert!(e.to_string().contains("delta"), "{e}");
+    // False delta claims: refused by the proof.
+    for change in [5i128, -3] {
+        let mut t = tx.clone();
+        t.actions[0].delta.add(w.digest(), change);
+        assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
+    }
+    let mut t = intent.clone();
+    let kind = *t.actions[0].delta.entries().keys().next().unwrap();
+    t.actions[0].delta.add(kind, 1);
+    assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
 }
 
-#[test]
-fn quantity_wrap_is_refused() {
-    let mut w = World::new(11);
+fn quantity_wrap_is_refused(mk: Mk) {
+    let mut w = mk(11);
     let label = w.digest();
     let p = resvm_field::P;
     // "Create p - 1 and 2 against 1": modulo p the delta would be 1 - (p - 1) - 2 = 0.
@@ -272,35 +351,31 @@ fn quantity_wrap_is_refused() {
     ));
     b.create(two).unwrap();
     // Forge it past the builder: a witness with the out-of-range quantity.
-    let nfs = vec![n1];
-    let nfd = nullifiers_digest(&nfs);
+    let nfd = nullifiers_digest(&[n1]);
     let mut outs = Vec::new();
     for (j, mut r) in [big, two].into_iter().enumerate() {
         let rand = w.digest();
         r.nonce = derive_nonce(&nfd, j as u64, &rand);
-        outs.push(CreatedWitness { resource: r, rand });
+        outs.push((r, rand));
     }
-    let blind = w.digest();
-    let cms: Vec<Digest> = outs.iter().map(|o| o.resource.commitment()).collect();
-    let stmt = ComplianceStatement {
+    let (nfs, cms, logics, delta, wit) =
+        forged(vec![(one, n1)], outs, vec![w.accept; 3], Delta::zero());
+    let stmt = ActionStatement {
         consumed: &nfs,
         created: &cms,
         roots: &[None],
-        bindings: &[resource_binding(&n1, &one.commitment(), &blind)],
-        logics: &[w.accept, w.accept, w.accept],
-        delta: &Delta::zero(),
-        action: Digest([0; 4]),
+        logics: &logics,
+        delta: &delta,
+        action: action_digest(&nfs, &cms, &[]),
     };
-    let wit = ComplianceWitness {
-        consumed: vec![ConsumedWitness {
-            resource: one,
-            path: None,
-            blind,
-        }],
-        created: outs,
-    };
-    let e = w.backend.prove_compliance(&stmt, &wit).unwrap_err();
+    let pr = w.logics.get(&w.accept).unwrap();
+    let progs = [&*pr, &*pr, &*pr];
+    let e = w.backend.prove(&stmt, &progs, &wit).unwrap_err();
     assert!(e.to_string().contains("exceeds the bound"), "{e}");
+    if is_stark(&w) {
+        // The range check is in the circuit: the field sums balance, the run still fails.
+        circuit_refuses(&stmt, &progs, &wit);
+    }
     // The largest allowed quantity is fine, one more is not.
     let (ok, _) = w.resource(w.accept, label, MAX_QUANTITY, false);
     assert!(ok.check_bounds().is_ok());
@@ -322,7 +397,7 @@ fn too_many_resources_in_a_composition_are_refused() {
             let (r, _) = w.resource(w.accept, label, 1, false);
             b.create(r).unwrap();
         }
-        PartialTransaction::single(b.prove(&w.backend, &w.logics, &mut w.rng).unwrap().0)
+        PartialTransaction::single(b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap().0)
     };
     let a = build(&mut w);
     let b = build(&mut w);
@@ -341,16 +416,15 @@ fn too_many_resources_in_a_composition_are_refused() {
     ));
 }
 
-#[test]
-fn double_spend_within_one_transaction_is_refused() {
-    let mut w = World::new(13);
+fn double_spend_within_one_transaction_is_refused(mk: Mk) {
+    let mut w = mk(13);
     let (cs, tx) = setup(&mut w);
     // The same nullifier twice in one action.
     let mut t = tx.clone();
     let a = &mut t.actions[0];
     a.consumed.push(a.consumed[0]);
     a.proofs.roots.push(a.proofs.roots[0]);
-    a.proofs.bindings.push(a.proofs.bindings[0]);
+    a.proofs.logics.insert(1, a.proofs.logics[0]);
     let e = verify(&w, &cs, &t).unwrap_err();
     assert!(matches!(e, Error::DuplicateNullifier(_)), "{e}");
     // The same action twice in one transaction.
@@ -360,9 +434,8 @@ fn double_spend_within_one_transaction_is_refused() {
     assert!(matches!(e, Error::DuplicateNullifier(_)), "{e}");
 }
 
-#[test]
-fn double_spend_across_composed_transactions_is_refused_naming_the_nullifier() {
-    let mut w = World::new(14);
+fn double_spend_across_composed_transactions_is_refused_naming_the_nullifier(mk: Mk) {
+    let mut w = mk(14);
     let mut cs = Cs::new();
     let label = w.digest();
     let (mint, r, n) = w.mint(w.accept, label, 10);
@@ -382,9 +455,8 @@ fn double_spend_across_composed_transactions_is_refused_naming_the_nullifier() {
     }
 }
 
-#[test]
-fn composition_is_associative_and_deltas_add() {
-    let mut w = World::new(15);
+fn composition_is_associative_and_deltas_add(mk: Mk) {
+    let mut w = mk(15);
     let cs = Cs::new();
     let mut intents = Vec::new();
     for q in [3u64, 5, 7] {
@@ -393,7 +465,7 @@ fn composition_is_associative_and_deltas_add() {
         let mut b = ActionBuilder::new();
         b.consume(eph, en, None).unwrap();
         intents.push(PartialTransaction::single(
-            b.prove(&w.backend, &w.logics, &mut w.rng).unwrap().0,
+            b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap().0,
         ));
     }
     let [a, b, c] = [&intents[0], &intents[1], &intents[2]];
@@ -411,9 +483,8 @@ fn composition_is_associative_and_deltas_add() {
     verify(&w, &cs, &left).unwrap();
 }
 
-#[test]
-fn sequential_composition_consumes_what_the_first_created() {
-    let mut w = World::new(16);
+fn sequential_composition_consumes_what_the_first_created(mk: Mk) {
+    let mut w = mk(16);
     let cs = Cs::new();
     let label = w.digest();
     let (mint, r, n) = w.mint(w.accept, label, 4);
@@ -439,24 +510,24 @@ fn sequential_composition_consumes_what_the_first_created() {
     ));
 }
 
-#[test]
-fn creating_without_consuming_is_refused() {
-    let mut w = World::new(17);
+fn creating_without_consuming_is_refused(mk: Mk) {
+    let mut w = mk(17);
     let label = w.digest();
     let (r, _) = w.resource(w.accept, label, 1, false);
     let mut b = ActionBuilder::new();
     b.create(r).unwrap();
-    assert!(b.prove(&w.backend, &w.logics, &mut w.rng).is_err());
+    assert!(b.prove(&*w.backend, &w.logics, &mut w.rng).is_err());
 }
 
-#[test]
-fn backend_name_mismatch_is_refused() {
-    let mut w = World::new(18);
+fn backend_name_mismatch_is_refused(mk: Mk) {
+    let mut w = mk(18);
     let (cs, tx) = setup(&mut w);
     let mut t = tx.clone();
-    t.actions[0].proofs.backend = "stark-v1".into();
+    t.actions[0].proofs.backend = if is_stark(&w) {
+        "reexec-v2"
+    } else {
+        "stark-v1"
+    }
+    .into();
     assert!(matches!(verify(&w, &cs, &t), Err(Error::InvalidProof(_))));
 }
-
-#[allow(dead_code)]
-fn unused(_: Resource) {}

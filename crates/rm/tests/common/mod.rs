@@ -5,40 +5,55 @@ use rand::SeedableRng;
 use resvm_field::Digest;
 use resvm_rm::resource::{nullifier_commitment, random_digest};
 use resvm_rm::{
-    ActionBuilder, LogicCache, MemoryTree, PartialTransaction, ReexecBackend, Resource,
+    ActionBuilder, LogicCache, MemoryTree, PartialTransaction, ProvingBackend, ReexecBackend,
+    Resource, StarkBackend,
 };
 use std::collections::HashSet;
 
 pub const ALWAYS_ACCEPT: &str = include_str!("../../../../examples/rm/always_accept.rvm");
 pub const ALWAYS_REJECT: &str = include_str!("../../../../examples/rm/always_reject.rvm");
 pub const COUNTER: &str = include_str!("../../../../examples/rm/counter.rvm");
-pub const QUANTITY_AT_LEAST: &str = include_str!("../../../../examples/rm/quantity_at_least.rvm");
+pub const TOKEN: &str = include_str!("../../../../examples/rm/token.rvm");
+pub const INTENT: &str = include_str!("../../../../examples/rm/intent.rvm");
 
 pub struct World {
     pub logics: LogicCache,
-    pub backend: ReexecBackend,
+    pub backend: Box<dyn ProvingBackend>,
     pub rng: rand::rngs::StdRng,
     pub accept: Digest,
     pub reject: Digest,
     pub counter: Digest,
-    pub at_least: Digest,
+    pub token: Digest,
+    pub intent: Digest,
 }
 
 impl World {
+    /// A world proving with the re-execution backend.
     pub fn new(seed: u64) -> World {
+        Self::with_backend(seed, Box::new(ReexecBackend))
+    }
+
+    /// A world proving with the STARK backend (standard parameters).
+    pub fn stark(seed: u64) -> World {
+        Self::with_backend(seed, Box::new(StarkBackend::new()))
+    }
+
+    pub fn with_backend(seed: u64, backend: Box<dyn ProvingBackend>) -> World {
         let logics = LogicCache::new();
         let accept = logics.add_source(ALWAYS_ACCEPT).unwrap().digest();
         let reject = logics.add_source(ALWAYS_REJECT).unwrap().digest();
         let counter = logics.add_source(COUNTER).unwrap().digest();
-        let at_least = logics.add_source(QUANTITY_AT_LEAST).unwrap().digest();
+        let token = logics.add_source(TOKEN).unwrap().digest();
+        let intent = logics.add_source(INTENT).unwrap().digest();
         World {
             logics,
-            backend: ReexecBackend,
+            backend,
             rng: rand::rngs::StdRng::seed_from_u64(seed),
             accept,
             reject,
             counter,
-            at_least,
+            token,
+            intent,
         }
     }
 
@@ -86,7 +101,9 @@ impl World {
         let mut b = ActionBuilder::new();
         b.consume(eph, en, None).unwrap();
         b.create(out).unwrap();
-        let (a, created) = b.prove(&self.backend, &self.logics, &mut self.rng).unwrap();
+        let (a, created) = b
+            .prove(&*self.backend, &self.logics, &mut self.rng)
+            .unwrap();
         (PartialTransaction::single(a), created[0], on)
     }
 
@@ -103,7 +120,9 @@ impl World {
         b.consume(r, n, Some((tree.path(index).unwrap(), tree.root())))
             .unwrap();
         b.create(out).unwrap();
-        let (a, created) = b.prove(&self.backend, &self.logics, &mut self.rng).unwrap();
+        let (a, created) = b
+            .prove(&*self.backend, &self.logics, &mut self.rng)
+            .unwrap();
         (PartialTransaction::single(a), created[0], on)
     }
 }
