@@ -42,6 +42,9 @@ mod tests {
         assert!(e.message.contains("leading `+`"));
         let e = parse_json("{", "in.json", &[]).unwrap_err();
         assert_eq!(e.kind, crate::error::Kind::Usage);
-        assert_eq!(count_error(&[], 3).message, "main takes 0 inputs (no parameters), got 3");
+        assert_eq!(
+            count_error(&[], 3).message,
+            "main takes 0 inputs (no parameters), got 3"
+        );
     }
 }

@@ -236,7 +236,8 @@ fn run(engine: Engine, stats: bool, limits: &Limits, file: &Path, args: &InputAr
         output,
         steps,
         cycles,
-    } = resvm::run_counted(c, engine, &xs, limits).map_err(|t| runtime_error(&p, &t, &xs, limits))?;
+    } = resvm::run_counted(c, engine, &xs, limits)
+        .map_err(|t| runtime_error(&p, &t, &xs, limits))?;
     let elapsed = start.elapsed();
     out(&format!("{}\n", resvm_field::canonical(output)))?;
     if stats {

@@ -94,7 +94,15 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
     stream.set_write_timeout(Some(IO_TIMEOUT))?;
     let head = match read_head(&mut stream)? {
         Some(h) => h,
-        None => return respond(&mut stream, 431, "text/plain", b"request head too large\n", true),
+        None => {
+            return respond(
+                &mut stream,
+                431,
+                "text/plain",
+                b"request head too large\n",
+                true,
+            )
+        }
     };
     let line = head.lines().next().unwrap_or("");
     let mut parts = line.split(' ');
@@ -114,7 +122,13 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
     let path = if path == "/" { "/index.html" } else { path };
     if path == "/index.html" && !assets::BUNDLE_BUILT {
         let page = NOT_BUILT.as_bytes();
-        return respond(&mut stream, 200, "text/html; charset=utf-8", page, with_body);
+        return respond(
+            &mut stream,
+            200,
+            "text/html; charset=utf-8",
+            page,
+            with_body,
+        );
     }
     match assets::ASSETS.iter().find(|(p, _, _)| *p == path) {
         Some((_, ty, body)) => respond(&mut stream, 200, ty, body, with_body),
@@ -156,7 +170,11 @@ fn respond(
         405 => "Method Not Allowed",
         _ => "Request Header Fields Too Large",
     };
-    let allow = if status == 405 { "Allow: GET, HEAD\r\n" } else { "" };
+    let allow = if status == 405 {
+        "Allow: GET, HEAD\r\n"
+    } else {
+        ""
+    };
     let head = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
          Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n\
@@ -194,7 +212,11 @@ mod tests {
             .expect("a head");
         let head = String::from_utf8(all[..end].to_vec()).expect("text head");
         let (status, headers) = head.split_once("\r\n").unwrap_or((&head, ""));
-        (status.to_string(), headers.to_string(), all[end + 4..].to_vec())
+        (
+            status.to_string(),
+            headers.to_string(),
+            all[end + 4..].to_vec(),
+        )
     }
 
     fn get(addr: std::net::SocketAddr, path: &str) -> (String, String, Vec<u8>) {

@@ -7,7 +7,7 @@
 //!
 //! Needs the WebAssembly bundle built into the binary and Chromium installed, so it is
 //! ignored by default; `.ci/run` runs it after `bash scripts/build-playground.sh`:
-//! `cargo test -p resvm-cli --test playground -- --ignored`.
+//! `cargo test --workspace --test playground -- --ignored in_chromium`.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -51,7 +51,8 @@ impl Driver {
     fn send(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to chromedriver");
-        s.set_read_timeout(Some(Duration::from_secs(600))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(600)))
+            .expect("timeout");
         write!(
             s,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
@@ -119,10 +120,13 @@ impl Driver {
     }
 
     fn text(&self, id: &str) -> String {
-        self.js("return document.getElementById(arguments[0]).textContent;", json!([id]))
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.js(
+            "return document.getElementById(arguments[0]).textContent;",
+            json!([id]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     /// Polls `#id`'s text until `done` holds; panics with the last text after `limit`.
@@ -173,7 +177,11 @@ impl Driver {
             .unwrap_or_else(|| panic!("no proof behind the download link: {v}"));
         bytes
             .iter()
-            .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()).expect("a byte"))
+            .map(|b| {
+                b.as_u64()
+                    .and_then(|b| u8::try_from(b).ok())
+                    .expect("a byte")
+            })
             .collect()
     }
 
@@ -252,10 +260,7 @@ fn start_browser(profile: &Path) -> (Killed, Driver) {
         "timeouts": { "script": 120000, "pageLoad": 60000 },
     }}});
     let v = Driver::send(port, "POST", "/session", Some(&caps));
-    let session = v["sessionId"]
-        .as_str()
-        .expect("a session id")
-        .to_string();
+    let session = v["sessionId"].as_str().expect("a session id").to_string();
     (guard, Driver { port, session })
 }
 
@@ -269,7 +274,10 @@ fn playground_runs_proves_and_verifies_in_chromium() {
     let (_driver, d) = start_browser(&dir.path().join("profile"));
     d.cmd("POST", "/url", json!({ "url": url }));
     d.wait_text("status", Duration::from_secs(60), |t| t == "ready");
-    let example = d.js("return document.getElementById('examples').value;", json!([]));
+    let example = d.js(
+        "return document.getElementById('examples').value;",
+        json!([]),
+    );
     assert_eq!(example, "min.rvm");
     let source = std::fs::read_to_string(root().join(MIN)).expect("example");
     assert_eq!(
@@ -310,8 +318,15 @@ fn playground_runs_proves_and_verifies_in_chromium() {
     std::fs::write(&page_path, &page_proof).expect("write");
     let o = resvm(&["verify", MIN, page_path.to_str().expect("utf-8 path")]);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout.starts_with("valid\n") && stdout.contains("output (claimed): 5"), "{stdout}");
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.starts_with("valid\n") && stdout.contains("output (claimed): 5"),
+        "{stdout}"
+    );
 
     // The same proof with one byte changed is rejected by the page and by the CLI.
     let mut forged = page_proof.clone();
@@ -320,7 +335,9 @@ fn playground_runs_proves_and_verifies_in_chromium() {
     let forged_path = dir.path().join("forged.proof");
     std::fs::write(&forged_path, &forged).expect("write");
     d.load_proof(&forged_path);
-    d.wait_text("status", Duration::from_secs(30), |t| t.starts_with("loaded forged.proof"));
+    d.wait_text("status", Duration::from_secs(30), |t| {
+        t.starts_with("loaded forged.proof")
+    });
     d.click("verify");
     let status = d.wait_text("status", Duration::from_secs(60), |t| {
         t.starts_with("error") || t.ends_with("valid")
@@ -332,10 +349,19 @@ fn playground_runs_proves_and_verifies_in_chromium() {
 
     // A proof made by the CLI verifies in the page.
     let cli_path = dir.path().join("cli.proof");
-    let o = resvm(&["prove", MIN, "9", "4", "-o", cli_path.to_str().expect("utf-8 path")]);
+    let o = resvm(&[
+        "prove",
+        MIN,
+        "9",
+        "4",
+        "-o",
+        cli_path.to_str().expect("utf-8 path"),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     d.load_proof(&cli_path);
-    d.wait_text("status", Duration::from_secs(30), |t| t.starts_with("loaded cli.proof"));
+    d.wait_text("status", Duration::from_secs(30), |t| {
+        t.starts_with("loaded cli.proof")
+    });
     d.click("verify");
     let status = d.wait_text("status", Duration::from_secs(60), |t| {
         t.ends_with("valid") || t.starts_with("error")
@@ -351,7 +377,91 @@ fn playground_runs_proves_and_verifies_in_chromium() {
     );
     assert!(marked.is_string(), "no span marked: {marked}");
     d.click("run");
-    let status = d.wait_text("status", Duration::from_secs(30), |t| t.starts_with("error"));
+    let status = d.wait_text("status", Duration::from_secs(30), |t| {
+        t.starts_with("error")
+    });
     assert!(status.contains("main.rvm:1:"), "{status}");
     d.cmd("DELETE", "", json!({}));
+}
+
+/// The figures of `docs/benchmarks.md` (playground section): proving the same run of
+/// `examples/fib.rvm` (`RESVM_PAGE_BENCH_N`, default 2,340: 16,367 cycles, the 2^14-row size
+/// of the prover benchmark) in the page (single-threaded WebAssembly) and with the native CLI
+/// (all cores, and one thread), in one session. Prints one line per measurement; asserts
+/// that all three prove the same statement. Run in release:
+/// `cargo test --release -p resvm-cli --test playground -- --ignored --nocapture prove_time`.
+#[test]
+#[ignore = "a benchmark: needs the wasm bundle and chromium; run with --ignored --nocapture"]
+fn prove_time_page_vs_native() {
+    let n: u64 = std::env::var("RESVM_PAGE_BENCH_N")
+        .ok()
+        .map(|v| v.parse().expect("RESVM_PAGE_BENCH_N is a number"))
+        .unwrap_or(2340);
+    let fib = "examples/fib.rvm";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, url) = start_playground();
+    let (_driver, d) = start_browser(&dir.path().join("profile"));
+    d.cmd("POST", "/url", json!({ "url": url }));
+    d.wait_text("status", Duration::from_secs(60), |t| t == "ready");
+    d.set_source(&std::fs::read_to_string(root().join(fib)).expect("example"));
+    d.type_into("inputs", &format!(r#"{{"n": "{n}"}}"#));
+    let mut page = Vec::new();
+    for _ in 0..3 {
+        d.click("prove");
+        let status = d.wait_text("status", Duration::from_secs(600), |t| {
+            t.ends_with("proved") || t.starts_with("error")
+        });
+        assert!(status.ends_with("proved"), "{status}");
+        let details = d.text("details");
+        // "… trace T ms + prove P ms …": the prover's own timing, as `resvm prove --json`.
+        let ms = |key: &str| -> f64 {
+            let after = details.split(key).nth(1).expect("timing in the details");
+            after
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("a number")
+        };
+        page.push(ms("trace ") + ms("prove "));
+        println!("page:    {status} ({details})");
+    }
+    let cycles_page = d.text("details");
+    let native = |threads: Option<&str>| -> (f64, u64) {
+        let out = dir.path().join("native.proof");
+        let mut c = Command::new(env!("CARGO_BIN_EXE_resvm"));
+        c.args(["prove", "--json", fib, &n.to_string(), "-o"])
+            .arg(&out)
+            .current_dir(root());
+        if let Some(t) = threads {
+            c.env("RAYON_NUM_THREADS", t);
+        }
+        let o = c.output().expect("resvm prove runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let j: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let ms = j["trace_ms"].as_f64().expect("trace_ms") + j["prove_ms"].as_f64().expect("ms");
+        (ms, j["cycles"].as_u64().expect("cycles"))
+    };
+    let best = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
+    let mut all_cores = Vec::new();
+    let mut one = Vec::new();
+    let mut cycles = 0;
+    for _ in 0..3 {
+        let (ms, c) = native(None);
+        all_cores.push(ms);
+        let (ms1, c1) = native(Some("1"));
+        one.push(ms1);
+        assert_eq!(c, c1);
+        cycles = c;
+    }
+    assert!(
+        cycles_page.contains(&format!("cycles {cycles},")),
+        "the page proved another run: {cycles_page}"
+    );
+    let (p, a, o) = (best(&page), best(&all_cores), best(&one));
+    println!("native:  {all_cores:?} ms (all cores), {one:?} ms (RAYON_NUM_THREADS=1)");
+    println!(
+        "fib({n}), {cycles} cycles, best of 3: page {p:.0} ms, native {a:.0} ms (all cores), {o:.0} ms (1 thread); page/native {:.2}x, page/native 1 thread {:.2}x",
+        p / a,
+        p / o
+    );
 }

@@ -130,7 +130,8 @@ impl<'de> serde::Deserialize<'de> for Pairs {
 /// rounded by most JSON tools). `source` names the input in errors.
 pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let pairs: Pairs = serde_json::from_str(text).map_err(|e| format!("{source}: not a JSON object of parameter values: {e}"))?;
+    let pairs: Pairs = serde_json::from_str(text)
+        .map_err(|e| format!("{source}: not a JSON object of parameter values: {e}"))?;
     let mut values: Vec<Option<F>> = vec![None; wanted.len()];
     for (key, value) in pairs.0 {
         let Some(i) = wanted.iter().position(|p| p.name == key) else {
@@ -171,10 +172,7 @@ pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>,
         .map(|(p, _)| p.name.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "{source}: missing {}",
-            missing.join(", ")
-        ));
+        return Err(format!("{source}: missing {}", missing.join(", ")));
     }
     Ok(values.into_iter().flatten().collect())
 }
@@ -195,9 +193,7 @@ mod tests {
     use p3_field::PrimeCharacteristicRing;
 
     fn v(s: &str) -> Result<u64, String> {
-        parse_value(s, "input")
-            .map(resvm_field::canonical)
-
+        parse_value(s, "input").map(resvm_field::canonical)
     }
 
     #[test]

@@ -32,14 +32,14 @@ pub const PAGE_MAX_CYCLES: u64 = 1 << 17;
 /// Name of the program in rendered messages (`main.rvm:2:14`).
 const FILE: &str = "main.rvm";
 
-/// The last panic's message, kept by the hook [`init`] installs: on wasm32 a panic aborts
+/// The last panic's message, kept by the hook [`install_panic_hook`] installs: on wasm32 a panic aborts
 /// (traps), so the page reads it afterwards with [`take_panic`] to show why.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 /// Installs the panic hook that records messages for [`take_panic`]. Runs when the module is
 /// instantiated.
 #[wasm_bindgen(start)]
-pub fn init() {
+pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         if let Ok(mut last) = LAST_PANIC.lock() {
             *last = Some(info.to_string());
@@ -160,7 +160,7 @@ pub fn prove_native(
     inputs: &str,
     progress: &mut dyn FnMut(&'static str),
 ) -> Result<Proved, String> {
-    let c = resvm::compile(source).map_err(|e| e.render(FILE, source))?;
+    let c = resvm::compile(source).map_err(|e| compile_message(&e, source))?;
     let params = params_of(&c.module);
     let xs = parse_inputs(inputs, &params.iter().collect::<Vec<_>>())?;
     let (mut public, mut witness) = (Vec::new(), Vec::new());
@@ -194,7 +194,10 @@ pub fn prove_native(
     let public_params: Vec<&Param> = params.iter().filter(|p| !p.secret).collect();
     if let Some(m) = j.as_object_mut() {
         m.insert("public_inputs".into(), named(&public_params, &public));
-        m.insert("output".into(), canonical(proof.statement().output).to_string().into());
+        m.insert(
+            "output".into(),
+            canonical(proof.statement().output).to_string().into(),
+        );
     }
     Ok(Proved {
         bytes: proof.to_bytes(),
@@ -215,7 +218,7 @@ fn verify_json(source: &str, bytes: &[u8]) -> Value {
     let invalid = |error: String| json!({ "valid": false, "error": error });
     let c = match resvm::compile(source) {
         Ok(c) => c,
-        Err(e) => return invalid(e.render(FILE, source)),
+        Err(e) => return invalid(compile_message(&e, source)),
     };
     let proof = match resvm_prover::Proof::from_bytes(bytes) {
         Ok(p) => p,
@@ -265,6 +268,17 @@ fn named(params: &[&Param], values: &[F]) -> Value {
 
 fn failure(error: String) -> Value {
     json!({ "ok": false, "error": error, "span": null })
+}
+
+/// A compile error in one line: `main.rvm:LINE:COL: message` of the first diagnostic.
+fn compile_message(e: &resvm::CompileError, source: &str) -> String {
+    match e.diagnostics().first() {
+        Some(d) => {
+            let (line, col) = d.line_col(source);
+            format!("{FILE}:{line}:{col}: {}", d.message)
+        }
+        None => e.to_string(),
+    }
 }
 
 fn compile_error(e: &resvm::CompileError, source: &str) -> Value {

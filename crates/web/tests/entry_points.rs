@@ -38,7 +38,10 @@ fn compile_errors_carry_utf16_spans() {
     // The error is at or after the `+` on line 2, within the text.
     let plus = utf16.iter().position(|&c| c == u16::from(b'+')).expect("+");
     assert!(start >= plus && start <= utf16.len(), "{d}");
-    assert!(r["error"].as_str().expect("rendered").contains("main.rvm:2:"));
+    assert!(r["error"]
+        .as_str()
+        .expect("rendered")
+        .contains("main.rvm:2:"));
 }
 
 #[test]
@@ -52,9 +55,15 @@ fn run_on_every_engine() {
     }
     let r = j(resvm_web::run(MIN, r#"{"a": "7"}"#, "stack"));
     assert_eq!(r["ok"], false);
-    assert!(r["error"].as_str().expect("error").contains("missing b"), "{r}");
+    assert!(
+        r["error"].as_str().expect("error").contains("missing b"),
+        "{r}"
+    );
     let r = j(resvm_web::run(MIN, "{}", "jit"));
-    assert!(r["error"].as_str().expect("error").contains("unknown engine"));
+    assert!(r["error"]
+        .as_str()
+        .expect("error")
+        .contains("unknown engine"));
 }
 
 #[test]
@@ -63,7 +72,10 @@ fn runtime_errors_are_located() {
     let r = j(resvm_web::run(src, r#"{"x": "7"}"#, "closure"));
     assert_eq!(r["ok"], false);
     let e = r["error"].as_str().expect("error");
-    assert!(e.starts_with("runtime error: branch condition must be 0 or 1, got 7"), "{e}");
+    assert!(
+        e.starts_with("runtime error: branch condition must be 0 or 1, got 7"),
+        "{e}"
+    );
     assert!(e.contains("main.rvm:1:11"), "{e}");
     let (start, end) = (r["span"]["start"].as_u64(), r["span"]["end"].as_u64());
     assert_eq!((start, end), (Some(10), Some(25)), "{r}");
@@ -92,8 +104,8 @@ fn prove_then_verify_and_reject_an_edited_proof() {
     assert!(v.get("w").is_none() && !v.to_string().contains("\"w\""));
 
     // Zero knowledge draws fresh randomness: a second proof of the same run differs.
-    let again = resvm_web::prove_native(SECRET, r#"{"x": "10", "w": "2"}"#, &mut |_| {})
-        .expect("proves");
+    let again =
+        resvm_web::prove_native(SECRET, r#"{"x": "10", "w": "2"}"#, &mut |_| {}).expect("proves");
     assert_ne!(again.bytes(), bytes);
 
     let mut forged = bytes.clone();
@@ -105,7 +117,10 @@ fn prove_then_verify_and_reject_an_edited_proof() {
     // Against another program.
     let v = j(resvm_web::verify(MIN, &bytes));
     assert_eq!(v["valid"], false);
-    assert!(v["error"].as_str().expect("error").contains("another program"));
+    assert!(v["error"]
+        .as_str()
+        .expect("error")
+        .contains("another program"));
     let v = j(resvm_web::verify(SECRET, b"not a proof"));
     assert!(v["error"].as_str().expect("error").contains("malformed"));
 }
