@@ -385,18 +385,18 @@ fn playground_runs_proves_and_verifies_in_chromium() {
 }
 
 /// The figures of `docs/benchmarks.md` (playground section): proving the same run of
-/// `examples/fib.rvm` (`RESVM_PAGE_BENCH_N`, default 2,340: 16,367 cycles, the 2^14-row size
-/// of the prover benchmark) in the page (single-threaded WebAssembly) and with the native CLI
+/// `examples/fib.rvm` (`RESVM_PAGE_BENCH_N`, default 1,091: 16,382 cycles, a 2^14-row CPU
+/// table) in the page (single-threaded WebAssembly) and with the native CLI
 /// (all cores, and one thread), in one session. Prints one line per measurement; asserts
 /// that all three prove the same statement. Run in release:
-/// `cargo test --release -p resvm-cli --test playground -- --ignored --nocapture prove_time`.
+/// `cargo test --release --workspace --test playground -- --ignored --nocapture prove_time`.
 #[test]
 #[ignore = "a benchmark: needs the wasm bundle and chromium; run with --ignored --nocapture"]
 fn prove_time_page_vs_native() {
     let n: u64 = std::env::var("RESVM_PAGE_BENCH_N")
         .ok()
         .map(|v| v.parse().expect("RESVM_PAGE_BENCH_N is a number"))
-        .unwrap_or(2340);
+        .unwrap_or(1091);
     let fib = "examples/fib.rvm";
     let dir = tempfile::tempdir().expect("temp dir");
     let (_server, url) = start_playground();

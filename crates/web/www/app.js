@@ -271,6 +271,7 @@ els.prove.addEventListener("click", async () => {
   els.progress.value = 0;
   const started = performance.now();
   let stage = "starting";
+  setStatus("proving: starting…");
   const tick = setInterval(() => {
     setStatus(`proving: ${stage} (${((performance.now() - started) / 1000).toFixed(1)} s)…`);
   }, 100);
