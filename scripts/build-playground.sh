@@ -39,7 +39,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ];
 fi
 
 echo "== cargo build -p resvm-web --target wasm32-unknown-unknown --profile web"
-cargo build --locked -p resvm-web --target wasm32-unknown-unknown --profile web
+# RUSTFLAGS would replace the wasm target's flags of .cargo/config.toml (SIMD, stack size), and
+# host flags such as `-C target-cpu=native` mean nothing there.
+env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS \
+    cargo build --locked -p resvm-web --target wasm32-unknown-unknown --profile web
 echo "== wasm-bindgen --target web --out-dir crates/web/pkg"
 rm -rf crates/web/pkg
 wasm-bindgen --target web --no-typescript --out-dir crates/web/pkg \

@@ -73,16 +73,16 @@ fn serve(listener: TcpListener) {
             active.fetch_sub(1, Ordering::SeqCst);
             continue; // dropped: closes the connection
         }
-        let active = Arc::clone(&active);
+        let counter = Arc::clone(&active);
         let spawned = std::thread::Builder::new()
             .name("playground-http".into())
             .spawn(move || {
                 // A client that goes away mid-answer is no error of the server's.
                 let _ = handle(stream);
-                active.fetch_sub(1, Ordering::SeqCst);
+                counter.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
-            // The closure (and its guard) was dropped unrun.
+            // The closure was dropped unrun: release its slot here.
             active.fetch_sub(1, Ordering::SeqCst);
         }
     }
