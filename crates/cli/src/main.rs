@@ -16,6 +16,7 @@ mod bench;
 mod demo;
 mod error;
 mod inputs;
+mod playground;
 mod prove_cmd;
 mod rm_cmd;
 
@@ -123,6 +124,8 @@ enum Command {
     Resource(rm_cmd::ResourceArgs),
     /// The resource machine end to end: mint, swap intents, compose, prove, apply, double spend.
     Demo(demo::DemoArgs),
+    /// Serve the browser playground (write, run, prove, verify in the page) on 127.0.0.1.
+    Playground(playground::PlaygroundArgs),
     /// Run a benchmark suite (figures as ratios against baselines measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -203,7 +206,7 @@ fn dispatch(cli: Cli) -> Outcome {
                 Emit::Canon => resvm::print_canon(c),
                 Emit::Factor => resvm::print_factor(c),
                 Emit::Dag => c.circuit.print(),
-                Emit::Asm => asm_listing(c),
+                Emit::Asm => resvm::print_asm(c),
                 Emit::Digest => format!("{}\n", c.program.digest()),
             })
         }
@@ -216,6 +219,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Command::Prove(a) => prove_cmd::prove(a),
         Command::Verify(a) => prove_cmd::verify(a),
         Command::Bench { suite } => bench::run(suite),
+        Command::Playground(a) => playground::run(a),
         Command::Ledger(a) => rm_cmd::ledger(a),
         Command::Ptx(a) => rm_cmd::ptx(a),
         Command::Resource(a) => rm_cmd::resource(a),
@@ -232,17 +236,12 @@ fn run(engine: Engine, stats: bool, limits: &Limits, file: &Path, args: &InputAr
     let xs = read_inputs(args, &params, &all, stdin_program)?;
     let c = &p.compiled;
     let start = Instant::now();
-    let (output, steps, cycles) = match engine {
-        Engine::Stack => {
-            resvm::run_stack(c, &xs, limits).map(|o| (o.output, o.steps, Some(o.cycles)))
-        }
-        Engine::Tree => resvm_exec::tree::run_counted(&c.module, c.program.reprs(), &xs, limits)
-            .map(|r| (r.output, r.steps, None)),
-        Engine::Closure => resvm_exec::closure::compile(&c.module, c.program.reprs())
-            .run_counted(&xs, limits)
-            .map(|r| (r.output, r.steps, None)),
-    }
-    .map_err(|t| runtime_error(&p, &t, &xs, limits))?;
+    let resvm::RunCount {
+        output,
+        steps,
+        cycles,
+    } = resvm::run_counted(c, engine, &xs, limits)
+        .map_err(|t| runtime_error(&p, &t, &xs, limits))?;
     let elapsed = start.elapsed();
     out(&format!("{}\n", resvm_field::canonical(output)))?;
     if stats {
@@ -297,16 +296,6 @@ fn runtime_error(p: &Loaded, t: &resvm::Trap, xs: &[F], limits: &resvm::Limits) 
         }
         _ => Failure::program(format!("runtime error: {t}")),
     }
-}
-
-fn asm_listing(c: &resvm::Compiled) -> String {
-    let s = c.circuit.stats;
-    let mut out = c.program.listing();
-    out.push_str(&format!(
-        "; arithmetic: expanded form {} MUL + {} ADD, chosen form {} MUL + {} ADD ({} polynomial(s) built factored)\n",
-        s.expanded.0, s.expanded.1, s.chosen.0, s.chosen.1, s.factored_polys
-    ));
-    out
 }
 
 /// A compiled program with its source text and display name.

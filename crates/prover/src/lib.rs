@@ -26,7 +26,11 @@ use resvm_exec::Limits;
 use resvm_field::{Digest, F};
 use resvm_isa::Program;
 use serde::{Deserialize, Serialize};
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 use std::time::Instant;
+// The browser has no OS clock for std: `web_time::Instant` reads `performance.now()`.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use web_time::Instant;
 
 pub use config::Params;
 pub use trace::TraceError;

@@ -6,6 +6,8 @@
 //! assert_eq!(resvm_field::canonical(b), 43);
 //! ```
 
+pub mod inputs;
+
 pub use resvm_codegen::SourceMap;
 pub use resvm_exec::{Limits, Trap};
 pub use resvm_field::F;
@@ -294,6 +296,59 @@ pub fn run(c: &Compiled, engine: Engine, inputs: &[F], limits: &Limits) -> Resul
             resvm_exec::closure::compile(&c.module, c.program.reprs()).run(inputs, limits)
         }
     }
+}
+
+/// What a counted run shows: the output, the steps as [`Limits::max_steps`] counts them (the
+/// same on every engine) and, on the stack engine, the instructions executed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunCount {
+    /// The output `b`.
+    pub output: F,
+    /// Function entries (main's and every call or `eval`, tail calls included).
+    pub steps: u64,
+    /// Instructions executed, `HALT` included (stack engine only).
+    pub cycles: Option<u64>,
+}
+
+/// Runs main like [`run`] and also counts steps (and, on the stack engine, cycles).
+pub fn run_counted(
+    c: &Compiled,
+    engine: Engine,
+    inputs: &[F],
+    limits: &Limits,
+) -> Result<RunCount, Trap> {
+    match engine {
+        Engine::Stack => run_stack(c, inputs, limits).map(|o| RunCount {
+            output: o.output,
+            steps: o.steps,
+            cycles: Some(o.cycles),
+        }),
+        Engine::Tree => resvm_exec::tree::run_counted(&c.module, c.program.reprs(), inputs, limits)
+            .map(|r| RunCount {
+                output: r.output,
+                steps: r.steps,
+                cycles: None,
+            }),
+        Engine::Closure => resvm_exec::closure::compile(&c.module, c.program.reprs())
+            .run_counted(inputs, limits)
+            .map(|r| RunCount {
+                output: r.output,
+                steps: r.steps,
+                cycles: None,
+            }),
+    }
+}
+
+/// The stack-machine listing as printed by `resvm compile --emit asm`, with the arithmetic
+/// cost of the expanded and the chosen (factored) forms.
+pub fn print_asm(c: &Compiled) -> String {
+    let s = c.circuit.stats;
+    let mut out = c.program.listing();
+    out.push_str(&format!(
+        "; arithmetic: expanded form {} MUL + {} ADD, chosen form {} MUL + {} ADD ({} polynomial(s) built factored)\n",
+        s.expanded.0, s.expanded.1, s.chosen.0, s.chosen.1, s.factored_polys
+    ));
+    out
 }
 
 /// Canonical form as printed by `resvm compile --emit canon`.

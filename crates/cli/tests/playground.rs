@@ -1,0 +1,467 @@
+//! The playground in a real browser: `resvm playground` serves the page, Debian's headless
+//! Chromium loads it (driven over WebDriver by `chromedriver`, spoken here with a few lines
+//! of HTTP and JSON), and the test uses the page's element contract (`#source`, `#inputs`,
+//! `#engine`, `#run`, `#prove`, `#verify`, `#output`, `#status`): run an example on every
+//! engine, prove, verify (`valid`), reject a proof edited by one byte, verify the page's
+//! proof with `resvm verify` and a `resvm prove` proof in the page, and show a diagnostic.
+//!
+//! Needs the WebAssembly bundle built into the binary and Chromium installed, so it is
+//! ignored by default; `.ci/run` runs it after `bash scripts/build-playground.sh`:
+//! `cargo test --workspace --test playground -- --ignored in_chromium`.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn resvm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_resvm"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("resvm runs")
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One WebDriver session on a local chromedriver.
+struct Driver {
+    port: u16,
+    session: String,
+}
+
+impl Driver {
+    /// `method path` with a JSON body; the answer's `value`, or a panic naming the error.
+    fn send(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to chromedriver");
+        s.set_read_timeout(Some(Duration::from_secs(600)))
+            .expect("timeout");
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send to chromedriver");
+        let mut all = Vec::new();
+        s.read_to_end(&mut all).expect("read chromedriver's answer");
+        let text = String::from_utf8_lossy(&all);
+        let (head, json) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+        let v: Value = serde_json::from_str(json)
+            .unwrap_or_else(|e| panic!("chromedriver answered {head}: {e}: {json}"));
+        if !head.starts_with("HTTP/1.1 200") {
+            panic!("WebDriver {method} {path} failed: {head}\n{}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        Driver::send(
+            self.port,
+            method,
+            &format!("/session/{}{path}", self.session),
+            Some(&body),
+        )
+    }
+
+    fn js(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": args }),
+        )
+    }
+
+    /// The WebDriver element id of `#id`.
+    fn element(&self, id: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            json!({ "using": "css selector", "value": format!("#{id}") }),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|e| e.as_str())
+            .unwrap_or_else(|| panic!("no element #{id}: {v}"))
+            .to_string()
+    }
+
+    fn click(&self, id: &str) {
+        let e = self.element(id);
+        self.cmd("POST", &format!("/element/{e}/click"), json!({}));
+    }
+
+    /// Clears `#id` and types `text` into it.
+    fn type_into(&self, id: &str, text: &str) {
+        let e = self.element(id);
+        self.cmd("POST", &format!("/element/{e}/clear"), json!({}));
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            json!({ "text": text }),
+        );
+    }
+
+    fn text(&self, id: &str) -> String {
+        self.js(
+            "return document.getElementById(arguments[0]).textContent;",
+            json!([id]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// Polls `#id`'s text until `done` holds; panics with the last text after `limit`.
+    fn wait_text(&self, id: &str, limit: Duration, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let t = self.text(id);
+            if done(&t) {
+                return t;
+            }
+            if start.elapsed() > limit {
+                panic!("#{id} is still {t:?} after {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sets the program text as a user's edit would (an `input` event follows).
+    fn set_source(&self, text: &str) {
+        self.js(
+            "const s = document.getElementById('source'); s.value = arguments[0]; \
+             s.dispatchEvent(new Event('input'));",
+            json!([text]),
+        );
+    }
+
+    fn select_engine(&self, engine: &str) {
+        self.js(
+            "const e = document.getElementById('engine'); e.value = arguments[0]; \
+             e.dispatchEvent(new Event('change')); return e.value;",
+            json!([engine]),
+        );
+    }
+
+    /// The bytes behind the page's download link (the latest proof).
+    fn downloaded_proof(&self) -> Vec<u8> {
+        let v = self.cmd(
+            "POST",
+            "/execute/async",
+            json!({ "script": "const done = arguments[arguments.length - 1]; \
+                fetch(document.getElementById('download').href) \
+                  .then(r => r.arrayBuffer()).then(b => done(Array.from(new Uint8Array(b)))) \
+                  .catch(e => done(String(e)));",
+                "args": [] }),
+        );
+        let bytes = v
+            .as_array()
+            .unwrap_or_else(|| panic!("no proof behind the download link: {v}"));
+        bytes
+            .iter()
+            .map(|b| {
+                b.as_u64()
+                    .and_then(|b| u8::try_from(b).ok())
+                    .expect("a byte")
+            })
+            .collect()
+    }
+
+    /// Loads a proof file through the page's file input.
+    fn load_proof(&self, path: &Path) {
+        let e = self.element("proof-file");
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            json!({ "text": path.display().to_string() }),
+        );
+    }
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Starts `resvm playground --port 0` and returns it with the URL it printed.
+fn start_playground() -> (Killed, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_resvm"))
+        .args(["playground", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("resvm playground starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the playground prints its URL");
+    let url = line
+        .strip_prefix("playground: ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .trim()
+        .to_string();
+    (Killed(child), url)
+}
+
+fn start_browser(profile: &Path) -> (Killed, Driver) {
+    for tool in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            Path::new(tool).exists(),
+            "{tool} is missing: apt-get install -y chromium chromium-driver"
+        );
+    }
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let guard = Killed(child);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "chromedriver does not listen"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let caps = json!({ "capabilities": { "alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+        "timeouts": { "script": 120000, "pageLoad": 60000 },
+    }}});
+    let v = Driver::send(port, "POST", "/session", Some(&caps));
+    let session = v["sessionId"].as_str().expect("a session id").to_string();
+    (guard, Driver { port, session })
+}
+
+const MIN: &str = "examples/min.rvm";
+
+#[test]
+#[ignore = "needs the wasm bundle (bash scripts/build-playground.sh) and chromium; run with --ignored"]
+fn playground_runs_proves_and_verifies_in_chromium() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, url) = start_playground();
+    let (_driver, d) = start_browser(&dir.path().join("profile"));
+    d.cmd("POST", "/url", json!({ "url": url }));
+    d.wait_text("status", Duration::from_secs(60), |t| t == "ready");
+    let example = d.js(
+        "return document.getElementById('examples').value;",
+        json!([]),
+    );
+    assert_eq!(example, "min.rvm");
+    let source = std::fs::read_to_string(root().join(MIN)).expect("example");
+    assert_eq!(
+        d.js("return document.getElementById('source').value;", json!([])),
+        source.as_str()
+    );
+    assert!(d.text("stage-canon").contains("main"), "canon stage shown");
+    assert!(d.text("stage-asm").contains("HALT"), "asm stage shown");
+
+    // Run on every engine.
+    d.type_into("inputs", r#"{"a": "7", "b": "5"}"#);
+    for engine in ["closure", "stack", "tree"] {
+        d.select_engine(engine);
+        d.click("run");
+        d.wait_text("status", Duration::from_secs(30), |t| {
+            t.starts_with("ran on") || t.starts_with("error")
+        });
+        assert_eq!(d.text("output"), "5", "{engine}: {}", d.text("status"));
+        assert!(d.text("status").starts_with(&format!("ran on {engine}")));
+    }
+
+    // Prove and verify in the page.
+    d.click("prove");
+    let status = d.wait_text("status", Duration::from_secs(300), |t| {
+        t.ends_with("proved") || t.starts_with("error")
+    });
+    assert!(status.ends_with("proved"), "{status}");
+    assert_eq!(d.text("output"), "5");
+    d.click("verify");
+    let status = d.wait_text("status", Duration::from_secs(60), |t| {
+        t.ends_with("valid") || t.starts_with("error")
+    });
+    assert!(status.ends_with("valid"), "{status}");
+
+    // The page's proof verifies with the CLI.
+    let page_proof = d.downloaded_proof();
+    let page_path = dir.path().join("page.proof");
+    std::fs::write(&page_path, &page_proof).expect("write");
+    let o = resvm(&["verify", MIN, page_path.to_str().expect("utf-8 path")]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.starts_with("valid\n") && stdout.contains("output (claimed): 5"),
+        "{stdout}"
+    );
+
+    // The same proof with one byte changed is rejected by the page and by the CLI.
+    let mut forged = page_proof.clone();
+    let at = forged.len() / 2;
+    forged[at] ^= 0x01;
+    let forged_path = dir.path().join("forged.proof");
+    std::fs::write(&forged_path, &forged).expect("write");
+    d.load_proof(&forged_path);
+    d.wait_text("status", Duration::from_secs(30), |t| {
+        t.starts_with("loaded forged.proof")
+    });
+    d.click("verify");
+    let status = d.wait_text("status", Duration::from_secs(60), |t| {
+        t.starts_with("error") || t.ends_with("valid")
+    });
+    assert!(status.starts_with("error: proof rejected: "), "{status}");
+    assert!(!status.ends_with("valid"), "{status}");
+    let o = resvm(&["verify", MIN, forged_path.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(3), "the CLI rejects it too");
+
+    // A proof made by the CLI verifies in the page.
+    let cli_path = dir.path().join("cli.proof");
+    let o = resvm(&[
+        "prove",
+        MIN,
+        "9",
+        "4",
+        "-o",
+        cli_path.to_str().expect("utf-8 path"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    d.load_proof(&cli_path);
+    d.wait_text("status", Duration::from_secs(30), |t| {
+        t.starts_with("loaded cli.proof")
+    });
+    d.click("verify");
+    let status = d.wait_text("status", Duration::from_secs(60), |t| {
+        t.ends_with("valid") || t.starts_with("error")
+    });
+    assert_eq!(status, "cli.proof shows output 4: valid");
+
+    // A compile error is listed and marked in the editor at its span.
+    d.set_source("fn main(a) = a + ;\n");
+    d.wait_text("diagnostics", Duration::from_secs(30), |t| !t.is_empty());
+    let marked = d.js(
+        "return document.querySelector('#highlights mark')?.textContent ?? null;",
+        json!([]),
+    );
+    assert!(marked.is_string(), "no span marked: {marked}");
+    d.click("run");
+    let status = d.wait_text("status", Duration::from_secs(30), |t| {
+        t.starts_with("error")
+    });
+    assert!(status.contains("main.rvm:1:"), "{status}");
+    d.cmd("DELETE", "", json!({}));
+}
+
+/// The figures of `docs/benchmarks.md` (playground section): proving the same run of
+/// `examples/fib.rvm` (`RESVM_PAGE_BENCH_N`, default 1,091: 16,382 cycles, a 2^14-row CPU
+/// table) in the page (single-threaded WebAssembly) and with the native CLI
+/// (all cores, and one thread), in one session. Prints one line per measurement; asserts
+/// that all three prove the same statement. Run in release:
+/// `cargo test --release --workspace --test playground -- --ignored --nocapture prove_time`.
+#[test]
+#[ignore = "a benchmark: needs the wasm bundle and chromium; run with --ignored --nocapture"]
+fn prove_time_page_vs_native() {
+    let n: u64 = std::env::var("RESVM_PAGE_BENCH_N")
+        .ok()
+        .map(|v| v.parse().expect("RESVM_PAGE_BENCH_N is a number"))
+        .unwrap_or(1091);
+    let fib = "examples/fib.rvm";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, url) = start_playground();
+    let (_driver, d) = start_browser(&dir.path().join("profile"));
+    d.cmd("POST", "/url", json!({ "url": url }));
+    d.wait_text("status", Duration::from_secs(60), |t| t == "ready");
+    d.set_source(&std::fs::read_to_string(root().join(fib)).expect("example"));
+    d.type_into("inputs", &format!(r#"{{"n": "{n}"}}"#));
+    let mut page = Vec::new();
+    for _ in 0..3 {
+        d.click("prove");
+        let status = d.wait_text("status", Duration::from_secs(600), |t| {
+            t.ends_with("proved") || t.starts_with("error")
+        });
+        assert!(status.ends_with("proved"), "{status}");
+        let details = d.text("details");
+        // "… trace T ms + prove P ms …": the prover's own timing, as `resvm prove --json`.
+        let ms = |key: &str| -> f64 {
+            let after = details.split(key).nth(1).expect("timing in the details");
+            after
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("a number")
+        };
+        page.push(ms("trace ") + ms("prove "));
+        println!("page:    {status} ({details})");
+    }
+    let cycles_page = d.text("details");
+    let native = |threads: Option<&str>| -> (f64, u64) {
+        let out = dir.path().join("native.proof");
+        let mut c = Command::new(env!("CARGO_BIN_EXE_resvm"));
+        c.args(["prove", "--json", fib, &n.to_string(), "-o"])
+            .arg(&out)
+            .current_dir(root());
+        if let Some(t) = threads {
+            c.env("RAYON_NUM_THREADS", t);
+        }
+        let o = c.output().expect("resvm prove runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let j: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let ms = j["trace_ms"].as_f64().expect("trace_ms") + j["prove_ms"].as_f64().expect("ms");
+        (ms, j["cycles"].as_u64().expect("cycles"))
+    };
+    let best = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
+    let mut all_cores = Vec::new();
+    let mut one = Vec::new();
+    let mut cycles = 0;
+    for _ in 0..3 {
+        let (ms, c) = native(None);
+        all_cores.push(ms);
+        let (ms1, c1) = native(Some("1"));
+        one.push(ms1);
+        assert_eq!(c, c1);
+        cycles = c;
+    }
+    assert!(
+        cycles_page.contains(&format!("cycles {cycles},")),
+        "the page proved another run: {cycles_page}"
+    );
+    let (p, a, o) = (best(&page), best(&all_cores), best(&one));
+    println!("native:  {all_cores:?} ms (all cores), {one:?} ms (RAYON_NUM_THREADS=1)");
+    println!(
+        "fib({n}), {cycles} cycles, best of 3: page {p:.0} ms, native {a:.0} ms (all cores), {o:.0} ms (1 thread); page/native {:.2}x, page/native 1 thread {:.2}x",
+        p / a,
+        p / o
+    );
+}
