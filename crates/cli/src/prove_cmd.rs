@@ -448,8 +448,9 @@ struct FibRun {
 /// with Miden VM, checks both computed the same value, and prints both times and the ratios.
 fn bench_against_miden(bin: &Path, security: SecurityLevel) -> Outcome {
     let n = MIDEN_FIB_N;
-    let ours = resvm_fib(n, security)?;
+    // Miden first: a bad binary path fails before the longer resvm proof.
     let theirs = miden_fib(bin, n)?;
+    let ours = resvm_fib(n, security)?;
     if ours.output != theirs.output {
         return Err(Failure::program(format!(
             "miden comparison: the two VMs disagree on fib({n}) (resvm {}, miden-vm {}): not the same work",
