@@ -17,8 +17,9 @@ pub enum Suite {
         #[arg(long, default_value = "standard", value_parser = ["standard", "compact", "test"])]
         security: String,
         /// A `miden-vm` binary (0.23.5: `cargo install --locked miden-vm@0.23.5 --features
-        /// executable,concurrent`): also prove an equivalent Fibonacci loop with Miden VM at the
-        /// largest size, in the same run, and print the ratio.
+        /// executable,concurrent`): then also prove the same work, iterative Fibonacci
+        /// n = 4600, with resvm (`examples/fib.rvm`) and with Miden VM (a `while.true` loop),
+        /// in the same run, and print both times and the ratios.
         #[arg(long)]
         miden: Option<std::path::PathBuf>,
     },

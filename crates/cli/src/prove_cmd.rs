@@ -394,11 +394,15 @@ mod statement {
     }
 }
 
-/// `resvm bench prove`: the Fibonacci prover benchmark, 2^10 .. 2^max_log, optionally against
-/// Miden VM at the largest size.
+/// Fibonacci index of the equal-work comparison with Miden VM (`resvm bench prove --miden`):
+/// both VMs compute fib(n) mod p by the same iterative loop, each in its own instruction set,
+/// so their cycle counts differ and the comparison is per unit of work, not per cycle.
+pub const MIDEN_FIB_N: u64 = 4600;
+
+/// `resvm bench prove`: the Fibonacci prover benchmark, 2^10 .. 2^max_log, optionally followed
+/// by the equal-work comparison with Miden VM ([`MIDEN_FIB_N`]).
 pub fn bench_prove(max_log: usize, security: SecurityLevel, miden: Option<&Path>) -> Outcome {
     out("log  cycles  cpu_rows  total_rows  prove_ms  verify_ms  proof_KB  peak_MiB  cycles/s\n")?;
-    let mut last = None;
     let mut write_err = None;
     resvm_prover::bench::prove_fib(10..=max_log, security, &mut |r| {
         let line = format!(
@@ -416,78 +420,249 @@ pub fn bench_prove(max_log: usize, security: SecurityLevel, miden: Option<&Path>
         if write_err.is_none() {
             write_err = out(&line).err();
         }
-        last = Some((r.cycles, r.trace_ms + r.prove_ms, r.proof_bytes));
     })
     .map_err(|e| Failure::program(e.to_string()))?;
     if let Some(e) = write_err {
         return Err(e);
     }
-    if let (Some(bin), Some((cycles, ms, bytes))) = (miden, last) {
-        let m = miden_fib(bin, max_log)?;
-        out(&format!(
-            "miden-vm: {} cycles, prove {:.1} ms, proof {:.1} KB (its defaults: 96-bit, no zero knowledge)\n",
-            m.0,
-            m.1,
-            m.2 as f64 / 1024.0
-        ))?;
-        out(&format!(
-            "resvm / miden at 2^{max_log}: prove time {:.2}x ({} vs {} cycles), proof size {:.2}x\n",
-            ms / m.1,
-            cycles,
-            m.0,
-            bytes as f64 / m.2 as f64
-        ))?;
+    if let Some(bin) = miden {
+        bench_against_miden(bin, security)?;
     }
     Ok(())
 }
 
-/// Proves a Fibonacci `while.true` loop of about `2^log` cycles with `miden-vm prove` (default
-/// options) and returns `(cycles, wall ms, proof bytes)`. 14 cycles per iteration.
-fn miden_fib(bin: &Path, log: usize) -> Outcome<(u64, f64, u64)> {
-    let io = |e: std::io::Error| Failure::io(format!("miden comparison: {e}"));
-    let iterations = ((1u64 << log) - 128) / 14;
-    let dir = std::env::temp_dir().join(format!("resvm-miden-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    let program = dir.join("fib.masm");
-    // Stack [n, a, b]: n -= 1; (a, b) = (b, a + b); loop while n != 0; leave a on top of
-    // Miden's 16-element minimum stack.
-    std::fs::write(
-        &program,
-        format!(
-            "begin\n    push.1 push.0 push.{iterations}\n    dup.0 neq.0\n    while.true\n        \
-             sub.1 movdn.2 dup.1 add swap movup.2 dup.0 neq.0\n    end\n    drop swap drop swap drop\nend\n"
-        ),
-    )
-    .map_err(io)?;
-    let proof = dir.join("fib.proof");
-    let start = std::time::Instant::now();
-    let res = std::process::Command::new(bin)
-        .arg("prove")
-        .arg(&program)
-        .arg("-p")
-        .arg(&proof)
-        .arg("-o")
-        .arg(dir.join("fib.outputs"))
-        .arg("-e")
-        .arg((1u64 << log).to_string())
-        .output()
-        .map_err(|e| Failure::io(format!("cannot run {}: {e}", bin.display())))?;
-    let ms = start.elapsed().as_secs_f64() * 1e3;
-    if !res.status.success() {
+/// What one side of the equal-work comparison measured.
+struct FibRun {
+    cycles: u64,
+    /// Execution + trace + proving, wall ms (each VM's own measurement of it).
+    prove_ms: f64,
+    proof_bytes: u64,
+    output: u64,
+}
+
+/// Proves fib([`MIDEN_FIB_N`]) with resvm (`examples/fib.rvm`, as compiled for users) and
+/// with Miden VM, checks both computed the same value, and prints both times and the ratios.
+fn bench_against_miden(bin: &Path, security: SecurityLevel) -> Outcome {
+    let n = MIDEN_FIB_N;
+    // Miden first: a bad binary path fails before the longer resvm proof.
+    let theirs = miden_fib(bin, n)?;
+    let ours = resvm_fib(n, security)?;
+    if ours.output != theirs.output {
         return Err(Failure::program(format!(
-            "miden-vm prove failed: {}",
-            String::from_utf8_lossy(&res.stderr)
+            "miden comparison: the two VMs disagree on fib({n}) (resvm {}, miden-vm {}): not the same work",
+            ours.output, theirs.output
         )));
     }
-    let bytes = std::fs::metadata(&proof).map(|m| m.len()).unwrap_or(0);
-    let text = String::from_utf8_lossy(&res.stdout);
-    // Miden prints e.g. "... executed in 65409 cycles ..."; fall back to the loop's count.
-    let cycles = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .windows(2)
-        .find(|w| w[1].starts_with("cycles"))
-        .and_then(|w| w[0].parse().ok())
-        .unwrap_or(iterations * 14);
-    Ok((cycles, ms, bytes))
+    out(&format!(
+        "equal work: iterative Fibonacci n = {n}, fib(n) mod p = {}\n",
+        ours.output
+    ))?;
+    out(&format!(
+        "resvm:    {:>6} cycles, prove {:>8.1} ms, proof {:>6.1} KB ({}, zero knowledge)\n",
+        ours.cycles,
+        ours.prove_ms,
+        ours.proof_bytes as f64 / 1024.0,
+        security.name()
+    ))?;
+    out(&format!(
+        "miden-vm: {:>6} cycles, prove {:>8.1} ms, proof {:>6.1} KB (its defaults: 96-bit, no zero knowledge)\n",
+        theirs.cycles,
+        theirs.prove_ms,
+        theirs.proof_bytes as f64 / 1024.0
+    ))?;
+    out(&format!(
+        "resvm / miden (equal work): prove time {:.2}x, proof size {:.2}x, cycles {:.2}x\n",
+        ours.prove_ms / theirs.prove_ms,
+        ours.proof_bytes as f64 / theirs.proof_bytes as f64,
+        ours.cycles as f64 / theirs.cycles as f64
+    ))
+}
+
+/// Proves and verifies `examples/fib.rvm` on `n` (its compiled image, the code a user gets).
+fn resvm_fib(n: u64, security: SecurityLevel) -> Outcome<FibRun> {
+    let compiled = resvm::compile(include_str!("../../../examples/fib.rvm"))
+        .map_err(|e| Failure::program(format!("examples/fib.rvm does not compile: {e}")))?;
+    let program = &compiled.program;
+    let inputs = [resvm_field::from_u64(n)];
+    let opts = resvm_prover::ProveOptions {
+        security,
+        ..Default::default()
+    };
+    let (proof, s) = resvm_prover::prove_with(program, &inputs, &[], &opts, &mut |_| {})
+        .map_err(|e| Failure::program(e.to_string()))?;
+    resvm_prover::verify_with(
+        program,
+        &inputs,
+        proof.statement.output,
+        &proof,
+        resvm_prover::VerifyOptions { allow_test: true },
+    )
+    .map_err(|e| Failure::program(format!("the fib proof does not verify: {e}")))?;
+    Ok(FibRun {
+        cycles: s.cycles,
+        prove_ms: s.trace_ms + s.prove_ms,
+        proof_bytes: s.proof_bytes as u64,
+        output: s.output,
+    })
+}
+
+/// The Miden assembly of the same loop: stack `[n, a, b]`; per iteration `n -= 1`,
+/// `(a, b) = (b, a + b)`, repeat while `n != 0`; then leave `a` on top of Miden's
+/// 16-element minimum stack.
+fn miden_fib_masm(n: u64) -> String {
+    format!(
+        "begin\n    push.1 push.0 push.{n}\n    dup.0 neq.0\n    while.true\n        \
+         sub.1 movdn.2 dup.1 add swap movup.2 dup.0 neq.0\n    end\n    drop swap drop swap drop\nend\n"
+    )
+}
+
+/// Runs (for its cycle count) and then proves fib(`n`) with `miden-vm` at its default options.
+/// The time is Miden's own "Program proved in N ms" (execution + proving, as resvm's).
+fn miden_fib(bin: &Path, n: u64) -> Outcome<FibRun> {
+    let io = |e: std::io::Error| Failure::io(format!("miden comparison: {e}"));
+    let dir = std::env::temp_dir().join(format!("resvm-miden-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let result = (|| {
+        let program = dir.join("fib.masm");
+        std::fs::write(&program, miden_fib_masm(n)).map_err(io)?;
+        let run = |args: &[&std::ffi::OsStr]| -> Outcome<String> {
+            let res = std::process::Command::new(bin)
+                .args(args)
+                .output()
+                .map_err(|e| Failure::io(format!("cannot run {}: {e}", bin.display())))?;
+            if !res.status.success() {
+                return Err(Failure::program(format!(
+                    "`{} {}` failed: {}",
+                    bin.display(),
+                    args[0].to_string_lossy(),
+                    String::from_utf8_lossy(&res.stderr).trim()
+                )));
+            }
+            Ok(String::from_utf8_lossy(&res.stdout).into_owned())
+        };
+        let cycles = miden_cycles(&run(&["run".as_ref(), program.as_os_str()])?)
+            .ok_or_else(|| Failure::program("miden-vm run printed no `VM cycles:` line"))?;
+        let proof = dir.join("fib.proof");
+        let outputs = dir.join("fib.outputs");
+        let expected = (cycles.next_power_of_two()).to_string();
+        let text = run(&[
+            "prove".as_ref(),
+            program.as_os_str(),
+            "-p".as_ref(),
+            proof.as_os_str(),
+            "-o".as_ref(),
+            outputs.as_os_str(),
+            "-e".as_ref(),
+            expected.as_ref(),
+        ])?;
+        let prove_ms = miden_prove_ms(&text)
+            .ok_or_else(|| Failure::program("miden-vm prove printed no `proved in N ms` line"))?;
+        let proof_bytes = std::fs::metadata(&proof).map_err(io)?.len();
+        let output = miden_stack_top(&std::fs::read_to_string(&outputs).map_err(io)?)
+            .ok_or_else(|| Failure::program("miden-vm wrote no stack output"))?;
+        Ok(FibRun {
+            cycles,
+            prove_ms,
+            proof_bytes,
+            output,
+        })
+    })();
+    // Best effort: a leftover temporary directory is harmless.
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// The cycle count in `miden-vm run`'s report: "VM cycles: 65416 extended to 65536 steps ...".
+fn miden_cycles(text: &str) -> Option<u64> {
+    let rest = &text[text.find("VM cycles:")? + "VM cycles:".len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// The time in `miden-vm prove`'s report: "Program proved in 4123 ms".
+fn miden_prove_ms(text: &str) -> Option<f64> {
+    let rest = &text[text.find("proved in")? + "proved in".len()..];
+    let mut words = rest.split_whitespace();
+    let value: f64 = words.next()?.parse().ok()?;
+    (words.next()? == "ms").then_some(value)
+}
+
+/// The top of the stack in a `miden-vm` outputs file (`{"stack": ["..."], ...}`).
+fn miden_stack_top(json: &str) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    v.get("stack")?.get(0)?.as_str()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn miden_reports_parse() {
+        let run = "Run program: fib.masm\nExecuted the program with hash 0x12 in 40 ms\n\
+                   VM cycles: 64428 extended to 65536 steps (1% padding).\n";
+        assert_eq!(miden_cycles(run), Some(64428));
+        assert_eq!(miden_cycles("no cycles here"), None);
+        assert_eq!(miden_cycles("VM cycles: many"), None);
+        assert_eq!(
+            miden_prove_ms("Proving program with hash ab...\nProgram proved in 4123 ms\n"),
+            Some(4123.0)
+        );
+        assert_eq!(miden_prove_ms("Program proved in 4 s"), None);
+        assert_eq!(
+            miden_stack_top(r#"{"stack": ["3540883196147500974", "0"]}"#),
+            Some(3540883196147500974)
+        );
+        assert_eq!(miden_stack_top(r#"{"stack": []}"#), None);
+        assert_eq!(miden_stack_top("not json"), None);
+    }
+
+    /// The Miden program computes what `examples/fib.rvm` computes: the loop rewritten over a
+    /// plain `[n, a, b]` stack gives resvm's own output for the same `n`.
+    #[test]
+    fn miden_loop_matches_fib_rvm() {
+        let masm = miden_fib_masm(MIDEN_FIB_N);
+        assert!(masm.contains(&format!("push.{MIDEN_FIB_N}")));
+        let body = "sub.1 movdn.2 dup.1 add swap movup.2 dup.0 neq.0";
+        assert!(masm.contains(body));
+        // Interpret the loop body's stack effect literally.
+        let f = resvm_field::from_u64;
+        let mut stack: Vec<F> = vec![f(1), f(0), f(MIDEN_FIB_N)];
+        let top = |s: &Vec<F>, i: usize| s[s.len() - 1 - i];
+        loop {
+            for op in body.split_whitespace() {
+                let len = stack.len();
+                match op {
+                    "sub.1" => stack[len - 1] -= f(1),
+                    "movdn.2" => {
+                        let x = stack.pop().unwrap();
+                        stack.insert(len - 3, x);
+                    }
+                    "dup.1" => stack.push(top(&stack, 1)),
+                    "dup.0" => stack.push(top(&stack, 0)),
+                    "add" => {
+                        let (x, y) = (stack.pop().unwrap(), stack.pop().unwrap());
+                        stack.push(x + y);
+                    }
+                    "swap" => stack.swap(len - 1, len - 2),
+                    "movup.2" => {
+                        let x = stack.remove(len - 3);
+                        stack.push(x);
+                    }
+                    "neq.0" => {
+                        let x = stack.pop().unwrap();
+                        stack.push(f(u64::from(x != f(0))));
+                    }
+                    other => unreachable!("{other}"),
+                }
+            }
+            if stack.pop().unwrap() == f(0) {
+                break;
+            }
+        }
+        let a = top(&stack, 1);
+        let compiled = resvm::compile(include_str!("../../../examples/fib.rvm")).unwrap();
+        let limits = resvm_exec::Limits::default();
+        let ours = resvm_exec::stack::run(&compiled.program, &[f(MIDEN_FIB_N)], &limits).unwrap();
+        assert_eq!(a, ours.output);
+    }
 }
