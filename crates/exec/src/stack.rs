@@ -393,6 +393,15 @@ pub fn run_traced<T: Tracer>(
                 }
                 pc += 1;
             }
+            // Brainfuck images run in `crate::brainfuck` (validation keeps these out of
+            // resvm images).
+            Instr::BfAdd(_)
+            | Instr::BfAdd8(_)
+            | Instr::BfMove(_)
+            | Instr::BfJz(_)
+            | Instr::BfJnz(_)
+            | Instr::BfIn
+            | Instr::BfOut => malformed!("Brainfuck instruction in a resvm image"),
             Instr::Input(i) | Instr::Secret(i) => {
                 let v = input!(i);
                 let a = sp;
