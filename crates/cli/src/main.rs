@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod bench;
+mod bf_cmd;
 mod error;
 mod inputs;
 mod prove_cmd;
@@ -120,6 +121,11 @@ enum Command {
     Ptx(rm_cmd::PtxArgs),
     /// Resources: new, show, logic-digest.
     Resource(rm_cmd::ResourceArgs),
+    /// Brainfuck: run, compile, prove, verify (`docs/brainfuck.md`).
+    Bf {
+        #[command(subcommand)]
+        cmd: bf_cmd::BfCommand,
+    },
     /// Run a benchmark suite (figures as ratios against baselines measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -213,6 +219,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Command::Prove(a) => prove_cmd::prove(a),
         Command::Verify(a) => prove_cmd::verify(a),
         Command::Bench { suite } => bench::run(suite),
+        Command::Bf { cmd } => bf_cmd::run(cmd),
         Command::Ledger(a) => rm_cmd::ledger(a),
         Command::Ptx(a) => rm_cmd::ptx(a),
         Command::Resource(a) => rm_cmd::resource(a),
