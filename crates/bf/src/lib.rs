@@ -262,8 +262,7 @@ pub struct Compiled {
 pub fn compile(src: &[u8], dialect: Dialect) -> Result<Compiled, CompileError> {
     let assembly = assemble(src)?;
     let code = lower(&assembly, dialect)?;
-    let image =
-        Program::new_brainfuck(code).map_err(|e| CompileError::TooLarge(e.to_string()))?;
+    let image = Program::new_brainfuck(code).map_err(|e| CompileError::TooLarge(e.to_string()))?;
     Ok(Compiled {
         assembly,
         dialect,
@@ -333,11 +332,7 @@ mod tests {
         let c = compile(&[b'<'; 1030], Dialect::U8).expect("compiles");
         assert_eq!(
             &c.image.code()[..3],
-            &[
-                Instr::BfMove(-512),
-                Instr::BfMove(-512),
-                Instr::BfMove(-6)
-            ]
+            &[Instr::BfMove(-512), Instr::BfMove(-512), Instr::BfMove(-6)]
         );
         let c = compile(b"-", Dialect::U8).expect("compiles");
         assert_eq!(c.image.code()[0], Instr::BfAdd8(255));

@@ -19,7 +19,10 @@ fn run_all(name: &str, dialect: Dialect, input: &[u8]) -> Vec<u8> {
     let c = compile(&src, dialect).expect("compiles");
     let fast = engine::run(&c.image, input, MAX).expect("fast engine");
     let stack = stack_bf::run(&c.image, input, MAX).expect("stack interpreter");
-    assert_eq!(fast, stack, "{name} ({dialect:?}): fast engine vs stack interpreter");
+    assert_eq!(
+        fast, stack,
+        "{name} ({dialect:?}): fast engine vs stack interpreter"
+    );
     let (out, _) = reference::run(&src, dialect, input, 10 * MAX).expect("reference");
     assert_eq!(fast.output, out, "{name} ({dialect:?}): vs reference");
     fast.output

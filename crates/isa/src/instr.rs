@@ -388,7 +388,10 @@ mod tests {
             Instr::BfIn,
             Instr::BfOut,
         ];
-        assert_eq!(Instr::decode(Instr::BfMove(512).encode()), Ok(Instr::BfMove(512)));
+        assert_eq!(
+            Instr::decode(Instr::BfMove(512).encode()),
+            Ok(Instr::BfMove(512))
+        );
         assert_eq!(all.len(), Opcode::ALL.len());
         for i in all {
             assert_eq!(Instr::decode(i.encode()), Ok(i), "{i}");

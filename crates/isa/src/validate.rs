@@ -598,13 +598,19 @@ pub fn validate_brainfuck(program: &Program) -> Result<Analysis, ValidationError
     };
     let f = program.functions();
     if f.len() != 1 || f[0].entry != 0 || f[0].arity != 0 || f[0].frame != 0 {
-        return Err(bad(0, "the function table must be the single entry (0, 0, 0)"));
+        return Err(bad(
+            0,
+            "the function table must be the single entry (0, 0, 0)",
+        ));
     }
     if n < 2
         || code[n - 2] != Instr::Push(p3_field::PrimeCharacteristicRing::ZERO)
         || code[n - 1] != Instr::Halt
     {
-        return Err(bad(n.saturating_sub(1), "the code must end with PUSH 0; HALT"));
+        return Err(bad(
+            n.saturating_sub(1),
+            "the code must end with PUSH 0; HALT",
+        ));
     }
     let (mut field, mut byte) = (false, false);
     for (pc, i) in code[..n - 2].iter().enumerate() {

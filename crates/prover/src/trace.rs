@@ -129,7 +129,14 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         .filter(|(_, s)| !**s)
         .map(|(i, _)| (i as u32, inputs[i]))
         .collect();
-    build(program, rec.steps, outcome.cycles, inputs, public_inputs, &[])
+    build(
+        program,
+        rec.steps,
+        outcome.cycles,
+        inputs,
+        public_inputs,
+        &[],
+    )
 }
 
 /// Runs the Brainfuck image `program` on the input bytes and builds every table. The run is

@@ -296,13 +296,7 @@ where
             let ts = x(l.clk) * k(SLOTS as u64) + k(j as u64);
             builder.push_interaction(
                 bus::MEMORY,
-                [
-                    space[j].clone(),
-                    ts,
-                    x(l.addr[j]),
-                    x(l.v[j]),
-                    wr[j].clone(),
-                ],
+                [space[j].clone(), ts, x(l.addr[j]), x(l.v[j]), wr[j].clone()],
                 Count::bounded(en[j].clone(), 1),
             );
         }
@@ -335,15 +329,10 @@ where
         // image are only written by BFADD8 and BFIN), so v1 = (v0 + c) mod 256.
         let bf = |op: Opcode| f(op);
         builder.assert_zero(bf(Opcode::BfAdd) * (v(1) - v(0) - x(l.a)));
-        builder
-            .assert_zero(bf(Opcode::BfAdd8) * (v(1) - v(0) - x(l.a) + k(256) * v(2)));
+        builder.assert_zero(bf(Opcode::BfAdd8) * (v(1) - v(0) - x(l.a) + k(256) * v(2)));
         builder.assert_zero(bf(Opcode::BfAdd8) * (v(3) + v(2) - k(1)));
         builder.assert_zero(bf(Opcode::BfAdd8) * x(l.s));
-        builder.push_interaction(
-            bus::RANGE,
-            [v(1)],
-            Count::bounded(bf(Opcode::BfAdd8), 1),
-        );
+        builder.push_interaction(bus::RANGE, [v(1)], Count::bounded(bf(Opcode::BfAdd8), 1));
         // BFJZ / BFJNZ: v2 = [cell ≠ 0] from `v2 = v0·v1` and `v0·(1 − v2) = 0` (v1 the
         // inverse); v3 is the jump distance so that `s = v2·v3` completes the next pc.
         for op in [Opcode::BfJz, Opcode::BfJnz] {
@@ -418,9 +407,7 @@ pub fn fill_row(
     let pc_next = Val::from_u64(regs.0 as u64 + 1);
     match op {
         Opcode::BfAdd8 => {
-            let carry = Val::from_bool(
-                row.v[0].as_canonical_u64() + a.as_canonical_u64() >= 256,
-            );
+            let carry = Val::from_bool(row.v[0].as_canonical_u64() + a.as_canonical_u64() >= 256);
             (row.v[2], row.v[3]) = (carry, Val::ONE - carry);
         }
         Opcode::BfJz | Opcode::BfJnz => {

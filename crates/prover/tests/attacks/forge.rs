@@ -10,7 +10,8 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_isa::{Instr, Opcode, Program};
 use resvm_prover::air::{
-    bfio, bus, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT, TABLES,
+    bfio, bus, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT,
+    TABLES,
 };
 use resvm_prover::{public_params, Statement};
 use std::collections::HashMap;
