@@ -39,7 +39,9 @@ fn verify(p: &resvm_isa::Program, i: &[u8], o: &[u8], proof: &Proof) -> Result<(
 #[test]
 #[cfg_attr(debug_assertions, ignore)]
 fn shipped_programs_prove_in_both_dialects() {
-    let cases: [(&str, &[u8], &[u8], &[u8]); 4] = [
+    // (program, input, field output, u8 output)
+    type Case = (&'static str, &'static [u8], &'static [u8], &'static [u8]);
+    let cases: [Case; 4] = [
         ("hello.bf", b"", b"Hello World!\n", b"Hello World!\n"),
         ("multiply.bf", b"79", b"63\n", b"63\n"),
         ("reverse.bf", b"abc", b"cba", b"cba"),
