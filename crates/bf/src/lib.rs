@@ -6,7 +6,7 @@
 //!   runs of `+`/`-` and `<`/`>` folded into one `BFADD`/`BFADD8`/`BFMOVE` each (the AIR proves
 //!   the folded forms), ending in `PUSH 0; HALT`.
 //! * [`engine`]: the fast engine of `resvm bf run`, on the image's instructions.
-//! * [`reference`]: a plain interpreter over the source text, the differential baseline.
+//! * [`reference`](mod@reference): a plain interpreter over the source text, the differential baseline.
 //!
 //! The stack interpreter runs the same images (`resvm_exec::brainfuck`), and the prover proves
 //! them (`resvm_prover::prove_brainfuck`). See `docs/brainfuck.md`.
