@@ -32,6 +32,8 @@ pub enum Suite {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         samples: Option<u32>,
     },
+    /// Brainfuck: `bf run` against a native interpreter, and proofs of two runs.
+    Bf(crate::bf_cmd::BenchBfArgs),
     /// The resource machine: proof and verify times, transaction size, ledger throughput.
     Rm(crate::rm_cmd::BenchRmArgs),
     /// Factor the fixed polynomial set with resvm and with python-flint, side by side.
@@ -51,6 +53,7 @@ pub enum Suite {
 /// Runs a suite and prints its report.
 pub fn run(suite: Suite) -> Outcome {
     match suite {
+        Suite::Bf(a) => crate::bf_cmd::bench(a),
         Suite::Prove {
             max_log,
             security,

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 mod bench;
 mod demo;
+mod bf_cmd;
 mod error;
 mod inputs;
 mod playground;
@@ -126,6 +127,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Serve the browser playground (write, run, prove, verify in the page) on 127.0.0.1.
     Playground(playground::PlaygroundArgs),
+    /// Brainfuck: run, compile, prove, verify (`docs/brainfuck.md`).
+    Bf {
+        #[command(subcommand)]
+        cmd: bf_cmd::BfCommand,
+    },
     /// Run a benchmark suite (figures as ratios against baselines measured in the same run).
     Bench {
         #[command(subcommand)]
@@ -220,6 +226,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Command::Verify(a) => prove_cmd::verify(a),
         Command::Bench { suite } => bench::run(suite),
         Command::Playground(a) => playground::run(a),
+        Command::Bf { cmd } => bf_cmd::run(cmd),
         Command::Ledger(a) => rm_cmd::ledger(a),
         Command::Ptx(a) => rm_cmd::ptx(a),
         Command::Resource(a) => rm_cmd::resource(a),

@@ -5,12 +5,14 @@
 //! * [`closure`]: the closure compiler, the default engine: the typed HIR compiled once into
 //!   nested Rust closures over pre-allocated frames.
 //! * [`tree`]: the reference tree evaluator over the HIR, the plain baseline.
+//! * [`brainfuck`]: the stack interpreter's mode for Brainfuck images (cells, input, output).
 //!
 //! All engines agree exactly on results, on errors ([`Trap::same_error`]) and on step counts:
 //! a step is one function entry ([`Limits::max_steps`], [`Counted::steps`]).
 
 #![warn(missing_docs)]
 
+pub mod brainfuck;
 pub mod closure;
 pub mod stack;
 #[cfg(any(test, feature = "testgen"))]

@@ -388,6 +388,15 @@ pub fn run_traced<T: Tracer>(
                 }
                 pc += 1;
             }
+            // Brainfuck images run in `crate::brainfuck` (validation keeps these out of
+            // resvm images).
+            Instr::BfAdd(_)
+            | Instr::BfAdd8(_)
+            | Instr::BfMove(_)
+            | Instr::BfJz(_)
+            | Instr::BfJnz(_)
+            | Instr::BfIn
+            | Instr::BfOut => malformed!("Brainfuck instruction in a resvm image"),
             Instr::Input(i) | Instr::Secret(i) => {
                 let v = input!(i);
                 let a = sp;
@@ -538,21 +547,58 @@ mod tests {
              fn count(n, acc) = branch(lt(0, n), eval(reflect(repr(count)), n - 1, acc + n), acc);\n\
              fn main(secret x) = twice(inc, x) * x + eval(twice, inc, 10) + count(3, 0);",
         );
+        // Brainfuck images (`crate::brainfuck`, input "a"): every BF instruction, jumps taken
+        // and not taken, a read at the end of the input, the u8 wrap.
+        let bf_field = Program::new_brainfuck(vec![
+            Instr::BfIn,
+            Instr::BfIn,
+            Instr::BfAdd(f(2)),
+            Instr::BfJz(7),
+            Instr::BfOut,
+            Instr::BfAdd(-F::ONE),
+            Instr::BfJnz(4),
+            Instr::BfMove(3),
+            Instr::BfJz(10),
+            Instr::BfOut,
+            Instr::BfMove(-3),
+            Instr::Push(F::ZERO),
+            Instr::Halt,
+        ])
+        .expect("valid");
+        let bf_u8 = Program::new_brainfuck(vec![
+            Instr::BfAdd8(255),
+            Instr::BfAdd8(2),
+            Instr::BfOut,
+            Instr::Push(F::ZERO),
+            Instr::Halt,
+        ])
+        .expect("valid");
         let runs: Vec<(Program, Vec<F>)> = vec![
             (hand, vec![f(5)]),
             (fib_loop(), vec![f(6)]),
             (evals, vec![f(7)]),
+            (bf_field, vec![]),
+            (bf_u8, vec![]),
         ];
         let mut seen = std::collections::HashSet::new();
         for (p, inputs) in runs {
             let mut rec = Rec::default();
-            run_traced(&p, &inputs, &Limits::default(), &mut rec).expect("runs");
+            if p.kind() == resvm_isa::ImageKind::Brainfuck {
+                crate::brainfuck::run_traced(&p, b"a", 1000, &mut rec).expect("runs");
+            } else {
+                run_traced(&p, &inputs, &Limits::default(), &mut rec).expect("runs");
+            }
             for (i, ((pc, fp, sp, instr), acc)) in rec.0.iter().enumerate() {
                 let op = instr.opcode();
                 seen.insert(op);
                 let spec = op.spec();
                 let [_, a, b] = instr.encode();
                 let (a, b) = (canonical(a) as i64, canonical(b) as i64);
+                // BFMOVE's immediate is a signed delta.
+                let a = match *instr {
+                    Instr::BfMove(k) => k as i64,
+                    _ => a,
+                };
                 let callee = match spec.fn_use() {
                     Some(FnUse::ByIndex) => Some(a as usize),
                     Some(_) => p.reflect(acc[0].2).map(|x| x as usize),
@@ -573,6 +619,15 @@ mod tests {
                         Term::V(j) => v(j as usize)?,
                         // BRANCH's slot 1 carries b − a (see the CPU AIR).
                         Term::V0V1 => v(0)? * if op == Opcode::Branch { b - a } else { v(1)? },
+                        // BF jumps: v2 = [cell ≠ 0], v3 the jump distance (see the CPU AIR).
+                        Term::V2V3 => {
+                            let nz = (v(0)? != 0) as i64;
+                            match op {
+                                Opcode::BfJz => nz * (*pc as i64 + 1 - a),
+                                Opcode::BfJnz => nz * (a - *pc as i64 - 1),
+                                _ => v(2)? * v(3)?,
+                            }
+                        }
                     })
                 };
                 let want: Vec<(bool, Option<u32>)> = spec

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Numeric opcodes. Values are part of the program encoding (and so of every digest and
-/// `repr`): never renumber, only append. 23–31 are reserved for the resource machine and the
-/// Brainfuck front end (memory and I/O instructions). Each opcode's meaning is described by
+/// `repr`): never renumber, only append. 23–29 are the Brainfuck front end's (cell memory and
+/// I/O, valid only in Brainfuck images); 30–31 are reserved for the resource machine. Each opcode's meaning is described by
 /// its entry in [`crate::spec::OPS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
@@ -35,6 +35,13 @@ pub enum Opcode {
     Input = 20,
     Secret = 21,
     Hash = 22,
+    BfAdd = 23,
+    BfAdd8 = 24,
+    BfMove = 25,
+    BfJz = 26,
+    BfJnz = 27,
+    BfIn = 28,
+    BfOut = 29,
 }
 
 impl Opcode {
@@ -63,6 +70,13 @@ impl Opcode {
         Opcode::Input,
         Opcode::Secret,
         Opcode::Hash,
+        Opcode::BfAdd,
+        Opcode::BfAdd8,
+        Opcode::BfMove,
+        Opcode::BfJz,
+        Opcode::BfJnz,
+        Opcode::BfIn,
+        Opcode::BfOut,
     ];
 
     /// The opcode with numeric value `v`, if any.
@@ -135,6 +149,23 @@ pub enum Instr {
     /// `merge(s, d)`, with the sibling `s` in frame slots `k..k+4` and the direction bit in
     /// slot `k+4` (0: `d` is the left child).
     Hash(u32),
+    /// Brainfuck images only: add a field constant to the current cell (`+`/`-` runs,
+    /// prime-field dialect).
+    BfAdd(F),
+    /// Brainfuck images only: add a byte to the current cell modulo 256 (`+`/`-` runs, `u8`
+    /// dialect).
+    BfAdd8(u8),
+    /// Brainfuck images only: move the data pointer by a signed amount (`<`/`>` runs);
+    /// `|k| <=` [`crate::spec::BF_MAX_MOVE`].
+    BfMove(i32),
+    /// Brainfuck `[`: jump to the target if the current cell is zero, else fall through.
+    BfJz(u32),
+    /// Brainfuck `]`: jump to the target if the current cell is nonzero, else fall through.
+    BfJnz(u32),
+    /// Brainfuck `,`: the next input byte (0 at end of input) into the current cell.
+    BfIn,
+    /// Brainfuck `.`: the current cell modulo 256 (canonical representative) to the output.
+    BfOut,
 }
 
 /// Why a fixed-width instruction word could not be decoded.
@@ -183,6 +214,13 @@ impl Instr {
             Instr::Input(_) => Opcode::Input,
             Instr::Secret(_) => Opcode::Secret,
             Instr::Hash(_) => Opcode::Hash,
+            Instr::BfAdd(_) => Opcode::BfAdd,
+            Instr::BfAdd8(_) => Opcode::BfAdd8,
+            Instr::BfMove(_) => Opcode::BfMove,
+            Instr::BfJz(_) => Opcode::BfJz,
+            Instr::BfJnz(_) => Opcode::BfJnz,
+            Instr::BfIn => Opcode::BfIn,
+            Instr::BfOut => Opcode::BfOut,
         }
     }
 
@@ -200,7 +238,9 @@ impl Instr {
             | Instr::TailEval(k)
             | Instr::Input(k)
             | Instr::Secret(k)
-            | Instr::Hash(k) => Some(k),
+            | Instr::Hash(k)
+            | Instr::BfJz(k)
+            | Instr::BfJnz(k) => Some(k),
             _ => None,
         }
     }
@@ -212,6 +252,9 @@ impl Instr {
         match *self {
             Instr::Push(c) => [op, c, F::ZERO],
             Instr::Branch(t0, t1) => [op, u(t0), u(t1)],
+            Instr::BfAdd(c) => [op, c, F::ZERO],
+            Instr::BfAdd8(c) => [op, F::from_u8(c), F::ZERO],
+            Instr::BfMove(k) => [op, F::from_i64(k as i64), F::ZERO],
             _ => [op, self.index().map_or(F::ZERO, u), F::ZERO],
         }
     }
@@ -227,6 +270,22 @@ impl Instr {
             match kind {
                 Imm::None if v != 0 => Err(DecodeError::NonZeroPadding(m)),
                 Imm::None | Imm::Field => Ok(0),
+                Imm::Byte if v > u8::MAX as u64 => Err(DecodeError::ImmediateRange {
+                    mnemonic: m,
+                    value: v,
+                }),
+                Imm::Delta => {
+                    let max = crate::spec::BF_MAX_MOVE as u64;
+                    if v <= max || resvm_field::P - v <= max {
+                        Ok(0)
+                    } else {
+                        Err(DecodeError::ImmediateRange {
+                            mnemonic: m,
+                            value: v,
+                        })
+                    }
+                }
+                Imm::Byte => Ok(v as u32),
                 _ => u32::try_from(v).map_err(|_| DecodeError::ImmediateRange {
                     mnemonic: m,
                     value: v,
@@ -259,6 +318,17 @@ impl Instr {
             Opcode::Input => Instr::Input(x),
             Opcode::Secret => Instr::Secret(x),
             Opcode::Hash => Instr::Hash(x),
+            Opcode::BfAdd => Instr::BfAdd(word[1]),
+            Opcode::BfAdd8 => Instr::BfAdd8(x as u8),
+            Opcode::BfMove => Instr::BfMove(if a <= resvm_field::P / 2 {
+                a as i32
+            } else {
+                -((resvm_field::P - a) as i32)
+            }),
+            Opcode::BfJz => Instr::BfJz(x),
+            Opcode::BfJnz => Instr::BfJnz(x),
+            Opcode::BfIn => Instr::BfIn,
+            Opcode::BfOut => Instr::BfOut,
         })
     }
 }
@@ -269,6 +339,9 @@ impl fmt::Display for Instr {
         match *self {
             Instr::Push(c) => write!(f, "{m} {}", canonical(c)),
             Instr::Branch(t0, t1) => write!(f, "{m} {t0} {t1}"),
+            Instr::BfAdd(c) => write!(f, "{m} {}", canonical(c)),
+            Instr::BfAdd8(c) => write!(f, "{m} {c}"),
+            Instr::BfMove(k) => write!(f, "{m} {k}"),
             _ => match self.index() {
                 Some(k) => write!(f, "{m} {k}"),
                 None => f.write_str(m),
@@ -307,7 +380,18 @@ mod tests {
             Instr::Input(0),
             Instr::Secret(1),
             Instr::Hash(2),
+            Instr::BfAdd(-F::ONE),
+            Instr::BfAdd8(255),
+            Instr::BfMove(-3),
+            Instr::BfJz(4),
+            Instr::BfJnz(1),
+            Instr::BfIn,
+            Instr::BfOut,
         ];
+        assert_eq!(
+            Instr::decode(Instr::BfMove(512).encode()),
+            Ok(Instr::BfMove(512))
+        );
         assert_eq!(all.len(), Opcode::ALL.len());
         for i in all {
             assert_eq!(Instr::decode(i.encode()), Ok(i), "{i}");
@@ -323,5 +407,9 @@ mod tests {
         );
         assert!(Instr::decode([f(6), f(1), f(0)]).is_err());
         assert!(Instr::decode([f(3), f(1 << 40), f(0)]).is_err());
+        // BFADD8 takes a byte, BFMOVE a delta of at most BF_MAX_MOVE either way.
+        assert!(Instr::decode([f(24), f(256), f(0)]).is_err());
+        assert!(Instr::decode([f(25), f(513), f(0)]).is_err());
+        assert!(Instr::decode([f(25), -f(513), f(0)]).is_err());
     }
 }

@@ -17,7 +17,7 @@ pub mod validate;
 
 pub use instr::{DecodeError, Instr, Opcode};
 pub use program::{
-    Function, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION,
+    Function, ImageKind, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION,
 };
 pub use spec::{OpSpec, NUM_OPS, OPS};
-pub use validate::{validate, Analysis, ValidationError};
+pub use validate::{validate, validate_brainfuck, Analysis, ValidationError};

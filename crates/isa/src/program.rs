@@ -70,6 +70,16 @@ pub enum ProgramError {
     TooLarge,
 }
 
+/// Which front end an image is for: it selects the static validation rules and is lane 4 of
+/// the encoding's header (0 for resvm images, so their digests are what they always were).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ImageKind {
+    /// A resvm program: bootstrap and functions (`crate::validate`).
+    Resvm = 0,
+    /// A compiled Brainfuck program (`crate::validate::validate_brainfuck`).
+    Brainfuck = 1,
+}
+
 /// A validated program image. Execution starts at pc 0 with `fp = sp = 0`; the compiler puts
 /// a bootstrap there (`FRAME; INPUT/SECRET ...; CALL main; HALT`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,11 +90,34 @@ pub struct Program {
     digest: Digest,
     reprs: Vec<F>,
     by_repr: HashMap<u64, u32>,
+    kind: ImageKind,
 }
 
 impl Program {
     /// Validates an image and computes its digest and `repr` table.
     pub fn new(
+        code: Vec<Instr>,
+        functions: Vec<Function>,
+        main: u32,
+    ) -> Result<Self, ProgramError> {
+        Self::with_kind(ImageKind::Resvm, code, functions, main)
+    }
+
+    /// A Brainfuck image: `code` with the single function-table entry `(0, 0, 0)` that
+    /// [`crate::validate::validate_brainfuck`] requires.
+    pub fn new_brainfuck(code: Vec<Instr>) -> Result<Self, ProgramError> {
+        let f = Function {
+            name: "brainfuck".into(),
+            entry: 0,
+            arity: 0,
+            frame: 0,
+        };
+        Self::with_kind(ImageKind::Brainfuck, code, vec![f], 0)
+    }
+
+    /// An image of the given kind (checked as [`Program::new`] does).
+    pub fn with_kind(
+        kind: ImageKind,
         code: Vec<Instr>,
         functions: Vec<Function>,
         main: u32,
@@ -136,7 +169,7 @@ impl Program {
                 }
             }
         }
-        let digest = hash(&encode(&code, &functions, main));
+        let digest = hash(&encode(kind, &code, &functions, main));
         let reprs: Vec<F> = (0..functions.len() as u32)
             .map(|f| repr_of(&digest, f))
             .collect();
@@ -153,7 +186,13 @@ impl Program {
             digest,
             reprs,
             by_repr,
+            kind,
         })
+    }
+
+    /// The image kind.
+    pub fn kind(&self) -> ImageKind {
+        self.kind
     }
 
     /// The instructions.
@@ -182,12 +221,13 @@ impl Program {
     }
 
     /// The canonical encoding as field elements, in blocks of 8:
-    /// `[version, #functions, #instructions, main, 0, 0, 0, 0]`, then per function `f`
+    /// `[version, #functions, #instructions, main, kind, 0, 0, 0]` ([`ImageKind`] as a
+    /// number), then per function `f`
     /// `[TAG_FUNCTION, f, entry, arity, frame, 0, 0, 0]`, then per instruction
     /// `[TAG_INSTRUCTION, pc, opcode, a, b, 0, 0, 0]`.
     /// Function names are not part of it: renaming changes nothing.
     pub fn encoding(&self) -> Vec<F> {
-        encode(&self.code, &self.functions, self.main)
+        encode(self.kind, &self.code, &self.functions, self.main)
     }
 
     /// `repr(f)`: the first element of `H(REPR_DOMAIN, digest, f)`.
@@ -264,7 +304,7 @@ pub const TAG_INSTRUCTION: u64 = 0x11;
 /// The canonical encoding: whole sponge blocks of [`resvm_field::RATE`] = 8 elements, one per
 /// header, function and instruction, so that a STARK hashes one table row per permutation
 /// (see `docs/air.md`, ROM table).
-fn encode(code: &[Instr], functions: &[Function], main: u32) -> Vec<F> {
+fn encode(kind: ImageKind, code: &[Instr], functions: &[Function], main: u32) -> Vec<F> {
     let u = |x: u64| F::from_u64(x);
     let z = F::ZERO;
     let mut out = Vec::with_capacity(8 * (1 + functions.len() + code.len()));
@@ -273,7 +313,7 @@ fn encode(code: &[Instr], functions: &[Function], main: u32) -> Vec<F> {
         u(functions.len() as u64),
         u(code.len() as u64),
         u(main as u64),
-        z,
+        u(kind as u64),
         z,
         z,
         z,

@@ -36,6 +36,8 @@ pub enum Term {
     V(u8),
     /// `v0 · v1`.
     V0V1,
+    /// `v2 · v3`.
+    V2V3,
 }
 
 /// `Σ coeff · term + constant`: how an address or a next register is computed.
@@ -93,6 +95,7 @@ impl Lin {
                 Term::V(2) => &[(Term::V(2), 1)],
                 Term::V(_) => &[(Term::V(3), 1)],
                 Term::V0V1 => &[(Term::V0V1, 1)],
+                Term::V2V3 => &[(Term::V2V3, 1)],
             },
             constant: 0,
         }
@@ -123,6 +126,7 @@ impl Lin {
                 Term::Frm => "frm".to_string(),
                 Term::V(j) => format!("v{j}"),
                 Term::V0V1 => "v0·v1".to_string(),
+                Term::V2V3 => "v2·v3".to_string(),
             };
             match (i, c) {
                 (0, 1) => {}
@@ -144,9 +148,23 @@ impl Lin {
     }
 }
 
+/// Address space of the stack/frame memory (every resvm program's only one).
+pub const SPACE_STACK: u64 = 0;
+/// Address space of the Brainfuck cells (address = the data pointer, kept in `fp`).
+pub const SPACE_BF_CELLS: u64 = 1;
+/// Address space holding the Brainfuck input position (one cell, address 0).
+pub const SPACE_BF_INPUT: u64 = 2;
+/// Address space holding the Brainfuck output position (one cell, address 0).
+pub const SPACE_BF_OUTPUT: u64 = 3;
+/// Largest `|k|` of `BFMOVE k`: with at most 2^22 proven cycles the data pointer stays below
+/// 2^31, so it never leaves `u32` in a run that can be proven (longer `<`/`>` runs are split).
+pub const BF_MAX_MOVE: u32 = 512;
+
 /// One memory access of an instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Access {
+    /// The address space ([`SPACE_STACK`] unless a Brainfuck instruction's).
+    pub space: u64,
     /// A write (else a read).
     pub write: bool,
     /// The address.
@@ -158,6 +176,7 @@ pub struct Access {
 
 const fn r(addr: Lin, sub: u8) -> Access {
     Access {
+        space: SPACE_STACK,
         write: false,
         addr,
         sub,
@@ -165,11 +184,35 @@ const fn r(addr: Lin, sub: u8) -> Access {
 }
 const fn w(addr: Lin, sub: u8) -> Access {
     Access {
+        space: SPACE_STACK,
         write: true,
         addr,
         sub,
     }
 }
+/// A read in another address space.
+const fn rs(space: u64, addr: Lin, sub: u8) -> Access {
+    Access {
+        space,
+        write: false,
+        addr,
+        sub,
+    }
+}
+/// A write in another address space.
+const fn ws(space: u64, addr: Lin, sub: u8) -> Access {
+    Access {
+        space,
+        write: true,
+        addr,
+        sub,
+    }
+}
+/// Address 0 (the I/O position cells).
+const ZERO: Lin = Lin {
+    terms: &[],
+    constant: 0,
+};
 
 /// What an immediate holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,6 +231,11 @@ pub enum Imm {
     Count,
     /// A parameter index of `main` (`u32`).
     Input,
+    /// A byte (`0..256`).
+    Byte,
+    /// A signed data-pointer move `k`, `|k| <=` [`BF_MAX_MOVE`], encoded as the field
+    /// element `k` (so `p − |k|` when negative).
+    Delta,
 }
 
 /// How an instruction uses the function table (the tuple `(g, repr, entry, arity, frame)`
@@ -214,6 +262,10 @@ pub enum Chiplet {
     /// The hash chiplet performs the instruction's memory accesses ([`OpSpec::chiplet_accesses`])
     /// and the permutation; the CPU sends `(clk, sp, fp, a)`.
     Hash,
+    /// The Brainfuck input table provides `(position, byte, eof)`: `(v0, v2, v3)`.
+    BfInput,
+    /// The Brainfuck output table receives `(position, cell)`: `(v1, v0)`.
+    BfOutput,
 }
 
 /// Everything about one opcode.
@@ -323,8 +375,10 @@ pub const HASH_ACCESSES: [Access; 13] = [
     w(Lin::sp(-1), 2),
 ];
 
+const CELL: Lin = Lin::fp(0);
+
 /// The opcode table, indexed by opcode number.
-pub const OPS: [OpSpec; 23] = [
+pub const OPS: [OpSpec; 30] = [
     op!(Halt, "HALT", NONE2, "", "stop; `b = m[sp-1]`", "",
         slots: [r(Lin::sp(-1), 0)], pc: Lin::pc(0), fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
     op!(Push, "PUSH", [Imm::Field, Imm::None], "c ∈ F", "`-> c`", "",
@@ -395,6 +449,37 @@ pub const OPS: [OpSpec; 23] = [
         "e ∉ {0,1}",
         slots: [], pc: NEXT, fp: SAME_FP, sp: Lin::sp(0), chiplet: Some(Chiplet::Hash),
         chiplet_accesses: HASH_ACCESSES),
+    // Brainfuck images (`docs/brainfuck.md`): `fp` is the data pointer, the cells are address
+    // space 1, the input and output positions one cell each in spaces 2 and 3.
+    op!(BfAdd, "BFADD", [Imm::Field, Imm::None], "c ∈ F", "`cell += c` (field)", "",
+        slots: [rs(SPACE_BF_CELLS, CELL, 0), ws(SPACE_BF_CELLS, CELL, 1)],
+        pc: NEXT, fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
+    op!(BfAdd8, "BFADD8", [Imm::Byte, Imm::None], "byte c",
+        "`cell = (cell + c) mod 256`; v2 is the carry, `v3 = 1 − v2`", "",
+        slots: [rs(SPACE_BF_CELLS, CELL, 0), ws(SPACE_BF_CELLS, CELL, 1)],
+        pc: NEXT, fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
+    op!(BfMove, "BFMOVE", [Imm::Delta, Imm::None], "delta k",
+        "`dp += k` (`fp` is the data pointer); reads the cells at both ends", "dp < 0",
+        slots: [rs(SPACE_BF_CELLS, CELL, 0), rs(SPACE_BF_CELLS, Lin::fp_a(0), 1)],
+        pc: NEXT, fp: Lin::fp_a(0), sp: Lin::sp(0), chiplet: None),
+    op!(BfJz, "BFJZ", [Imm::Pc, Imm::None], "t",
+        "`[`: `pc = t` if cell = 0, else `pc + 1`; v1 = 1/cell, v2 = [cell ≠ 0], `v3 = pc + 1 − t`", "",
+        slots: [rs(SPACE_BF_CELLS, CELL, 0)],
+        pc: Lin { terms: &[(Term::A, 1), (Term::V2V3, 1)], constant: 0 },
+        fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
+    op!(BfJnz, "BFJNZ", [Imm::Pc, Imm::None], "t",
+        "`]`: `pc = t` if cell ≠ 0, else `pc + 1`; v1, v2 as BFJZ, `v3 = t − pc − 1`", "",
+        slots: [rs(SPACE_BF_CELLS, CELL, 0)],
+        pc: Lin { terms: &[(Term::Pc, 1), (Term::V2V3, 1)], constant: 1 },
+        fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
+    op!(BfIn, "BFIN", NONE2, "",
+        "`,`: `cell = input[i]` for the input position i, which advances; 0 at end of input (v3 = 1), where i stays", "",
+        slots: [rs(SPACE_BF_INPUT, ZERO, 0), ws(SPACE_BF_INPUT, ZERO, 1), ws(SPACE_BF_CELLS, CELL, 2)],
+        pc: NEXT, fp: SAME_FP, sp: Lin::sp(0), chiplet: Some(Chiplet::BfInput)),
+    op!(BfOut, "BFOUT", NONE2, "",
+        "`.`: `output[j] = cell mod 256` for the output position j, which advances", "",
+        slots: [rs(SPACE_BF_CELLS, CELL, 0), rs(SPACE_BF_OUTPUT, ZERO, 1), ws(SPACE_BF_OUTPUT, ZERO, 2)],
+        pc: NEXT, fp: SAME_FP, sp: Lin::sp(0), chiplet: Some(Chiplet::BfOutput)),
 ];
 
 /// Number of opcodes.
@@ -447,7 +532,12 @@ pub fn markdown_accesses() -> String {
             }
             acc.iter()
                 .map(|a| {
-                    let d = if a.write { "W" } else { "R" };
+                    let d = match (a.write, a.space) {
+                        (true, SPACE_STACK) => "W".to_string(),
+                        (false, SPACE_STACK) => "R".to_string(),
+                        (true, sp) => format!("W{sp}"),
+                        (false, sp) => format!("R{sp}"),
+                    };
                     if sub {
                         format!("{d} `{}` @{}", a.addr.render(), a.sub)
                     } else {

@@ -28,7 +28,7 @@
 //! - frames are at most [`MAX_FRAME`] slots.
 
 use crate::instr::Instr;
-use crate::program::Program;
+use crate::program::{ImageKind, Program};
 use std::fmt;
 
 /// The largest frame (slots) a function may declare.
@@ -145,6 +145,10 @@ pub enum ErrorKind {
     InputOutsideBootstrap,
     /// `HALT` inside a function.
     HaltInFunction,
+    /// A Brainfuck instruction in a resvm image.
+    BrainfuckInstruction,
+    /// A Brainfuck image breaks one of its rules ([`validate_brainfuck`]).
+    BadBrainfuckImage(&'static str),
 }
 
 /// A rejected image: where, which instruction, and why.
@@ -218,6 +222,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::PendingFrame => f.write_str("a FRAME is still waiting for its call"),
             ErrorKind::NotInFunction => f.write_str("only valid inside a function"),
             ErrorKind::HaltInFunction => f.write_str("HALT inside a function"),
+            ErrorKind::BrainfuckInstruction => {
+                f.write_str("Brainfuck instructions are valid only in Brainfuck images")
+            }
+            ErrorKind::BadBrainfuckImage(why) => write!(f, "malformed Brainfuck image: {why}"),
         }
     }
 }
@@ -287,11 +295,22 @@ pub fn stack_effect(program: &Program, instr: &Instr) -> Option<Effect> {
         Instr::TailEval(_) => Effect::TailCall { pops: 1 },
         Instr::Ret => Effect::Ret,
         Instr::Halt => Effect::Halt,
+        // Brainfuck instructions touch cell and I/O memory, never the stack.
+        Instr::BfAdd(_)
+        | Instr::BfAdd8(_)
+        | Instr::BfMove(_)
+        | Instr::BfIn
+        | Instr::BfOut
+        | Instr::BfJz(_)
+        | Instr::BfJnz(_) => simple(0, 0),
     })
 }
 
 /// Validates `program` (see the module documentation); on success returns the per-pc states.
 pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
+    if program.kind() == ImageKind::Brainfuck {
+        return validate_brainfuck(program);
+    }
     let code = program.code();
     let n = code.len();
     let err = |pc: usize, kind: ErrorKind| ValidationError {
@@ -394,6 +413,13 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
 
         // Operand checks of specific instructions.
         match instr {
+            Instr::BfAdd(_)
+            | Instr::BfAdd8(_)
+            | Instr::BfMove(_)
+            | Instr::BfIn
+            | Instr::BfOut
+            | Instr::BfJz(_)
+            | Instr::BfJnz(_) => return Err(err(pc, ErrorKind::BrainfuckInstruction)),
             Instr::Load(k) | Instr::Store(k) => {
                 let frame = s.frame.unwrap_or(0);
                 if k >= frame {
@@ -547,4 +573,74 @@ fn check_bootstrap(program: &Program) -> Result<(), (usize, ErrorKind)> {
         }
     }
     Ok(())
+}
+
+/// Validates a Brainfuck image ([`ImageKind::Brainfuck`]).
+///
+/// Rules: the code is Brainfuck instructions followed by exactly `PUSH 0; HALT` (the halt
+/// reads the pushed 0, the only stack memory a Brainfuck run touches); it uses `BFADD` (prime
+/// field dialect) or `BFADD8` (`u8` dialect), never both; jump targets lie inside the code
+/// before the `HALT`; the function table is the single entry `(entry 0, arity 0, frame 0)`.
+///
+/// Unlike resvm images, backward jumps are allowed: they are Brainfuck's loops. This is sound
+/// because no Brainfuck instruction can stop the interpreter with a structural trap (none
+/// touches the stack; every jump target is an instruction), so the only ways a run ends are
+/// the final `HALT`, the data-dependent "moving left of cell 0" (which the AIR refuses: a
+/// cell address below 0 cannot be sorted into the memory table) and the step limit, which a
+/// proof meets by its bounded CPU table. A loop that never ends has no proof at all.
+pub fn validate_brainfuck(program: &Program) -> Result<Analysis, ValidationError> {
+    let code = program.code();
+    let n = code.len();
+    let bad = |pc: usize, why: &'static str| ValidationError {
+        pc: pc as u32,
+        instr: code.get(pc).copied(),
+        kind: ErrorKind::BadBrainfuckImage(why),
+    };
+    let f = program.functions();
+    if f.len() != 1 || f[0].entry != 0 || f[0].arity != 0 || f[0].frame != 0 {
+        return Err(bad(
+            0,
+            "the function table must be the single entry (0, 0, 0)",
+        ));
+    }
+    if n < 2
+        || code[n - 2] != Instr::Push(p3_field::PrimeCharacteristicRing::ZERO)
+        || code[n - 1] != Instr::Halt
+    {
+        return Err(bad(
+            n.saturating_sub(1),
+            "the code must end with PUSH 0; HALT",
+        ));
+    }
+    let (mut field, mut byte) = (false, false);
+    for (pc, i) in code[..n - 2].iter().enumerate() {
+        match *i {
+            Instr::BfAdd(_) => field = true,
+            Instr::BfAdd8(_) => byte = true,
+            Instr::BfMove(k) if k.unsigned_abs() > crate::spec::BF_MAX_MOVE => {
+                return Err(bad(pc, "BFMOVE beyond BF_MAX_MOVE"))
+            }
+            Instr::BfJz(t) | Instr::BfJnz(t) if t as usize >= n - 1 => {
+                return Err(bad(pc, "jump target outside the Brainfuck code"))
+            }
+            Instr::BfMove(_) | Instr::BfIn | Instr::BfOut | Instr::BfJz(_) | Instr::BfJnz(_) => {}
+            _ => return Err(bad(pc, "only Brainfuck instructions before PUSH 0; HALT")),
+        }
+        if field && byte {
+            return Err(bad(pc, "BFADD and BFADD8 mixed (one dialect per image)"));
+        }
+    }
+    let state = |height| {
+        Some(State {
+            frame: None,
+            height,
+            pending: vec![],
+        })
+    };
+    let mut states = vec![state(0); n];
+    states[n - 1] = state(1);
+    Ok(Analysis {
+        states,
+        max_height: 1,
+    })
 }

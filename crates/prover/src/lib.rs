@@ -38,7 +38,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 
 /// What a proof claims, all of it public.
 ///
@@ -55,6 +55,17 @@ pub struct Statement {
     pub output: F,
     /// Instructions executed (HALT included); proven, and at most the CPU table's height.
     pub cycles: u64,
+    /// The Brainfuck input and output bytes (empty for resvm programs).
+    pub io: ByteStreams,
+}
+
+/// The public byte streams of a Brainfuck run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByteStreams {
+    /// The bytes `,` read from (all of the input, whether or not the run read all of it).
+    pub input: Vec<u8>,
+    /// The bytes `.` wrote.
+    pub output: Vec<u8>,
 }
 
 /// Indices of `main`'s public parameters (those read by `INPUT`, not `SECRET`), in order.
@@ -166,6 +177,21 @@ pub enum VerifyError {
     /// A proof-of-work witness is wrong.
     #[error("a proof-of-work witness is invalid")]
     ProofOfWork,
+    /// The proof is for other Brainfuck input bytes than the verifier's.
+    #[error("the proof is for another input ({len} bytes)")]
+    InputBytesMismatch {
+        /// Length of the input the proof claims.
+        len: usize,
+    },
+    /// The proof is for other Brainfuck output bytes than the verifier's.
+    #[error("the proof is for another output ({len} bytes)")]
+    OutputBytesMismatch {
+        /// Length of the output the proof claims.
+        len: usize,
+    },
+    /// A Brainfuck image given to the resvm verifier, or the other way round.
+    #[error("wrong kind of program: {0}")]
+    WrongKind(&'static str),
     /// Any other rejection by the STARK verifier.
     #[error("invalid proof: {0}")]
     Invalid(String),
@@ -280,7 +306,50 @@ pub fn prove_with(
         public_inputs: wit.public_inputs.iter().map(|x| x.1).collect(),
         output: wit.output,
         cycles: wit.cycles,
+        io: ByteStreams::default(),
     };
+    finish(program, statement, wit, t0, opts, progress)
+}
+
+/// Proves a run of the Brainfuck image `program` on the input bytes (its output bytes are
+/// the run's); `opts.limits.max_cycles` bounds the recorded instructions. Also returns a
+/// summary.
+pub fn prove_brainfuck(
+    program: &Program,
+    input: &[u8],
+    opts: &ProveOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<(Proof, ProveSummary), ProveError> {
+    let t0 = Instant::now();
+    progress(Stage::Execute);
+    if program.kind() != resvm_isa::ImageKind::Brainfuck {
+        return Err(ProveError::InvalidProgram("not a Brainfuck image".into()));
+    }
+    resvm_isa::validate(program).map_err(|e| ProveError::InvalidProgram(e.to_string()))?;
+    let wit = trace::generate_brainfuck(program, input, opts.limits.max_cycles)?;
+    progress(Stage::Trace);
+    let statement = Statement {
+        program: program.digest(),
+        public_inputs: vec![],
+        output: wit.output,
+        cycles: wit.cycles,
+        io: ByteStreams {
+            input: input.to_vec(),
+            output: wit.bf_output.clone(),
+        },
+    };
+    finish(program, statement, wit, t0, opts, progress)
+}
+
+/// Proves the witness's tables against `statement` and summarizes.
+fn finish(
+    program: &Program,
+    statement: Statement,
+    wit: trace::Witness,
+    t0: Instant,
+    opts: &ProveOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<(Proof, ProveSummary), ProveError> {
     let trace_ms = ms(t0);
     let t1 = Instant::now();
     progress(Stage::Prove);
@@ -328,7 +397,12 @@ pub fn prove_traces(
         indexed_inputs(&public_params(program), &statement.public_inputs).ok_or_else(|| {
             ProveError::Stark("statement has the wrong number of public inputs".into())
         })?;
-    let airs = VmAir::all(&indexed, inputs_log_h);
+    let airs = VmAir::all_with_streams(
+        &indexed,
+        inputs_log_h,
+        &statement.io.input,
+        &statement.io.output,
+    );
     let pvs = public_values(statement, &indexed);
     let config = make_config(security, os_seed());
     // Fresh randomness for the terminal blinding, independent of the PCS's.
@@ -389,13 +463,11 @@ pub fn verify_with(
     opts: VerifyOptions,
 ) -> Result<(), VerifyError> {
     let st = &proof.statement;
-    if proof.security == SecurityLevel::Test && !opts.allow_test {
-        return Err(VerifyError::TestParameters);
-    }
-    if st.program != program.digest() {
-        return Err(VerifyError::ProgramMismatch {
-            claimed: st.program.to_hex(),
-        });
+    check_header(program, proof, opts)?;
+    if program.kind() != resvm_isa::ImageKind::Resvm || st.io != ByteStreams::default() {
+        return Err(VerifyError::WrongKind(
+            "a Brainfuck proof or image (verify it with verify_brainfuck)",
+        ));
     }
     let params = public_params(program);
     for got in [public_inputs.len(), st.public_inputs.len()] {
@@ -415,6 +487,61 @@ pub fn verify_with(
         });
     }
     verify_statement(program, &params, st, proof)
+}
+
+/// The checks every verification starts with: parameter set and program digest.
+fn check_header(program: &Program, proof: &Proof, opts: VerifyOptions) -> Result<(), VerifyError> {
+    if proof.security == SecurityLevel::Test && !opts.allow_test {
+        return Err(VerifyError::TestParameters);
+    }
+    if proof.statement.program != program.digest() {
+        return Err(VerifyError::ProgramMismatch {
+            claimed: proof.statement.program.to_hex(),
+        });
+    }
+    Ok(())
+}
+
+/// Verifies that the Brainfuck image `program`, run on `input`, writes exactly `output` and
+/// halts (`None`: accept the bytes the proof claims, for showing them). Refuses test-parameter
+/// proofs unless `opts` allows them.
+pub fn verify_brainfuck(
+    program: &Program,
+    input: Option<&[u8]>,
+    output: Option<&[u8]>,
+    proof: &Proof,
+    opts: VerifyOptions,
+) -> Result<(), VerifyError> {
+    let st = &proof.statement;
+    check_header(program, proof, opts)?;
+    if program.kind() != resvm_isa::ImageKind::Brainfuck {
+        return Err(VerifyError::WrongKind(
+            "a resvm image (verify it with verify)",
+        ));
+    }
+    if input.is_some_and(|i| i != st.io.input) {
+        return Err(VerifyError::InputBytesMismatch {
+            len: st.io.input.len(),
+        });
+    }
+    if output.is_some_and(|o| o != st.io.output) {
+        return Err(VerifyError::OutputBytesMismatch {
+            len: st.io.output.len(),
+        });
+    }
+    // A Brainfuck image has no parameters and halts on the 0 it pushed.
+    if !st.public_inputs.is_empty() {
+        return Err(VerifyError::PublicInputCount {
+            expected: 0,
+            got: st.public_inputs.len(),
+        });
+    }
+    if st.output != F::ZERO {
+        return Err(VerifyError::OutputMismatch {
+            claimed: resvm_field::canonical(st.output),
+        });
+    }
+    verify_statement(program, &[], st, proof)
 }
 
 /// Verifies a proof against the statement it carries (whatever inputs and output it claims):
@@ -461,6 +588,12 @@ fn verify_statement(
         let ok = match kind {
             TableKind::Range => b == range::LOG_HEIGHT + zk,
             TableKind::Inputs => b == inputs_log_h + zk,
+            TableKind::BfInput => {
+                b == air::bfio::BfInputAir::log_height_for(st.io.input.len()) + zk
+            }
+            TableKind::BfOutput => {
+                b == air::bfio::BfOutputAir::log_height_for(st.io.output.len()) + zk
+            }
             _ => (air::MIN_LOG_HEIGHT + zk..=trace::MAX_LOG_HEIGHT + zk).contains(&b),
         };
         if !ok {
@@ -491,7 +624,7 @@ fn verify_statement(
             expected: params.len(),
             got: st.public_inputs.len(),
         })?;
-    let airs = VmAir::all(&indexed, inputs_log_h);
+    let airs = VmAir::all_with_streams(&indexed, inputs_log_h, &st.io.input, &st.io.output);
     let pvs = public_values(st, &indexed);
     let config = make_config(proof.security, [0u8; 32]);
     // Plonky3 validates most shapes itself; the panic guard below is a backstop for the rest.
@@ -548,6 +681,8 @@ fn public_values(st: &Statement, indexed_inputs: &[(u32, F)]) -> Vec<Vec<Val>> {
             TableKind::Cpu => vec![st.output, Val::from_u64(st.cycles)],
             TableKind::Rom => st.program.elements().to_vec(),
             TableKind::Inputs => air::inputs::InputsAir::public_values(indexed_inputs),
+            TableKind::BfInput => air::bfio::BfInputAir::public_values(&st.io.input),
+            TableKind::BfOutput => air::bfio::BfOutputAir::public_values(&st.io.output),
             _ => vec![],
         })
         .collect()

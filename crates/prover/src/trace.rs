@@ -2,7 +2,7 @@
 //! steps and memory accesses out as the tables of `crate::air`.
 
 use crate::air::{
-    bus, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT, TABLES,
+    bfio, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT, TABLES,
 };
 use core::borrow::BorrowMut;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
@@ -60,6 +60,8 @@ pub struct Witness {
     pub cycles: u64,
     /// Public inputs as `(parameter index, value)`.
     pub public_inputs: Vec<(u32, Val)>,
+    /// The Brainfuck output bytes (empty for resvm programs).
+    pub bf_output: Vec<u8>,
 }
 
 /// Why no witness could be built.
@@ -71,6 +73,9 @@ pub enum TraceError {
     /// The run does not fit the AIR's limits.
     #[error("run too large to prove: {0}")]
     TooLarge(String),
+    /// The Brainfuck run stopped without reaching its end.
+    #[error("Brainfuck run failed: {0}")]
+    Brainfuck(#[from] resvm_exec::brainfuck::BfTrap),
     /// The interpreter reported accesses that disagree with the AIR's slot layout (a bug).
     #[error("internal: interpreter trace does not match the AIR at cycle {0}")]
     Mismatch(u64),
@@ -117,13 +122,6 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         }
         r => r?,
     };
-    let steps = rec.steps;
-    if steps.len() as u64 != outcome.cycles {
-        return Err(TraceError::Mismatch(steps.len() as u64));
-    }
-    if steps.len() >= 1 << MAX_LOG_HEIGHT {
-        return Err(TraceError::TooLarge(format!("{} cycles", steps.len())));
-    }
     let secret = program.secret_params();
     let public_inputs: Vec<(u32, Val)> = secret
         .iter()
@@ -131,6 +129,60 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         .filter(|(_, s)| !**s)
         .map(|(i, _)| (i as u32, inputs[i]))
         .collect();
+    build(
+        program,
+        rec.steps,
+        outcome.cycles,
+        inputs,
+        public_inputs,
+        &[],
+    )
+}
+
+/// Runs the Brainfuck image `program` on the input bytes and builds every table. The run is
+/// stopped once it exceeds `max_cycles` (default [`DEFAULT_MAX_CYCLES`], never more than the
+/// CPU table can hold).
+pub fn generate_brainfuck(
+    program: &Program,
+    input: &[u8],
+    max_cycles: Option<u64>,
+) -> Result<Witness, TraceError> {
+    let hard_cap = 1u64 << MAX_LOG_HEIGHT;
+    let cap = max_cycles.unwrap_or(DEFAULT_MAX_CYCLES).min(hard_cap);
+    let mut rec = Recorder::default();
+    let outcome = match resvm_exec::brainfuck::run_traced(program, input, cap, &mut rec) {
+        Err(resvm_exec::brainfuck::BfTrap::StepsExceeded { .. })
+            if max_cycles.is_none_or(|m| m > cap) =>
+        {
+            return Err(TraceError::TooLarge(format!(
+                "the run exceeds {cap} instructions, the most this prover records"
+            )))
+        }
+        r => r?,
+    };
+    let mut wit = build(program, rec.steps, outcome.cycles, &[], vec![], input)?;
+    if wit.bf_output != outcome.output {
+        return Err(TraceError::Mismatch(outcome.cycles));
+    }
+    wit.bf_output = outcome.output;
+    Ok(wit)
+}
+
+/// Lays recorded steps out as the tables.
+fn build(
+    program: &Program,
+    steps: Vec<Step>,
+    cycles: u64,
+    inputs: &[Val],
+    public_inputs: Vec<(u32, Val)>,
+    bf_input: &[u8],
+) -> Result<Witness, TraceError> {
+    if steps.len() as u64 != cycles {
+        return Err(TraceError::Mismatch(steps.len() as u64));
+    }
+    if steps.len() >= 1 << MAX_LOG_HEIGHT {
+        return Err(TraceError::TooLarge(format!("{} cycles", steps.len())));
+    }
 
     let funcs = program.functions();
     let mut fetch = vec![0u64; program.code().len()];
@@ -140,6 +192,8 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
     let mut mem: Vec<memory::Access> = Vec::with_capacity(steps.len() * 2);
     let mut compares: Vec<(u64, u64)> = Vec::new();
     let mut hash_ops: Vec<hash::HashOp> = Vec::new();
+    let mut bf_reads = vec![0u64; bf_input.len() + 1];
+    let mut bf_cells: Vec<Val> = Vec::new();
 
     // CPU; every chiplet request is collected on the way.
     let n = steps.len();
@@ -165,13 +219,13 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
             return Err(bad());
         }
         slot_vals.clear();
-        for (j, &(addr, v, w)) in s.acc.iter().enumerate() {
-            let sub = spec.accesses().nth(j).map_or(0, |a| a.sub) as u64;
-            if j < spec.slots.len() {
+        for (&(addr, v, w), acc) in s.acc.iter().zip(spec.accesses()) {
+            if slot_vals.len() < spec.slots.len() {
                 slot_vals.push((addr, v));
             }
+            let sub = acc.sub as u64;
             mem.push(memory::Access {
-                space: bus::SPACE_STACK as u32,
+                space: acc.space as u32,
                 ts: clk as u64 * cpu::SLOTS as u64 + sub,
                 addr,
                 val: v,
@@ -205,6 +259,12 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
                 compares.push((s.acc[0].1.as_canonical_u64(), s.acc[1].1.as_canonical_u64()))
             }
             Instr::Input(i) => input_uses[i as usize] += 1,
+            Instr::BfIn => {
+                let pos = s.acc[0].1.as_canonical_u64() as usize;
+                *bf_reads.get_mut(pos).ok_or_else(bad)? += 1;
+            }
+            Instr::BfOut => bf_cells.push(s.acc[0].1),
+            Instr::BfAdd8(_) => range_mult[s.acc[1].1.as_canonical_u64() as usize & 0xff] += 1,
             Instr::Hash(k) => {
                 let v = |j: usize| s.acc[j].1;
                 hash_ops.push(hash::HashOp {
@@ -274,8 +334,10 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         .map_err(|g| TraceError::TooLarge(format!("memory gap {}", g.0)))?;
 
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
-    let range_t = range::build(&range_mult);
     let in_t = inputs::build(&public_inputs, &input_uses);
+    let bf_in_t = bfio::build_input(bf_input, &bf_reads);
+    let bf_out_t = bfio::build_output(&bf_cells, &mut range_mult);
+    let range_t = range::build(&range_mult);
 
     let mut traces: Vec<Option<RowMajorMatrix<Val>>> = vec![None; TABLES.len()];
     for (kind, t) in [
@@ -286,6 +348,8 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
         (TableKind::Range, range_t),
         (TableKind::Inputs, in_t),
         (TableKind::Hash, hash_t),
+        (TableKind::BfInput, bf_in_t),
+        (TableKind::BfOutput, bf_out_t),
     ] {
         traces[kind.index()] = Some(t);
     }
@@ -295,8 +359,12 @@ pub fn generate(program: &Program, inputs: &[Val], limits: &Limits) -> Result<Wi
             .map(|t| t.ok_or(TraceError::Mismatch(0)))
             .collect::<Result<_, _>>()?,
         output,
-        cycles: outcome.cycles,
+        cycles,
         public_inputs,
+        bf_output: bf_cells
+            .iter()
+            .map(|c| c.as_canonical_u64() as u8)
+            .collect(),
     })
 }
 

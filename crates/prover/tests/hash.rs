@@ -114,6 +114,7 @@ fn chiplet_that_disagrees_with_memory_is_rejected() {
         public_inputs: leaf.clone(),
         output: root.elements()[0],
         cycles: left.cycles,
+        io: Default::default(),
     };
     let verdict = |traces: &[p3_matrix::dense::RowMajorMatrix<F>]| {
         let stark =

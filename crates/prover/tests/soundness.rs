@@ -102,6 +102,7 @@ fn statement(p: &Program, w: &Witness) -> Statement {
         public_inputs: w.public_inputs.iter().map(|x| x.1).collect(),
         output: w.output,
         cycles: w.cycles,
+        io: Default::default(),
     }
 }
 

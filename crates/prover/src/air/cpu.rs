@@ -16,7 +16,7 @@ use super::{bus, Val};
 use crate::{col, columns};
 use core::borrow::Borrow;
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_lookup::{Count, InteractionBuilder};
 use resvm_isa::spec::{Chiplet, FnUse, Lin, Term, OPS};
 use resvm_isa::Opcode;
@@ -66,6 +66,8 @@ pub struct CpuCols<T> {
     pub p: T,
     /// `v0 · v2`.
     pub q: T,
+    /// `v2 · v3` (Brainfuck jumps and the `u8` carry).
+    pub s: T,
 }
 columns!(CpuCols);
 
@@ -105,6 +107,8 @@ pub const FH: usize = col!(CpuCols, fh);
 pub const P: usize = col!(CpuCols, p);
 /// Column of `q = v0·v2`.
 pub const Q: usize = col!(CpuCols, q);
+/// Column of `s = v2·v3`.
+pub const S: usize = col!(CpuCols, s);
 /// Number of columns.
 pub const WIDTH: usize = CpuCols::<u8>::WIDTH;
 
@@ -118,6 +122,8 @@ pub fn call_tag(ch: Chiplet) -> u64 {
         Chiplet::Compare => bus::TAG_COMPARE,
         Chiplet::Input => bus::TAG_INPUT,
         Chiplet::Hash => bus::TAG_HASH,
+        Chiplet::BfInput => bus::TAG_BF_INPUT,
+        Chiplet::BfOutput => bus::TAG_BF_OUTPUT,
     }
 }
 
@@ -152,6 +158,7 @@ fn lin<E: PrimeCharacteristicRing + Clone, V: Into<E> + Copy>(l: &Lin, c: &CpuCo
             Term::Frm => c.frm.into(),
             Term::V(j) => c.v[j as usize].into(),
             Term::V0V1 => c.p.into(),
+            Term::V2V3 => c.s.into(),
         };
         e += x * E::from_i64(k);
     }
@@ -187,6 +194,7 @@ where
         builder.assert_eq(x(l.fh), x(l.active) * f(Opcode::Halt));
         builder.assert_eq(x(l.p), x(l.v[0]) * x(l.v[1]));
         builder.assert_eq(x(l.q), x(l.v[0]) * x(l.v[2]));
+        builder.assert_eq(x(l.s), x(l.v[2]) * x(l.v[3]));
 
         // Boot state and row counter.
         {
@@ -215,6 +223,7 @@ where
         let mut en: [AB::Expr; SLOTS] = core::array::from_fn(|_| AB::Expr::ZERO);
         let mut wr: [AB::Expr; SLOTS] = core::array::from_fn(|_| AB::Expr::ZERO);
         let mut addr_c: [AB::Expr; SLOTS] = core::array::from_fn(|_| AB::Expr::ZERO);
+        let mut space: [AB::Expr; SLOTS] = core::array::from_fn(|_| AB::Expr::ZERO);
         let (mut tag, mut call_count) = (AB::Expr::ZERO, AB::Expr::ZERO);
         let (mut next_pc, mut next_fp, mut next_sp) =
             (AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO);
@@ -227,6 +236,9 @@ where
                     wr[j] += f(op);
                 }
                 addr_c[j] += f(op) * (x(l.addr[j]) - lin::<AB::Expr, _>(&acc.addr, l));
+                if acc.space != bus::SPACE_STACK {
+                    space[j] += f(op) * k(acc.space);
+                }
             }
             if let Some(ch) = spec.chiplet {
                 tag += f(op) * k(call_tag(ch));
@@ -260,6 +272,17 @@ where
                         builder.assert_zero(f(op) * (x(l.ent) - x(l.fp)));
                         builder.assert_zero(f(op) * (x(l.ar) - x(l.a)));
                     }
+                    // (position, byte, eof) must be the input table's.
+                    Chiplet::BfInput => {
+                        builder.assert_zero(f(op) * (x(l.g) - x(l.v[0])));
+                        builder.assert_zero(f(op) * (x(l.r) - x(l.v[2])));
+                        builder.assert_zero(f(op) * (x(l.ent) - x(l.v[3])));
+                    }
+                    // (position, cell) must be the output table's.
+                    Chiplet::BfOutput => {
+                        builder.assert_zero(f(op) * (x(l.g) - x(l.v[1])));
+                        builder.assert_zero(f(op) * (x(l.r) - x(l.v[0])));
+                    }
                 }
             }
             next_pc += f(op) * lin::<AB::Expr, _>(&spec.next_pc, l);
@@ -273,13 +296,7 @@ where
             let ts = x(l.clk) * k(SLOTS as u64) + k(j as u64);
             builder.push_interaction(
                 bus::MEMORY,
-                [
-                    k(bus::SPACE_STACK),
-                    ts,
-                    x(l.addr[j]),
-                    x(l.v[j]),
-                    wr[j].clone(),
-                ],
+                [space[j].clone(), ts, x(l.addr[j]), x(l.v[j]), wr[j].clone()],
                 Count::bounded(en[j].clone(), 1),
             );
         }
@@ -306,6 +323,28 @@ where
         // REPR f pushes the tuple's repr.
         builder.assert_zero(f(Opcode::Repr) * (x(l.r) - v(0)));
         // SECRET i writes a witness value: deliberately unconstrained.
+
+        // Brainfuck (`docs/brainfuck.md`). BFADD8: `v1 = v0 + c − 256·v2` with the carry v2
+        // boolean (`v3 = 1 − v2`, `s = v2·v3 = 0`) and v1 a byte: v0 is a byte (cells of a u8
+        // image are only written by BFADD8 and BFIN), so v1 = (v0 + c) mod 256.
+        let bf = |op: Opcode| f(op);
+        builder.assert_zero(bf(Opcode::BfAdd) * (v(1) - v(0) - x(l.a)));
+        builder.assert_zero(bf(Opcode::BfAdd8) * (v(1) - v(0) - x(l.a) + k(256) * v(2)));
+        builder.assert_zero(bf(Opcode::BfAdd8) * (v(3) + v(2) - k(1)));
+        builder.assert_zero(bf(Opcode::BfAdd8) * x(l.s));
+        builder.push_interaction(bus::RANGE, [v(1)], Count::bounded(bf(Opcode::BfAdd8), 1));
+        // BFJZ / BFJNZ: v2 = [cell ≠ 0] from `v2 = v0·v1` and `v0·(1 − v2) = 0` (v1 the
+        // inverse); v3 is the jump distance so that `s = v2·v3` completes the next pc.
+        for op in [Opcode::BfJz, Opcode::BfJnz] {
+            builder.assert_zero(bf(op) * (v(2) - x(l.p)));
+            builder.assert_zero(bf(op) * (v(0) - x(l.q)));
+        }
+        builder.assert_zero(bf(Opcode::BfJz) * (v(3) - x(l.pc) - k(1) + x(l.a)));
+        builder.assert_zero(bf(Opcode::BfJnz) * (v(3) - x(l.a) + x(l.pc) + k(1)));
+        // BFIN: the position advances unless at the end (v3 = eof, fixed by the lookup).
+        builder.assert_zero(bf(Opcode::BfIn) * (v(1) - v(0) - k(1) + v(3)));
+        // BFOUT: the position advances.
+        builder.assert_zero(bf(Opcode::BfOut) * (v(2) - v(1) - k(1)));
 
         // One `call` message per row at most (see `bus::CALL`).
         builder.push_interaction(
@@ -365,9 +404,32 @@ pub fn fill_row(
         row.v[1] = b - a;
         row.v[2] = Val::ONE - row.v[0];
     }
+    let pc_next = Val::from_u64(regs.0 as u64 + 1);
+    match op {
+        Opcode::BfAdd8 => {
+            let carry = Val::from_bool(row.v[0].as_canonical_u64() + a.as_canonical_u64() >= 256);
+            (row.v[2], row.v[3]) = (carry, Val::ONE - carry);
+        }
+        Opcode::BfJz | Opcode::BfJnz => {
+            row.v[1] = row.v[0].try_inverse().unwrap_or(Val::ZERO);
+            row.v[2] = Val::from_bool(row.v[0] != Val::ZERO);
+            row.v[3] = if op == Opcode::BfJz {
+                pc_next - a
+            } else {
+                a - pc_next
+            };
+        }
+        Opcode::BfIn => {
+            row.v[3] = Val::from_bool(row.v[1] == row.v[0]);
+            (row.g, row.r, row.ent) = (row.v[0], row.v[2], row.v[3]);
+        }
+        Opcode::BfOut => (row.g, row.r) = (row.v[1], row.v[0]),
+        _ => {}
+    }
     if op == Opcode::Halt && first_halt {
         row.fh = Val::ONE;
     }
     row.p = row.v[0] * row.v[1];
     row.q = row.v[0] * row.v[2];
+    row.s = row.v[2] * row.v[3];
 }

@@ -14,10 +14,11 @@
 //! a read must return the previous value of its block, and the first access of a block, if a
 //! read, returns 0 (memory starts zeroed).
 //!
-//! **Address spaces.** Space 0 is the stack/frame memory of `docs/isa.md` (the only one the
-//! CPU and the hash chiplet use today). A second memory — Brainfuck cells, input/output
-//! streams, ledger reads — is another space number in the messages its chiplet sends: no new
-//! table, no new constraint.
+//! **Address spaces.** Space 0 is the stack/frame memory of `docs/isa.md`; spaces 1–3 are the
+//! Brainfuck cells and input/output positions (`resvm_isa::spec::SPACE_BF_CELLS` …). Another
+//! memory is another space number in the messages its chiplet sends: no new table. Every space
+//! after the first must start at address 0 (one constraint): then each space's addresses are
+//! integers in `[0, 2^60)`, never a field element "below 0".
 //!
 //! Two accesses per row instead of one halve the rows: the columns per access are the same,
 //! but the quotient and the hiding codewords are paid per row. (`SLOTS` is a parameter of the
@@ -137,6 +138,10 @@ where
             builder.assert_eq(x(s.rv), (one.clone() - x(s.w)) * x(s.val));
             // Padding never continues a block.
             builder.assert_zero((one.clone() - x(s.real)) * x(s.same));
+            // Every space after the first starts at address 0: addresses then climb by less
+            // than 2^32 per block, so none of them is a "negative" field element (this is
+            // what refuses a Brainfuck data pointer left of cell 0).
+            builder.assert_zero(x(s.ns) * x(s.addr));
         }
         {
             // The very first access has no predecessor; fresh memory reads as zero.

@@ -9,6 +9,8 @@
 //! | [`range`] | exactly 2^8 | 8-bit range checks |
 //! | [`inputs`] | one per public input | binds `INPUT i` to the public inputs |
 //! | [`hash`] | one Poseidon2 permutation per two rows | the ROM's sponge and reprs, `HASH` |
+//! | [`bfio`] input | one per Brainfuck input byte, and the end | binds `BFIN` to the public input bytes |
+//! | [`bfio`] output | one per Brainfuck output byte | binds `BFOUT` to the public output bytes |
 //!
 //! **The chiplet seam.** Every table is a module with a `#[repr(C)]` column struct (a row
 //! slice borrows as `&XxxCols<T>`, as Plonky3's own AIRs do; see `columns!`), its AIR and
@@ -17,6 +19,7 @@
 //! new module and one entry there (appended, so the indices of the others stay put).
 //! See `docs/air.md` for columns, constraints and degrees.
 
+pub mod bfio;
 pub mod compare;
 pub mod cpu;
 pub mod hash;
@@ -39,7 +42,7 @@ pub mod bus {
     /// (multiset equality). Space 0 is the stack/frame memory of `docs/isa.md`.
     pub const MEMORY: &str = "memory";
     /// Address space of the stack/frame memory on [`MEMORY`].
-    pub const SPACE_STACK: u64 = 0;
+    pub const SPACE_STACK: u64 = resvm_isa::spec::SPACE_STACK;
     /// CPU → ROM: `(pc, opcode, a, b)` instruction fetch (lookup).
     pub const PROGRAM: &str = "program";
     /// CPU → ROM / compare chiplet / public-input table / hash chiplet, one bus with a tag in
@@ -57,6 +60,12 @@ pub mod bus {
     pub const TAG_INPUT: u64 = 3;
     /// Tag of `HASH` requests on [`CALL`].
     pub const TAG_HASH: u64 = 4;
+    /// Tag of Brainfuck input reads on [`CALL`]: `(TAG_BF_INPUT, position, byte, eof, 0, 0)`
+    /// (lookup in the input table).
+    pub const TAG_BF_INPUT: u64 = 5;
+    /// Tag of Brainfuck output writes on [`CALL`]: `(TAG_BF_OUTPUT, position, cell, 0, 0, 0)`
+    /// (lookup in the output table).
+    pub const TAG_BF_OUTPUT: u64 = 6;
     /// ROM internal: function blocks ↔ repr rows, `(f, entry, arity, frame)`.
     pub const FN_LINK: &str = "fn_link";
     /// memory/compare → range table: `(v)` with `0 <= v < 2^8`.
@@ -217,12 +226,27 @@ tables! {
     Inputs(inputs::InputsAir) = "inputs",
     /// Poseidon2 permutations ([`hash::HashAir`]).
     Hash(Box<hash::HashAir>) = "hash",
+    /// Brainfuck input bytes ([`bfio::BfInputAir`]).
+    BfInput(bfio::BfInputAir) = "bf_input",
+    /// Brainfuck output bytes ([`bfio::BfOutputAir`]).
+    BfOutput(bfio::BfOutputAir) = "bf_output",
 }
 
 impl VmAir {
     /// The AIRs of a proof for the public inputs at the given indices/values and an inputs
     /// table of height `2^inputs_log_height`, in [`TABLES`] order.
     pub fn all(public_inputs: &[(u32, Val)], inputs_log_height: usize) -> Vec<VmAir> {
+        Self::all_with_streams(public_inputs, inputs_log_height, &[], &[])
+    }
+
+    /// [`VmAir::all`] with the public Brainfuck input and output bytes (empty for resvm
+    /// programs).
+    pub fn all_with_streams(
+        public_inputs: &[(u32, Val)],
+        inputs_log_height: usize,
+        bf_input: &[u8],
+        bf_output: &[u8],
+    ) -> Vec<VmAir> {
         TABLES
             .iter()
             .map(|t| match t {
@@ -235,6 +259,8 @@ impl VmAir {
                     VmAir::Inputs(inputs::InputsAir::new(public_inputs, inputs_log_height))
                 }
                 TableKind::Hash => VmAir::Hash(Box::default()),
+                TableKind::BfInput => VmAir::BfInput(bfio::BfInputAir::new(bf_input)),
+                TableKind::BfOutput => VmAir::BfOutput(bfio::BfOutputAir::new(bf_output)),
             })
             .collect()
     }
@@ -316,7 +342,9 @@ as_ref_self!(
     rom::RomAir,
     compare::CompareAir,
     range::RangeAir,
-    inputs::InputsAir
+    inputs::InputsAir,
+    bfio::BfInputAir,
+    bfio::BfOutputAir
 );
 
 /// The tables with their [`blind`] columns appended: every table but [`BLIND_SINK`] gets one

@@ -2,7 +2,7 @@
 //! each permutation proven by the hash chiplet ([`super::hash`]) through the `hash` bus.
 //!
 //! The program encoding (`resvm_isa::Program::encoding`, version 3) is a sequence of 8-element
-//! sponge blocks: a header `[version, #functions, #instructions, main, 0…]`, one block
+//! sponge blocks: a header `[version, #functions, #instructions, main, kind, 0…]`, one block
 //! `[TAG_FUNCTION, f, entry, arity, frame, 0…]` per function and one block
 //! `[TAG_INSTRUCTION, pc, opcode, a, b, 0…]` per instruction. Rows:
 //!
@@ -122,7 +122,9 @@ where
             let mut b = builder.when_first_row();
             b.assert_one(x(l.k_hdr));
             b.assert_eq(inp(0), k(ENCODING_VERSION));
-            for i in 4..8 {
+            // Lane 4 is the image kind (0 resvm, 1 Brainfuck): left to the digest, which the
+            // verifier computes from its own image.
+            for i in 5..8 {
                 b.assert_zero(inp(i));
             }
             b.assert_eq(inp(8), (k(1) + inp(1) + inp(2)) * k(8));

@@ -10,7 +10,8 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_isa::{Instr, Opcode, Program};
 use resvm_prover::air::{
-    bus, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT, TABLES,
+    bfio, bus, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT,
+    TABLES,
 };
 use resvm_prover::{public_params, Statement};
 use std::collections::HashMap;
@@ -193,6 +194,14 @@ pub fn air_run(p: &Program, inputs: &[Val], cheat: &Cheat, max_steps: usize) -> 
             }
             // The hash chiplet's accesses are not forged here.
             Instr::Hash(_) => return None,
+            // Brainfuck images are forged in `crates/prover/tests/brainfuck.rs`.
+            Instr::BfAdd(_)
+            | Instr::BfAdd8(_)
+            | Instr::BfMove(_)
+            | Instr::BfJz(_)
+            | Instr::BfJnz(_)
+            | Instr::BfIn
+            | Instr::BfOut => return None,
             Instr::Secret(i) => {
                 let n = secrets_read.entry(i).or_insert(0);
                 wr.push((sp, (cheat.secret)(i, *n)));
@@ -216,7 +225,7 @@ fn padded_height(n: usize) -> usize {
     n.next_power_of_two().max(1 << MIN_LOG_HEIGHT)
 }
 
-/// Lays a run out as the seven tables (inner widths, [`resvm_prover::air::TABLES`] order) and
+/// Lays a run out as the nine tables (inner widths, [`resvm_prover::air::TABLES`] order) and
 /// the statement it proves. The CPU rows come from `cpu::fill_row` (registers and slot
 /// addresses then overwritten with the run's field values), ROM, hash, compare, range and
 /// inputs from the tables' own builders; only the memory table is laid out here, because its
@@ -365,6 +374,8 @@ pub fn assemble(
     let (rom_t, rom_perms) = rom::build(p, &fetch, &fn_uses);
     let hash_t = hash::build(&rom_perms, &[], padded_height(2 * rom_perms.len()));
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
+    let bf_in_t = bfio::build_input(&[], &[0]);
+    let bf_out_t = bfio::build_output(&[], &mut range_mult);
     let range_t = range::build(&range_mult);
     let params = public_params(p);
     let public: Vec<(u32, Val)> = params.iter().map(|&i| (i, inputs[i as usize])).collect();
@@ -374,6 +385,7 @@ pub fn assemble(
         public_inputs: public.iter().map(|x| x.1).collect(),
         output,
         cycles: n as u64,
+        io: Default::default(),
     };
     let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; TABLES.len()];
     for (kind, t) in [
@@ -384,6 +396,8 @@ pub fn assemble(
         (TableKind::Range, range_t),
         (TableKind::Inputs, in_t),
         (TableKind::Hash, hash_t),
+        (TableKind::BfInput, bf_in_t),
+        (TableKind::BfOutput, bf_out_t),
     ] {
         tables[kind.index()] = Some(t);
     }

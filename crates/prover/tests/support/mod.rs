@@ -30,6 +30,7 @@ pub fn statement(p: &Program, w: &Witness) -> Statement {
         public_inputs: w.public_inputs.iter().map(|x| x.1).collect(),
         output: w.output,
         cycles: w.cycles,
+        io: Default::default(),
     }
 }
 
@@ -53,6 +54,8 @@ pub fn public_values(p: &Program, st: &Statement) -> Vec<Vec<Val>> {
             TableKind::Cpu => vec![st.output, Val::from_u64(st.cycles)],
             TableKind::Rom => st.program.elements().to_vec(),
             TableKind::Inputs => InputsAir::public_values(&idx),
+            TableKind::BfInput => air::bfio::BfInputAir::public_values(&st.io.input),
+            TableKind::BfOutput => air::bfio::BfOutputAir::public_values(&st.io.output),
             _ => vec![],
         })
         .collect()
@@ -110,7 +113,7 @@ pub fn prove_full(
 ) -> Proof {
     let idx = indexed(p, st);
     let inputs_log_h = full[5].height().trailing_zeros() as usize;
-    let airs = VmAir::all(&idx, inputs_log_h);
+    let airs = VmAir::all_with_streams(&idx, inputs_log_h, &st.io.input, &st.io.output);
     let pvs = public_values(p, st);
     let config = make_config(security, resvm_prover::config::os_seed());
     let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
@@ -149,7 +152,12 @@ pub struct Replay {
 pub fn replay(p: &Program, proof: &Proof) -> Replay {
     let st = &proof.statement;
     let idx = indexed(p, st);
-    let airs = VmAir::all(&idx, InputsAir::log_height_for(idx.len()));
+    let airs = VmAir::all_with_streams(
+        &idx,
+        InputsAir::log_height_for(idx.len()),
+        &st.io.input,
+        &st.io.output,
+    );
     let pvs = public_values(p, st);
     let config = make_config(proof.security, [0u8; 32]);
     let db = &proof.stark.degree_bits;

@@ -1,0 +1,186 @@
+//! Proofs of Brainfuck runs: they bind the program, the input and the output; tampered
+//! proofs and forged traces are rejected by the verifier with a specific reason.
+//!
+//! Forgeries reach the verifier only in release builds (debug Plonky3 checks constraints in
+//! the prover and panics), so the prover-heavy tests are ignored in debug; `.ci/run` runs this
+//! file again in release.
+
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::Matrix;
+use resvm_bf::{compile, Dialect};
+use resvm_prover::air::{bfio, TableKind, Val};
+use resvm_prover::config::SecurityLevel;
+use resvm_prover::*;
+
+fn opts() -> ProveOptions {
+    ProveOptions {
+        security: SecurityLevel::Test,
+        ..Default::default()
+    }
+}
+const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
+
+fn source(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../examples/bf/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn prove(name: &str, d: Dialect, input: &[u8]) -> (resvm_isa::Program, Proof) {
+    let image = compile(&source(name), d).expect("compiles").image;
+    let (proof, _) = prove_brainfuck(&image, input, &opts(), &mut |_| {}).expect("proves");
+    (image, proof)
+}
+
+fn verify(p: &resvm_isa::Program, i: &[u8], o: &[u8], proof: &Proof) -> Result<(), VerifyError> {
+    verify_brainfuck(p, Some(i), Some(o), proof, ALLOW)
+}
+
+/// Every I/O-using shipped program proves in both dialects with the outputs it prints.
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn shipped_programs_prove_in_both_dialects() {
+    // (program, input, field output, u8 output)
+    type Case = (&'static str, &'static [u8], &'static [u8], &'static [u8]);
+    let cases: [Case; 4] = [
+        ("hello.bf", b"", b"Hello World!\n", b"Hello World!\n"),
+        ("multiply.bf", b"79", b"63\n", b"63\n"),
+        ("reverse.bf", b"abc", b"cba", b"cba"),
+        ("field_wrap.bf", b"", &[0x00, 0xff], &[0xff, 0xfe]),
+    ];
+    for (name, input, field_out, u8_out) in cases {
+        for (d, want) in [(Dialect::Field, field_out), (Dialect::U8, u8_out)] {
+            let (p, proof) = prove(name, d, input);
+            assert_eq!(proof.statement.io.output, want, "{name} {d:?}");
+            verify(&p, input, want, &proof).expect("verifies");
+            // Round trip through the wire format.
+            let back = Proof::from_bytes(&proof.to_bytes()).expect("parses");
+            verify(&p, input, want, &back).expect("verifies after the round trip");
+        }
+    }
+    let (p, proof) = prove("u8_wrap.bf", Dialect::U8, b"");
+    verify(&p, b"", b"1\n", &proof).expect("u8 wrap proves");
+    let (p, proof) = prove("u8_wrap.bf", Dialect::Field, b"");
+    verify(&p, b"", b"0\n", &proof).expect("no wrap in the field");
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn other_program_input_or_output_is_rejected() {
+    let (p, proof) = prove("cat.bf", Dialect::Field, b"hi");
+    verify(&p, b"hi", b"hi", &proof).expect("verifies");
+    let other = compile(&source("reverse.bf"), Dialect::Field)
+        .unwrap()
+        .image;
+    assert!(matches!(
+        verify(&other, b"hi", b"hi", &proof),
+        Err(VerifyError::ProgramMismatch { .. })
+    ));
+    // A program with `+`/`-` is another image in the other dialect.
+    let digest = |d| compile(&source("hello.bf"), d).unwrap().image.digest();
+    assert_ne!(digest(Dialect::Field), digest(Dialect::U8));
+    assert_eq!(
+        verify(&p, b"ho", b"hi", &proof),
+        Err(VerifyError::InputBytesMismatch { len: 2 })
+    );
+    assert_eq!(
+        verify(&p, b"hi", b"ho", &proof),
+        Err(VerifyError::OutputBytesMismatch { len: 2 })
+    );
+    // A resvm verifier refuses a Brainfuck proof.
+    assert!(matches!(
+        verify_claimed(&p, &proof, ALLOW),
+        Err(VerifyError::WrongKind(_))
+    ));
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn tampered_proof_is_rejected() {
+    let (p, proof) = prove("hello.bf", Dialect::U8, b"");
+    let mut bytes = proof.to_bytes();
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    let res = Proof::from_bytes(&bytes).and_then(|pr| verify(&p, b"", b"Hello World!\n", &pr));
+    assert!(res.is_err(), "a flipped bit must not verify");
+}
+
+/// The honest tables of a run, and its statement.
+fn witness(name: &str, input: &[u8]) -> (resvm_isa::Program, trace::Witness, Statement) {
+    let p = compile(&source(name), Dialect::Field).unwrap().image;
+    let w = trace::generate_brainfuck(&p, input, None).expect("runs");
+    let st = Statement {
+        program: p.digest(),
+        public_inputs: vec![],
+        output: w.output,
+        cycles: w.cycles,
+        io: ByteStreams {
+            input: input.to_vec(),
+            output: w.bf_output.clone(),
+        },
+    };
+    (p, w, st)
+}
+
+fn prove_forged(
+    p: &resvm_isa::Program,
+    st: &Statement,
+    traces: &[p3_matrix::dense::RowMajorMatrix<Val>],
+) -> Proof {
+    let stark = prove_traces(p, st, traces, SecurityLevel::Test).expect("the prover emits a proof");
+    Proof {
+        security: SecurityLevel::Test,
+        statement: st.clone(),
+        stark,
+    }
+}
+
+/// Claiming another output over the honest tables: the output table's bytes are the public
+/// ones, so its constraints fail.
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn forged_output_claim_is_rejected() {
+    let (p, w, mut st) = witness("cat.bf", b"ok");
+    st.io.output = b"no".to_vec();
+    let proof = prove_forged(&p, &st, &w.traces);
+    assert_eq!(
+        verify(&p, b"ok", b"no", &proof),
+        Err(VerifyError::Constraints { table: "bf_output" })
+    );
+}
+
+/// An output table rewritten consistently for another output (other cell, other bytes):
+/// the CPU's `BFOUT` messages then have no counterpart.
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn forged_output_table_is_rejected() {
+    let (p, mut w, mut st) = witness("cat.bf", b"ok");
+    let out = TableKind::BfOutput.index();
+    let width = w.traces[out].width();
+    // Row 0 wrote 'o'; make it 'x' (the cell value and its byte).
+    w.traces[out].values[bfio::OUT_B] = Val::from_u8(b'x');
+    assert!(w.traces[out].height() >= 2 && width > bfio::OUT_B);
+    st.io.output = b"xk".to_vec();
+    let proof = prove_forged(&p, &st, &w.traces);
+    assert_eq!(
+        verify(&p, b"ok", b"xk", &proof),
+        Err(VerifyError::LookupImbalance)
+    );
+}
+
+/// The ISA refuses Brainfuck instructions in resvm images and resvm instructions in Brainfuck
+/// images (no proof of either is meaningful).
+#[test]
+fn images_keep_their_kind() {
+    use resvm_isa::{Instr, Program};
+    let bad = Program::new_brainfuck(vec![Instr::Load(0), Instr::Push(Val::ZERO), Instr::Halt])
+        .expect("well-formed image");
+    assert!(resvm_isa::validate(&bad).is_err());
+    let mixed = Program::new_brainfuck(vec![
+        Instr::BfAdd(Val::ONE),
+        Instr::BfAdd8(1),
+        Instr::Push(Val::ZERO),
+        Instr::Halt,
+    ])
+    .expect("well-formed image");
+    assert!(resvm_isa::validate(&mixed).is_err());
+}

@@ -1,0 +1,2 @@
+Hello World (the classic program from Wikipedia's Brainfuck article; public domain)
+++++++++[>++++[>++>+++>+++>+<<<<-]>+>+>->>+[<]<-]>>.>---.+++++++..+++.>>.<-.<.+++.------.--------.>>+.>++.
