@@ -60,10 +60,30 @@ impl Driver {
             body.len()
         )
         .expect("send to chromedriver");
-        let mut all = Vec::new();
-        s.read_to_end(&mut all).expect("read chromedriver's answer");
-        let text = String::from_utf8_lossy(&all);
-        let (head, json) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+        // chromedriver keeps the connection open: read the head, then Content-Length bytes.
+        let mut r = BufReader::new(s);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            r.read_line(&mut line).expect("read chromedriver's answer");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())
+                    .flatten()
+            })
+            .unwrap_or_else(|| panic!("no Content-Length from chromedriver: {head}"));
+        let mut body = vec![0u8; len];
+        r.read_exact(&mut body).expect("read chromedriver's answer");
+        let json = String::from_utf8_lossy(&body);
+        let json = json.as_ref();
         let v: Value = serde_json::from_str(json)
             .unwrap_or_else(|e| panic!("chromedriver answered {head}: {e}: {json}"));
         if !head.starts_with("HTTP/1.1 200") {
@@ -193,6 +213,21 @@ impl Driver {
             &format!("/element/{e}/value"),
             json!({ "text": path.display().to_string() }),
         );
+    }
+}
+
+/// Ends the session (and so the browser) however the test ends; best effort, never panics.
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = write!(
+                s,
+                "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
+                self.session
+            );
+            let _ = s.read(&mut [0u8; 256]);
+        }
     }
 }
 
@@ -381,7 +416,6 @@ fn playground_runs_proves_and_verifies_in_chromium() {
         t.starts_with("error")
     });
     assert!(status.contains("main.rvm:1:"), "{status}");
-    d.cmd("DELETE", "", json!({}));
 }
 
 /// The figures of `docs/benchmarks.md` (playground section): proving the same run of
