@@ -202,7 +202,7 @@ pub fn check_action(
             w.consumed.get(i).map(|c| &c.resource)
         }
     };
-    for t in 0..stmt.tags() {
+    for (t, program) in programs.iter().enumerate() {
         let (created, i) = if t < n { (false, t) } else { (true, t - n) };
         let own = resource(created, i).expect("counts checked above");
         let tag = if created {
@@ -215,7 +215,6 @@ pub fn check_action(
         } else {
             "consumed nullifier"
         };
-        let program = programs[t];
         if own.logic != stmt.logics[t] || program.digest() != stmt.logics[t] {
             return bad(format!(
                 "{what} {tag}: the resource's logic is not the logic named for it"

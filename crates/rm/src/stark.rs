@@ -483,7 +483,7 @@ pub fn action_program(
         a.assert_zero();
     }
     // Logics.
-    for t in 0..r {
+    for (t, f_logic) in logic_fn.iter().enumerate() {
         let s = l.res[t];
         // The second resource: one-hot selection bits, at most one set.
         for u in 0..r as u32 {
@@ -537,7 +537,7 @@ pub fn action_program(
         a.srcs(&digest_at(aux0));
         a.srcs(&digest_at(aux1));
         a.srcs(&digest_at(l.aux_hash[t]));
-        a.i(Instr::Call(logic_fn[t]));
+        a.i(Instr::Call(*f_logic));
         a.src(Src::Const(1));
         a.i(Instr::Sub);
         a.assert_zero();
