@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod bench;
-mod demo;
 mod bf_cmd;
+mod demo;
 mod error;
 mod inputs;
 mod playground;

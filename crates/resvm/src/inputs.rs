@@ -189,11 +189,8 @@ impl<'de> serde::Deserialize<'de> for Pairs {
 /// an array of four such strings. `source` names the input in errors.
 pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let pairs: Pairs = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "{source}: not a JSON object of parameter values: {e}"
-        )
-    })?;
+    let pairs: Pairs = serde_json::from_str(text)
+        .map_err(|e| format!("{source}: not a JSON object of parameter values: {e}"))?;
     let groups = groups(wanted);
     let mut values: Vec<Option<F>> = vec![None; wanted.len()];
     for (key, value) in pairs.0 {
@@ -265,10 +262,7 @@ pub fn parse_json(text: &str, source: &str, wanted: &[&Param]) -> Result<Vec<F>,
         .map(|(i, _)| wanted[*i].name.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "{source}: missing {}",
-            missing.join(", ")
-        ));
+        return Err(format!("{source}: missing {}", missing.join(", ")));
     }
     Ok(values.into_iter().flatten().collect())
 }

@@ -59,7 +59,7 @@ pub fn max_cycles() -> f64 {
     PAGE_MAX_CYCLES as f64
 }
 
-/// Compiles `source` and returns `{"ok": true, "digest", "params": [{"name", "secret"}],
+/// Compiles `source` and returns `{"ok": true, "digest", "params": [{"name", "secret", "type"}],
 /// "stages": {"canon", "factor", "dag", "asm"}}`, or `{"ok": false, "error": rendered,
 /// "diagnostics": [{"message", "start", "end", "line", "col"}]}`.
 #[wasm_bindgen]

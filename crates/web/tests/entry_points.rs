@@ -15,8 +15,20 @@ fn compile_gives_stages_params_and_digest() {
     assert_eq!(r["ok"], true);
     assert_eq!(
         r["params"],
-        serde_json::json!([{"name": "x", "secret": false}, {"name": "w", "secret": true}])
+        serde_json::json!([
+            {"name": "x", "secret": false, "type": "p"},
+            {"name": "w", "secret": true, "type": "p"}
+        ])
     );
+    // A digest parameter is one entry (its four inputs share the name).
+    let d = j(resvm_web::compile(include_str!(
+        "../../../examples/digest.rvm"
+    )));
+    assert_eq!(
+        d["params"][0],
+        serde_json::json!({"name": "root", "secret": false, "type": "d"})
+    );
+    assert_eq!(d["params"].as_array().map(Vec::len), Some(6));
     let c = resvm::compile(SECRET).expect("compiles");
     assert_eq!(r["digest"], c.program.digest().to_string());
     assert_eq!(r["stages"]["canon"], resvm::print_canon(&c));

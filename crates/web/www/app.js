@@ -161,7 +161,8 @@ function showParams(params) {
   for (const p of params) {
     const span = document.createElement("span");
     span.className = p.secret ? "param secret" : "param";
-    span.textContent = p.secret ? `secret ${p.name} (hidden in proofs)` : `${p.name} (public)`;
+    const name = p.type === "d" ? `${p.name}: d` : p.name;
+    span.textContent = p.secret ? `secret ${name} (hidden in proofs)` : `${name} (public)`;
     els.params.append(span);
   }
   let old = {};
@@ -174,7 +175,11 @@ function showParams(params) {
   const same = Object.keys(old).length === names.length && names.every((n) => n in old);
   if (same) return;
   const next = {};
-  for (const n of names) next[n] = typeof old[n] === "string" ? old[n] : "0";
+  // A digest (`d`) is a 64-hex-digit string or an array of four values.
+  for (const p of params) {
+    const keep = p.type === "d" ? old[p.name] !== undefined : typeof old[p.name] === "string";
+    next[p.name] = keep ? old[p.name] : p.type === "d" ? ["0", "0", "0", "0"] : "0";
+  }
   els.inputs.value = JSON.stringify(next);
 }
 
