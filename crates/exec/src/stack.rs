@@ -279,7 +279,10 @@ pub fn run_traced<T: Tracer>(
             }
             // Fused instructions: the accesses of the sequence each replaces, minus the
             // temporaries above `sp` (`resvm_isa::fuse`).
-            Instr::AddSS(ka, kb) | Instr::SubSS(ka, kb) | Instr::MulSS(ka, kb) | Instr::LtSS(ka, kb) => {
+            Instr::AddSS(ka, kb)
+            | Instr::SubSS(ka, kb)
+            | Instr::MulSS(ka, kb)
+            | Instr::LtSS(ka, kb) => {
                 let x = read!(fp.saturating_add(ka));
                 let y = read!(fp.saturating_add(kb));
                 let r = match instr {
@@ -699,8 +702,38 @@ mod tests {
             run(&fused, &[f(5)], &Limits::default()).map(|o| o.output),
             Ok(f(3)),
         );
+        // The unfused forms compiled code no longer emits: main(x) = id(lt(x*x, 9)).
+        let unfused = {
+            let code = vec![
+                Instr::Frame,
+                Instr::Input(0),
+                Instr::Call(0),
+                Instr::Halt,
+                Instr::Load(0),
+                Instr::Load(0),
+                Instr::Mul,
+                Instr::Push(f(9)),
+                Instr::Compare,
+                Instr::Store(0),
+                Instr::TailCall(1),
+                Instr::Load(0),
+                Instr::Ret,
+            ];
+            let fns = ["main", "id"].map(|name| Function {
+                name: name.into(),
+                entry: if name == "main" { 4 } else { 11 },
+                arity: 1,
+                frame: 1,
+            });
+            Program::new(code, fns.to_vec(), 0).expect("valid")
+        };
+        assert_eq!(
+            run(&unfused, &[f(5)], &Limits::default()).map(|o| o.output),
+            Ok(f(1)),
+        );
         let runs: Vec<(Program, Vec<F>)> = vec![
             (hand, vec![f(5)]),
+            (unfused, vec![f(5)]),
             (fused, vec![f(5)]),
             (fib_loop(), vec![f(6)]),
             (evals, vec![f(7)]),

@@ -311,6 +311,17 @@ impl Instr {
         }
     }
 
+    /// The function index of the instructions that name one (`CALL`, `TAILCALL`, `REPR`,
+    /// `STAILCALL`): the function-table lookup by index.
+    pub fn function(&self) -> Option<u32> {
+        match *self {
+            Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) | Instr::STailCall(f, _) => {
+                Some(f)
+            }
+            _ => None,
+        }
+    }
+
     /// The slot and the field constant of a slot–immediate instruction (`ADDSI a c`, ...).
     pub fn slot_imm(&self) -> Option<(u32, F)> {
         match *self {

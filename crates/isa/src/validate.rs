@@ -498,8 +498,12 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
             _ => {}
         }
 
-        let effect = stack_effect(program, &instr)
-            .ok_or_else(|| err(pc, ErrorKind::UnknownFunction(instr.index().unwrap_or(0))))?;
+        let effect = stack_effect(program, &instr).ok_or_else(|| {
+            err(
+                pc,
+                ErrorKind::UnknownFunction(instr.function().unwrap_or(0)),
+            )
+        })?;
         match effect {
             Effect::Simple { pops, pushes } => {
                 need(pops)?;
