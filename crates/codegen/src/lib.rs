@@ -149,7 +149,10 @@ impl<'a> FnGen<'a> {
         }
         let frame = g.next_slot.max(g.min_frame);
         let (code, spans) = peephole(g.code, g.code_spans, base);
-        Ok((code, spans, frame))
+        // Common sequences become fused instructions; each keeps its first span.
+        let fused = resvm_isa::fuse::fuse(&code, base, &[]);
+        let spans = fused.origin.iter().map(|&i| spans[i]).collect();
+        Ok((fused.code, spans, frame))
     }
 
     /// Appends an instruction, attributed to the current source span.

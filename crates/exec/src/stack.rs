@@ -277,6 +277,83 @@ pub fn run_traced<T: Tracer>(
                 sp = a + 1;
                 pc += 1;
             }
+            // Fused instructions: the accesses of the sequence each replaces, minus the
+            // temporaries above `sp` (`resvm_isa::fuse`).
+            Instr::AddSS(ka, kb)
+            | Instr::SubSS(ka, kb)
+            | Instr::MulSS(ka, kb)
+            | Instr::LtSS(ka, kb) => {
+                let x = read!(fp.saturating_add(ka));
+                let y = read!(fp.saturating_add(kb));
+                let r = match instr {
+                    Instr::AddSS(..) => x + y,
+                    Instr::SubSS(..) => x - y,
+                    Instr::MulSS(..) => x * y,
+                    _ => lt(x, y),
+                };
+                let a = sp;
+                set_sp!(sp + 1);
+                write!(a, r);
+                pc += 1;
+            }
+            Instr::AddSI(k, c)
+            | Instr::SubSI(k, c)
+            | Instr::MulSI(k, c)
+            | Instr::LtSI(k, c)
+            | Instr::RSubSI(k, c)
+            | Instr::RLtSI(k, c) => {
+                let x = read!(fp.saturating_add(k));
+                let r = match instr {
+                    Instr::AddSI(..) => x + c,
+                    Instr::SubSI(..) => x - c,
+                    Instr::MulSI(..) => x * c,
+                    Instr::LtSI(..) => lt(x, c),
+                    Instr::RSubSI(..) => c - x,
+                    _ => lt(c, x),
+                };
+                let a = sp;
+                set_sp!(sp + 1);
+                write!(a, r);
+                pc += 1;
+            }
+            Instr::Load2(ka, kb) => {
+                let x = read!(fp.saturating_add(ka));
+                let a = sp;
+                set_sp!(sp + 1);
+                write!(a, x);
+                let y = read!(fp.saturating_add(kb));
+                set_sp!(sp + 1);
+                write!(a + 1, y);
+                pc += 1;
+            }
+            Instr::Store2(ka, kb) => {
+                for k in [ka, kb] {
+                    let v = read!(dec!(sp, 1));
+                    sp -= 1;
+                    let a = fp.saturating_add(k);
+                    if a >= sp {
+                        malformed!("store outside the frame");
+                    }
+                    write!(a, v);
+                }
+                pc += 1;
+            }
+            Instr::STailCall(f, k) => {
+                let v = read!(dec!(sp, 1));
+                sp -= 1;
+                let a = fp.saturating_add(k);
+                if a >= sp {
+                    malformed!("store outside the frame");
+                }
+                write!(a, v);
+                let info = func!(f);
+                step!();
+                set_sp!(match fp.checked_add(info.frame) {
+                    Some(v) => v,
+                    None => malformed!("frame too large"),
+                });
+                pc = info.entry;
+            }
             Instr::Branch(t0, t1) => {
                 let c = read!(dec!(sp, 1));
                 sp -= 1;
@@ -573,8 +650,91 @@ mod tests {
             Instr::Halt,
         ])
         .expect("valid");
+        // main(x): every fused instruction, ending in a STAILCALL into id.
+        let fused = {
+            let mut code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt];
+            code.extend([Instr::Push(f(3)), Instr::Store(1)]);
+            for (a, b) in [(0, 1), (1, 0)] {
+                code.extend([
+                    Instr::AddSS(a, b),
+                    Instr::SubSS(a, b),
+                    Instr::MulSS(a, b),
+                    Instr::LtSS(a, b),
+                ]);
+            }
+            for c in [f(2), f(9)] {
+                code.extend([
+                    Instr::AddSI(0, c),
+                    Instr::SubSI(0, c),
+                    Instr::MulSI(0, c),
+                    Instr::LtSI(0, c),
+                    Instr::RSubSI(0, c),
+                    Instr::RLtSI(0, c),
+                ]);
+            }
+            code.extend([
+                Instr::Store2(2, 3),
+                Instr::Load2(3, 2),
+                Instr::Sub,
+                Instr::STailCall(1, 0),
+                Instr::Load(0),
+                Instr::Ret,
+            ]);
+            let fns = vec![
+                Function {
+                    name: "main".into(),
+                    entry: 4,
+                    arity: 1,
+                    frame: 4,
+                },
+                Function {
+                    name: "id".into(),
+                    entry: code.len() as u32 - 2,
+                    arity: 1,
+                    frame: 1,
+                },
+            ];
+            Program::new(code, fns, 0).expect("valid")
+        };
+        // The top two of the 20 results are 9 − 5 = 4 and lt(9, 5) = 1: slots 2, 3 get 1, 4;
+        // LOAD2 3 2; SUB gives 4 − 1.
+        assert_eq!(
+            run(&fused, &[f(5)], &Limits::default()).map(|o| o.output),
+            Ok(f(3)),
+        );
+        // The unfused forms compiled code no longer emits: main(x) = id(lt(x*x, 9)).
+        let unfused = {
+            let code = vec![
+                Instr::Frame,
+                Instr::Input(0),
+                Instr::Call(0),
+                Instr::Halt,
+                Instr::Load(0),
+                Instr::Load(0),
+                Instr::Mul,
+                Instr::Push(f(9)),
+                Instr::Compare,
+                Instr::Store(0),
+                Instr::TailCall(1),
+                Instr::Load(0),
+                Instr::Ret,
+            ];
+            let fns = ["main", "id"].map(|name| Function {
+                name: name.into(),
+                entry: if name == "main" { 4 } else { 11 },
+                arity: 1,
+                frame: 1,
+            });
+            Program::new(code, fns.to_vec(), 0).expect("valid")
+        };
+        assert_eq!(
+            run(&unfused, &[f(5)], &Limits::default()).map(|o| o.output),
+            Ok(f(1)),
+        );
         let runs: Vec<(Program, Vec<F>)> = vec![
             (hand, vec![f(5)]),
+            (unfused, vec![f(5)]),
+            (fused, vec![f(5)]),
             (fib_loop(), vec![f(6)]),
             (evals, vec![f(7)]),
             (bf_field, vec![]),

@@ -7,8 +7,9 @@ use std::fmt;
 
 /// Numeric opcodes. Values are part of the program encoding (and so of every digest and
 /// `repr`): never renumber, only append. 23–29 are the Brainfuck front end's (cell memory and
-/// I/O, valid only in Brainfuck images); 30–31 are reserved for the resource machine. Each opcode's meaning is described by
-/// its entry in [`crate::spec::OPS`].
+/// I/O, valid only in Brainfuck images); 30–42 are fused instructions (superinstructions the
+/// fusion pass [`crate::fuse`] makes of common stack sequences). Each opcode's meaning is
+/// described by its entry in [`crate::spec::OPS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Opcode {
@@ -42,6 +43,19 @@ pub enum Opcode {
     BfJnz = 27,
     BfIn = 28,
     BfOut = 29,
+    AddSS = 30,
+    SubSS = 31,
+    MulSS = 32,
+    LtSS = 33,
+    AddSI = 34,
+    SubSI = 35,
+    MulSI = 36,
+    LtSI = 37,
+    RSubSI = 38,
+    RLtSI = 39,
+    Load2 = 40,
+    Store2 = 41,
+    STailCall = 42,
 }
 
 impl Opcode {
@@ -77,6 +91,19 @@ impl Opcode {
         Opcode::BfJnz,
         Opcode::BfIn,
         Opcode::BfOut,
+        Opcode::AddSS,
+        Opcode::SubSS,
+        Opcode::MulSS,
+        Opcode::LtSS,
+        Opcode::AddSI,
+        Opcode::SubSI,
+        Opcode::MulSI,
+        Opcode::LtSI,
+        Opcode::RSubSI,
+        Opcode::RLtSI,
+        Opcode::Load2,
+        Opcode::Store2,
+        Opcode::STailCall,
     ];
 
     /// The opcode with numeric value `v`, if any.
@@ -166,6 +193,32 @@ pub enum Instr {
     BfIn,
     /// Brainfuck `.`: the current cell modulo 256 (canonical representative) to the output.
     BfOut,
+    /// Push `m[fp+a] + m[fp+b]` (`LOAD a; LOAD b; ADD`).
+    AddSS(u32, u32),
+    /// Push `m[fp+a] − m[fp+b]` (`LOAD a; LOAD b; SUB`).
+    SubSS(u32, u32),
+    /// Push `m[fp+a] · m[fp+b]` (`LOAD a; LOAD b; MUL`).
+    MulSS(u32, u32),
+    /// Push `lt(m[fp+a], m[fp+b])` (`LOAD a; LOAD b; COMPARE`).
+    LtSS(u32, u32),
+    /// Push `m[fp+a] + c` (`LOAD a; PUSH c; ADD`).
+    AddSI(u32, F),
+    /// Push `m[fp+a] − c` (`LOAD a; PUSH c; SUB`).
+    SubSI(u32, F),
+    /// Push `m[fp+a] · c` (`LOAD a; PUSH c; MUL`).
+    MulSI(u32, F),
+    /// Push `lt(m[fp+a], c)` (`LOAD a; PUSH c; COMPARE`).
+    LtSI(u32, F),
+    /// Push `c − m[fp+a]` (`PUSH c; LOAD a; SUB`).
+    RSubSI(u32, F),
+    /// Push `lt(c, m[fp+a])` (`PUSH c; LOAD a; COMPARE`).
+    RLtSI(u32, F),
+    /// Push `m[fp+a]`, then `m[fp+b]` (`LOAD a; LOAD b`).
+    Load2(u32, u32),
+    /// Pop into slot `a`, then pop into slot `b` (`STORE a; STORE b`).
+    Store2(u32, u32),
+    /// Pop into slot `k`, then tail-call `f` (`STORE k; TAILCALL f`).
+    STailCall(u32, u32),
 }
 
 /// Why a fixed-width instruction word could not be decoded.
@@ -221,6 +274,19 @@ impl Instr {
             Instr::BfJnz(_) => Opcode::BfJnz,
             Instr::BfIn => Opcode::BfIn,
             Instr::BfOut => Opcode::BfOut,
+            Instr::AddSS(..) => Opcode::AddSS,
+            Instr::SubSS(..) => Opcode::SubSS,
+            Instr::MulSS(..) => Opcode::MulSS,
+            Instr::LtSS(..) => Opcode::LtSS,
+            Instr::AddSI(..) => Opcode::AddSI,
+            Instr::SubSI(..) => Opcode::SubSI,
+            Instr::MulSI(..) => Opcode::MulSI,
+            Instr::LtSI(..) => Opcode::LtSI,
+            Instr::RSubSI(..) => Opcode::RSubSI,
+            Instr::RLtSI(..) => Opcode::RLtSI,
+            Instr::Load2(..) => Opcode::Load2,
+            Instr::Store2(..) => Opcode::Store2,
+            Instr::STailCall(..) => Opcode::STailCall,
         }
     }
 
@@ -245,13 +311,58 @@ impl Instr {
         }
     }
 
+    /// The function index of the instructions that name one (`CALL`, `TAILCALL`, `REPR`,
+    /// `STAILCALL`): the function-table lookup by index.
+    pub fn function(&self) -> Option<u32> {
+        match *self {
+            Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) | Instr::STailCall(f, _) => {
+                Some(f)
+            }
+            _ => None,
+        }
+    }
+
+    /// The slot and the field constant of a slot–immediate instruction (`ADDSI a c`, ...).
+    pub fn slot_imm(&self) -> Option<(u32, F)> {
+        match *self {
+            Instr::AddSI(a, c)
+            | Instr::SubSI(a, c)
+            | Instr::MulSI(a, c)
+            | Instr::LtSI(a, c)
+            | Instr::RSubSI(a, c)
+            | Instr::RLtSI(a, c) => Some((a, c)),
+            _ => None,
+        }
+    }
+
+    /// The two 32-bit index immediates of the instructions that carry two (`BRANCH`, the
+    /// slot–slot instructions, `LOAD2`, `STORE2`, `STAILCALL`).
+    pub fn index2(&self) -> Option<(u32, u32)> {
+        match *self {
+            Instr::Branch(a, b)
+            | Instr::AddSS(a, b)
+            | Instr::SubSS(a, b)
+            | Instr::MulSS(a, b)
+            | Instr::LtSS(a, b)
+            | Instr::Load2(a, b)
+            | Instr::Store2(a, b)
+            | Instr::STailCall(a, b) => Some((a, b)),
+            _ => None,
+        }
+    }
+
     /// The fixed-width encoding `[opcode, a, b]` (unused immediates are zero).
     pub fn encode(&self) -> [F; 3] {
         let u = |x: u32| F::from_u64(x as u64);
         let op = F::from_u64(self.opcode() as u64);
+        if let Some((a, c)) = self.slot_imm() {
+            return [op, u(a), c];
+        }
+        if let Some((a, b)) = self.index2() {
+            return [op, u(a), u(b)];
+        }
         match *self {
             Instr::Push(c) => [op, c, F::ZERO],
-            Instr::Branch(t0, t1) => [op, u(t0), u(t1)],
             Instr::BfAdd(c) => [op, c, F::ZERO],
             Instr::BfAdd8(c) => [op, F::from_u8(c), F::ZERO],
             Instr::BfMove(k) => [op, F::from_i64(k as i64), F::ZERO],
@@ -329,6 +440,19 @@ impl Instr {
             Opcode::BfJnz => Instr::BfJnz(x),
             Opcode::BfIn => Instr::BfIn,
             Opcode::BfOut => Instr::BfOut,
+            Opcode::AddSS => Instr::AddSS(x, y),
+            Opcode::SubSS => Instr::SubSS(x, y),
+            Opcode::MulSS => Instr::MulSS(x, y),
+            Opcode::LtSS => Instr::LtSS(x, y),
+            Opcode::AddSI => Instr::AddSI(x, word[2]),
+            Opcode::SubSI => Instr::SubSI(x, word[2]),
+            Opcode::MulSI => Instr::MulSI(x, word[2]),
+            Opcode::LtSI => Instr::LtSI(x, word[2]),
+            Opcode::RSubSI => Instr::RSubSI(x, word[2]),
+            Opcode::RLtSI => Instr::RLtSI(x, word[2]),
+            Opcode::Load2 => Instr::Load2(x, y),
+            Opcode::Store2 => Instr::Store2(x, y),
+            Opcode::STailCall => Instr::STailCall(x, y),
         })
     }
 }
@@ -336,9 +460,14 @@ impl Instr {
 impl fmt::Display for Instr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.opcode().mnemonic();
+        if let Some((a, c)) = self.slot_imm() {
+            return write!(f, "{m} {a} {}", canonical(c));
+        }
+        if let Some((a, b)) = self.index2() {
+            return write!(f, "{m} {a} {b}");
+        }
         match *self {
             Instr::Push(c) => write!(f, "{m} {}", canonical(c)),
-            Instr::Branch(t0, t1) => write!(f, "{m} {t0} {t1}"),
             Instr::BfAdd(c) => write!(f, "{m} {}", canonical(c)),
             Instr::BfAdd8(c) => write!(f, "{m} {c}"),
             Instr::BfMove(k) => write!(f, "{m} {k}"),
@@ -387,6 +516,19 @@ mod tests {
             Instr::BfJnz(1),
             Instr::BfIn,
             Instr::BfOut,
+            Instr::AddSS(1, 2),
+            Instr::SubSS(2, 1),
+            Instr::MulSS(0, 0),
+            Instr::LtSS(3, 4),
+            Instr::AddSI(1, -F::ONE),
+            Instr::SubSI(2, F::from_u64(7)),
+            Instr::MulSI(0, F::from_u64(3)),
+            Instr::LtSI(1, F::ZERO),
+            Instr::RSubSI(2, F::from_u64(9)),
+            Instr::RLtSI(0, F::from_u64(1 << 40)),
+            Instr::Load2(2, 1),
+            Instr::Store2(2, 1),
+            Instr::STailCall(1, 0),
         ];
         assert_eq!(
             Instr::decode(Instr::BfMove(512).encode()),

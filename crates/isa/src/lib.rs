@@ -10,11 +10,13 @@
 //! is derived from that digest and the function's index ([`Program::repr`]), so a proof bound
 //! to the digest is bound to every `repr` value the program can produce or reflect.
 
+pub mod fuse;
 mod instr;
 mod program;
 pub mod spec;
 pub mod validate;
 
+pub use fuse::{fuse, fuse_program, Fused};
 pub use instr::{DecodeError, Instr, Opcode};
 pub use program::{
     Function, ImageKind, Program, ProgramError, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION,

@@ -78,6 +78,13 @@ impl Lin {
             constant: c,
         }
     }
+    /// `fp + b + c` (frame slot `b`, shifted).
+    pub const fn fp_b(c: i64) -> Lin {
+        Lin {
+            terms: &[(Term::Fp, 1), (Term::B, 1)],
+            constant: c,
+        }
+    }
     /// A single term.
     pub const fn term(t: Term) -> Lin {
         Lin {
@@ -255,8 +262,16 @@ pub enum FnUse {
 pub enum Chiplet {
     /// A function-table lookup.
     Function(FnUse),
-    /// The compare chiplet proves `v2 = lt(v0, v1)`.
-    Compare,
+    /// The compare chiplet proves `v[out] = lt(v[x], v[y])` (value columns `x`, `y`, `out`:
+    /// `COMPARE` and `LTSS` use 0, 1, 2; the slot–immediate forms keep the constant in v2).
+    Compare {
+        /// Value column of the left operand.
+        x: u8,
+        /// Value column of the right operand.
+        y: u8,
+        /// Value column of the result.
+        out: u8,
+    },
     /// The public-input table provides `(a, v0)`.
     Input,
     /// The hash chiplet performs the instruction's memory accesses ([`OpSpec::chiplet_accesses`])
@@ -355,6 +370,16 @@ macro_rules! op {
     (@ca $ca:expr) => { &$ca };
 }
 
+/// The compare message of `COMPARE` and `LTSS`: `v2 = lt(v0, v1)`.
+const CMP_012: Chiplet = Chiplet::Compare { x: 0, y: 1, out: 2 };
+/// Slot–slot binary ops: `m[fp+a] ∘ m[fp+b]` pushed, in BINARY's value layout.
+const SLOT_SLOT: [Access; 3] = [r(Lin::fp_a(0), 0), r(Lin::fp_b(0), 1), w(Lin::sp(0), 2)];
+/// Slot–immediate ops: `m[fp+a]` in v0, the result pushed from v1; v2 holds the constant `b`
+/// (no memory access), so `q = v0·v2` is the product.
+const SLOT_IMM: [Access; 2] = [r(Lin::fp_a(0), 0), w(Lin::sp(0), 1)];
+const SS: [Imm; 2] = [Imm::Slot, Imm::Slot];
+const SI: [Imm; 2] = [Imm::Slot, Imm::Field];
+
 const BINARY: [Access; 3] = [r(Lin::sp(-2), 0), r(Lin::sp(-1), 1), w(Lin::sp(-2), 2)];
 
 /// The memory accesses of `HASH k`: the digest `d` on top of the stack, the sibling `s` and
@@ -378,7 +403,7 @@ pub const HASH_ACCESSES: [Access; 13] = [
 const CELL: Lin = Lin::fp(0);
 
 /// The opcode table, indexed by opcode number.
-pub const OPS: [OpSpec; 30] = [
+pub const OPS: [OpSpec; 43] = [
     op!(Halt, "HALT", NONE2, "", "stop; `b = m[sp-1]`", "",
         slots: [r(Lin::sp(-1), 0)], pc: Lin::pc(0), fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
     op!(Push, "PUSH", [Imm::Field, Imm::None], "c ∈ F", "`-> c`", "",
@@ -398,7 +423,7 @@ pub const OPS: [OpSpec; 30] = [
     op!(Mul, "MUL", NONE2, "", "`a b -> a*b`", "",
         slots: BINARY, pc: NEXT, fp: SAME_FP, sp: Lin::sp(-1), chiplet: None),
     op!(Compare, "COMPARE", NONE2, "", "`a b -> lt(a,b)` (0 if a < b canonically, else 1)", "",
-        slots: BINARY, pc: NEXT, fp: SAME_FP, sp: Lin::sp(-1), chiplet: Some(Chiplet::Compare)),
+        slots: BINARY, pc: NEXT, fp: SAME_FP, sp: Lin::sp(-1), chiplet: Some(CMP_012)),
     op!(Branch, "BRANCH", [Imm::Pc, Imm::Pc], "t0 t1", "`c ->`; `pc = t0` if c = 0, `t1` if c = 1", "c ∉ {0,1}",
         slots: [r(Lin::sp(-1), 0)],
         pc: Lin { terms: &[(Term::A, 1), (Term::V0V1, 1)], constant: 0 },
@@ -480,6 +505,41 @@ pub const OPS: [OpSpec; 30] = [
         "`.`: `output[j] = cell mod 256` for the output position j, which advances", "",
         slots: [rs(SPACE_BF_CELLS, CELL, 0), rs(SPACE_BF_OUTPUT, ZERO, 1), ws(SPACE_BF_OUTPUT, ZERO, 2)],
         pc: NEXT, fp: SAME_FP, sp: Lin::sp(0), chiplet: Some(Chiplet::BfOutput)),
+    // Fused instructions (`crate::fuse`): each is a common sequence of the ones above, with
+    // the same accesses in the same order.
+    op!(AddSS, "ADDSS", SS, "a b", "`-> m[fp+a]+m[fp+b]`", "",
+        slots: SLOT_SLOT, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
+    op!(SubSS, "SUBSS", SS, "a b", "`-> m[fp+a]-m[fp+b]`", "",
+        slots: SLOT_SLOT, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
+    op!(MulSS, "MULSS", SS, "a b", "`-> m[fp+a]*m[fp+b]`", "",
+        slots: SLOT_SLOT, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
+    op!(LtSS, "LTSS", SS, "a b", "`-> lt(m[fp+a],m[fp+b])`", "",
+        slots: SLOT_SLOT, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: Some(CMP_012)),
+    op!(AddSI, "ADDSI", SI, "a c", "`-> m[fp+a]+c`", "",
+        slots: SLOT_IMM, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
+    op!(SubSI, "SUBSI", SI, "a c", "`-> m[fp+a]-c`", "",
+        slots: SLOT_IMM, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
+    op!(MulSI, "MULSI", SI, "a c", "`-> m[fp+a]*c`", "",
+        slots: SLOT_IMM, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
+    op!(LtSI, "LTSI", SI, "a c", "`-> lt(m[fp+a],c)`", "",
+        slots: SLOT_IMM, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1),
+        chiplet: Some(Chiplet::Compare { x: 0, y: 2, out: 1 })),
+    op!(RSubSI, "RSUBSI", SI, "a c", "`-> c-m[fp+a]`", "",
+        slots: SLOT_IMM, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
+    op!(RLtSI, "RLTSI", SI, "a c", "`-> lt(c,m[fp+a])`", "",
+        slots: SLOT_IMM, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1),
+        chiplet: Some(Chiplet::Compare { x: 2, y: 0, out: 1 })),
+    op!(Load2, "LOAD2", SS, "a b", "`-> m[fp+a] m[fp+b]`", "",
+        slots: [r(Lin::fp_a(0), 0), w(Lin::sp(0), 1), r(Lin::fp_b(0), 2), w(Lin::sp(1), 3)],
+        pc: NEXT, fp: SAME_FP, sp: Lin::sp(2), chiplet: None),
+    op!(Store2, "STORE2", SS, "a b", "`x y ->`, `m[fp+a] = y`, then `m[fp+b] = x`", "",
+        slots: [r(Lin::sp(-1), 0), w(Lin::fp_a(0), 1), r(Lin::sp(-2), 2), w(Lin::fp_b(0), 3)],
+        pc: NEXT, fp: SAME_FP, sp: Lin::sp(-2), chiplet: None),
+    op!(STailCall, "STAILCALL", [Imm::Function, Imm::Slot], "f k",
+        "`x ->`, `m[fp+k] = x`, then as `TAILCALL f`", "",
+        slots: [r(Lin::sp(-1), 0), w(Lin::fp_b(0), 1)], pc: ENT, fp: SAME_FP,
+        sp: Lin { terms: &[(Term::Fp, 1), (Term::Frm, 1)], constant: 0 },
+        chiplet: Some(Chiplet::Function(FnUse::ByIndex))),
 ];
 
 /// Number of opcodes.
@@ -614,6 +674,7 @@ mod tests {
     fn forms_render_and_evaluate() {
         assert_eq!(Lin::sp(-1).render(), "sp−1");
         assert_eq!(Lin::fp_a(4).render(), "fp+a+4");
+        assert_eq!(Lin::fp_b(0).render(), "fp+b");
         assert_eq!(call_sp(-2).render(), "sp−ar−2");
         assert_eq!(Lin::term(Term::Ent).render(), "ent");
         let env = |t| match t {

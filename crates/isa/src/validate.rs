@@ -283,6 +283,20 @@ pub fn stack_effect(program: &Program, instr: &Instr) -> Option<Effect> {
         // The digest on top of the stack is replaced by the parent digest.
         Instr::Hash(_) => simple(4, 4),
         Instr::Add | Instr::Sub | Instr::Mul | Instr::Compare => simple(2, 1),
+        // Fused instructions: the effect of the sequence they replace.
+        Instr::AddSS(..)
+        | Instr::SubSS(..)
+        | Instr::MulSS(..)
+        | Instr::LtSS(..)
+        | Instr::AddSI(..)
+        | Instr::SubSI(..)
+        | Instr::MulSI(..)
+        | Instr::LtSI(..)
+        | Instr::RSubSI(..)
+        | Instr::RLtSI(..) => simple(0, 1),
+        Instr::Load2(..) => simple(0, 2),
+        Instr::Store2(..) => simple(2, 0),
+        Instr::STailCall(..) => Effect::TailCall { pops: 1 },
         Instr::Jump(_) => simple(0, 0),
         Instr::Frame => Effect::Frame,
         Instr::Call(f) => Effect::Call {
@@ -426,6 +440,39 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
                     return Err(err(pc, ErrorKind::SlotOutsideFrame { slot: k, frame }));
                 }
             }
+            Instr::AddSS(a, b)
+            | Instr::SubSS(a, b)
+            | Instr::MulSS(a, b)
+            | Instr::LtSS(a, b)
+            | Instr::Load2(a, b)
+            | Instr::Store2(a, b) => {
+                let frame = s.frame.unwrap_or(0);
+                for k in [a, b] {
+                    if k >= frame {
+                        return Err(err(pc, ErrorKind::SlotOutsideFrame { slot: k, frame }));
+                    }
+                }
+            }
+            Instr::AddSI(k, _)
+            | Instr::SubSI(k, _)
+            | Instr::MulSI(k, _)
+            | Instr::LtSI(k, _)
+            | Instr::RSubSI(k, _)
+            | Instr::RLtSI(k, _) => {
+                let frame = s.frame.unwrap_or(0);
+                if k >= frame {
+                    return Err(err(pc, ErrorKind::SlotOutsideFrame { slot: k, frame }));
+                }
+            }
+            Instr::STailCall(f, k) => {
+                if f as usize >= program.functions().len() {
+                    return Err(err(pc, ErrorKind::UnknownFunction(f)));
+                }
+                let frame = s.frame.unwrap_or(0);
+                if k >= frame {
+                    return Err(err(pc, ErrorKind::SlotOutsideFrame { slot: k, frame }));
+                }
+            }
             // HASH k reads the sibling and the direction from slots k..k+5.
             Instr::Hash(k) => {
                 let frame = s.frame.unwrap_or(0);
@@ -451,8 +498,12 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
             _ => {}
         }
 
-        let effect = stack_effect(program, &instr)
-            .ok_or_else(|| err(pc, ErrorKind::UnknownFunction(instr.index().unwrap_or(0))))?;
+        let effect = stack_effect(program, &instr).ok_or_else(|| {
+            err(
+                pc,
+                ErrorKind::UnknownFunction(instr.function().unwrap_or(0)),
+            )
+        })?;
         match effect {
             Effect::Simple { pops, pushes } => {
                 need(pops)?;

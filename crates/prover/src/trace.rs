@@ -9,7 +9,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_exec::stack::{run_traced, Tracer};
 use resvm_exec::{Limits, Trap};
-use resvm_isa::spec::FnUse;
+use resvm_isa::spec::{Chiplet, FnUse};
 use resvm_isa::{Instr, Opcode, Program};
 
 /// One executed instruction with its memory accesses, as the tracer reports them.
@@ -237,7 +237,7 @@ fn build(
             None => None,
             Some(u) => {
                 let f = match u {
-                    FnUse::ByIndex => s.instr.index().ok_or_else(bad)?,
+                    FnUse::ByIndex => s.instr.function().ok_or_else(bad)?,
                     _ => program
                         .reflect(s.acc.first().ok_or_else(bad)?.1)
                         .ok_or_else(bad)?,
@@ -255,9 +255,6 @@ fn build(
             }
         };
         match s.instr {
-            Instr::Compare => {
-                compares.push((s.acc[0].1.as_canonical_u64(), s.acc[1].1.as_canonical_u64()))
-            }
             Instr::Input(i) => input_uses[i as usize] += 1,
             Instr::BfIn => {
                 let pos = s.acc[0].1.as_canonical_u64() as usize;
@@ -293,6 +290,10 @@ fn build(
             tuple,
             is_first_halt,
         );
+        // The compare chiplet's request is the row's (g, r) = (x, y) (`fill_row`).
+        if let Some(Chiplet::Compare { .. }) = spec.chiplet {
+            compares.push((row.g.as_canonical_u64(), row.r.as_canonical_u64()));
+        }
     }
     // Padding: the final HALT repeats, inactive, touching no memory.
     let last = steps.last().ok_or(TraceError::Mismatch(0))?;

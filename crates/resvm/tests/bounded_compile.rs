@@ -7,13 +7,23 @@ use resvm::{Engine, Limits, F};
 use resvm_field::canonical;
 use resvm_isa::Instr;
 
-/// `(mul, add)` instructions of the image (`SUB` and `NEG` count as additions).
+/// `(mul, add)` instructions of the image (`SUB` and `NEG` count as additions, fused forms
+/// as the operation they contain).
 fn arith(c: &resvm::Compiled) -> (usize, usize) {
+    use Instr::*;
     let code = c.program.code();
-    let m = code.iter().filter(|i| matches!(i, Instr::Mul)).count();
+    let m = code
+        .iter()
+        .filter(|i| matches!(i, Mul | MulSS(..) | MulSI(..)))
+        .count();
     let a = code
         .iter()
-        .filter(|i| matches!(i, Instr::Add | Instr::Sub | Instr::Neg))
+        .filter(|i| {
+            matches!(
+                i,
+                Add | Sub | Neg | AddSS(..) | SubSS(..) | AddSI(..) | SubSI(..) | RSubSI(..)
+            )
+        })
         .count();
     (m, a)
 }

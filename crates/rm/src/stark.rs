@@ -559,7 +559,9 @@ pub fn action_program(
     }
     a.code
         .extend(tail_code.into_iter().map(|i| shift_pc(i, base as i64)));
+    // The generated part is fused like compiled code (the linked logics already are).
     Program::new(a.code, functions, 0)
+        .and_then(|p| resvm_isa::fuse_program(&p))
         .map_err(|e| Error::Malformed(format!("generated action program: {e}")))
 }
 
@@ -629,6 +631,7 @@ fn link(p: &Program, code: &mut Vec<Instr>, functions: &mut Vec<Function>) -> Re
         let i = match *i {
             Instr::Call(f) => Instr::Call(f + fn_off),
             Instr::TailCall(f) => Instr::TailCall(f + fn_off),
+            Instr::STailCall(f, k) => Instr::STailCall(f + fn_off, k),
             Instr::Repr(f) => Instr::Repr(f + fn_off),
             Instr::Halt | Instr::Input(_) | Instr::Secret(_) => {
                 return Err(Error::LogicAbi(

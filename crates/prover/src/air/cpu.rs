@@ -115,11 +115,22 @@ pub const WIDTH: usize = CpuCols::<u8>::WIDTH;
 /// Public values: `[output, cycles]`.
 pub const NUM_PUBLIC: usize = 2;
 
+/// The slot–immediate ops, which keep their constant `b` in the value column v2 (not a
+/// memory slot) so that products and compare messages stay degree 2.
+pub const SLOT_IMM_OPS: [Opcode; 6] = [
+    Opcode::AddSI,
+    Opcode::SubSI,
+    Opcode::MulSI,
+    Opcode::LtSI,
+    Opcode::RSubSI,
+    Opcode::RLtSI,
+];
+
 /// The `call`-bus tag of an opcode's chiplet message.
 pub fn call_tag(ch: Chiplet) -> u64 {
     match ch {
         Chiplet::Function(_) => bus::TAG_FUNCTION,
-        Chiplet::Compare => bus::TAG_COMPARE,
+        Chiplet::Compare { .. } => bus::TAG_COMPARE,
         Chiplet::Input => bus::TAG_INPUT,
         Chiplet::Hash => bus::TAG_HASH,
         Chiplet::BfInput => bus::TAG_BF_INPUT,
@@ -254,11 +265,11 @@ where
                             builder.assert_zero(f(op) * (x(l.ar) - x(l.a)));
                         }
                     }
-                    // The chiplet proves v2 = lt(v0, v1).
-                    Chiplet::Compare => {
-                        builder.assert_zero(f(op) * (x(l.g) - x(l.v[0])));
-                        builder.assert_zero(f(op) * (x(l.r) - x(l.v[1])));
-                        builder.assert_zero(f(op) * (x(l.ent) - x(l.v[2])));
+                    // The chiplet proves v[out] = lt(v[x], v[y]).
+                    Chiplet::Compare { x: a, y: b, out } => {
+                        builder.assert_zero(f(op) * (x(l.g) - x(l.v[a as usize])));
+                        builder.assert_zero(f(op) * (x(l.r) - x(l.v[b as usize])));
+                        builder.assert_zero(f(op) * (x(l.ent) - x(l.v[out as usize])));
                     }
                     // (i, v0) must be a public input.
                     Chiplet::Input => {
@@ -303,13 +314,25 @@ where
 
         // Value constraints (the opcode table cannot express these).
         let v = |j: usize| x(l.v[j]);
+        // Fused instructions share the value layout of what they fuse: the slot–slot ops
+        // BINARY's (v2 = v0 ∘ v1), the slot–immediate ops v1 = v0 ∘ v2 with the constant in
+        // v2, LOAD2/STORE2/STAILCALL a copy per read/write pair.
+        let fs = |ops: &[Opcode]| -> AB::Expr { ops.iter().map(|&op| f(op)).sum() };
+        use Opcode::{AddSI, AddSS, Load2, MulSI, MulSS, RSubSI, STailCall, Store2, SubSI, SubSS};
         builder.assert_zero(f(Opcode::Push) * (v(0) - x(l.a)));
-        builder.assert_zero(f(Opcode::Load) * (v(1) - v(0)));
-        builder.assert_zero(f(Opcode::Store) * (v(1) - v(0)));
+        builder.assert_zero(
+            fs(&[Opcode::Load, Opcode::Store, Load2, Store2, STailCall]) * (v(1) - v(0)),
+        );
+        builder.assert_zero(fs(&[Load2, Store2]) * (v(3) - v(2)));
         builder.assert_zero(f(Opcode::Neg) * (v(1) + v(0)));
-        builder.assert_zero(f(Opcode::Add) * (v(2) - v(0) - v(1)));
-        builder.assert_zero(f(Opcode::Sub) * (v(2) - v(0) + v(1)));
-        builder.assert_zero(f(Opcode::Mul) * (v(2) - x(l.p)));
+        builder.assert_zero(fs(&[Opcode::Add, AddSS]) * (v(2) - v(0) - v(1)));
+        builder.assert_zero(fs(&[Opcode::Sub, SubSS]) * (v(2) - v(0) + v(1)));
+        builder.assert_zero(fs(&[Opcode::Mul, MulSS]) * (v(2) - x(l.p)));
+        builder.assert_zero(fs(&SLOT_IMM_OPS) * (v(2) - x(l.b)));
+        builder.assert_zero(f(AddSI) * (v(1) - v(0) - v(2)));
+        builder.assert_zero(f(SubSI) * (v(1) - v(0) + v(2)));
+        builder.assert_zero(f(RSubSI) * (v(1) - v(2) + v(0)));
+        builder.assert_zero(f(MulSI) * (v(1) - x(l.q)));
         // BRANCH reads only slot 0; slots 1 and 2 carry `b − a` and `1 − v0`, so that
         // `P = v0·(b − a)` gives the next pc and `Q = v0·(1 − v0) = 0` makes v0 boolean.
         builder.assert_zero(f(Opcode::Branch) * (v(1) - x(l.b) + x(l.a)));
@@ -394,8 +417,14 @@ pub fn fill_row(
     if let Some([g, r, ent, ar, frm]) = tuple {
         (row.g, row.r, row.ent, row.ar, row.frm) = (g, r, ent, ar, frm);
     }
+    if SLOT_IMM_OPS.contains(&op) {
+        row.v[2] = b;
+    }
     match spec.chiplet {
-        Some(Chiplet::Compare) => (row.g, row.r, row.ent) = (row.v[0], row.v[1], row.v[2]),
+        Some(Chiplet::Compare { x, y, out }) => {
+            let v = |j: u8| row.v[j as usize];
+            (row.g, row.r, row.ent) = (v(x), v(y), v(out))
+        }
         Some(Chiplet::Input) => (row.g, row.r) = (a, row.v[0]),
         Some(Chiplet::Hash) => (row.g, row.r, row.ent, row.ar) = (row.clk, row.sp, row.fp, a),
         _ => {}

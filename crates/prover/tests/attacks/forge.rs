@@ -41,6 +41,26 @@ pub struct Cheat<'a> {
 /// Runs `p` on all of main's parameters with the AIR's semantics; `None` if the run leaves
 /// the code, branches on a non-boolean or exceeds `max_steps`.
 pub fn air_run(p: &Program, inputs: &[Val], cheat: &Cheat, max_steps: usize) -> Option<Vec<Step>> {
+    air_run_tampered(p, inputs, cheat, max_steps, None)
+}
+
+/// A value the cheating run writes wrong: step `step`'s `write`-th write (from 0) gets `delta`
+/// added, and later reads of that cell see the tampered value.
+#[derive(Clone, Copy, Debug)]
+pub struct Tamper {
+    pub step: usize,
+    pub write: usize,
+    pub delta: Val,
+}
+
+/// [`air_run`] with one written value tampered with.
+pub fn air_run_tampered(
+    p: &Program,
+    inputs: &[Val],
+    cheat: &Cheat,
+    max_steps: usize,
+    tamper: Option<Tamper>,
+) -> Option<Vec<Step>> {
     let code = p.code();
     let fns = p.functions();
     let mut mem: HashMap<u64, Val> = HashMap::new();
@@ -122,6 +142,60 @@ pub fn air_run(p: &Program, inputs: &[Val], cheat: &Cheat, max_steps: usize) -> 
                 };
                 wr.push((sp - k(2), r));
                 sp -= one;
+            }
+            // Fused instructions (reads see memory before the step's writes: the forged
+            // programs keep a fused op's read and write cells apart).
+            Instr::AddSS(a, b) | Instr::SubSS(a, b) | Instr::MulSS(a, b) | Instr::LtSS(a, b) => {
+                let x = rd(&mut s, fp + k(a as u64));
+                let y = rd(&mut s, fp + k(b as u64));
+                let r = match instr {
+                    Instr::AddSS(..) => x + y,
+                    Instr::SubSS(..) => x - y,
+                    Instr::MulSS(..) => x * y,
+                    _ => resvm_field::lt(x, y),
+                };
+                wr.push((sp, r));
+                sp += one;
+            }
+            Instr::AddSI(a, c)
+            | Instr::SubSI(a, c)
+            | Instr::MulSI(a, c)
+            | Instr::LtSI(a, c)
+            | Instr::RSubSI(a, c)
+            | Instr::RLtSI(a, c) => {
+                let x = rd(&mut s, fp + k(a as u64));
+                let r = match instr {
+                    Instr::AddSI(..) => x + c,
+                    Instr::SubSI(..) => x - c,
+                    Instr::MulSI(..) => x * c,
+                    Instr::LtSI(..) => resvm_field::lt(x, c),
+                    Instr::RSubSI(..) => c - x,
+                    _ => resvm_field::lt(c, x),
+                };
+                wr.push((sp, r));
+                sp += one;
+            }
+            Instr::Load2(a, b) => {
+                let x = rd(&mut s, fp + k(a as u64));
+                let y = rd(&mut s, fp + k(b as u64));
+                wr.push((sp, x));
+                wr.push((sp + one, y));
+                sp += k(2);
+            }
+            Instr::Store2(a, b) => {
+                let y = rd(&mut s, sp - one);
+                let x = rd(&mut s, sp - k(2));
+                wr.push((fp + k(a as u64), y));
+                wr.push((fp + k(b as u64), x));
+                sp -= k(2);
+            }
+            Instr::STailCall(f, slot) => {
+                let v = rd(&mut s, sp - one);
+                wr.push((fp + k(slot as u64), v));
+                let t = tuple_of(f);
+                s.tuple = Some(t);
+                sp = fp + t[4];
+                next = t[2].as_canonical_u64();
             }
             Instr::Branch(t0, t1) => {
                 let c = rd(&mut s, sp - one);
@@ -209,10 +283,24 @@ pub fn air_run(p: &Program, inputs: &[Val], cheat: &Cheat, max_steps: usize) -> 
                 sp += one;
             }
         }
-        for (a, v) in wr {
-            s.acc.push((a, v, true));
+        if let Some(t) = tamper.filter(|t| t.step == steps.len()) {
+            wr[t.write].1 += t.delta;
+        }
+        for &(a, v) in &wr {
             mem.insert(a.as_canonical_u64(), v);
         }
+        // The accesses in the opcode table's slot order (reads and writes may interleave).
+        let (mut reads, mut writes) = (std::mem::take(&mut s.acc).into_iter(), wr.into_iter());
+        for acc in instr.opcode().spec().accesses() {
+            let next_acc = if acc.write {
+                writes.next().map(|(a, v)| (a, v, true))
+            } else {
+                reads.next()
+            };
+            s.acc.extend(next_acc);
+        }
+        s.acc.extend(reads);
+        s.acc.extend(writes.map(|(a, v)| (a, v, true)));
         steps.push(s);
         if halt {
             return Some(steps);
@@ -235,6 +323,17 @@ pub fn assemble(
     p: &Program,
     inputs: &[Val],
     steps: &[Step],
+) -> Option<(Statement, Vec<RowMajorMatrix<Val>>)> {
+    assemble_patched(p, inputs, steps, &|_, _| {})
+}
+
+/// [`assemble`], with `patch(clk, row)` applied to each filled CPU row before its chiplet
+/// requests are collected (so the compare table follows a patched message).
+pub fn assemble_patched(
+    p: &Program,
+    inputs: &[Val],
+    steps: &[Step],
+    patch: &dyn Fn(usize, &mut cpu::CpuCols<Val>),
 ) -> Option<(Statement, Vec<RowMajorMatrix<Val>>)> {
     let n = steps.len();
     let h = padded_height(n);
@@ -268,12 +367,8 @@ pub fn assemble(
                 }
             }
         }
-        match s.instr {
-            Instr::Compare => {
-                compares.push((s.acc[0].1.as_canonical_u64(), s.acc[1].1.as_canonical_u64()))
-            }
-            Instr::Input(i) => input_uses[i as usize] += 1,
-            _ => {}
+        if let Instr::Input(i) = s.instr {
+            input_uses[i as usize] += 1;
         }
         let is_first_halt = op == Opcode::Halt && first_halt;
         if is_first_halt {
@@ -295,6 +390,10 @@ pub fn assemble(
         row.sp = s.sp;
         for (j, &(addr, _, _)) in s.acc.iter().enumerate() {
             row.addr[j] = addr;
+        }
+        patch(clk, row);
+        if let Some(resvm_isa::spec::Chiplet::Compare { .. }) = spec.chiplet {
+            compares.push((row.g.as_canonical_u64(), row.r.as_canonical_u64()));
         }
     }
     let last = steps.last()?;

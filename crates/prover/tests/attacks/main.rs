@@ -970,3 +970,5 @@ release_test! {
         assert!(parsed > 0 && cut > 0);
     }
 }
+
+mod fused;

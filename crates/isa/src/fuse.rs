@@ -1,0 +1,276 @@
+//! The fusion pass: common stack sequences become one fused instruction.
+//!
+//! | sequence | fused |
+//! |---|---|
+//! | `LOAD a; LOAD b; ADD`/`SUB`/`MUL`/`COMPARE` | `ADDSS`/`SUBSS`/`MULSS`/`LTSS a b` |
+//! | `LOAD a; PUSH c; ADD`/`SUB`/`MUL`/`COMPARE` | `ADDSI`/`SUBSI`/`MULSI`/`LTSI a c` |
+//! | `PUSH c; LOAD a; ADD`/`SUB`/`MUL`/`COMPARE` | `ADDSI`/`RSUBSI`/`MULSI`/`RLTSI a c` |
+//! | `LOAD a; LOAD b` | `LOAD2 a b` |
+//! | `STORE a; STORE b` | `STORE2 a b` |
+//! | `STORE k; TAILCALL f` | `STAILCALL f k` |
+//!
+//! A fused instruction computes the same output, registers and memory below `sp` as its
+//! sequence; only the dead cells above `sp` the sequence wrote as temporaries are left alone
+//! (compiled code never reads a cell above `sp` before writing it). A window is fused only if
+//! no jump lands inside it (its first instruction may be a target), so every path through the
+//! code runs either the whole sequence or none of it. Among all ways to cover the code with
+//! windows the pass picks one with the fewest instructions (dynamic programming over the
+//! positions: a greedy left-to-right choice would turn `LOAD 2; LOAD 1; LOAD 2; ADD` into
+//! `LOAD2 2 1; LOAD 2; ADD` instead of `LOAD 2; ADDSS 1 2`).
+
+use crate::{Function, ImageKind, Instr, Program, ProgramError};
+use std::collections::HashSet;
+
+/// The result of [`fuse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fused {
+    /// The fused code (jump targets remapped).
+    pub code: Vec<Instr>,
+    /// For each fused instruction, the index in the input of the first instruction it
+    /// replaces (to carry per-instruction data such as source spans along).
+    pub origin: Vec<usize>,
+    /// For each input position `0..=len`, the index of the fused instruction that starts
+    /// there or contains it (`len` maps to the fused length).
+    pub new_index: Vec<usize>,
+}
+
+/// The fused instruction replacing `w`, if `w` is one of the sequences of the module table.
+pub fn fuse_window(w: &[Instr]) -> Option<Instr> {
+    use Instr::*;
+    Some(match *w {
+        [Load(a), Load(b), op] => match op {
+            Add => AddSS(a, b),
+            Sub => SubSS(a, b),
+            Mul => MulSS(a, b),
+            Compare => LtSS(a, b),
+            _ => return None,
+        },
+        [Load(a), Push(c), op] => match op {
+            Add => AddSI(a, c),
+            Sub => SubSI(a, c),
+            Mul => MulSI(a, c),
+            Compare => LtSI(a, c),
+            _ => return None,
+        },
+        [Push(c), Load(a), op] => match op {
+            Add => AddSI(a, c),
+            Sub => RSubSI(a, c),
+            Mul => MulSI(a, c),
+            Compare => RLtSI(a, c),
+            _ => return None,
+        },
+        [Load(a), Load(b)] => Load2(a, b),
+        [Store(a), Store(b)] => Store2(a, b),
+        [Store(k), TailCall(f)] => STailCall(f, k),
+        _ => return None,
+    })
+}
+
+/// Fuses `code`, whose first instruction is at address `base`. Windows never contain a jump
+/// or branch target of `code` (after their first instruction) nor an address of `entries`
+/// (function entries, for a whole image). `JUMP`/`BRANCH` targets inside
+/// `base..=base + code.len()` are remapped; others are left as they are.
+pub fn fuse(code: &[Instr], base: u32, entries: &[u32]) -> Fused {
+    let n = code.len();
+    let mut targets: HashSet<u32> = entries.iter().copied().collect();
+    for i in code {
+        match *i {
+            Instr::Jump(t) => {
+                targets.insert(t);
+            }
+            Instr::Branch(a, b) => {
+                targets.insert(a);
+                targets.insert(b);
+            }
+            _ => {}
+        }
+    }
+    let inside_free = |i: usize, len: usize| {
+        (i + 1..i + len).all(|j| !targets.contains(&(base.wrapping_add(j as u32))))
+    };
+    // best[i]: fewest instructions for code[i..], with the window length chosen at i.
+    let mut best = vec![(0usize, 1usize); n + 1];
+    for i in (0..n).rev() {
+        best[i] = (best[i + 1].0 + 1, 1);
+        for len in [2, 3] {
+            if i + len <= n && inside_free(i, len) && fuse_window(&code[i..i + len]).is_some() {
+                let c = best[i + len].0 + 1;
+                // Ties go to the longer window.
+                if c <= best[i].0 {
+                    best[i] = (c, len);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(best[0].0);
+    let mut origin = Vec::with_capacity(best[0].0);
+    let mut new_index = Vec::with_capacity(n + 1);
+    let mut i = 0;
+    while i < n {
+        let len = best[i].1;
+        for _ in 0..len {
+            new_index.push(out.len());
+        }
+        origin.push(i);
+        out.push(if len == 1 {
+            code[i]
+        } else {
+            fuse_window(&code[i..i + len]).unwrap_or(code[i])
+        });
+        i += len;
+    }
+    new_index.push(out.len());
+    let remap = |t: u32| match t.checked_sub(base) {
+        Some(d) if (d as usize) <= n => base + new_index[d as usize] as u32,
+        _ => t,
+    };
+    for i in &mut out {
+        *i = match *i {
+            Instr::Jump(t) => Instr::Jump(remap(t)),
+            Instr::Branch(a, b) => Instr::Branch(remap(a), remap(b)),
+            other => other,
+        };
+    }
+    Fused {
+        code: out,
+        origin,
+        new_index,
+    }
+}
+
+/// Fuses a whole resvm image (function entries kept as instruction boundaries and
+/// remapped); a Brainfuck image is returned unchanged (fused instructions are resvm-only).
+pub fn fuse_program(p: &Program) -> Result<Program, ProgramError> {
+    if p.kind() == ImageKind::Brainfuck {
+        return Ok(p.clone());
+    }
+    let entries: Vec<u32> = p.functions().iter().map(|f| f.entry).collect();
+    let fused = fuse(p.code(), 0, &entries);
+    let functions: Vec<Function> = p
+        .functions()
+        .iter()
+        .map(|f| Function {
+            entry: fused.new_index[f.entry as usize] as u32,
+            ..f.clone()
+        })
+        .collect();
+    Program::new(fused.code, functions, p.main())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p3_field::PrimeCharacteristicRing;
+    use resvm_field::F;
+    use Instr::*;
+
+    fn c(v: u64) -> F {
+        F::from_u64(v)
+    }
+
+    fn fused(code: &[Instr]) -> Vec<Instr> {
+        fuse(code, 0, &[]).code
+    }
+
+    #[test]
+    fn every_pattern_fuses() {
+        let ops = [Add, Sub, Mul, Compare];
+        let ss = [AddSS(1, 2), SubSS(1, 2), MulSS(1, 2), LtSS(1, 2)];
+        let si = [
+            AddSI(1, c(7)),
+            SubSI(1, c(7)),
+            MulSI(1, c(7)),
+            LtSI(1, c(7)),
+        ];
+        let is = [
+            AddSI(1, c(7)),
+            RSubSI(1, c(7)),
+            MulSI(1, c(7)),
+            RLtSI(1, c(7)),
+        ];
+        for (k, op) in ops.into_iter().enumerate() {
+            assert_eq!(fused(&[Load(1), Load(2), op]), vec![ss[k]], "{op}");
+            assert_eq!(fused(&[Load(1), Push(c(7)), op]), vec![si[k]], "{op}");
+            assert_eq!(fused(&[Push(c(7)), Load(1), op]), vec![is[k]], "{op}");
+        }
+        assert_eq!(fused(&[Load(2), Load(1)]), vec![Load2(2, 1)]);
+        assert_eq!(fused(&[Store(2), Store(1)]), vec![Store2(2, 1)]);
+        assert_eq!(fused(&[Store(0), TailCall(3)]), vec![STailCall(3, 0)]);
+        // Not a pattern: left alone.
+        assert_eq!(
+            fused(&[Push(c(1)), Push(c(2)), Add]),
+            vec![Push(c(1)), Push(c(2)), Add]
+        );
+        assert_eq!(fused(&[Load(1), Load(2), Neg]), vec![Load2(1, 2), Neg]);
+    }
+
+    /// The fewest instructions, not the first match.
+    #[test]
+    fn picks_the_fewest_instructions() {
+        assert_eq!(
+            fused(&[Load(2), Load(1), Load(2), Add]),
+            vec![Load(2), AddSS(1, 2)]
+        );
+        assert_eq!(
+            fused(&[Store(2), Store(1), Store(0), TailCall(1)]),
+            vec![Store2(2, 1), STailCall(1, 0)]
+        );
+    }
+
+    /// Fib's loop body as codegen emits it, fused: 15 instructions become 7.
+    #[test]
+    fn fib_iteration() {
+        let body = [
+            Push(c(0)),
+            Load(0),
+            Compare,
+            Branch(6, 4),
+            Load(1),
+            Ret,
+            Load(0),
+            Push(c(1)),
+            Sub,
+            Load(2),
+            Load(1),
+            Load(2),
+            Add,
+            Store(2),
+            Store(1),
+            Store(0),
+            TailCall(1),
+        ];
+        // Addresses relative to base 0, as if the function started at pc 0.
+        let f = fuse(&body, 0, &[]);
+        assert_eq!(
+            f.code,
+            vec![
+                RLtSI(0, c(0)),
+                Branch(4, 2),
+                Load(1),
+                Ret,
+                SubSI(0, c(1)),
+                Load(2),
+                AddSS(1, 2),
+                Store2(2, 1),
+                STailCall(1, 0),
+            ]
+        );
+        assert_eq!(f.origin, vec![0, 3, 4, 5, 6, 9, 10, 13, 15]);
+    }
+
+    /// A jump target inside a window blocks the fusion; at its start it does not.
+    #[test]
+    fn jump_targets_block_fusion() {
+        // Base 10: the branch lands on pc 12 (the LOAD 2 of `LOAD 1; LOAD 2; ADD`).
+        let code = [Branch(11, 12), Load(1), Load(2), Add, Ret];
+        assert_eq!(fuse(&code, 10, &[]).code, code.to_vec());
+        // The same window starting at a target fuses, and the targets are remapped.
+        let code = [Branch(11, 14), Load(1), Load(2), Add, Ret];
+        let f = fuse(&code, 10, &[]);
+        assert_eq!(f.code, vec![Branch(11, 12), AddSS(1, 2), Ret]);
+        assert_eq!(f.new_index, vec![0, 1, 1, 1, 2, 3]);
+        // A function entry inside a window blocks it too.
+        let f = fuse(&[Store(0), TailCall(0)], 0, &[1]);
+        assert_eq!(f.code, vec![Store(0), TailCall(0)]);
+    }
+}
