@@ -1,51 +1,25 @@
 //! End-to-end tests of `resvm bf ...`: commands, printed formats and exit codes.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn resvm(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_resvm"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    child.wait_with_output().expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{resvm_stdin, stderr};
 
 #[test]
 fn run_prints_the_output_bytes_in_both_dialects() {
-    let o = resvm(&["bf", "run", "examples/bf/hello.bf"], b"");
+    let o = resvm_stdin(&["bf", "run", "examples/bf/hello.bf"], b"");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(o.stdout, b"Hello World!\n");
-    let o = resvm(
+    let o = resvm_stdin(
         &["bf", "run", "--dialect", "u8", "examples/bf/multiply.bf"],
         b"79",
     );
     assert_eq!(o.stdout, b"63\n");
-    let o = resvm(
+    let o = resvm_stdin(
         &["bf", "run", "--dialect", "u8", "examples/bf/field_wrap.bf"],
         b"",
     );
     assert_eq!(o.stdout, [0xff, 0xfe]);
-    let o = resvm(&["bf", "run", "examples/bf/field_wrap.bf"], b"");
+    let o = resvm_stdin(&["bf", "run", "examples/bf/field_wrap.bf"], b"");
     assert_eq!(o.stdout, [0x00, 0xff]);
 }
 
@@ -55,7 +29,7 @@ fn errors_have_positions_steps_and_exit_1() {
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.bf");
     std::fs::write(&bad, "+\n  ]").unwrap();
-    let o = resvm(&["bf", "run", bad.to_str().unwrap()], b"");
+    let o = resvm_stdin(&["bf", "run", bad.to_str().unwrap()], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("unmatched ']' at byte 4, line 2, column 3"),
@@ -64,7 +38,7 @@ fn errors_have_positions_steps_and_exit_1() {
     );
     let spin = dir.join("spin.bf");
     std::fs::write(&spin, "+[]").unwrap();
-    let o = resvm(
+    let o = resvm_stdin(
         &["bf", "run", "--max-steps", "1000", spin.to_str().unwrap()],
         b"",
     );
@@ -72,7 +46,7 @@ fn errors_have_positions_steps_and_exit_1() {
     assert!(stderr(&o).contains("step limit of 1000"), "{}", stderr(&o));
     let left = dir.join("left.bf");
     std::fs::write(&left, "+<").unwrap();
-    let o = resvm(&["bf", "run", left.to_str().unwrap()], b"");
+    let o = resvm_stdin(&["bf", "run", left.to_str().unwrap()], b"");
     assert!(
         stderr(&o).contains("step 2: the data pointer moved left of cell 0"),
         "{}",
@@ -83,7 +57,7 @@ fn errors_have_positions_steps_and_exit_1() {
 
 #[test]
 fn compile_shows_targets_then_the_image() {
-    let o = resvm(&["bf", "compile", "examples/bf/cat.bf"], b"");
+    let o = resvm_stdin(&["bf", "compile", "examples/bf/cat.bf"], b"");
     let s = String::from_utf8_lossy(&o.stdout);
     // `,[.,]` assembles to `, [ 7 . , ] 3`: the `[` at 1 jumps past the `]`'s target, the
     // `]` at 5 back past the `[`'s.
@@ -99,7 +73,7 @@ fn prove_then_verify_checks_input_and_output() {
     std::fs::create_dir_all(&dir).unwrap();
     let proof = dir.join("run.proof");
     let p = proof.to_str().unwrap();
-    let o = resvm(
+    let o = resvm_stdin(
         &[
             "bf",
             "prove",
@@ -116,7 +90,7 @@ fn prove_then_verify_checks_input_and_output() {
     std::fs::write(&good_in, "hi").unwrap();
     let bad_out = dir.join("out");
     std::fs::write(&bad_out, "ho").unwrap();
-    let o = resvm(
+    let o = resvm_stdin(
         &[
             "bf",
             "verify",
@@ -136,7 +110,7 @@ fn prove_then_verify_checks_input_and_output() {
             && s.contains("output 2 bytes \"hi\""),
         "{s}"
     );
-    let o = resvm(
+    let o = resvm_stdin(
         &[
             "bf",
             "verify",
@@ -150,7 +124,7 @@ fn prove_then_verify_checks_input_and_output() {
     );
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("another output"), "{}", stderr(&o));
-    let o = resvm(
+    let o = resvm_stdin(
         &["bf", "verify", "examples/bf/reverse.bf", p, "--allow-test"],
         b"",
     );

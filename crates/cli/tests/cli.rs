@@ -1,56 +1,13 @@
 //! End-to-end tests of the `resvm` binary: the command names, flags, printed formats and exit
 //! codes are contracts (0 ok, 1 program error, 2 usage error, 3 invalid proof, 4 I/O error).
 
-use std::io::Write;
+mod common;
+
+use common::{ok, resvm, resvm_stdin, root, stderr};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 const P: u64 = 18446744069414584321;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn resvm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_resvm"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("binary runs")
-}
-
-/// Runs with `input` on stdin.
-fn resvm_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_resvm"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("binary runs")
-}
-
-fn stdout_ok(args: &[&str]) -> String {
-    let o = resvm(args);
-    assert!(
-        o.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("utf-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Asserts the exit code and that stderr contains `needle`; returns stderr.
 fn fails(args: &[&str], code: i32, needle: &str) -> String {
@@ -175,7 +132,7 @@ fn every_example_has_its_expected_output_on_every_engine() {
             let mut a = vec!["run", "--engine", e, &path];
             a.extend_from_slice(args);
             match want {
-                Ok(v) => assert_eq!(stdout_ok(&a), format!("{v}\n"), "{a:?}"),
+                Ok(v) => assert_eq!(ok(&a), format!("{v}\n"), "{a:?}"),
                 Err(needle) => {
                     fails(&a, 1, needle);
                 }
@@ -219,7 +176,7 @@ fn digest_inputs_from_the_command_line_and_json() {
             &format!("{{\"root\": {root_json}, {secrets}}}"),
         );
         assert_eq!(
-            stdout_ok(&["run", "--inputs", &j, "examples/digest.rvm"]),
+            ok(&["run", "--inputs", &j, "examples/digest.rvm"]),
             "1\n",
             "{root_json}"
         );
@@ -241,7 +198,7 @@ fn digest_inputs_from_the_command_line_and_json() {
         "main takes 15 inputs (root: d, secret v, secret s0: d, secret e0, secret s1: d, secret e1; a `d` parameter takes 4), got 1",
     );
     // The stages print the Merkle levels readably.
-    let canon = stdout_ok(&["compile", "--emit", "canon", "examples/digest.rvm"]);
+    let canon = ok(&["compile", "--emit", "canon", "examples/digest.rvm"]);
     assert!(
         canon.contains("(%0, %1, %2, %3) = merkle(0, 0, 0, 0; v, 0, 0, 0; 1)"),
         "{canon}"
@@ -250,53 +207,50 @@ fn digest_inputs_from_the_command_line_and_json() {
         canon.contains("= merkle(%0, %1, %2, %3; s0.0, s0.1, s0.2, s0.3; e0)"),
         "{canon}"
     );
-    let dag = stdout_ok(&["compile", "--emit", "dag", "examples/digest.rvm"]);
+    let dag = ok(&["compile", "--emit", "dag", "examples/digest.rvm"]);
     assert!(dag.contains(" = merkle v") && dag.contains(".3\n"), "{dag}");
-    let asm = stdout_ok(&["compile", "--emit", "asm", "examples/digest.rvm"]);
+    let asm = ok(&["compile", "--emit", "asm", "examples/digest.rvm"]);
     assert_eq!(asm.matches("  HASH ").count(), 3, "{asm}");
 }
 
 #[test]
 fn canon_prints_flint_format() {
     assert_eq!(
-        stdout_ok(&["compile", "--emit", "canon", "examples/poly.rvm"]),
+        ok(&["compile", "--emit", "canon", "examples/poly.rvm"]),
         "x^2*y + 18446744069414584320*y + 5\n"
     );
     let zero = temp_file("zero.rvm", "fn main(x) = x - x;");
-    assert_eq!(stdout_ok(&["compile", "--emit", "canon", &zero]), "0\n");
+    assert_eq!(ok(&["compile", "--emit", "canon", &zero]), "0\n");
 }
 
 #[test]
 fn factor_prints_the_factorization() {
     assert_eq!(
-        stdout_ok(&["compile", "--emit", "factor", "examples/factored.rvm"]),
+        ok(&["compile", "--emit", "factor", "examples/factored.rvm"]),
         "3 * (a + 18446744069414584320*b)^2 * (a*b + c + 1)\n"
     );
 }
 
 #[test]
 fn dag_and_asm_are_printed() {
-    let dag = stdout_ok(&["compile", "--emit", "dag", "examples/fib.rvm"]);
+    let dag = ok(&["compile", "--emit", "dag", "examples/fib.rvm"]);
     assert!(dag.contains("branch"), "{dag}");
-    let asm = stdout_ok(&["compile", "--emit", "asm", "examples/fib.rvm"]);
+    let asm = ok(&["compile", "--emit", "asm", "examples/fib.rvm"]);
     assert!(asm.contains("TAILCALL"), "{asm}");
     assert!(asm.contains("COMPARE"), "{asm}");
 }
 
 #[test]
 fn digest_and_check() {
-    let d = stdout_ok(&["digest", "examples/min.rvm"]);
+    let d = ok(&["digest", "examples/min.rvm"]);
     assert_eq!(d.trim().len(), 64, "{d}");
     assert!(d.trim().chars().all(|c| c.is_ascii_hexdigit()), "{d}");
-    assert_eq!(
-        stdout_ok(&["compile", "--emit", "digest", "examples/min.rvm"]),
-        d
-    );
-    assert_ne!(stdout_ok(&["digest", "examples/fib.rvm"]), d);
+    assert_eq!(ok(&["compile", "--emit", "digest", "examples/min.rvm"]), d);
+    assert_ne!(ok(&["digest", "examples/fib.rvm"]), d);
     // Renaming nothing that decides what runs keeps the digest; comments do not matter.
     let same = temp_file("min2.rvm", "fn main(a, b) = branch(lt(a, b), a, b);");
-    assert_eq!(stdout_ok(&["digest", &same]), d);
-    assert_eq!(stdout_ok(&["check", "examples/reflect.rvm"]), "ok\n");
+    assert_eq!(ok(&["digest", &same]), d);
+    assert_eq!(ok(&["check", "examples/reflect.rvm"]), "ok\n");
     let bad = temp_file("badtype.rvm", "fn f(x) = x;\nfn main(x) = f + 1;");
     let o = resvm(&["check", &bad]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -317,7 +271,7 @@ fn compile_errors_have_file_line_col_and_caret() {
 #[test]
 fn a_byte_order_mark_is_accepted() {
     let p = temp_file("bom.rvm", "\u{feff}fn main(x) = x + 1;");
-    assert_eq!(stdout_ok(&["run", &p, "41"]), "42\n");
+    assert_eq!(ok(&["run", &p, "41"]), "42\n");
 }
 
 #[test]
@@ -355,7 +309,7 @@ fn exit_codes_are_documented_and_distinct() {
         "cannot read no/such.json",
     );
     // The codes are in --help.
-    let help = stdout_ok(&["--help"]);
+    let help = ok(&["--help"]);
     for needle in [
         "0 ok",
         "1 program error",
@@ -398,20 +352,14 @@ fn wrong_input_count_names_the_parameters_in_run_and_prove() {
 #[test]
 fn inputs_negative_hex_and_plus() {
     // -1 is p - 1; 0x hex; both the same value as the decimal.
-    assert_eq!(stdout_ok(&["run", "examples/min.rvm", "-1", "3"]), "3\n");
+    assert_eq!(ok(&["run", "examples/min.rvm", "-1", "3"]), "3\n");
     let p1 = (P - 1).to_string();
     let one = temp_file("id.rvm", "fn main(x) = x;");
-    assert_eq!(stdout_ok(&["run", &one, "-1"]), format!("{p1}\n"));
-    assert_eq!(stdout_ok(&["run", &one, "0xff"]), "255\n");
-    assert_eq!(
-        stdout_ok(&["run", &one, "0XFFFFFFFF00000000"]),
-        format!("{p1}\n")
-    );
-    assert_eq!(
-        stdout_ok(&["run", &one, "--", "-0x2"]),
-        format!("{}\n", P - 2)
-    );
-    assert_eq!(stdout_ok(&["run", &one, "-0"]), "0\n");
+    assert_eq!(ok(&["run", &one, "-1"]), format!("{p1}\n"));
+    assert_eq!(ok(&["run", &one, "0xff"]), "255\n");
+    assert_eq!(ok(&["run", &one, "0XFFFFFFFF00000000"]), format!("{p1}\n"));
+    assert_eq!(ok(&["run", &one, "--", "-0x2"]), format!("{}\n", P - 2));
+    assert_eq!(ok(&["run", &one, "-0"]), "0\n");
     fails(&["run", &one, "+5"], 2, "leading `+`");
     fails(&["run", &one, &format!("-{P}")], 2, "not below p");
     fails(&["run", &one, "0x"], 2, "is not a number");
@@ -420,10 +368,7 @@ fn inputs_negative_hex_and_plus() {
 #[test]
 fn inputs_from_json_files_and_stdin() {
     let j = temp_file("in.json", r#"{"b": "5", "a": "7"}"#);
-    assert_eq!(
-        stdout_ok(&["run", "--inputs", &j, "examples/min.rvm"]),
-        "5\n"
-    );
+    assert_eq!(ok(&["run", "--inputs", &j, "examples/min.rvm"]), "5\n");
     let o = resvm_stdin(
         &["run", "--inputs", "-", "examples/min.rvm"],
         r#"{"a": "-1", "b": "0x10"}"#,
@@ -506,7 +451,7 @@ fn stats_and_step_limits_mean_the_same_on_every_engine() {
             "step limit of 1001 exceeded",
         );
         assert_eq!(
-            stdout_ok(&[
+            ok(&[
                 "run",
                 "--engine",
                 e,
@@ -548,11 +493,11 @@ fn a_closed_stdout_ends_quietly() {
 #[test]
 fn million_step_tail_loop_runs_on_stack_and_closure() {
     for e in ["stack", "closure"] {
-        let out = stdout_ok(&["run", "--engine", e, "examples/fib.rvm", "1000000"]);
+        let out = ok(&["run", "--engine", e, "examples/fib.rvm", "1000000"]);
         assert!(!out.trim().is_empty());
         // Tail calls through `eval` of a reflected program, with a small depth limit: only
         // constant-space tail calls can pass.
-        let out = stdout_ok(&[
+        let out = ok(&[
             "run",
             "--engine",
             e,
@@ -577,7 +522,7 @@ fn deep_recursion_is_a_clear_error() {
             1,
             "recursion deeper",
         );
-        assert_eq!(stdout_ok(&["run", "--engine", e, &p, "500"]), "500\n");
+        assert_eq!(ok(&["run", "--engine", e, &p, "500"]), "500\n");
     }
 }
 
@@ -586,14 +531,14 @@ fn every_subcommand_has_help() {
     for sub in [
         "run", "compile", "check", "digest", "prove", "verify", "bench",
     ] {
-        let h = stdout_ok(&[sub, "--help"]);
+        let h = ok(&[sub, "--help"]);
         assert!(h.contains("Usage"), "{sub}: {h}");
     }
 }
 
 #[test]
 fn bench_suites_run_in_quick_mode() {
-    let out = stdout_ok(&["bench", "exec", "--quick"]);
+    let out = ok(&["bench", "exec", "--quick"]);
     for needle in [
         "closure/native",
         "tree/closure",
@@ -605,7 +550,7 @@ fn bench_suites_run_in_quick_mode() {
         assert!(out.contains(needle), "missing {needle}: {out}");
     }
     assert!(!out.contains("error"), "{out}");
-    let out = stdout_ok(&["bench", "factor", "--no-flint", "--runs", "1"]);
+    let out = ok(&["bench", "factor", "--no-flint", "--runs", "1"]);
     assert!(out.contains("total"), "{out}");
     fails(&["bench", "exec", "--samples", "0"], 2, "--samples");
     fails(
@@ -728,11 +673,11 @@ fn prove_and_verify_end_to_end_with_standard_parameters() {
     let p = proof.to_str().unwrap();
     // w = 2 is secret: 2^3 + 2 = 10.
     assert_eq!(
-        stdout_ok(&["prove", "examples/secret.rvm", "10", "2", "-o", p]),
+        ok(&["prove", "examples/secret.rvm", "10", "2", "-o", p]),
         "0\n"
     );
-    let digest = stdout_ok(&["digest", "examples/secret.rvm"]);
-    let out = stdout_ok(&["verify", "examples/secret.rvm", p]);
+    let digest = ok(&["digest", "examples/secret.rvm"]);
+    let out = ok(&["verify", "examples/secret.rvm", p]);
     assert!(out.starts_with("valid\n"), "{out}");
     assert!(
         out.contains(&format!("program: {}", digest.trim())),
@@ -747,7 +692,7 @@ fn prove_and_verify_end_to_end_with_standard_parameters() {
         "the secret input must not be listed: {out}"
     );
     let inputs = temp_file("public.json", r#"{"x": "10"}"#);
-    let out = stdout_ok(&[
+    let out = ok(&[
         "verify",
         "examples/secret.rvm",
         p,
@@ -782,7 +727,7 @@ fn verify_contract_on_test_proofs() {
     let dir = temp_dir();
     let proof = dir.join("fib.proof");
     let p = proof.to_str().unwrap();
-    let json = stdout_ok(&[
+    let json = ok(&[
         "prove",
         "--json",
         "--security",
@@ -813,7 +758,7 @@ fn verify_contract_on_test_proofs() {
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("valid\n"));
     // --json verify: field elements as strings, inputs by name.
     let inputs = temp_file("x10.json", r#"{"x": "10"}"#);
-    let out = stdout_ok(&[
+    let out = ok(&[
         "verify",
         "--allow-test",
         "--json",

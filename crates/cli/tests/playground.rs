@@ -9,27 +9,18 @@
 //! ignored by default; `.ci/run` runs it after `bash scripts/build-playground.sh`:
 //! `cargo test --workspace --test playground -- --ignored in_chromium`.
 
+mod common;
+
+use common::{resvm, root};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn resvm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_resvm"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("resvm runs")
-}
 
 /// A child process killed when the test ends, however it ends.
 struct Killed(Child);

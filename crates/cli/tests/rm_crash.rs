@@ -3,8 +3,8 @@
 //! none of it, the root recomputed from the leaves equals the stored one, and a transaction
 //! is never half applied. Re-applying after success is refused.
 
-mod rm_common;
-use rm_common::{ok, p, resvm, status, Maker};
+mod common;
+use common::{ok, p, resvm, status, Maker};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 

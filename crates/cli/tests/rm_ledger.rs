@@ -1,8 +1,8 @@
 //! `resvm ledger …`, `resvm ptx …`, `resvm resource …`: the contract of the issue, refusals
 //! (one line, non-zero exit, ledger unchanged), and malformed input.
 
-mod rm_common;
-use rm_common::{ok, p, resvm, status, Maker};
+mod common;
+use common::{ok, p, resvm, status, Maker};
 use std::path::Path;
 
 fn file_bytes(dir: &Path) -> Vec<u8> {
@@ -129,7 +129,7 @@ fn build_compose_and_apply_from_the_command_line() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("ledger");
     ok(&["ledger", "init", p(&dir)]);
-    let logic = rm_common::root().join("examples/rm/always_accept.rvm");
+    let logic = common::root().join("examples/rm/always_accept.rvm");
     let label = "01000000000000000200000000000000030000000000000004000000000000000";
     let label = &label[..64];
     let new = |q: &str, eph: bool| -> serde_json::Value {

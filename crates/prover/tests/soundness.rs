@@ -7,32 +7,20 @@
 //! would never reach the verifier. The forgery tests are therefore ignored in debug builds;
 //! `.ci/run` runs them with `cargo test --release -p resvm-prover --test soundness`.
 
+mod support;
+
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_field::F;
-use resvm_isa::{Function, Instr, Program};
+use resvm_isa::{Instr, Program};
 use resvm_prover::air::{compare, cpu, inputs, memory, TableKind, Val};
 use resvm_prover::config::SecurityLevel;
-use resvm_prover::trace::{generate, Witness};
 use resvm_prover::*;
-
-const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
-
-fn test_opts() -> ProveOptions {
-    ProveOptions {
-        security: SecurityLevel::Test,
-        ..Default::default()
-    }
-}
+use support::*;
 
 /// main(x, secret y) = eval(reflect(x))(y), with dbl(z) = z + z and sq(z) = z * z.
 fn eval_program(sq_uses_mul: bool) -> Program {
-    let code = vec![
-        Instr::Frame,
-        Instr::Input(0),
-        Instr::Secret(1),
-        Instr::Call(0),
-        Instr::Halt,
+    let rest = [
         // main @5
         Instr::Frame,
         Instr::Load(1),
@@ -51,81 +39,23 @@ fn eval_program(sq_uses_mul: bool) -> Program {
         if sq_uses_mul { Instr::Mul } else { Instr::Sub },
         Instr::Ret,
     ];
-    let fns = vec![
-        Function {
-            name: "main".into(),
-            entry: 5,
-            arity: 2,
-            frame: 2,
-        },
-        Function {
-            name: "dbl".into(),
-            entry: 11,
-            arity: 1,
-            frame: 1,
-        },
-        Function {
-            name: "sq".into(),
-            entry: 15,
-            arity: 1,
-            frame: 1,
-        },
-    ];
-    Program::new(code, fns, 0).expect("valid")
+    main2(true, &rest, &[func(11, 1, 1), func(15, 1, 1)])
 }
 
 /// main(a, b) = lt(a, b).
 fn lt_program() -> Program {
-    let code = vec![
-        Instr::Frame,
-        Instr::Input(0),
-        Instr::Input(1),
-        Instr::Call(0),
-        Instr::Halt,
-        Instr::Load(0),
-        Instr::Load(1),
-        Instr::Compare,
-        Instr::Ret,
-    ];
-    let fns = vec![Function {
-        name: "main".into(),
-        entry: 5,
-        arity: 2,
-        frame: 2,
-    }];
-    Program::new(code, fns, 0).expect("valid")
+    main2(
+        false,
+        &[Instr::Load(0), Instr::Load(1), Instr::Compare, Instr::Ret],
+        &[],
+    )
 }
 
-fn statement(p: &Program, w: &Witness) -> Statement {
-    Statement {
-        program: p.digest(),
-        public_inputs: w.public_inputs.iter().map(|x| x.1).collect(),
-        output: w.output,
-        cycles: w.cycles,
-        io: Default::default(),
-    }
-}
-
-/// Proves possibly tampered tables for the claim `st` about `p` (the prover must emit a
-/// proof: release builds do not check constraints) and returns the verifier's verdict on it.
+/// Proves possibly tampered tables for the claim `st` about `p` and returns the verifier's
+/// verdict on the proof.
 fn verdict(p: &Program, st: &Statement, traces: &[RowMajorMatrix<Val>]) -> Result<(), VerifyError> {
-    let stark = prove_traces(p, st, traces, SecurityLevel::Test).expect("the prover emits a proof");
-    let proof = Proof {
-        security: SecurityLevel::Test,
-        statement: st.clone(),
-        stark,
-    };
-    // Through the wire format, as a verifier receives it.
-    let proof = Proof::from_bytes(&proof.to_bytes())?;
+    let proof = prove_forged(p, st, traces, SecurityLevel::Test)?;
     verify_claimed(p, &proof, ALLOW)
-}
-
-fn set(m: &mut RowMajorMatrix<Val>, row: usize, col: usize, v: Val) {
-    let w = m.width;
-    m.values[row * w + col] = v;
-}
-fn get(m: &RowMajorMatrix<Val>, row: usize, col: usize) -> Val {
-    m.values[row * m.width + col]
 }
 
 /// Attribute for the tests that prove forged tables (see the module docs).
@@ -214,12 +144,11 @@ forgery_test! {
 
         // The same claims proven from the honest tables (a consistent transcript): the AIR
         // rejects each.
-        let w = generate(&p, &[dbl, F::from_u64(7)], &Default::default()).unwrap();
-        let st = statement(&p, &w);
+        let (st, honest) = honest_run(&p, &[dbl, F::from_u64(7)]);
         let forged = |f: &dyn Fn(&mut Statement)| {
             let mut s2 = st.clone();
             f(&mut s2);
-            verdict(&p, &s2, &w.traces)
+            verdict(&p, &s2, &honest)
         };
         assert_eq!(forged(&|_| {}), Ok(()));
         assert_eq!(forged(&|s| s.output = F::from_u64(15)), Err(VerifyError::Constraints { table: "cpu" }));
@@ -244,19 +173,7 @@ forgery_test! {
     /// `fn main(x, secret y) = x * y` on (5, 7): every way of presenting y as a public input
     /// with another value is refused.
     fn secret_parameter_cannot_be_claimed_public() {
-        let code = vec![
-            Instr::Frame,
-            Instr::Input(0),
-            Instr::Secret(1),
-            Instr::Call(0),
-            Instr::Halt,
-            Instr::Load(0),
-            Instr::Load(1),
-            Instr::Mul,
-            Instr::Ret,
-        ];
-        let fns = vec![Function { name: "main".into(), entry: 5, arity: 2, frame: 2 }];
-        let p = Program::new(code, fns, 0).unwrap();
+        let p = mul_secret();
         assert_eq!(public_params(&p), vec![0]);
         let (x, y) = (F::from_u64(5), F::from_u64(7));
         let (proof, _) = prove_with(&p, &[x], &[y], &test_opts(), &mut |_| {}).unwrap();
@@ -268,12 +185,11 @@ forgery_test! {
         );
         // Tables of the honest run with an inputs table that also lists (1, 999): the
         // verifier's inputs table has one row, fixed by its own periodic columns.
-        let w = generate(&p, &[x, y], &Default::default()).unwrap();
-        let mut t = w.traces.clone();
+        let (st, honest) = honest_run(&p, &[x, y]);
+        let mut t = honest.clone();
         set(&mut t[5], 1, inputs::IDX, F::ONE);
         set(&mut t[5], 1, inputs::VALUE, F::from_u64(999));
-        let st = statement(&p, &w);
-        assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
+        assert_eq!(verdict(&p, &st, &honest), Ok(()));
         assert_eq!(verdict(&p, &st, &t), Ok(()), "an unread row changes nothing the claim says");
         let mut st2 = st.clone();
         st2.public_inputs.push(F::from_u64(999));
@@ -287,19 +203,18 @@ forgery_test! {
         let (dbl, sq) = (p.repr(1).unwrap(), p.repr(2).unwrap());
         let y = F::from_u64(7);
         // Honest tables of the run that evaluates sq (output 49).
-        let w = generate(&p, &[sq, y], &Default::default()).unwrap();
-        let honest = statement(&p, &w);
-        assert_eq!(verdict(&p, &honest, &w.traces), Ok(()), "honest tables must be accepted");
+        let (honest, traces) = honest_run(&p, &[sq, y]);
+        assert_eq!(verdict(&p, &honest, &traces), Ok(()), "honest tables must be accepted");
 
         // 1. Claim public input x = repr(dbl) while the tables ran sq.
         let mut st = honest.clone();
         st.public_inputs[0] = dbl;
-        assert_eq!(verdict(&p, &st, &w.traces), Err(VerifyError::Constraints { table: "inputs" }));
+        assert_eq!(verdict(&p, &st, &traces), Err(VerifyError::Constraints { table: "inputs" }));
 
         // 2. Rewrite every occurrence of repr(sq) into repr(dbl) (input, stack cells, the
         //    EVAL's repr column): everything is consistent except that the function tuple
         //    (sq's index and entry, dbl's repr) is not in the attested function table.
-        let mut t = w.traces.clone();
+        let mut t = traces.clone();
         for (table, cols) in [
             (0usize, (cpu::V..cpu::V + 4).chain([cpu::R]).collect::<Vec<_>>()),
             (1, (0..memory::SLOTS).flat_map(|k| [k * memory::STRIDE + memory::VAL, k * memory::STRIDE + memory::RV]).collect()),
@@ -330,17 +245,16 @@ forgery_test! {
         let real = eval_program(true);
         let fake = eval_program(false);
         let sq = fake.repr(2).unwrap();
-        let w = generate(&fake, &[sq, F::from_u64(7)], &Default::default()).unwrap();
-        let mut st = statement(&fake, &w);
-        assert_eq!(verdict(&fake, &st, &w.traces), Ok(()));
+        let (mut st, fake_t) = honest_run(&fake, &[sq, F::from_u64(7)]);
+        assert_eq!(verdict(&fake, &st, &fake_t), Ok(()));
         st.program = real.digest();
         st.public_inputs[0] = sq;
-        assert_eq!(verdict(&real, &st, &w.traces), Err(VerifyError::Constraints { table: "rom" }));
+        assert_eq!(verdict(&real, &st, &fake_t), Err(VerifyError::Constraints { table: "rom" }));
         // The real program's ROM with the fake run's other tables, claimed for the real
         // program: the fetched SUB and the fake function tuples are not in the ROM.
-        let wr = generate(&real, &[real.repr(2).unwrap(), F::from_u64(7)], &Default::default()).unwrap();
-        let mut t = w.traces.clone();
-        t[2] = wr.traces[2].clone();
+        let (_, real_t) = honest_run(&real, &[real.repr(2).unwrap(), F::from_u64(7)]);
+        let mut t = fake_t.clone();
+        t[2] = real_t[2].clone();
         assert_eq!(verdict(&real, &st, &t), Err(VerifyError::LookupImbalance));
     }
 }
@@ -350,15 +264,14 @@ forgery_test! {
         let p = lt_program();
         let m1 = F::from_u64(resvm_field::P - 1);
         for (a, b, want) in [(m1, F::ZERO, 1u64), (F::ZERO, m1, 0), (m1, m1, 1), (F::from_u64(u32::MAX as u64), F::from_u64(1 << 32), 0)] {
-            let w = generate(&p, &[a, b], &Default::default()).unwrap();
-            assert_eq!(w.output, F::from_u64(want));
+            let (st, traces) = honest_run(&p, &[a, b]);
+            assert_eq!(st.output, F::from_u64(want));
             if a == m1 && b == F::ZERO {
-                let st = statement(&p, &w);
-                assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
+                assert_eq!(verdict(&p, &st, &traces), Ok(()));
                 // Forge lt(p-1, 0) = 0 ("p-1 < 0", true modulo p): flip the result everywhere it
                 // flows (COMPARE write, RET read/write, HALT read, the compare row) and fill the
                 // compare row's difference modulo p with valid 16-bit limbs.
-                let mut t = w.traces.clone();
+                let mut t = traces.clone();
                 let n = t[0].values.len() / cpu::WIDTH;
                 let flag = |t: &RowMajorMatrix<Val>, r: usize, op: resvm_isa::Opcode| {
                     get(t, r, cpu::FLAGS + op as usize) == Val::ONE
@@ -459,9 +372,8 @@ forgery_test! {
         use resvm_prover::air::{hash, rom};
         let p = eval_program(true);
         let (dbl, y) = (p.repr(1).unwrap(), F::from_u64(7));
-        let w = generate(&p, &[dbl, y], &Default::default()).unwrap();
-        let st = statement(&p, &w);
-        assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
+        let (st, honest) = honest_run(&p, &[dbl, y]);
+        assert_eq!(verdict(&p, &st, &honest), Ok(()));
         let last_prog = p.encoding().len() / 8 - 1;
         let first_repr = last_prog + 1;
         let (rom_t, hash_t) = (TableKind::Rom.index(), TableKind::Hash.index());
@@ -474,7 +386,7 @@ forgery_test! {
             (rom_t, first_repr + 1, rom::INP + 5, VerifyError::LookupImbalance),
             (rom_t, 2, rom::K_INS, VerifyError::Constraints { table: "rom" }),
         ] {
-            let mut t = w.traces.clone();
+            let mut t = honest.clone();
             let v = get(&t[table], row, col);
             set(&mut t[table], row, col, v + F::ONE);
             assert_eq!(
@@ -493,15 +405,13 @@ forgery_test! {
         // both sides of the memory bus: only the memory table's read rule (a read returns the
         // last write of its address) can reject the claim that main(x) = y.
         let code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt, Instr::Load(0), Instr::Ret];
-        let fns = vec![Function { name: "main".into(), entry: 4, arity: 1, frame: 1 }];
-        let p = Program::new(code, fns, 0).expect("valid");
+        let p = Program::new(code, vec![func(4, 1, 1)], 0).expect("valid");
         let (x, y) = (F::from_u64(12345), F::from_u64(777));
-        let w = generate(&p, &[x], &Default::default()).unwrap();
-        let st = statement(&p, &w);
+        let (st, honest) = honest_run(&p, &[x]);
         assert_eq!(st.output, x);
-        assert_eq!(verdict(&p, &st, &w.traces), Ok(()));
+        assert_eq!(verdict(&p, &st, &honest), Ok(()));
 
-        let mut t = w.traces.clone();
+        let mut t = honest.clone();
         let n = t[0].values.len() / cpu::WIDTH;
         let mut input_ts = None;
         for r in 0..n {
@@ -556,13 +466,7 @@ fn images_that_could_reach_a_structural_trap_are_refused() {
         Instr::Load(3),
         Instr::Ret,
     ];
-    let fns = vec![Function {
-        name: "main".into(),
-        entry: 3,
-        arity: 0,
-        frame: 0,
-    }];
-    let bad = Program::new(code, fns, 0).expect("Program::new checks targets only");
+    let bad = Program::new(code, vec![func(3, 0, 0)], 0).expect("Program::new checks targets only");
     assert!(resvm_isa::validate(&bad).is_err());
     assert!(matches!(
         prove_with(&bad, &[], &[], &test_opts(), &mut |_| {}),

@@ -22,52 +22,22 @@
 mod support;
 
 use p3_field::PrimeCharacteristicRing;
-use resvm_exec::Limits;
 use resvm_field::F;
-use resvm_isa::{Function, Instr, Program};
+use resvm_isa::{Instr, Program};
 use resvm_prover::air::{Val, BLIND_SINK, TABLES};
 use resvm_prover::config::{Challenge, SecurityLevel};
-use resvm_prover::trace::generate;
 use resvm_prover::*;
 use support::*;
 
 const T: u64 = 1000;
 const SECRET: u64 = 437;
 
-/// `fn main(t, secret s) = lt(s, t);` (the bootstrap reads t with INPUT, s with SECRET).
-fn lt_secret() -> Program {
-    let code = vec![
-        Instr::Frame,
-        Instr::Input(0),
-        Instr::Secret(1),
-        Instr::Call(0),
-        Instr::Halt,
-        // main(t, s) @5
-        Instr::Load(1),
-        Instr::Load(0),
-        Instr::Compare,
-        Instr::Ret,
-    ];
-    let fns = vec![Function {
-        name: "main".into(),
-        entry: 5,
-        arity: 2,
-        frame: 2,
-    }];
-    Program::new(code, fns, 0).expect("valid image")
-}
-
 /// `fn main(t, secret s) = branch(lt(s, t), 5 + 2, 3 + 4);`: both arms return 7 in the same
 /// number of cycles with the same memory traffic, so output, cycle count and table heights
 /// are equal; only which instructions ran differs (arm "3 + 4" runs when s < t).
 fn branch_secret() -> Program {
     let f = F::from_u64;
-    let code = vec![
-        Instr::Frame,
-        Instr::Input(0),
-        Instr::Secret(1),
-        Instr::Call(0),
-        Instr::Halt,
+    let rest = [
         // main(t, s) @5
         Instr::Load(1),
         Instr::Load(0),
@@ -84,13 +54,7 @@ fn branch_secret() -> Program {
         Instr::Add,
         Instr::Ret,
     ];
-    let fns = vec![Function {
-        name: "main".into(),
-        entry: 5,
-        arity: 2,
-        frame: 2,
-    }];
-    Program::new(code, fns, 0).expect("valid image")
+    main2(true, &rest, &[])
 }
 
 /// 64 distinct candidates below T (so each is consistent with the public output 0), the
@@ -101,9 +65,7 @@ fn candidates() -> Vec<u64> {
 
 /// Honest unblinded tables of the run on (t, s).
 fn tables(p: &Program, t: u64, s: u64) -> Vec<p3_matrix::dense::RowMajorMatrix<Val>> {
-    generate(p, &[F::from_u64(t), F::from_u64(s)], &Limits::default())
-        .expect("the run succeeds")
-        .traces
+    honest_run(p, &[F::from_u64(t), F::from_u64(s)]).1
 }
 
 /// For each candidate, which tables' unblinded terminals equal the proof's.
@@ -168,18 +130,12 @@ fn every_candidate_explains(p: &Program, proof: &Proof, cands: &[u64]) {
 )]
 fn distinguisher_finds_the_secret_without_blinding() {
     let p = lt_secret();
-    let w = generate(
-        &p,
-        &[F::from_u64(T), F::from_u64(SECRET)],
-        &Limits::default(),
-    )
-    .unwrap();
-    let st = statement(&p, &w);
+    let (st, traces) = honest_run(&p, &[F::from_u64(T), F::from_u64(SECRET)]);
     assert_eq!(st.output, F::ZERO);
     let t = [F::from_u64(T)];
 
     // A proof without blinding (multiplicities zero): valid, and it leaks.
-    let bare = prove_full(&p, &st, &unblinded(&w.traces), SecurityLevel::Standard);
+    let bare = prove_full(&p, &st, &unblinded(&traces), SecurityLevel::Standard);
     assert_eq!(verify(&p, &t, st.output, &bare), Ok(()));
     let cands = candidates();
     let m = matches(&p, &bare, &cands);
@@ -204,13 +160,13 @@ fn distinguisher_finds_the_secret_without_blinding() {
     // A proof with a blinding the test knows: the recomputation (transcript replay, Plonky3's
     // own permutation-trace generator) reproduces all six terminals exactly, and each
     // non-sink terminal is the unblinded one plus 1/(prefix − (r0·β + r1)).
-    let full = blinded(&w.traces, 7);
+    let full = blinded(&traces, 7);
     let proof = prove_full(&p, &st, &full, SecurityLevel::Standard);
     assert_eq!(verify(&p, &t, st.output, &proof), Ok(()));
     let r = replay(&p, &proof);
     let have = proof_terminals(&proof);
     assert_eq!(r.terminals(&full), have);
-    let u = r.unblinded_terminals(&w.traces);
+    let u = r.unblinded_terminals(&traces);
     let mut sent = Challenge::ZERO;
     for i in (0..TABLES.len()).filter(|&i| i != sink()) {
         let [r0, r1, m] = blind_cell(&full[i], 0);
@@ -289,10 +245,10 @@ fn branch_direction_is_hidden() {
         .unwrap();
     // One candidate per arm: s = 5 < t runs @9, s = 2000 >= t runs @13.
     let (low, high) = (5u64, 2000u64);
-    let wl = generate(&p, &[F::from_u64(T), F::from_u64(low)], &Limits::default()).unwrap();
-    let wh = generate(&p, &[F::from_u64(T), F::from_u64(high)], &Limits::default()).unwrap();
-    assert_eq!((wl.output, wl.cycles), (wh.output, wh.cycles));
-    for (a, b) in wl.traces.iter().zip(&wh.traces) {
+    let (st, tl) = honest_run(&p, &[F::from_u64(T), F::from_u64(low)]);
+    let (sh, th) = honest_run(&p, &[F::from_u64(T), F::from_u64(high)]);
+    assert_eq!((st.output, st.cycles), (sh.output, sh.cycles));
+    for (a, b) in tl.iter().zip(&th) {
         use p3_matrix::Matrix;
         assert_eq!(
             a.height(),
@@ -303,13 +259,12 @@ fn branch_direction_is_hidden() {
     let t = [F::from_u64(T)];
 
     // Without blinding, the ROM terminal alone tells the arms apart.
-    let st = statement(&p, &wl);
-    let bare = prove_full(&p, &st, &unblinded(&wl.traces), SecurityLevel::Standard);
+    let bare = prove_full(&p, &st, &unblinded(&tl), SecurityLevel::Standard);
     assert_eq!(verify(&p, &t, F::from_u64(7), &bare), Ok(()));
     let r = replay(&p, &bare);
     let have = proof_terminals(&bare);
-    assert_eq!(r.unblinded_terminals(&wl.traces)[rom], have[rom]);
-    assert_ne!(r.unblinded_terminals(&wh.traces)[rom], have[rom]);
+    assert_eq!(r.unblinded_terminals(&tl)[rom], have[rom]);
+    assert_ne!(r.unblinded_terminals(&th)[rom], have[rom]);
 
     // The real prover: for a proof of either arm, neither arm's ROM terminal (nor any other
     // table's, nor any proper subset sum) matches, and both arms explain it exactly.
@@ -318,8 +273,8 @@ fn branch_direction_is_hidden() {
         assert_eq!(verify(&p, &t, F::from_u64(7), &proof), Ok(()));
         let r = replay(&p, &proof);
         let have = proof_terminals(&proof);
-        for w in [&wl, &wh] {
-            let u = r.unblinded_terminals(&w.traces);
+        for traces in [&tl, &th] {
+            let u = r.unblinded_terminals(traces);
             for mask in proper_subsets() {
                 assert_ne!(subset_sum(&have, mask), subset_sum(&u, mask));
             }

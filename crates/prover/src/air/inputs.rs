@@ -45,9 +45,12 @@ impl InputsAir {
     /// The AIR for these public inputs and a table of height `2^log_height`.
     pub fn new(inputs: &[(u32, Val)], log_height: usize) -> Self {
         let h = 1usize << log_height;
-        let mut sel = vec![Val::ZERO; h];
-        let mut idx = vec![Val::ZERO; h];
-        let mut val = vec![Val::ZERO; h];
+        // `zero_vec` allocates zeroed pages without writing them: the worst-case shape of
+        // `config::security` (which every CLI verification prints) builds this AIR at the
+        // largest height, where writing 3 × 2^22 zeros was most of `resvm verify`'s time.
+        let mut sel = Val::zero_vec(h);
+        let mut idx = Val::zero_vec(h);
+        let mut val = Val::zero_vec(h);
         for (j, &(i, x)) in inputs.iter().enumerate().take(h) {
             sel[j] = Val::ONE;
             idx[j] = Val::from_u64(i as u64);

@@ -34,7 +34,6 @@ use resvm_prover::trace::{generate, TraceError};
 use resvm_prover::*;
 use support::*;
 
-const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
 const P: u64 = resvm_field::P;
 
 macro_rules! release_test {
@@ -53,51 +52,19 @@ fn f(v: u64) -> F {
     F::from_u64(v)
 }
 
-fn func(entry: u32, arity: u32, frame: u32) -> Function {
-    Function {
-        name: "f".into(),
-        entry,
-        arity,
-        frame,
-    }
-}
-
 /// An image, or `None` when `Program::new` refuses it (static validation: a refusal is a
 /// rejection of the forgery).
 fn image(code: Vec<Instr>, fns: Vec<Function>) -> Option<Program> {
     Program::new(code, fns, 0).ok()
 }
 
-/// `fn main(x, secret y) = x * y`.
-fn mul_secret() -> Program {
-    let code = vec![
-        Instr::Frame,
-        Instr::Input(0),
-        Instr::Secret(1),
-        Instr::Call(0),
-        Instr::Halt,
-        Instr::Load(0),
-        Instr::Load(1),
-        Instr::Mul,
-        Instr::Ret,
-    ];
-    image(code, vec![func(5, 2, 2)]).unwrap()
-}
-
 /// main(x, secret y) = eval(reflect(x))(y, …, y), with dbl(z) = z + z and sq(z) = z * z; the
 /// EVAL passes `k` arguments (k copies of y, so the image validates for every `k`: the callee's
 /// arity is only known at run time).
 fn eval_program(k: u32) -> Program {
-    let mut code = vec![
-        Instr::Frame,
-        Instr::Input(0),
-        Instr::Secret(1),
-        Instr::Call(0),
-        Instr::Halt,
-        Instr::Frame,
-    ];
-    code.extend((0..k).map(|_| Instr::Load(1)));
-    code.extend([
+    let mut rest = vec![Instr::Frame];
+    rest.extend((0..k).map(|_| Instr::Load(1)));
+    rest.extend([
         Instr::Load(0),
         Instr::Reflect,
         Instr::Eval(k),
@@ -112,11 +79,7 @@ fn eval_program(k: u32) -> Program {
         Instr::Ret,
     ]);
     let dbl = 10 + k;
-    image(
-        code,
-        vec![func(5, 2, 2), func(dbl, 1, 1), func(dbl + 4, 1, 1)],
-    )
-    .unwrap()
+    main2(true, &rest, &[func(dbl, 1, 1), func(dbl + 4, 1, 1)])
 }
 
 /// `fn main(n) = rec(n)` with `rec(n) = if 0 < n { rec(n - 1) } else { 0 }`: depth n + 1.
@@ -158,13 +121,7 @@ fn judge(
     traces: &[RowMajorMatrix<Val>],
     security: SecurityLevel,
 ) -> Result<(), VerifyError> {
-    let stark = prove_traces(p, st, traces, security).expect("the prover emits a proof");
-    let proof = Proof {
-        security,
-        statement: st.clone(),
-        stark,
-    };
-    let proof = Proof::from_bytes(&proof.to_bytes())?;
+    let proof = prove_forged(p, st, traces, security)?;
     if security == SecurityLevel::Test {
         verify_with(p, &st.public_inputs, st.output, &proof, ALLOW)
     } else {
@@ -184,12 +141,6 @@ fn judge_full(
 ) -> Result<(), VerifyError> {
     let proof = prove_full(p, st, full, SecurityLevel::Test);
     verify_with(p, &st.public_inputs, st.output, &proof, ALLOW)
-}
-
-/// Honest tables of `p` on all of main's parameters.
-fn honest_run(p: &Program, inputs: &[F]) -> (Statement, Vec<RowMajorMatrix<Val>>) {
-    let w = generate(p, inputs, &Limits::default()).expect("the run succeeds");
-    (statement(p, &w), w.traces)
 }
 
 /// A cheating run: AIR semantics, `SECRET` values from `secret`.
@@ -214,33 +165,12 @@ fn transcript_broken(r: &Result<(), VerifyError>) -> bool {
     matches!(r, Err(VerifyError::Opening) | Err(VerifyError::ProofOfWork))
 }
 
-fn get(m: &RowMajorMatrix<Val>, row: usize, col: usize) -> Val {
-    m.values[row * m.width + col]
-}
-fn set(m: &mut RowMajorMatrix<Val>, row: usize, col: usize, v: Val) {
-    let w = m.width;
-    m.values[row * w + col] = v;
-}
-
 // ---------------------------------------------------------------------------------------
 // The forging tool itself.
 
 #[test]
 fn assembler_matches_trace_generate() {
-    let lt = {
-        let code = vec![
-            Instr::Frame,
-            Instr::Input(0),
-            Instr::Secret(1),
-            Instr::Call(0),
-            Instr::Halt,
-            Instr::Load(1),
-            Instr::Load(0),
-            Instr::Compare,
-            Instr::Ret,
-        ];
-        image(code, vec![func(5, 2, 2)]).unwrap()
-    };
+    let lt = lt_secret();
     let ev = eval_program(1);
     let cases: Vec<(Program, Vec<F>)> = vec![
         (lt, vec![f(1000), f(437)]),
@@ -564,7 +494,7 @@ release_test! {
         let x = dbl + F::ONE;
         // The interpreter traps and the prover refuses.
         assert!(matches!(
-            prove_with(&p, &[x], &[f(7)], &ProveOptions { security: SecurityLevel::Test, ..Default::default() }, &mut |_| {}),
+            prove_with(&p, &[x], &[f(7)], &test_opts(), &mut |_| {}),
             Err(ProveError::Trace(TraceError::Trap(resvm_exec::Trap::ReflectUnknown { .. })))
         ));
         // Forged: REFLECT and EVAL of x behave as if x were dbl's repr (entry, arity, frame of
@@ -676,18 +606,7 @@ release_test! {
         // its lookup balance, and an unused inputs row offering (1, 7) its inputs
         // constraints). Static validation now refuses the image first: INPUT outside the
         // bootstrap.
-        let code = vec![
-            Instr::Frame,
-            Instr::Input(0),
-            Instr::Secret(1),
-            Instr::Call(0),
-            Instr::Halt,
-            Instr::Load(0),
-            Instr::Input(1),
-            Instr::Mul,
-            Instr::Ret,
-        ];
-        let q = image(code, vec![func(5, 2, 2)]).unwrap();
+        let q = main2(true, &[Instr::Load(0), Instr::Input(1), Instr::Mul, Instr::Ret], &[]);
         assert_eq!(public_params(&q), vec![0]);
         let run = resvm_exec::stack::run(&q, &[f(5), f(7)], &Limits::default()).unwrap();
         assert_eq!(run.output, f(35));
@@ -708,18 +627,7 @@ release_test! {
 
 release_test! {
     fn range_table() {
-        let code = vec![
-            Instr::Frame,
-            Instr::Input(0),
-            Instr::Secret(1),
-            Instr::Call(0),
-            Instr::Halt,
-            Instr::Load(1),
-            Instr::Load(0),
-            Instr::Compare,
-            Instr::Ret,
-        ];
-        let p = image(code, vec![func(5, 2, 2)]).unwrap();
+        let p = lt_secret();
         let (st, t) = honest_run(&p, &[f(1000), f(437)]);
         assert_eq!(judge_test(&p, &st, &t), Ok(()));
         // A table value moved.
@@ -1030,7 +938,7 @@ release_test! {
     fn mutated_proof_bytes_are_rejected_without_panic() {
         let p = mul_secret();
         let x = [f(5)];
-        let opts = ProveOptions { security: SecurityLevel::Test, ..Default::default() };
+        let opts = test_opts();
         let bytes = prove_with(&p, &x, &[f(7)], &opts, &mut |_| {}).unwrap().0.to_bytes();
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(9);
         let (mut parsed, mut cut) = (0, 0);

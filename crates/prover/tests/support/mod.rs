@@ -1,8 +1,10 @@
-//! Shared helpers of the adversarial test binaries (`zk_distinguisher`, `attacks`): the
-//! prover's last step rebuilt with a blinding the test controls, and the verifier's transcript
-//! replayed far enough to recover the LogUp challenges of any proof.
+//! Shared helpers of the adversarial test binaries (`soundness`, `zk_distinguisher`,
+//! `attacks`): the small programs they attack, their honest runs, cell access to a table,
+//! forged tables proven and sent through the wire format, the prover's last step rebuilt with
+//! a blinding the test controls, and the verifier's transcript replayed far enough to recover
+//! the LogUp challenges of any proof.
 //!
-//! Both mirror private code of `resvm_prover` (`prove_traces`, `public_values`,
+//! The last two mirror private code of `resvm_prover` (`prove_traces`, `public_values`,
 //! `verify_statement`): if the prover changes its public-value layout or its blinding, these
 //! helpers must follow (their self-checks then fail loudly, never silently).
 #![allow(dead_code)]
@@ -17,11 +19,111 @@ use p3_lookup::{Kind, LogUpGadget, LookupProtocol, Lookups};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use rand::SeedableRng;
-use resvm_isa::Program;
+use resvm_exec::Limits;
+use resvm_field::F;
+use resvm_isa::{Function, Instr, Program};
 use resvm_prover::air::{self, blind, bus, inputs::InputsAir, TableKind, Val, VmAir, TABLES};
 use resvm_prover::config::{make_config, Challenge, SecurityLevel, VmConfig};
-use resvm_prover::trace::Witness;
-use resvm_prover::{public_params, Proof, Statement};
+use resvm_prover::trace::{generate, Witness};
+use resvm_prover::{
+    prove_traces, public_params, Proof, ProveOptions, Statement, VerifyError, VerifyOptions,
+};
+
+/// Verifier options that accept the `Test` parameter set.
+pub const ALLOW: VerifyOptions = VerifyOptions { allow_test: true };
+
+/// Prover options with the `Test` parameter set (fast, refused by the standard verifier).
+pub fn test_opts() -> ProveOptions {
+    ProveOptions {
+        security: SecurityLevel::Test,
+        ..Default::default()
+    }
+}
+
+/// A function-table entry (names are informational: not part of the digest).
+pub fn func(entry: u32, arity: u32, frame: u32) -> Function {
+    Function {
+        name: "f".into(),
+        entry,
+        arity,
+        frame,
+    }
+}
+
+/// `fn main(x, y)`: the bootstrap (`FRAME; INPUT 0; INPUT 1` or, with `secret_y`, `SECRET 1`;
+/// `CALL 0; HALT`), then `rest` from address 5 on, where main (function 0, arity 2, frame 2)
+/// begins; `more` are the functions after main, whose code `rest` holds after main's body.
+pub fn main2(secret_y: bool, rest: &[Instr], more: &[Function]) -> Program {
+    let y = if secret_y {
+        Instr::Secret(1)
+    } else {
+        Instr::Input(1)
+    };
+    let mut code = vec![
+        Instr::Frame,
+        Instr::Input(0),
+        y,
+        Instr::Call(0),
+        Instr::Halt,
+    ];
+    code.extend_from_slice(rest);
+    let mut fns = vec![func(5, 2, 2)];
+    fns.extend_from_slice(more);
+    Program::new(code, fns, 0).expect("valid image")
+}
+
+/// `fn main(x, secret y) = x * y`.
+pub fn mul_secret() -> Program {
+    main2(
+        true,
+        &[Instr::Load(0), Instr::Load(1), Instr::Mul, Instr::Ret],
+        &[],
+    )
+}
+
+/// `fn main(t, secret s) = lt(s, t)`.
+pub fn lt_secret() -> Program {
+    main2(
+        true,
+        &[Instr::Load(1), Instr::Load(0), Instr::Compare, Instr::Ret],
+        &[],
+    )
+}
+
+/// Honest claim and tables of `p` on all of main's parameters.
+pub fn honest_run(p: &Program, inputs: &[F]) -> (Statement, Vec<RowMajorMatrix<Val>>) {
+    let w = generate(p, inputs, &Limits::default()).expect("the run succeeds");
+    (statement(p, &w), w.traces)
+}
+
+/// Cell `(row, col)` of a table.
+pub fn get(m: &RowMajorMatrix<Val>, row: usize, col: usize) -> Val {
+    m.values[row * m.width + col]
+}
+
+/// Sets cell `(row, col)` of a table.
+pub fn set(m: &mut RowMajorMatrix<Val>, row: usize, col: usize, v: Val) {
+    let w = m.width;
+    m.values[row * w + col] = v;
+}
+
+/// Proves possibly forged tables for the claim `st` about `p` with `security` (the prover must
+/// emit a proof: release builds do not check constraints) and returns the proof as a verifier
+/// receives it, through the wire format.
+pub fn prove_forged(
+    p: &Program,
+    st: &Statement,
+    traces: &[RowMajorMatrix<Val>],
+    security: SecurityLevel,
+) -> Result<Proof, VerifyError> {
+    let stark = prove_traces(p, st, traces, security).expect("the prover emits a proof");
+    let proof = Proof {
+        security,
+        statement: st.clone(),
+        stark,
+    };
+    Proof::from_bytes(&proof.to_bytes())
+}
 
 /// The claim of an honest witness.
 pub fn statement(p: &Program, w: &Witness) -> Statement {
