@@ -440,7 +440,7 @@ fn oversized_run_is_refused_clearly_in_chromium() {
     assert_eq!(
         status,
         "error: run too large to prove in the page: it exceeds 131072 cycles, the most the \
-         page's memory holds (prove it with `resvm prove`).",
+         page's memory holds (prove it with `resvm prove`)",
     );
     // The same worker goes on: a small run proves and verifies.
     d.type_into("inputs", r#"{"n": "10"}"#);
