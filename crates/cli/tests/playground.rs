@@ -434,7 +434,9 @@ fn oversized_run_is_refused_clearly_in_chromium() {
     let (_driver, d) = start_browser(&dir.path().join("profile"));
     open_page(&d, &url);
     d.set_source(&std::fs::read_to_string(root().join("examples/fib.rvm")).expect("example"));
-    d.wait_text("params", Duration::from_secs(30), |t| t.contains("n (public)"));
+    d.wait_text("params", Duration::from_secs(30), |t| {
+        t.contains("n (public)")
+    });
     d.type_into("inputs", r#"{"n": "20000"}"#);
     let status = prove_in_page(&d, Duration::from_secs(120));
     assert_eq!(
@@ -506,7 +508,10 @@ fn swap_demo_in_page(backend: &str, limit: Duration) {
         result.contains(&format!("commitments ({added}):")),
         "{result}"
     );
-    assert!(result.contains(&format!("nullifiers ({spent}):")), "{result}");
+    assert!(
+        result.contains(&format!("nullifiers ({spent}):")),
+        "{result}"
+    );
     assert!(result.contains("double spend refused: "), "{result}");
 }
 
@@ -522,7 +527,7 @@ fn swap_demo_stark_in_chromium() {
 /// table) in the page (single-threaded WebAssembly) and with the native CLI
 /// (all cores, and one thread), in one session. Prints one line per measurement; asserts
 /// that all three prove the same statement. Run in release:
-/// `cargo test --release --workspace --test playground -- --ignored --nocapture prove_time`.
+/// `cargo test --release -p resvm-cli --test playground -- --ignored --nocapture prove_time`.
 #[test]
 #[ignore = "a benchmark: needs the wasm bundle and chromium; run with --ignored --nocapture"]
 fn prove_time_page_vs_native() {
@@ -537,6 +542,10 @@ fn prove_time_page_vs_native() {
     d.cmd("POST", "/url", json!({ "url": url }));
     d.wait_text("status", Duration::from_secs(60), |t| t == "ready");
     d.set_source(&std::fs::read_to_string(root().join(fib)).expect("example"));
+    // The page fills #inputs when the new program's parameters arrive: type after that.
+    d.wait_text("params", Duration::from_secs(30), |t| {
+        t.contains("n (public)")
+    });
     d.type_into("inputs", &format!(r#"{{"n": "{n}"}}"#));
     let mut page = Vec::new();
     for _ in 0..3 {

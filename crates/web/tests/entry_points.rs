@@ -159,10 +159,10 @@ fn prove_refuses_runs_beyond_the_page_cap() {
 #[test]
 fn swap_demo_reports_the_ledger_it_built() {
     let mut lines = Vec::new();
-    let r = j(resvm_web::swap_demo_native("reexec-v2", &mut |l| {
-        lines.push(l.to_string())
-    })
-    .expect("the demo runs"));
+    let r = j(
+        resvm_web::swap_demo_native("reexec-v2", &mut |l| lines.push(l.to_string()))
+            .expect("the demo runs"),
+    );
     assert_eq!(r["backend"], "reexec-v2");
     assert_eq!(r["transactions"], 2);
     let root = r["root"].as_str().expect("root");
