@@ -3,7 +3,9 @@
 //! of HTTP and JSON), and the test uses the page's element contract (`#source`, `#inputs`,
 //! `#engine`, `#run`, `#prove`, `#verify`, `#output`, `#status`): run an example on every
 //! engine, prove, verify (`valid`), reject a proof edited by one byte, verify the page's
-//! proof with `resvm verify` and a `resvm prove` proof in the page, and show a diagnostic.
+//! proof with `resvm verify` and a `resvm prove` proof in the page, and show a diagnostic;
+//! refuse a run beyond the page's cycle cap clearly and prove afterwards; run the resource
+//! machine's swap demo (`#swap`, `#swap-status`, `#swap-result`) with the STARK backend.
 //!
 //! Needs the WebAssembly bundle built into the binary and Chromium installed, so it is
 //! ignored by default; `.ci/run` runs it after `bash scripts/build-playground.sh`:
