@@ -32,10 +32,16 @@ if [ -z "$version" ]; then
     exit 1
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
-    echo "== cargo install wasm-bindgen-cli --version =$version"
-    # Its own lock file names a crate version that is not on every registry mirror, so the
-    # dependencies are resolved afresh (wasm-bindgen-cli itself is pinned exactly).
-    cargo install wasm-bindgen-cli --version "=$version"
+    echo "== cargo install --locked wasm-bindgen-cli --version =$version"
+    # --locked: the dependency versions of wasm-bindgen-cli's own Cargo.lock, as released.
+    # A registry mirror that lacks one of them (seen: webpki-roots 1.0.11) makes that fail;
+    # then the dependencies are resolved afresh against the mirror, saying so (the tool itself
+    # stays pinned exactly).
+    if ! cargo install --locked wasm-bindgen-cli --version "=$version"; then
+        echo "warning: the locked install failed (a locked dependency missing from the registry?);" \
+            "installing wasm-bindgen-cli $version with freshly resolved dependencies" >&2
+        cargo install wasm-bindgen-cli --version "=$version"
+    fi
 fi
 
 echo "== cargo build -p resvm-web --target wasm32-unknown-unknown --profile web"

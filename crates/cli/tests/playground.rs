@@ -3,7 +3,9 @@
 //! of HTTP and JSON), and the test uses the page's element contract (`#source`, `#inputs`,
 //! `#engine`, `#run`, `#prove`, `#verify`, `#output`, `#status`): run an example on every
 //! engine, prove, verify (`valid`), reject a proof edited by one byte, verify the page's
-//! proof with `resvm verify` and a `resvm prove` proof in the page, and show a diagnostic.
+//! proof with `resvm verify` and a `resvm prove` proof in the page, and show a diagnostic;
+//! refuse a run beyond the page's cycle cap clearly and prove afterwards; run the resource
+//! machine's swap demo (`#swap`, `#swap-status`, `#swap-result`) with the STARK backend.
 //!
 //! Needs the WebAssembly bundle built into the binary and Chromium installed, so it is
 //! ignored by default; `.ci/run` runs it after `bash scripts/build-playground.sh`:
@@ -409,12 +411,125 @@ fn playground_runs_proves_and_verifies_in_chromium() {
     assert!(status.contains("main.rvm:1:"), "{status}");
 }
 
+/// Opens the page on `url` and waits for the module to load and the first example to compile.
+fn open_page(d: &Driver, url: &str) {
+    d.cmd("POST", "/url", json!({ "url": url }));
+    d.wait_text("status", Duration::from_secs(60), |t| t == "ready");
+}
+
+/// Proves the program in the editor on the inputs in `#inputs`; the final `#status`.
+fn prove_in_page(d: &Driver, limit: Duration) -> String {
+    d.click("prove");
+    d.wait_text("status", limit, |t| {
+        t.ends_with("proved") || t.starts_with("error")
+    })
+}
+
+/// A run longer than the page's cap (`PAGE_MAX_CYCLES`, 2^17 cycles: fib(20000) takes about
+/// 300,000) is refused with a message saying why and what to do instead, not a crashed tab;
+/// the page then still proves a small run, and a proof of it verifies.
+#[test]
+#[ignore = "needs the wasm bundle (bash scripts/build-playground.sh) and chromium; run with --ignored"]
+fn oversized_run_is_refused_clearly_in_chromium() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, url) = start_playground();
+    let (_driver, d) = start_browser(&dir.path().join("profile"));
+    open_page(&d, &url);
+    d.set_source(&std::fs::read_to_string(root().join("examples/fib.rvm")).expect("example"));
+    d.wait_text("params", Duration::from_secs(30), |t| {
+        t.contains("n (public)")
+    });
+    d.type_into("inputs", r#"{"n": "20000"}"#);
+    let status = prove_in_page(&d, Duration::from_secs(120));
+    assert_eq!(
+        status,
+        "error: run too large to prove in the page: it exceeds 131072 cycles, the most the \
+         page's memory holds (prove it with `resvm prove`)",
+    );
+    // The same worker goes on: a small run proves and verifies.
+    d.type_into("inputs", r#"{"n": "10"}"#);
+    let status = prove_in_page(&d, Duration::from_secs(300));
+    assert!(status.ends_with("proved"), "{status}");
+    assert_eq!(d.text("output"), "55");
+    d.click("verify");
+    let status = d.wait_text("status", Duration::from_secs(60), |t| {
+        t.ends_with("valid") || t.starts_with("error")
+    });
+    assert_eq!(status, "run.proof shows output 55: valid");
+}
+
+/// The resource machine's swap demo in the page, on the in-memory ledger, with `backend`:
+/// `#swap-status` ends with `balanced tx applied`, the log shows every step and `#swap-result`
+/// the new root (64 hex digits), the commitments and nullifiers applied and the refused replay.
+fn swap_demo_in_page(backend: &str, limit: Duration) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, url) = start_playground();
+    let (_driver, d) = start_browser(&dir.path().join("profile"));
+    open_page(&d, &url);
+    assert_eq!(d.text("swap-status"), "not run yet");
+    d.js(
+        "const e = document.getElementById('swap-backend'); e.value = arguments[0]; \
+         e.dispatchEvent(new Event('change')); return e.value;",
+        json!([backend]),
+    );
+    d.click("swap");
+    let status = d.wait_text("swap-status", limit, |t| {
+        t.ends_with("balanced tx applied") || t.starts_with("error")
+    });
+    println!("swap demo ({backend}) in the page: {status}");
+    assert!(status.starts_with(&format!("{backend}, ")), "{status}");
+    assert!(status.ends_with("balanced tx applied"), "{status}");
+    let log = d.text("swap-log");
+    for step in [
+        "1. mint 5 A to Alice and 3 B to Bob",
+        "2. each party builds an unbalanced swap intent",
+        "(balanced: false)",
+        "(balanced: true)",
+        "4. double spend: apply the swap again",
+        "  refused: ",
+        "ledger unchanged",
+    ] {
+        assert!(log.contains(step), "no {step:?} in the log:\n{log}");
+    }
+    let result = d.text("swap-result");
+    let root = result
+        .strip_prefix("new root ")
+        .and_then(|r| r.lines().next())
+        .unwrap_or_else(|| panic!("no root in #swap-result: {result}"));
+    assert!(
+        root.len() == 64 && root.bytes().all(|b| b.is_ascii_hexdigit()),
+        "not a root: {root:?}"
+    );
+    // The root the log printed for the swap's application is the one shown.
+    assert!(log.contains(&format!("-> {root}")), "{log}");
+    // As many commitments and nullifiers listed as the log showed applied.
+    let added = log.matches("  + commitment ").count();
+    let spent = log.matches("  - nullifier ").count();
+    assert!(added > 0 && spent > 0, "{log}");
+    assert!(
+        result.contains(&format!("commitments ({added}):")),
+        "{result}"
+    );
+    assert!(
+        result.contains(&format!("nullifiers ({spent}):")),
+        "{result}"
+    );
+    assert!(result.contains("double spend refused: "), "{result}");
+}
+
+/// The swap demo with the zero-knowledge STARK backend (every action proved in the page).
+#[test]
+#[ignore = "needs the wasm bundle (bash scripts/build-playground.sh) and chromium; run with --ignored"]
+fn swap_demo_stark_in_chromium() {
+    swap_demo_in_page("stark-v1", Duration::from_secs(600));
+}
+
 /// The figures of `docs/benchmarks.md` (playground section): proving the same run of
 /// `examples/fib.rvm` (`RESVM_PAGE_BENCH_N`, default 1,091: 16,382 cycles, a 2^14-row CPU
 /// table) in the page (single-threaded WebAssembly) and with the native CLI
 /// (all cores, and one thread), in one session. Prints one line per measurement; asserts
 /// that all three prove the same statement. Run in release:
-/// `cargo test --release --workspace --test playground -- --ignored --nocapture prove_time`.
+/// `cargo test --release -p resvm-cli --test playground -- --ignored --nocapture prove_time`.
 #[test]
 #[ignore = "a benchmark: needs the wasm bundle and chromium; run with --ignored --nocapture"]
 fn prove_time_page_vs_native() {
@@ -429,6 +544,10 @@ fn prove_time_page_vs_native() {
     d.cmd("POST", "/url", json!({ "url": url }));
     d.wait_text("status", Duration::from_secs(60), |t| t == "ready");
     d.set_source(&std::fs::read_to_string(root().join(fib)).expect("example"));
+    // The page fills #inputs when the new program's parameters arrive: type after that.
+    d.wait_text("params", Duration::from_secs(30), |t| {
+        t.contains("n (public)")
+    });
     d.type_into("inputs", &format!(r#"{{"n": "{n}"}}"#));
     let mut page = Vec::new();
     for _ in 0..3 {

@@ -24,13 +24,14 @@
 use crate::backend::ProvingBackend;
 use crate::logic::LogicCache;
 use crate::resource::Resource;
+pub use crate::state::LedgerStatus;
+use crate::state::{check_state, LedgerApi, LedgerView};
 use crate::store::ResourceStore;
 use crate::transaction::{PartialTransaction, RootSet};
 use crate::tree::{empty_roots, CommitmentTree, MerklePath, DEPTH};
 use crate::Error;
 use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition};
 use resvm_field::Digest;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -67,27 +68,6 @@ fn from_bytes(b: &[u8; 32]) -> Result<Digest, Error> {
         }
     }
     Ok(Digest(out))
-}
-
-/// What `resvm ledger status --json` prints.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct LedgerStatus {
-    /// The status schema version (1).
-    pub version: u64,
-    /// The current root, hex.
-    pub root: String,
-    /// Leaves of the commitment tree.
-    pub commitments: u64,
-    /// Nullifiers in the set.
-    pub nullifiers: u64,
-    /// Historical roots (the empty tree's included).
-    pub roots: u64,
-    /// Applied transactions.
-    pub transactions: u64,
-    /// Published public resources.
-    pub public_resources: u64,
-    /// The tree depth.
-    pub depth: u64,
 }
 
 /// A ledger on disk.
@@ -259,29 +239,10 @@ impl Ledger {
         tx.verify(self, backend, logics)
     }
 
-    /// The checks that need no proof: shape, balance, roots, spent nullifiers, known
-    /// commitments.
+    /// The checks that need no proof ([`check_state`]: shape, balance, roots, spent
+    /// nullifiers, known commitments).
     pub fn check_state(&self, tx: &PartialTransaction) -> Result<(), Error> {
-        tx.verify_shape()?;
-        let d = tx.delta();
-        if !d.is_zero() {
-            return Err(Error::Unbalanced(d.to_string()));
-        }
-        tx.verify_roots(self)?;
-        let r = self.db.begin_read()?;
-        let nf = r.open_table(NULLIFIERS)?;
-        for n in tx.consumed() {
-            if nf.get(to_bytes(n))?.is_some() {
-                return Err(Error::SpentNullifier(*n));
-            }
-        }
-        let cm = r.open_table(COMMITMENTS)?;
-        for c in tx.created() {
-            if cm.get(to_bytes(c))?.is_some() {
-                return Err(Error::KnownCommitment(*c));
-            }
-        }
-        Ok(())
+        check_state(self, tx)
     }
 
     /// Verifies `tx` and applies it atomically; returns the new root.
@@ -463,6 +424,32 @@ impl RootSet for Ledger {
     fn contains_root(&self, root: &Digest) -> Result<bool, Error> {
         let r = self.db.begin_read()?;
         Ok(r.open_table(ROOTS)?.get(to_bytes(root))?.is_some())
+    }
+}
+
+impl LedgerView for Ledger {
+    fn is_spent(&self, n: &Digest) -> Result<bool, Error> {
+        Ledger::is_spent(self, n)
+    }
+    fn has_commitment(&self, c: &Digest) -> Result<bool, Error> {
+        Ok(self.leaf_index(c)?.is_some())
+    }
+}
+
+impl LedgerApi for Ledger {
+    fn status(&self) -> Result<LedgerStatus, Error> {
+        Ledger::status(self)
+    }
+    fn path(&self, c: &Digest) -> Result<(MerklePath, Digest), Error> {
+        Ledger::path(self, c)
+    }
+    fn apply(
+        &mut self,
+        tx: &PartialTransaction,
+        backend: &dyn ProvingBackend,
+        logics: &LogicCache,
+    ) -> Result<Digest, Error> {
+        Ledger::apply(self, tx, backend, logics)
     }
 }
 

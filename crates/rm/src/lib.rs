@@ -12,11 +12,14 @@
 
 pub mod backend;
 pub mod builder;
+pub mod demo;
 pub mod ledger;
 pub mod logic;
+pub mod memory_ledger;
 pub mod resource;
 pub mod serde_hex;
 pub mod stark;
+pub mod state;
 pub mod store;
 pub mod transaction;
 pub mod tree;
@@ -25,8 +28,10 @@ pub use backend::{ProvingBackend, ReexecBackend};
 pub use builder::{ActionBuilder, ExecContext, Executable, OtherRef};
 pub use ledger::{Ledger, LedgerStatus};
 pub use logic::{LogicCache, LogicProgram};
+pub use memory_ledger::MemoryLedger;
 pub use resource::{Resource, MAX_QUANTITY, MAX_RESOURCES};
 pub use stark::StarkBackend;
+pub use state::{LedgerApi, LedgerView};
 pub use store::{LocalStore, ResourceStore};
 pub use transaction::{Action, Delta, PartialTransaction, RootSet};
 pub use tree::{verify_path, CommitmentTree, MemoryTree, MerklePath};
@@ -168,6 +173,9 @@ pub enum Error {
     /// An I/O error.
     #[error("{0}")]
     Io(String),
+    /// The demo flow ([`demo::run`]) failed at a step it names.
+    #[error("demo: {0}")]
+    Demo(String),
     /// An executable failed.
     #[error("executable failed: {0}")]
     Executable(String),

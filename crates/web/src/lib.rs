@@ -11,6 +11,8 @@
 //!   `resvm prove` (its randomness comes from `crypto.getRandomValues` through getrandom's
 //!   `wasm_js` backend; nothing is seeded here).
 //! * [`verify`]: checks proof bytes against the program, as `resvm verify` does.
+//! * [`swap_demo`]: the resource machine's swap demo (`resvm demo`'s flow,
+//!   [`resvm_rm::demo::run`]) on an in-memory ledger ([`resvm_rm::MemoryLedger`]).
 //!
 //! Inputs are a JSON object from parameter name to value string (`{"a": "7", "b": "5"}`), in
 //! the syntax of `resvm run --inputs` ([`resvm::inputs`]).
@@ -240,6 +242,82 @@ fn verify_json(source: &str, bytes: &[u8]) -> Value {
         "output": canonical(st.output).to_string(),
         "cycles": st.cycles,
     })
+}
+
+/// Runs the resource machine's swap demo ([`resvm_rm::demo::run`]: mints, two unbalanced
+/// swap intents composed into a balanced transaction, every action proved and verified,
+/// applied, the double spend refused) on a fresh in-memory ledger with `backend`
+/// (`stark-v1`: zero-knowledge STARK proofs; `reexec-v2`: the fast re-execution backend,
+/// not zero-knowledge). `progress` is called with each progress line. Returns `{"backend",
+/// "root", "commitments", "nullifiers", "transactions", "refused", "ledger"}` (digests as
+/// hex, `ledger` the status as `resvm ledger status --json` prints it); a failure is thrown
+/// as an `Error` with one sentence.
+#[wasm_bindgen]
+pub fn swap_demo(backend: &str, progress: &js_sys::Function) -> Result<String, JsError> {
+    swap_demo_native(backend, &mut |line| {
+        // A throwing callback only loses a progress line; the demo goes on.
+        let _ = progress.call1(&JsValue::NULL, &JsValue::from_str(line));
+    })
+    .map_err(|e| JsError::new(&e))
+}
+
+/// [`swap_demo`] with a Rust progress callback (the native entry point, used by the tests).
+pub fn swap_demo_native(backend: &str, progress: &mut dyn FnMut(&str)) -> Result<String, String> {
+    use rand::TryRng;
+    use resvm_rm::LedgerApi;
+    let backend = resvm_rm::backend_named(backend).map_err(|e| e.to_string())?;
+    let mut seed = [0u8; 32];
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut seed)
+        .map_err(|e| format!("the random number generator failed: {e}"))?;
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(seed);
+    let mut ledger = resvm_rm::MemoryLedger::new();
+    let mut host = PageHost { progress };
+    let report = resvm_rm::demo::run(&mut ledger, backend.as_ref(), &mut rng, &mut host)
+        .map_err(|e| e.to_string())?;
+    let status = ledger.status().map_err(|e| e.to_string())?;
+    let hex =
+        |ds: &[resvm_field::Digest]| -> Vec<String> { ds.iter().map(|d| d.to_hex()).collect() };
+    Ok(json!({
+        "backend": backend.name(),
+        "root": report.root.to_hex(),
+        "commitments": hex(&report.commitments),
+        "nullifiers": hex(&report.nullifiers),
+        "transactions": report.transactions,
+        "refused": report.refused,
+        "ledger": serde_json::to_value(&status).map_err(|e| e.to_string())?,
+    })
+    .to_string())
+}
+
+/// The page's side of the demo: progress lines to the callback, the clock of the platform.
+struct PageHost<'a> {
+    progress: &'a mut dyn FnMut(&str),
+}
+
+impl resvm_rm::demo::DemoHost for PageHost<'_> {
+    fn now_ms(&self) -> f64 {
+        now_ms()
+    }
+    fn line(&mut self, text: &str) {
+        (self.progress)(text)
+    }
+}
+
+/// Milliseconds since the epoch: `Date.now()` in the browser (where `std::time` has no
+/// clock), the system clock natively.
+fn now_ms() -> f64 {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1e3)
+            .unwrap_or(0.0)
+    }
 }
 
 /// Parses the page's inputs object; an empty text stands for `{}`.

@@ -152,3 +152,40 @@ fn prove_refuses_runs_beyond_the_page_cap() {
     };
     assert!(e.contains("leading `+`"), "{e}");
 }
+
+/// The swap demo on the in-memory ledger with the re-execution backend (the STARK one is
+/// the Chromium test's): every progress line reaches the callback, the report is the
+/// ledger's (its root, counts), and an unknown backend is an error, not a panic.
+#[test]
+fn swap_demo_reports_the_ledger_it_built() {
+    let mut lines = Vec::new();
+    let r = j(
+        resvm_web::swap_demo_native("reexec-v2", &mut |l| lines.push(l.to_string()))
+            .expect("the demo runs"),
+    );
+    assert_eq!(r["backend"], "reexec-v2");
+    assert_eq!(r["transactions"], 2);
+    let root = r["root"].as_str().expect("root");
+    assert_eq!(root.len(), 64);
+    assert_eq!(r["ledger"]["root"], root);
+    let commitments = r["commitments"].as_array().expect("commitments");
+    let nullifiers = r["nullifiers"].as_array().expect("nullifiers");
+    assert_eq!(r["ledger"]["commitments"], commitments.len());
+    assert_eq!(r["ledger"]["nullifiers"], nullifiers.len());
+    assert_eq!(r["ledger"]["transactions"], 2);
+    assert!(
+        r["refused"]
+            .as_str()
+            .expect("refused")
+            .starts_with("double spend: nullifier "),
+        "{}",
+        r["refused"]
+    );
+    let log = lines.join("\n");
+    assert!(log.contains("(balanced: true)"), "{log}");
+    assert!(log.contains(&format!("-> {root}")), "{log}");
+    assert!(log.contains("ledger unchanged"), "{log}");
+
+    let e = resvm_web::swap_demo_native("groth16", &mut |_| {}).expect_err("unknown backend");
+    assert!(e.contains("unknown proving backend"), "{e}");
+}

@@ -1,6 +1,7 @@
 // The playground page: the editor, inputs, buttons and stages; every computation goes to the
 // worker (worker.js). Element ids are a contract (docs/playground.md): #source, #inputs,
-// #engine, #run, #prove, #verify, #output, #status.
+// #engine, #run, #prove, #verify, #output, #status; the swap demo's #swap-backend, #swap,
+// #swap-status, #swap-log, #swap-result.
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -9,6 +10,8 @@ const els = {
   progress: $("progress"), download: $("download"), proofFile: $("proof-file"),
   examples: $("examples"), highlights: $("highlights"), diagnostics: $("diagnostics"),
   params: $("params"), digest: $("digest"), dropzone: $("dropzone"),
+  swap: $("swap"), swapBackend: $("swap-backend"), swapStatus: $("swap-status"),
+  swapLog: $("swap-log"), swapResult: $("swap-result"),
 };
 const STAGES = ["canon", "factor", "dag", "asm"];
 const PROVE_STEPS = { execute: [1, "executing"], trace: [2, "building the trace tables"], prove: [3, "committing and proving"], done: [4, "done"] };
@@ -74,8 +77,9 @@ function setError(e) {
   setStatus(`error: ${msg}${/[.)]$/.test(msg) ? "" : "."}`, "error");
 }
 
+// One computation at a time: the worker answers in order, so a second would only wait.
 function busy(on) {
-  for (const b of [els.run, els.prove, els.verify]) b.disabled = on;
+  for (const b of [els.run, els.prove, els.verify, els.swap]) b.disabled = on;
 }
 
 // ---- editor: compile as you type, diagnostics painted under the text ------------------
@@ -358,6 +362,45 @@ window.addEventListener("drop", async (e) => {
     await verifyLatest();
   } catch (err) {
     setError(err);
+  }
+});
+
+// ---- the resource machine's swap demo, on a ledger in the worker's memory ------------------
+
+// #swap-status ends with `balanced tx applied` on success; a failure reads `error: …`.
+els.swap.addEventListener("click", async () => {
+  busy(true);
+  const backend = els.swapBackend.value;
+  els.swapLog.textContent = "";
+  els.swapResult.textContent = "";
+  els.swapStatus.className = "";
+  const started = performance.now();
+  let last = "starting";
+  const tick = setInterval(() => {
+    els.swapStatus.textContent = `running (${backend}, ${((performance.now() - started) / 1000).toFixed(0)} s): ${last}…`;
+  }, 250);
+  try {
+    const r = await call("swap", { backend }, (line) => {
+      els.swapLog.textContent += line + "\n";
+      last = line.trim();
+    });
+    clearInterval(tick);
+    const rep = r.report;
+    els.swapResult.textContent =
+      `new root ${rep.root}\n` +
+      `commitments (${rep.commitments.length}):\n${rep.commitments.map((c) => `  ${c}`).join("\n")}\n` +
+      `nullifiers (${rep.nullifiers.length}):\n${rep.nullifiers.map((n) => `  ${n}`).join("\n")}\n` +
+      `double spend refused: ${rep.refused}`;
+    els.swapStatus.textContent =
+      `${rep.backend}, ${(r.ms / 1000).toFixed(1)} s, ${rep.transactions} transactions, the double spend refused; balanced tx applied`;
+    els.swapStatus.className = "good";
+  } catch (e) {
+    clearInterval(tick);
+    const msg = String(e && e.message ? e.message : e).trim();
+    els.swapStatus.textContent = `error: ${msg}${/[.)]$/.test(msg) ? "" : "."}`;
+    els.swapStatus.className = "error";
+  } finally {
+    busy(false);
   }
 });
 

@@ -1,6 +1,6 @@
 // The playground's worker: owns the WebAssembly module, so compiling, running and proving
 // never block the page. Messages in: {id, op, args}; out: {id, ok, value} or {id, ok: false,
-// error, crashed}, and {id, progress} during a proof. After a crash (a trap: a panic, or an
+// error, crashed}, and {id, progress} during a proof or the swap demo. After a crash (a trap: a panic, or an
 // allocation beyond the page's memory) the module's state is lost: the page replaces this
 // worker.
 import init, * as resvm from "./pkg/resvm_web.js";
@@ -45,6 +45,11 @@ function call(id, op, args) {
       const summary = JSON.parse(proved.summary);
       proved.free();
       return { bytes, summary, ms };
+    }
+    case "swap": {
+      const started = performance.now();
+      const report = JSON.parse(resvm.swap_demo(args.backend, (line) => self.postMessage({ id, progress: line })));
+      return { report, ms: performance.now() - started };
     }
     case "verify":
       return JSON.parse(resvm.verify(args.source, args.proof));
