@@ -428,17 +428,10 @@ fn peephole(code: Vec<Instr>, spans: Vec<Span>, base: u32) -> (Vec<Instr>, Vec<S
     let mut loads: HashMap<u32, u32> = HashMap::new();
     let mut targets = std::collections::HashSet::new();
     for i in &code {
-        match *i {
-            Instr::Load(s) => *loads.entry(s).or_default() += 1,
-            Instr::Jump(t) => {
-                targets.insert(t);
-            }
-            Instr::Branch(a, b) => {
-                targets.insert(a);
-                targets.insert(b);
-            }
-            _ => {}
+        if let Instr::Load(s) = *i {
+            *loads.entry(s).or_default() += 1;
         }
+        targets.extend(i.jump_targets());
     }
     let mut keep = vec![true; code.len()];
     for k in 0..code.len().saturating_sub(1) {
@@ -471,11 +464,7 @@ fn peephole(code: Vec<Instr>, spans: Vec<Span>, base: u32) -> (Vec<Instr>, Vec<S
         .into_iter()
         .zip(keep)
         .filter(|(_, k)| *k)
-        .map(|(i, _)| match i {
-            Instr::Jump(t) => Instr::Jump(remap(t)),
-            Instr::Branch(a, b) => Instr::Branch(remap(a), remap(b)),
-            other => other,
-        })
+        .map(|(i, _)| i.map_jump_targets(remap))
         .collect();
     (code, spans)
 }

@@ -182,6 +182,30 @@ pub fn run_traced<T: Tracer>(
             }
         };
     }
+    // Pops the top of the stack into frame slot `k` (`STORE k`).
+    macro_rules! pop_to_slot {
+        ($k:expr) => {{
+            let v = read!(dec!(sp, 1));
+            sp -= 1;
+            let a = fp.saturating_add($k);
+            if a >= sp {
+                malformed!("store outside the frame");
+            }
+            write!(a, v);
+        }};
+    }
+    // Tail-enters a function whose arguments are already in the frame's first slots.
+    macro_rules! tail_enter {
+        ($info:expr) => {{
+            let info: FnInfo = $info;
+            step!();
+            set_sp!(match fp.checked_add(info.frame) {
+                Some(v) => v,
+                None => malformed!("frame too large"),
+            });
+            pc = info.entry;
+        }};
+    }
     // Enters function `f` whose arguments occupy the top `arity` cells below `top`.
     macro_rules! enter {
         ($info:expr, $top:expr) => {{
@@ -248,13 +272,7 @@ pub fn run_traced<T: Tracer>(
                 pc += 1;
             }
             Instr::Store(k) => {
-                let v = read!(dec!(sp, 1));
-                sp -= 1;
-                let a = fp.saturating_add(k);
-                if a >= sp {
-                    malformed!("store outside the frame");
-                }
-                write!(a, v);
+                pop_to_slot!(k);
                 pc += 1;
             }
             Instr::Neg => {
@@ -327,32 +345,13 @@ pub fn run_traced<T: Tracer>(
                 pc += 1;
             }
             Instr::Store2(ka, kb) => {
-                for k in [ka, kb] {
-                    let v = read!(dec!(sp, 1));
-                    sp -= 1;
-                    let a = fp.saturating_add(k);
-                    if a >= sp {
-                        malformed!("store outside the frame");
-                    }
-                    write!(a, v);
-                }
+                pop_to_slot!(ka);
+                pop_to_slot!(kb);
                 pc += 1;
             }
             Instr::STailCall(f, k) => {
-                let v = read!(dec!(sp, 1));
-                sp -= 1;
-                let a = fp.saturating_add(k);
-                if a >= sp {
-                    malformed!("store outside the frame");
-                }
-                write!(a, v);
-                let info = func!(f);
-                step!();
-                set_sp!(match fp.checked_add(info.frame) {
-                    Some(v) => v,
-                    None => malformed!("frame too large"),
-                });
-                pc = info.entry;
+                pop_to_slot!(k);
+                tail_enter!(func!(f));
             }
             Instr::Branch(t0, t1) => {
                 let c = read!(dec!(sp, 1));
@@ -380,24 +379,10 @@ pub fn run_traced<T: Tracer>(
                 step!();
                 enter!(info, top);
             }
-            Instr::TailCall(f) => {
-                let info = func!(f);
-                step!();
-                set_sp!(match fp.checked_add(info.frame) {
-                    Some(v) => v,
-                    None => malformed!("frame too large"),
-                });
-                pc = info.entry;
-            }
+            Instr::TailCall(f) => tail_enter!(func!(f)),
             Instr::TailEval(k) => {
                 let g = read!(dec!(sp, 1));
-                let info = callee(program, &funcs, g, k)?;
-                step!();
-                set_sp!(match fp.checked_add(info.frame) {
-                    Some(v) => v,
-                    None => malformed!("frame too large"),
-                });
-                pc = info.entry;
+                tail_enter!(callee(program, &funcs, g, k)?);
             }
             Instr::Ret => {
                 if fp < 2 || depth == 0 {

@@ -73,18 +73,7 @@ pub fn fuse_window(w: &[Instr]) -> Option<Instr> {
 pub fn fuse(code: &[Instr], base: u32, entries: &[u32]) -> Fused {
     let n = code.len();
     let mut targets: HashSet<u32> = entries.iter().copied().collect();
-    for i in code {
-        match *i {
-            Instr::Jump(t) => {
-                targets.insert(t);
-            }
-            Instr::Branch(a, b) => {
-                targets.insert(a);
-                targets.insert(b);
-            }
-            _ => {}
-        }
-    }
+    targets.extend(code.iter().flat_map(Instr::jump_targets));
     let inside_free = |i: usize, len: usize| {
         (i + 1..i + len).all(|j| !targets.contains(&(base.wrapping_add(j as u32))))
     };
@@ -125,11 +114,7 @@ pub fn fuse(code: &[Instr], base: u32, entries: &[u32]) -> Fused {
         _ => t,
     };
     for i in &mut out {
-        *i = match *i {
-            Instr::Jump(t) => Instr::Jump(remap(t)),
-            Instr::Branch(a, b) => Instr::Branch(remap(a), remap(b)),
-            other => other,
-        };
+        *i = i.map_jump_targets(remap);
     }
     Fused {
         code: out,

@@ -311,6 +311,25 @@ impl Instr {
         }
     }
 
+    /// The code addresses a `JUMP` or `BRANCH` may continue at (none for other instructions).
+    pub fn jump_targets(&self) -> impl Iterator<Item = u32> {
+        let t = match *self {
+            Instr::Jump(t) => [Some(t), None],
+            Instr::Branch(a, b) => [Some(a), Some(b)],
+            _ => [None, None],
+        };
+        t.into_iter().flatten()
+    }
+
+    /// The instruction with its jump targets mapped by `f` (others unchanged).
+    pub fn map_jump_targets(self, f: impl Fn(u32) -> u32) -> Instr {
+        match self {
+            Instr::Jump(t) => Instr::Jump(f(t)),
+            Instr::Branch(a, b) => Instr::Branch(f(a), f(b)),
+            other => other,
+        }
+    }
+
     /// The function index of the instructions that name one (`CALL`, `TAILCALL`, `REPR`,
     /// `STAILCALL`): the function-table lookup by index.
     pub fn function(&self) -> Option<u32> {

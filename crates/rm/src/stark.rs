@@ -602,12 +602,7 @@ fn commitment(a: &mut Asm, s: &ResSlots) {
 }
 
 fn shift_pc(i: Instr, by: i64) -> Instr {
-    let s = |x: u32| (x as i64 + by) as u32;
-    match i {
-        Instr::Branch(x, y) => Instr::Branch(s(x), s(y)),
-        Instr::Jump(x) => Instr::Jump(s(x)),
-        i => i,
-    }
+    i.map_jump_targets(|x| (x as i64 + by) as u32)
 }
 
 /// Appends `p`'s functions (without its bootstrap) to `code` / `functions`, renumbering
