@@ -8,7 +8,7 @@ use std::fmt;
 /// Numeric opcodes. Values are part of the program encoding (and so of every digest and
 /// `repr`): never renumber, only append. 23–29 are the Brainfuck front end's (cell memory and
 /// I/O, valid only in Brainfuck images); 30–42 are fused instructions (superinstructions the
-/// fusion pass [`crate::fuse`] makes of common stack sequences). Each opcode's meaning is
+/// fusion pass [`mod@crate::fuse`] makes of common stack sequences). Each opcode's meaning is
 /// described by its entry in [`crate::spec::OPS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
