@@ -525,8 +525,8 @@ fn swap_demo_stark_in_chromium() {
 }
 
 /// The figures of `docs/benchmarks.md` (playground section): proving the same run of
-/// `examples/fib.rvm` (`RESVM_PAGE_BENCH_N`, default 1,091: 16,382 cycles, a 2^14-row CPU
-/// table) in the page (single-threaded WebAssembly) and with the native CLI
+/// `examples/fib.rvm` (`RESVM_PAGE_BENCH_N`, default 2,338: 16,379 cycles with the fused
+/// instructions, a 2^14-row CPU table) in the page (single-threaded WebAssembly) and with the native CLI
 /// (all cores, and one thread), in one session. Prints one line per measurement; asserts
 /// that all three prove the same statement. Run in release:
 /// `cargo test --release -p resvm-cli --test playground -- --ignored --nocapture prove_time`.
@@ -536,7 +536,7 @@ fn prove_time_page_vs_native() {
     let n: u64 = std::env::var("RESVM_PAGE_BENCH_N")
         .ok()
         .map(|v| v.parse().expect("RESVM_PAGE_BENCH_N is a number"))
-        .unwrap_or(1091);
+        .unwrap_or(2338);
     let fib = "examples/fib.rvm";
     let dir = tempfile::tempdir().expect("temp dir");
     let (_server, url) = start_playground();
