@@ -314,6 +314,13 @@ pub struct OpSpec {
 }
 
 impl OpSpec {
+    /// Whether this is a slot–immediate op (`ADDSI a c`, ...): immediates a slot and a field
+    /// constant. The CPU row keeps the constant `b` in the value column v2 (not a memory
+    /// slot), so products and compare messages with it stay degree 2.
+    pub fn constant_in_v2(&self) -> bool {
+        self.imm == SI
+    }
+
     /// Every memory access in the interpreter's order: CPU slots, then chiplet accesses.
     pub fn accesses(&self) -> impl Iterator<Item = &'static Access> {
         self.slots.iter().chain(self.chiplet_accesses.iter())

@@ -115,17 +115,6 @@ pub const WIDTH: usize = CpuCols::<u8>::WIDTH;
 /// Public values: `[output, cycles]`.
 pub const NUM_PUBLIC: usize = 2;
 
-/// The slot–immediate ops, which keep their constant `b` in the value column v2 (not a
-/// memory slot) so that products and compare messages stay degree 2.
-pub const SLOT_IMM_OPS: [Opcode; 6] = [
-    Opcode::AddSI,
-    Opcode::SubSI,
-    Opcode::MulSI,
-    Opcode::LtSI,
-    Opcode::RSubSI,
-    Opcode::RLtSI,
-];
-
 /// The `call`-bus tag of an opcode's chiplet message.
 pub fn call_tag(ch: Chiplet) -> u64 {
     match ch {
@@ -328,7 +317,12 @@ where
         builder.assert_zero(fs(&[Opcode::Add, AddSS]) * (v(2) - v(0) - v(1)));
         builder.assert_zero(fs(&[Opcode::Sub, SubSS]) * (v(2) - v(0) + v(1)));
         builder.assert_zero(fs(&[Opcode::Mul, MulSS]) * (v(2) - x(l.p)));
-        builder.assert_zero(fs(&SLOT_IMM_OPS) * (v(2) - x(l.b)));
+        let slot_imm: AB::Expr = OPS
+            .iter()
+            .filter(|s| s.constant_in_v2())
+            .map(|s| f(s.opcode))
+            .sum();
+        builder.assert_zero(slot_imm * (v(2) - x(l.b)));
         builder.assert_zero(f(AddSI) * (v(1) - v(0) - v(2)));
         builder.assert_zero(f(SubSI) * (v(1) - v(0) + v(2)));
         builder.assert_zero(f(RSubSI) * (v(1) - v(2) + v(0)));
@@ -417,7 +411,7 @@ pub fn fill_row(
     if let Some([g, r, ent, ar, frm]) = tuple {
         (row.g, row.r, row.ent, row.ar, row.frm) = (g, r, ent, ar, frm);
     }
-    if SLOT_IMM_OPS.contains(&op) {
+    if spec.constant_in_v2() {
         row.v[2] = b;
     }
     match spec.chiplet {
