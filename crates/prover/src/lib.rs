@@ -38,7 +38,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 6;
+pub const FORMAT_VERSION: u16 = 7;
 
 /// What a proof claims, all of it public.
 ///
@@ -397,9 +397,16 @@ pub fn prove_traces(
         indexed_inputs(&public_params(program), &statement.public_inputs).ok_or_else(|| {
             ProveError::Stark("statement has the wrong number of public inputs".into())
         })?;
+    let mem_width = traces[TableKind::Memory.index()].width();
+    let memory = air::memory::MemoryAir::from_width(mem_width).ok_or_else(|| {
+        ProveError::Stark(format!(
+            "a memory table {mem_width} columns wide is no layout"
+        ))
+    })?;
     let airs = VmAir::all_with_streams(
         &indexed,
         inputs_log_h,
+        memory,
         &statement.io.input,
         &statement.io.output,
     );
@@ -562,6 +569,25 @@ impl Proof {
     }
 }
 
+/// The memory table's layout of `proof`, read off the width of its opened row: the layout is
+/// the prover's choice (`air::memory::slots_for`), and either is sound. Public for tests that
+/// replay the verifier.
+#[doc(hidden)]
+pub fn memory_layout(proof: &Proof) -> Result<air::memory::MemoryAir, VerifyError> {
+    let width = proof
+        .stark
+        .opened_values
+        .instances
+        .get(TableKind::Memory.index())
+        .map_or(0, |o| o.base_opened_values.trace_local.len());
+    width
+        .checked_sub(air::blind::COLS)
+        .and_then(air::memory::MemoryAir::from_width)
+        .ok_or_else(|| {
+            VerifyError::Shape(format!("a memory table {width} columns wide is no layout"))
+        })
+}
+
 /// Verifies the STARK against the statement it carries, with the verifier's own AIRs and
 /// public values derived from the statement and the program's public-parameter positions
 /// (never from prover-chosen extra data).
@@ -624,7 +650,8 @@ fn verify_statement(
             expected: params.len(),
             got: st.public_inputs.len(),
         })?;
-    let airs = VmAir::all_with_streams(&indexed, inputs_log_h, &st.io.input, &st.io.output);
+    let memory = memory_layout(proof)?;
+    let airs = VmAir::all_with_streams(&indexed, inputs_log_h, memory, &st.io.input, &st.io.output);
     let pvs = public_values(st, &indexed);
     let config = make_config(proof.security, [0u8; 32]);
     // Plonky3 validates most shapes itself; the panic guard below is a backstop for the rest.

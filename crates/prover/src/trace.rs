@@ -324,14 +324,15 @@ fn build(
     let hash_t = hash::build(&rom_perms, &hash_ops, hh);
 
     // Memory: every access of the CPU and the chiplets.
-    let mh = padded_height(mem.len().div_ceil(memory::SLOTS));
+    let slots = memory::slots_for(mem.len());
+    let mh = padded_height(mem.len().div_ceil(slots));
     if mh > 1 << MAX_LOG_HEIGHT {
         return Err(TraceError::TooLarge(format!(
             "{} memory accesses",
             mem.len()
         )));
     }
-    let mem_t = memory::build(&mut mem, mh, &mut range_mult)
+    let mem_t = memory::build(&mut mem, slots, mh, &mut range_mult)
         .map_err(|g| TraceError::TooLarge(format!("memory gap {}", g.0)))?;
 
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);

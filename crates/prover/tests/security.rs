@@ -5,7 +5,7 @@ use p3_security::grinding::GrindingSites;
 use p3_security::logup::{security_term, LogUpAir};
 use p3_security::shape::{InstanceShape, StarkAirParams};
 use p3_security::stark::conjectured_security_report;
-use resvm_prover::air::VmAir;
+use resvm_prover::air::{memory::MemoryAir, VmAir};
 use resvm_prover::config::security::{self, ProofShape, TableShape, MODULUS_BITS};
 use resvm_prover::config::SecurityLevel;
 
@@ -141,7 +141,7 @@ fn worst_case_shape_is_read_from_the_airs() {
 /// Smaller proofs are at least as secure, term by term (the worst case bounds them all).
 #[test]
 fn smaller_shapes_are_no_less_secure() {
-    let airs = VmAir::all(&[], 8);
+    let airs = VmAir::all(&[], 8, MemoryAir::new(3).unwrap());
     // cpu, memory, rom, compare, range, inputs, hash, bf_input, bf_output.
     let small = ProofShape::from_airs(&airs, &[16, 16, 10, 12, 8, 8, 11, 4, 4]);
     for level in [SecurityLevel::Standard, SecurityLevel::Compact] {

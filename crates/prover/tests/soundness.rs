@@ -217,7 +217,7 @@ forgery_test! {
         let mut t = traces.clone();
         for (table, cols) in [
             (0usize, (cpu::V..cpu::V + 4).chain([cpu::R]).collect::<Vec<_>>()),
-            (1, (0..memory::SLOTS).flat_map(|k| [k * memory::STRIDE + memory::VAL, k * memory::STRIDE + memory::RV]).collect()),
+            (1, (0..t[1].width / memory::STRIDE).flat_map(|k| [k * memory::STRIDE + memory::VAL, k * memory::STRIDE + memory::RV]).collect()),
             (5, vec![inputs::VALUE]),
         ] {
             for r in 0..t[table].values.len() / t[table].width {
@@ -304,9 +304,9 @@ forgery_test! {
                     set(&mut t[0], r, cpu::P, v0 * v1);
                     set(&mut t[0], r, cpu::Q, v0 * v2);
                 }
-                let mh = t[1].values.len() / memory::WIDTH;
+                let mh = t[1].values.len() / t[1].width;
                 for r in 0..mh {
-                    for o in (0..memory::SLOTS).map(|k| k * memory::STRIDE) {
+                    for o in (0..t[1].width / memory::STRIDE).map(|k| k * memory::STRIDE) {
                         if get(&t[1], r, o + memory::REAL) == Val::ONE
                             && ts_flip.contains(&get(&t[1], r, o + memory::TS))
                         {
@@ -403,55 +403,82 @@ forgery_test! {
         // main(x) = x: INPUT writes x, LOAD 0 reads it back, RET and HALT pass it on. Rewrite
         // every later occurrence of x (CPU slot values, memory values) into y, consistently on
         // both sides of the memory bus: only the memory table's read rule (a read returns the
-        // last write of its address) can reject the claim that main(x) = y.
-        let code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt, Instr::Load(0), Instr::Ret];
-        let p = Program::new(code, vec![func(4, 1, 1)], 0).expect("valid");
-        let (x, y) = (F::from_u64(12345), F::from_u64(777));
-        let (st, honest) = honest_run(&p, &[x]);
-        assert_eq!(st.output, x);
-        assert_eq!(verdict(&p, &st, &honest), Ok(()));
-
-        let mut t = honest.clone();
-        let n = t[0].values.len() / cpu::WIDTH;
-        let mut input_ts = None;
-        for r in 0..n {
-            if get(&t[0], r, cpu::FLAGS + resvm_isa::Opcode::Input as usize) == Val::ONE {
-                input_ts = Some(Val::from_u64(4 * r as u64));
-                continue;
-            }
-            for j in 0..4 {
-                if get(&t[0], r, cpu::V + j) == x {
-                    set(&mut t[0], r, cpu::V + j, y);
-                }
-            }
-            let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
-            set(&mut t[0], r, cpu::P, v0 * v1);
-            set(&mut t[0], r, cpu::Q, v0 * v2);
+        // last write of its address) can reject the claim that main(x) = y. Copying x
+        // between two slots `pad` times before the LOAD makes the run's memory table use
+        // the three-access layout (`memory::slots_for`); without, the two-access one.
+        for (pad, slots) in [(0usize, 2usize), (150, 3)] {
+            stale_read_in_layout(pad, slots);
         }
-        let input_ts = input_ts.expect("the run has an INPUT");
-        let mh = t[1].values.len() / memory::WIDTH;
-        let mut changed = 0;
-        for r in 0..mh {
-            for o in (0..memory::SLOTS).map(|k| k * memory::STRIDE) {
-                let real = get(&t[1], r, o + memory::REAL) == Val::ONE;
-                if real && get(&t[1], r, o + memory::TS) != input_ts && get(&t[1], r, o + memory::VAL) == x {
-                    set(&mut t[1], r, o + memory::VAL, y);
-                    if get(&t[1], r, o + memory::W) == Val::ZERO {
-                        set(&mut t[1], r, o + memory::RV, y);
-                    }
-                    changed += 1;
-                }
-            }
-        }
-        assert!(changed >= 3, "the tamper must reach LOAD, RET and HALT ({changed})");
-        let mut st2 = st.clone();
-        st2.output = y;
-        assert_eq!(
-            verdict(&p, &st2, &t),
-            Err(VerifyError::Constraints { table: "memory" }),
-            "a read of a value never written must be rejected"
-        );
     }
+}
+
+fn stale_read_in_layout(pad: usize, slots: usize) {
+    let mut code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt];
+    for _ in 0..pad {
+        code.extend([Instr::Load(0), Instr::Store(1)]);
+    }
+    code.extend([Instr::Load(0), Instr::Ret]);
+    let p = Program::new(code, vec![func(4, 1, 2)], 0).expect("valid");
+    let (x, y) = (F::from_u64(12345), F::from_u64(777));
+    let (st, honest) = honest_run(&p, &[x]);
+    assert_eq!(st.output, x);
+    assert_eq!(
+        honest[1].width / memory::STRIDE,
+        slots,
+        "pad {pad}: the layout"
+    );
+    assert_eq!(verdict(&p, &st, &honest), Ok(()));
+
+    let mut t = honest.clone();
+    let n = t[0].values.len() / cpu::WIDTH;
+    let mut input_ts = None;
+    for r in 0..n {
+        if get(&t[0], r, cpu::FLAGS + resvm_isa::Opcode::Input as usize) == Val::ONE {
+            input_ts = Some(Val::from_u64(4 * r as u64));
+            continue;
+        }
+        for j in 0..4 {
+            if get(&t[0], r, cpu::V + j) == x {
+                set(&mut t[0], r, cpu::V + j, y);
+            }
+        }
+        let (v0, v1, v2) = (
+            get(&t[0], r, cpu::V),
+            get(&t[0], r, cpu::V + 1),
+            get(&t[0], r, cpu::V + 2),
+        );
+        set(&mut t[0], r, cpu::P, v0 * v1);
+        set(&mut t[0], r, cpu::Q, v0 * v2);
+    }
+    let input_ts = input_ts.expect("the run has an INPUT");
+    let mh = t[1].values.len() / t[1].width;
+    let mut changed = 0;
+    for r in 0..mh {
+        for o in (0..t[1].width / memory::STRIDE).map(|k| k * memory::STRIDE) {
+            let real = get(&t[1], r, o + memory::REAL) == Val::ONE;
+            if real
+                && get(&t[1], r, o + memory::TS) != input_ts
+                && get(&t[1], r, o + memory::VAL) == x
+            {
+                set(&mut t[1], r, o + memory::VAL, y);
+                if get(&t[1], r, o + memory::W) == Val::ZERO {
+                    set(&mut t[1], r, o + memory::RV, y);
+                }
+                changed += 1;
+            }
+        }
+    }
+    assert!(
+        changed >= 3 + 2 * pad,
+        "the tamper must reach LOAD, RET and HALT ({changed})"
+    );
+    let mut st2 = st.clone();
+    st2.output = y;
+    assert_eq!(
+        verdict(&p, &st2, &t),
+        Err(VerifyError::Constraints { table: "memory" }),
+        "a read of a value never written must be rejected"
+    );
 }
 
 #[test]

@@ -233,10 +233,14 @@ tables! {
 }
 
 impl VmAir {
-    /// The AIRs of a proof for the public inputs at the given indices/values and an inputs
-    /// table of height `2^inputs_log_height`, in [`TABLES`] order.
-    pub fn all(public_inputs: &[(u32, Val)], inputs_log_height: usize) -> Vec<VmAir> {
-        Self::all_with_streams(public_inputs, inputs_log_height, &[], &[])
+    /// The AIRs of a proof for the public inputs at the given indices/values, an inputs
+    /// table of height `2^inputs_log_height` and the given memory layout, in [`TABLES`] order.
+    pub fn all(
+        public_inputs: &[(u32, Val)],
+        inputs_log_height: usize,
+        memory: memory::MemoryAir,
+    ) -> Vec<VmAir> {
+        Self::all_with_streams(public_inputs, inputs_log_height, memory, &[], &[])
     }
 
     /// [`VmAir::all`] with the public Brainfuck input and output bytes (empty for resvm
@@ -244,6 +248,7 @@ impl VmAir {
     pub fn all_with_streams(
         public_inputs: &[(u32, Val)],
         inputs_log_height: usize,
+        memory: memory::MemoryAir,
         bf_input: &[u8],
         bf_output: &[u8],
     ) -> Vec<VmAir> {
@@ -251,7 +256,7 @@ impl VmAir {
             .iter()
             .map(|t| match t {
                 TableKind::Cpu => VmAir::Cpu(cpu::CpuAir),
-                TableKind::Memory => VmAir::Memory(memory::MemoryAir),
+                TableKind::Memory => VmAir::Memory(memory),
                 TableKind::Rom => VmAir::Rom(rom::RomAir),
                 TableKind::Compare => VmAir::Compare(compare::CompareAir),
                 TableKind::Range => VmAir::Range(range::RangeAir),

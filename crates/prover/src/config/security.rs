@@ -228,7 +228,10 @@ impl ProofShape {
         static SHAPE: OnceLock<ProofShape> = OnceLock::new();
         SHAPE.get_or_init(|| {
             let max = crate::trace::MAX_LOG_HEIGHT;
-            let airs = VmAir::all(&[], max);
+            // The widest memory layout: every term grows with the columns.
+            let memory = crate::air::memory::MemoryAir::new(crate::air::memory::MAX_SLOTS)
+                .expect("MAX_SLOTS is a layout");
+            let airs = VmAir::all(&[], max, memory);
             let heights: Vec<usize> = crate::air::TABLES
                 .iter()
                 .map(|t| match t {

@@ -426,12 +426,14 @@ pub fn assemble_patched(
         let len = mem_rows.len();
         mem_rows.rotate_left(best.1 % len);
     }
-    let mh = padded_height(mem_rows.len().div_ceil(memory::SLOTS));
-    let mut mem_t = Val::zero_vec(mh * memory::WIDTH);
+    let slots = memory::slots_for(mem_rows.len());
+    let width = slots * memory::STRIDE;
+    let mh = padded_height(mem_rows.len().div_ceil(slots));
+    let mut mem_t = Val::zero_vec(mh * width);
     let last_addr = mem_rows.last().map_or(0, |r| r.1);
     let space = Val::from_u64(bus::SPACE_STACK);
-    for e in 0..mh * memory::SLOTS {
-        let at = (e / memory::SLOTS) * memory::WIDTH + (e % memory::SLOTS) * memory::STRIDE;
+    for e in 0..mh * slots {
+        let at = (e / slots) * width + (e % slots) * memory::STRIDE;
         let row = &mut mem_t[at..at + memory::STRIDE];
         let row: &mut memory::MemSlot<Val> = row.borrow_mut();
         row.space = space;
@@ -489,7 +491,7 @@ pub fn assemble_patched(
     let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; TABLES.len()];
     for (kind, t) in [
         (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu::WIDTH)),
-        (TableKind::Memory, RowMajorMatrix::new(mem_t, memory::WIDTH)),
+        (TableKind::Memory, RowMajorMatrix::new(mem_t, width)),
         (TableKind::Rom, rom_t),
         (TableKind::Compare, cmp_t),
         (TableKind::Range, range_t),

@@ -28,7 +28,9 @@ use p3_matrix::Matrix;
 use resvm_exec::Limits;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Opcode, Program};
-use resvm_prover::air::{compare, cpu, inputs, memory, range, rom, Val, BLIND_SINK, TABLES};
+use resvm_prover::air::{
+    compare, cpu, inputs, memory, range, rom, TableKind, Val, BLIND_SINK, TABLES,
+};
 use resvm_prover::config::SecurityLevel;
 use resvm_prover::trace::{generate, TraceError};
 use resvm_prover::*;
@@ -324,6 +326,21 @@ release_test! {
         assert!(transcript_broken(&r), "{r:?}");
         let r = edit(&|q| q.stark.degree_bits.pop().map(|_| ()).unwrap());
         assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
+        // The memory layout is read off the width of the memory table's opened row: a width
+        // of no layout is a shape error, the other layout's width breaks the opening.
+        let mem = TableKind::Memory.index();
+        let r = edit(&|q| q.stark.opened_values.instances[mem].base_opened_values.trace_local.truncate(1));
+        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m.contains("no layout")), "{r:?}");
+        let r = edit(&|q| {
+            let row = &mut q.stark.opened_values.instances[mem].base_opened_values.trace_local;
+            row.extend(row[..2 * memory::STRIDE].to_vec());
+        });
+        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m.contains("no layout")), "{r:?}");
+        let r = edit(&|q| {
+            let row = &mut q.stark.opened_values.instances[mem].base_opened_values.trace_local;
+            row.extend(row[..memory::STRIDE].to_vec());
+        });
+        assert!(r.is_err() && !matches!(&r, Err(VerifyError::Shape(m)) if m.contains("no layout")), "{r:?}");
         // Terminals.
         let r = edit(&|q| q.stark.lookup_terminals[0] = None);
         assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
@@ -911,7 +928,7 @@ release_test! {
         set(&mut t2[0], br, cpu::Q, f(2) * (Val::ONE - f(2)));
         let mut edited = 0;
         for r in 0..t2[1].height() {
-            for k in 0..memory::SLOTS {
+            for k in 0..t2[1].width / memory::STRIDE {
                 let o = k * memory::STRIDE;
                 let ts = get(&t2[1], r, o + memory::TS).as_canonical_u64();
                 if get(&t2[1], r, o + memory::REAL) == Val::ONE

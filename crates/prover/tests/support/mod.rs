@@ -22,7 +22,9 @@ use rand::SeedableRng;
 use resvm_exec::Limits;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Program};
-use resvm_prover::air::{self, blind, bus, inputs::InputsAir, TableKind, Val, VmAir, TABLES};
+use resvm_prover::air::{
+    self, blind, bus, inputs::InputsAir, memory::MemoryAir, TableKind, Val, VmAir, TABLES,
+};
 use resvm_prover::config::{make_config, Challenge, SecurityLevel, VmConfig};
 use resvm_prover::trace::{generate, Witness};
 use resvm_prover::{
@@ -215,7 +217,8 @@ pub fn prove_full(
 ) -> Proof {
     let idx = indexed(p, st);
     let inputs_log_h = full[5].height().trailing_zeros() as usize;
-    let airs = VmAir::all_with_streams(&idx, inputs_log_h, &st.io.input, &st.io.output);
+    let memory = MemoryAir::from_width(full[1].width() - blind::COLS).expect("a memory layout");
+    let airs = VmAir::all_with_streams(&idx, inputs_log_h, memory, &st.io.input, &st.io.output);
     let pvs = public_values(p, st);
     let config = make_config(security, resvm_prover::config::os_seed());
     let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
@@ -257,6 +260,7 @@ pub fn replay(p: &Program, proof: &Proof) -> Replay {
     let airs = VmAir::all_with_streams(
         &idx,
         InputsAir::log_height_for(idx.len()),
+        resvm_prover::memory_layout(proof).expect("a memory layout"),
         &st.io.input,
         &st.io.output,
     );
