@@ -2,7 +2,7 @@
 //! steps and memory accesses out as the tables of `crate::air`.
 
 use crate::air::{
-    bfio, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT, TABLES,
+    bfio, compare, cpu, hash, inputs, memory, padded_height, range, rom, TableKind, Val, TABLES,
 };
 use core::borrow::BorrowMut;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
@@ -87,10 +87,6 @@ pub const MAX_LOG_HEIGHT: usize = 22;
 /// Most cycles the prover records unless told otherwise: about what 24 GB of memory proves
 /// (a cycle limit is enforced while recording, so a longer run stops in bounded memory).
 pub const DEFAULT_MAX_CYCLES: u64 = 1 << 21;
-
-pub(crate) fn padded_height(n: usize) -> usize {
-    n.next_power_of_two().max(1 << MIN_LOG_HEIGHT)
-}
 
 /// Runs `program` on all of main's parameters and builds every table.
 ///

@@ -141,7 +141,7 @@ fn worst_case_shape_is_read_from_the_airs() {
 /// Smaller proofs are at least as secure, term by term (the worst case bounds them all).
 #[test]
 fn smaller_shapes_are_no_less_secure() {
-    let airs = VmAir::all(&[], 8, MemoryAir::new(3).unwrap());
+    let airs = VmAir::all(&[], 8, MemoryAir::widest());
     // cpu, memory, rom, compare, range, inputs, hash, bf_input, bf_output.
     let small = ProofShape::from_airs(&airs, &[16, 16, 10, 12, 8, 8, 11, 4, 4]);
     for level in [SecurityLevel::Standard, SecurityLevel::Compact] {

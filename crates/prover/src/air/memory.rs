@@ -38,10 +38,8 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
-/// The layouts a proof may use: accesses per row.
+/// The layouts a proof may use: accesses per row, narrowest first.
 pub const SLOT_CHOICES: [usize; 2] = [2, 3];
-/// The widest layout (the verifier's worst-case shape).
-pub const MAX_SLOTS: usize = 3;
 /// Bytes of the difference to the predecessor.
 pub const D_LIMBS: usize = 4;
 
@@ -103,11 +101,7 @@ pub const NS: usize = col!(MemSlot, ns);
 /// `accesses` accesses; ties go to the narrower layout.
 pub fn slots_for(accesses: usize) -> usize {
     let cells = |slots: usize| {
-        let rows = accesses
-            .div_ceil(slots)
-            .next_power_of_two()
-            .max(1 << super::MIN_LOG_HEIGHT);
-        rows * (slots * STRIDE + super::blind::COLS)
+        super::padded_height(accesses.div_ceil(slots)) * (slots * STRIDE + super::blind::COLS)
     };
     SLOT_CHOICES
         .into_iter()
@@ -126,6 +120,12 @@ impl MemoryAir {
     /// [`SLOT_CHOICES`].
     pub fn new(slots: usize) -> Option<MemoryAir> {
         SLOT_CHOICES.contains(&slots).then_some(MemoryAir { slots })
+    }
+    /// The widest layout (the verifier's worst-case shape).
+    pub fn widest() -> MemoryAir {
+        MemoryAir {
+            slots: SLOT_CHOICES[SLOT_CHOICES.len() - 1],
+        }
     }
     /// Accesses per row.
     pub fn slots(&self) -> usize {
@@ -156,16 +156,13 @@ where
     fn eval(&self, builder: &mut AB) {
         let main = builder.main();
         let (local, next) = (main.current_slice(), main.next_slice());
-        let width = self.slots * STRIDE;
-        let l: Vec<&MemSlot<AB::Var>> = local[..width]
-            .chunks_exact(STRIDE)
-            .map(|c| c.borrow())
-            .collect();
+        let slot = |k: usize| -> &MemSlot<AB::Var> { local[k * STRIDE..(k + 1) * STRIDE].borrow() };
+        let last = self.slots - 1;
         let nx0: &MemSlot<AB::Var> = next[..STRIDE].borrow();
         let x = |v: AB::Var| -> AB::Expr { v.into() };
         let one = AB::Expr::ONE;
 
-        for s in &l {
+        for s in (0..self.slots).map(slot) {
             builder.assert_bool(x(s.w));
             builder.assert_bool(x(s.real));
             builder.assert_bool(x(s.same));
@@ -183,8 +180,8 @@ where
         {
             // The very first access has no predecessor; fresh memory reads as zero.
             let mut b = builder.when_first_row();
-            b.assert_zero(x(l[0].same));
-            b.assert_zero(x(l[0].rv));
+            b.assert_zero(x(slot(0).same));
+            b.assert_zero(x(slot(0).rv));
         }
 
         // `cur` follows `prev` in the sorted sequence (all expressions of degree ≤ 2): real
@@ -211,20 +208,20 @@ where
             ]
         };
         // Slot k after slot k − 1 of the same row.
-        for k in 1..l.len() {
-            for e in step(l[k - 1], l[k]) {
+        for k in 1..self.slots {
+            for e in step(slot(k - 1), slot(k)) {
                 builder.assert_zero(e);
             }
         }
         // Slot 0 of the next row after the last slot of this one.
         {
             let mut t = builder.when_transition();
-            for e in step(l[l.len() - 1], nx0) {
+            for e in step(slot(last), nx0) {
                 t.assert_zero(e);
             }
         }
 
-        for s in &l {
+        for s in (0..self.slots).map(slot) {
             for i in 0..D_LIMBS {
                 builder.push_interaction(bus::RANGE, [x(s.d[i])], 1);
             }

@@ -112,6 +112,12 @@ pub const BLIND_SINK: TableKind = TableKind::Range;
 /// Log2 of the smallest table height: hiding FRI needs at least 256 rows per table.
 pub const MIN_LOG_HEIGHT: usize = 8;
 
+/// Rows of a table holding `n` rows of content: the next power of two, at least
+/// `2^MIN_LOG_HEIGHT`.
+pub fn padded_height(n: usize) -> usize {
+    n.next_power_of_two().max(1 << MIN_LOG_HEIGHT)
+}
+
 /// Implements `Borrow<$cols<T>>` / `BorrowMut` for `[T]` (a row of exactly the struct's width
 /// borrows as the typed columns; a longer row, such as a table's own columns followed by the
 /// [`blind`] columns, borrows its prefix) and `$cols::<u8>::WIDTH`. Slicing panics on a row shorter than the struct. The struct must be `#[repr(C)]`

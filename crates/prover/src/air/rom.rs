@@ -235,7 +235,7 @@ pub fn build(
     let nblocks = enc.len() / 8;
     let funcs = program.functions();
     let nf = funcs.len();
-    let h = super::super::trace::padded_height(nblocks + nf);
+    let h = super::padded_height(nblocks + nf);
     let mut perms: Vec<[Val; P2_WIDTH]> = Vec::with_capacity(nblocks + nf);
     let mut t = Val::zero_vec(h * WIDTH);
     let u = |v: u64| Val::from_u64(v);

@@ -229,9 +229,7 @@ impl ProofShape {
         SHAPE.get_or_init(|| {
             let max = crate::trace::MAX_LOG_HEIGHT;
             // The widest memory layout: every term grows with the columns.
-            let memory = crate::air::memory::MemoryAir::new(crate::air::memory::MAX_SLOTS)
-                .expect("MAX_SLOTS is a layout");
-            let airs = VmAir::all(&[], max, memory);
+            let airs = VmAir::all(&[], max, crate::air::memory::MemoryAir::widest());
             let heights: Vec<usize> = crate::air::TABLES
                 .iter()
                 .map(|t| match t {

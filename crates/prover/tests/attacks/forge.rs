@@ -10,7 +10,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_isa::{Instr, Opcode, Program};
 use resvm_prover::air::{
-    bfio, bus, compare, cpu, hash, inputs, memory, range, rom, TableKind, Val, MIN_LOG_HEIGHT,
+    bfio, bus, compare, cpu, hash, inputs, memory, padded_height, range, rom, TableKind, Val,
     TABLES,
 };
 use resvm_prover::{public_params, Statement};
@@ -307,10 +307,6 @@ pub fn air_run_tampered(
         }
         pc = next;
     }
-}
-
-fn padded_height(n: usize) -> usize {
-    n.next_power_of_two().max(1 << MIN_LOG_HEIGHT)
 }
 
 /// Lays a run out as the nine tables (inner widths, [`resvm_prover::air::TABLES`] order) and
