@@ -38,7 +38,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 7;
+pub const FORMAT_VERSION: u16 = 8;
 
 /// What a proof claims, all of it public.
 ///
@@ -86,7 +86,7 @@ pub struct Proof {
     pub security: SecurityLevel,
     /// The claim.
     pub statement: Statement,
-    /// The batch STARK over the tables of [`air::TABLES`].
+    /// The batch STARK over the tables of [`air::tables_for`] the image's kind.
     pub stark: BatchProof<VmConfig>,
 }
 
@@ -392,7 +392,15 @@ pub fn prove_traces(
     traces: &[p3_matrix::dense::RowMajorMatrix<Val>],
     security: SecurityLevel,
 ) -> Result<BatchProof<VmConfig>, ProveError> {
-    let inputs_log_h = log2(traces[5].height());
+    let tables = air::tables_for(program.kind());
+    if traces.len() != tables.len() {
+        return Err(ProveError::Stark(format!(
+            "{} tables given, a proof about this image has {}",
+            traces.len(),
+            tables.len()
+        )));
+    }
+    let inputs_log_h = log2(traces[TableKind::Inputs.index()].height());
     let indexed =
         indexed_inputs(&public_params(program), &statement.public_inputs).ok_or_else(|| {
             ProveError::Stark("statement has the wrong number of public inputs".into())
@@ -403,14 +411,7 @@ pub fn prove_traces(
             "a memory table {mem_width} columns wide is no layout"
         ))
     })?;
-    let airs = VmAir::all_with_streams(
-        &indexed,
-        inputs_log_h,
-        memory,
-        &statement.io.input,
-        &statement.io.output,
-    );
-    let pvs = public_values(statement, &indexed);
+    let (airs, pvs) = statement_airs(program, statement, &indexed, inputs_log_h, memory);
     let config = make_config(security, os_seed());
     // Fresh randomness for the terminal blinding, independent of the PCS's.
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(os_seed());
@@ -600,17 +601,18 @@ fn verify_statement(
     let stark = &proof.stark;
     let zk = 1; // hiding FRI doubles every committed domain
     let db = &stark.degree_bits;
-    if db.len() != TABLES.len()
-        || stark.opened_values.instances.len() != TABLES.len()
-        || stark.lookup_terminals.len() != TABLES.len()
+    let tables = air::tables_for(program.kind());
+    if db.len() != tables.len()
+        || stark.opened_values.instances.len() != tables.len()
+        || stark.lookup_terminals.len() != tables.len()
     {
         return Err(VerifyError::Shape(format!(
             "expected {} tables",
-            TABLES.len()
+            tables.len()
         )));
     }
     let inputs_log_h = air::inputs::InputsAir::log_height_for(params.len());
-    for (i, (&b, kind)) in db.iter().zip(TABLES).enumerate() {
+    for (i, (&b, kind)) in db.iter().zip(tables).enumerate() {
         let ok = match kind {
             TableKind::Range => b == range::LOG_HEIGHT + zk,
             TableKind::Inputs => b == inputs_log_h + zk,
@@ -628,12 +630,7 @@ fn verify_statement(
     }
     // The AIR proves `cycles` only modulo p (the first HALT's clk + 1); the CPU's clk counts
     // rows from 0, so the true count is at most the table height, far below p.
-    let cpu_rows = 1u64
-        << (db[TABLES
-            .iter()
-            .position(|t| *t == TableKind::Cpu)
-            .unwrap_or(0)]
-            - zk);
+    let cpu_rows = 1u64 << (db[TableKind::Cpu.index()] - zk);
     if st.cycles == 0 || st.cycles > cpu_rows {
         return Err(VerifyError::CyclesOutOfRange {
             cycles: st.cycles,
@@ -651,8 +648,7 @@ fn verify_statement(
             got: st.public_inputs.len(),
         })?;
     let memory = memory_layout(proof)?;
-    let airs = VmAir::all_with_streams(&indexed, inputs_log_h, memory, &st.io.input, &st.io.output);
-    let pvs = public_values(st, &indexed);
+    let (airs, pvs) = statement_airs(program, st, &indexed, inputs_log_h, memory);
     let config = make_config(proof.security, [0u8; 32]);
     // Plonky3 validates most shapes itself; the panic guard below is a backstop for the rest.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -700,9 +696,28 @@ fn stark_error<E: std::fmt::Debug>(e: p3_batch_stark::BatchVerificationError<E>)
     }
 }
 
-/// Public values per table, in [`TABLES`] order.
-fn public_values(st: &Statement, indexed_inputs: &[(u32, F)]) -> Vec<Vec<Val>> {
-    TABLES
+/// The AIRs and public values of a proof of `st` about `program`: the tables of
+/// [`air::tables_for`] its kind, in order, for the public inputs at the given indices, an
+/// inputs table `2^inputs_log_h` rows high and the given memory layout. The one place the
+/// prover, the verifier and the tests' transcript replay take them from.
+#[doc(hidden)]
+pub fn statement_airs(
+    program: &Program,
+    st: &Statement,
+    indexed_inputs: &[(u32, F)],
+    inputs_log_h: usize,
+    memory: air::memory::MemoryAir,
+) -> (Vec<VmAir>, Vec<Vec<Val>>) {
+    let tables = air::tables_for(program.kind());
+    let airs = VmAir::for_tables(
+        tables,
+        indexed_inputs,
+        inputs_log_h,
+        memory,
+        &st.io.input,
+        &st.io.output,
+    );
+    let pvs = tables
         .iter()
         .map(|t| match t {
             TableKind::Cpu => vec![st.output, Val::from_u64(st.cycles)],
@@ -712,7 +727,8 @@ fn public_values(st: &Statement, indexed_inputs: &[(u32, F)]) -> Vec<Vec<Val>> {
             TableKind::BfOutput => air::bfio::BfOutputAir::public_values(&st.io.output),
             _ => vec![],
         })
-        .collect()
+        .collect();
+    (airs, pvs)
 }
 
 impl Proof {

@@ -2,7 +2,7 @@
 //! steps and memory accesses out as the tables of `crate::air`.
 
 use crate::air::{
-    bfio, compare, cpu, hash, inputs, memory, padded_height, range, rom, TableKind, Val, TABLES,
+    bfio, compare, cpu, hash, inputs, memory, padded_height, range, rom, TableKind, Val,
 };
 use core::borrow::BorrowMut;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
@@ -50,7 +50,8 @@ impl Tracer for Recorder {
     }
 }
 
-/// The traces of one run, in [`crate::air::TABLES`] order, with their public values.
+/// The traces of one run, the tables of [`crate::air::tables_for`] the image's kind in order,
+/// with their public values.
 pub struct Witness {
     /// One matrix per table.
     pub traces: Vec<RowMajorMatrix<Val>>,
@@ -333,23 +334,28 @@ fn build(
 
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
     let in_t = inputs::build(&public_inputs, &input_uses);
-    let bf_in_t = bfio::build_input(bf_input, &bf_reads);
-    let bf_out_t = bfio::build_output(&bf_cells, &mut range_mult);
+    let tables = crate::air::tables_for(program.kind());
+    let has = |k: TableKind| tables.contains(&k);
+    // A table a proof omits adds no range lookups either.
+    let bf_in_t = has(TableKind::BfInput).then(|| bfio::build_input(bf_input, &bf_reads));
+    let bf_out_t = has(TableKind::BfOutput).then(|| bfio::build_output(&bf_cells, &mut range_mult));
     let range_t = range::build(&range_mult);
 
-    let mut traces: Vec<Option<RowMajorMatrix<Val>>> = vec![None; TABLES.len()];
+    let mut traces: Vec<Option<RowMajorMatrix<Val>>> = vec![None; tables.len()];
     for (kind, t) in [
-        (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu::WIDTH)),
-        (TableKind::Memory, mem_t),
-        (TableKind::Rom, rom_t),
-        (TableKind::Compare, cmp_t),
-        (TableKind::Range, range_t),
-        (TableKind::Inputs, in_t),
-        (TableKind::Hash, hash_t),
+        (TableKind::Cpu, Some(RowMajorMatrix::new(cpu_t, cpu::WIDTH))),
+        (TableKind::Memory, Some(mem_t)),
+        (TableKind::Rom, Some(rom_t)),
+        (TableKind::Compare, Some(cmp_t)),
+        (TableKind::Range, Some(range_t)),
+        (TableKind::Inputs, Some(in_t)),
+        (TableKind::Hash, Some(hash_t)),
         (TableKind::BfInput, bf_in_t),
         (TableKind::BfOutput, bf_out_t),
     ] {
-        traces[kind.index()] = Some(t);
+        if let Some(slot) = traces.get_mut(kind.index()) {
+            *slot = t;
+        }
     }
     Ok(Witness {
         traces: traces

@@ -23,14 +23,19 @@ mod support;
 
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::F;
-use resvm_isa::{Instr, Program};
-use resvm_prover::air::{Val, BLIND_SINK, TABLES};
+use resvm_isa::{ImageKind, Instr, Program};
+use resvm_prover::air::{tables_for, TableKind, Val, BLIND_SINK};
 use resvm_prover::config::{Challenge, SecurityLevel};
 use resvm_prover::*;
 use support::*;
 
 const T: u64 = 1000;
 const SECRET: u64 = 437;
+
+/// The tables of a proof about these (resvm) programs.
+fn proof_tables() -> &'static [TableKind] {
+    tables_for(ImageKind::Resvm)
+}
 
 /// `fn main(t, secret s) = branch(lt(s, t), 5 + 2, 3 + 4);`: both arms return 7 in the same
 /// number of cycles with the same memory traffic, so output, cycle count and table heights
@@ -83,7 +88,7 @@ fn matches(p: &Program, proof: &Proof, cands: &[u64]) -> Vec<[bool; 6]> {
 
 /// Every non-empty proper subset of the tables, as a bit mask.
 fn proper_subsets() -> impl Iterator<Item = u32> {
-    1..(1u32 << TABLES.len()) - 1
+    1..(1u32 << proof_tables().len()) - 1
 }
 
 fn subset_sum(v: &[Challenge], mask: u32) -> Challenge {
@@ -95,12 +100,15 @@ fn subset_sum(v: &[Challenge], mask: u32) -> Challenge {
 }
 
 fn sink() -> usize {
-    TABLES.iter().position(|t| *t == BLIND_SINK).unwrap()
+    proof_tables()
+        .iter()
+        .position(|t| *t == BLIND_SINK)
+        .unwrap()
 }
 
 /// Shows that every candidate explains the proof's terminals exactly: from the differences
 /// `T_i − U_i(s)` of the non-sink tables it reconstructs the unique blinding messages, puts
-/// them into the candidate's tables the way the prover does, and recomputes all six
+/// them into the candidate's tables the way the prover does, and recomputes all the
 /// terminals (the sink's included) with Plonky3's trace generator.
 fn every_candidate_explains(p: &Program, proof: &Proof, cands: &[u64]) {
     let r = replay(p, proof);
@@ -109,7 +117,10 @@ fn every_candidate_explains(p: &Program, proof: &Proof, cands: &[u64]) {
         let inner = tables(p, T, s);
         let mut full = unblinded(&inner);
         let u = r.terminals(&full);
-        for (sink_row, i) in (0..TABLES.len()).filter(|&i| i != sink()).enumerate() {
+        for (sink_row, i) in (0..proof_tables().len())
+            .filter(|&i| i != sink())
+            .enumerate()
+        {
             let (r0, r1) = r.explain(have[i] - u[i]);
             assert_eq!(r.blind_term(r0, r1), have[i] - u[i]);
             set_blind(&mut full[i], 0, [r0, r1, Val::ONE]);
@@ -158,7 +169,7 @@ fn distinguisher_finds_the_secret_without_blinding() {
     }
 
     // A proof with a blinding the test knows: the recomputation (transcript replay, Plonky3's
-    // own permutation-trace generator) reproduces all six terminals exactly, and each
+    // own permutation-trace generator) reproduces all the terminals exactly, and each
     // non-sink terminal is the unblinded one plus 1/(prefix − (r0·β + r1)).
     let full = blinded(&traces, 7);
     let proof = prove_full(&p, &st, &full, SecurityLevel::Standard);
@@ -168,7 +179,7 @@ fn distinguisher_finds_the_secret_without_blinding() {
     assert_eq!(r.terminals(&full), have);
     let u = r.unblinded_terminals(&traces);
     let mut sent = Challenge::ZERO;
-    for i in (0..TABLES.len()).filter(|&i| i != sink()) {
+    for i in (0..proof_tables().len()).filter(|&i| i != sink()) {
         let [r0, r1, m] = blind_cell(&full[i], 0);
         assert_eq!(m, Val::ONE);
         assert_eq!(have[i] - u[i], r.blind_term(r0, r1), "table {i}");
@@ -205,7 +216,7 @@ fn distinguisher_fails_against_the_real_prover() {
     );
     for &s in &cands {
         let u = r.unblinded_terminals(&tables(&p, T, s));
-        // All six together always agree for an honest trace (the sum is zero on both sides);
+        // All of them together always agree for an honest trace (the sum is zero on both sides);
         // every other combination (each table alone, any proper subset) must not.
         for mask in proper_subsets() {
             assert_ne!(
@@ -224,7 +235,7 @@ fn distinguisher_fails_against_the_real_prover() {
     // Two proofs of the same run: different terminals in every table.
     let again = prove(&p, &t, &[F::from_u64(SECRET)]).expect("proves");
     let have2 = proof_terminals(&again);
-    for i in 0..TABLES.len() {
+    for i in 0..proof_tables().len() {
         assert_ne!(
             have[i], have2[i],
             "table {i}'s terminal repeats across proofs"
@@ -239,9 +250,9 @@ fn distinguisher_fails_against_the_real_prover() {
 )]
 fn branch_direction_is_hidden() {
     let p = branch_secret();
-    let rom = TABLES
+    let rom = proof_tables()
         .iter()
-        .position(|t| *t == resvm_prover::air::TableKind::Rom)
+        .position(|t| *t == TableKind::Rom)
         .unwrap();
     // One candidate per arm: s = 5 < t runs @9, s = 2000 >= t runs @13.
     let (low, high) = (5u64, 2000u64);

@@ -3,7 +3,7 @@
 //! | table | rows | role |
 //! |---|---|---|
 //! | [`cpu`] | one per executed instruction (padded with `HALT`) | the ISA's transition function |
-//! | [`memory`] | two memory accesses per row, sorted by `(space, addr, ts)` | memory consistency |
+//! | [`memory`] | two or three memory accesses per row, sorted by `(space, addr, ts)` | memory consistency |
 //! | [`rom`] | one sponge block per row | program code + function table, hashed to the digest |
 //! | [`compare`] | one per executed `COMPARE` | `lt` on canonical representatives |
 //! | [`range`] | exactly 2^8 | 8-bit range checks |
@@ -11,6 +11,8 @@
 //! | [`hash`] | one Poseidon2 permutation per two rows | the ROM's sponge and reprs, `HASH` |
 //! | [`bfio`] input | one per Brainfuck input byte, and the end | binds `BFIN` to the public input bytes |
 //! | [`bfio`] output | one per Brainfuck output byte | binds `BFOUT` to the public output bytes |
+//!
+//! The two Brainfuck tables are in proofs about Brainfuck images only ([`tables_for`]).
 //!
 //! **The chiplet seam.** Every table is a module with a `#[repr(C)]` column struct (a row
 //! slice borrows as `&XxxCols<T>`, as Plonky3's own AIRs do; see `columns!`), its AIR and
@@ -187,7 +189,7 @@ macro_rules! tables {
                 }
             }
             /// Position of the table in a proof.
-            pub fn index(self) -> usize {
+            pub const fn index(self) -> usize {
                 self as usize
             }
         }
@@ -238,27 +240,48 @@ tables! {
     BfOutput(bfio::BfOutputAir) = "bf_output",
 }
 
+/// The tables of a proof about an image of `kind`, in proof order (a prefix of [`TABLES`]).
+///
+/// A resvm image's proof omits the Brainfuck I/O tables: validation keeps `BFIN`/`BFOUT` out
+/// of resvm images, and were one ever executed its request would have no table to receive it,
+/// so the `call` bus could not balance. The kind is lane 4 of the image's header, hashed into
+/// the digest the ROM proves, so prover and verifier derive the same list from the program.
+pub fn tables_for(kind: resvm_isa::ImageKind) -> &'static [TableKind] {
+    match kind {
+        resvm_isa::ImageKind::Resvm => &TABLES[..TableKind::BfInput.index()],
+        resvm_isa::ImageKind::Brainfuck => TABLES,
+    }
+}
+
+// The omitted tables must be the last ones, so the others keep their indices.
+const _: () = assert!(
+    TableKind::BfInput.index() + 2 == TABLES.len()
+        && TableKind::BfOutput.index() + 1 == TABLES.len()
+);
+
 impl VmAir {
-    /// The AIRs of a proof for the public inputs at the given indices/values, an inputs
-    /// table of height `2^inputs_log_height` and the given memory layout, in [`TABLES`] order.
+    /// The AIRs of every table in [`TABLES`] order, with empty Brainfuck streams: the widest
+    /// proof shape, for the security model's worst case.
     pub fn all(
         public_inputs: &[(u32, Val)],
         inputs_log_height: usize,
         memory: memory::MemoryAir,
     ) -> Vec<VmAir> {
-        Self::all_with_streams(public_inputs, inputs_log_height, memory, &[], &[])
+        Self::for_tables(TABLES, public_inputs, inputs_log_height, memory, &[], &[])
     }
 
-    /// [`VmAir::all`] with the public Brainfuck input and output bytes (empty for resvm
-    /// programs).
-    pub fn all_with_streams(
+    /// The AIRs of the given `tables` (from [`tables_for`]) for the public inputs at the given
+    /// indices/values, an inputs table of height `2^inputs_log_height`, the given memory layout
+    /// and the public Brainfuck input and output bytes.
+    pub fn for_tables(
+        tables: &[TableKind],
         public_inputs: &[(u32, Val)],
         inputs_log_height: usize,
         memory: memory::MemoryAir,
         bf_input: &[u8],
         bf_output: &[u8],
     ) -> Vec<VmAir> {
-        TABLES
+        tables
             .iter()
             .map(|t| match t {
                 TableKind::Cpu => VmAir::Cpu(cpu::CpuAir),
@@ -360,7 +383,8 @@ as_ref_self!(
 
 /// The tables with their [`blind`] columns appended: every table but [`BLIND_SINK`] gets one
 /// fresh uniformly random message on row 0, and the sink receives them all on its first rows.
-/// `traces` are in [`TABLES`] order, each of its table's inner width.
+/// `traces` are the tables of [`tables_for`] (a prefix of [`TABLES`], the sink included), each
+/// of its table's inner width.
 pub fn append_blinding(
     traces: &[RowMajorMatrix<Val>],
     rng: &mut impl rand::Rng,
@@ -374,13 +398,14 @@ pub fn append_blinding(
             return Val::from_u64(x);
         }
     };
-    let messages: Vec<[Val; 2]> = TABLES
+    let tables = &TABLES[..traces.len().min(TABLES.len())];
+    let messages: Vec<[Val; 2]> = tables
         .iter()
         .filter(|t| **t != BLIND_SINK)
         .map(|_| [uniform(), uniform()])
         .collect();
     let mut sent = messages.iter();
-    TABLES
+    tables
         .iter()
         .zip(traces)
         .map(|(kind, t)| {

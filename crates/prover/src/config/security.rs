@@ -228,7 +228,8 @@ impl ProofShape {
         static SHAPE: OnceLock<ProofShape> = OnceLock::new();
         SHAPE.get_or_init(|| {
             let max = crate::trace::MAX_LOG_HEIGHT;
-            // The widest memory layout: every term grows with the columns.
+            // Every table (a Brainfuck image's proof; a resvm proof has a subset) and the
+            // widest memory layout: every term grows with the tables and columns.
             let airs = VmAir::all(&[], max, crate::air::memory::MemoryAir::widest());
             let heights: Vec<usize> = crate::air::TABLES
                 .iter()

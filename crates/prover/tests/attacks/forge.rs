@@ -10,8 +10,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_isa::{Instr, Opcode, Program};
 use resvm_prover::air::{
-    bfio, bus, compare, cpu, hash, inputs, memory, padded_height, range, rom, TableKind, Val,
-    TABLES,
+    bus, compare, cpu, hash, inputs, memory, padded_height, range, rom, tables_for, TableKind, Val,
 };
 use resvm_prover::{public_params, Statement};
 use std::collections::HashMap;
@@ -309,7 +308,7 @@ pub fn air_run_tampered(
     }
 }
 
-/// Lays a run out as the nine tables (inner widths, [`resvm_prover::air::TABLES`] order) and
+/// Lays a run out as the tables of a resvm proof (inner widths, `tables_for` order) and
 /// the statement it proves. The CPU rows come from `cpu::fill_row` (registers and slot
 /// addresses then overwritten with the run's field values), ROM, hash, compare, range and
 /// inputs from the tables' own builders; only the memory table is laid out here, because its
@@ -471,8 +470,6 @@ pub fn assemble_patched(
     let (rom_t, rom_perms) = rom::build(p, &fetch, &fn_uses);
     let hash_t = hash::build(&rom_perms, &[], padded_height(2 * rom_perms.len()));
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
-    let bf_in_t = bfio::build_input(&[], &[0]);
-    let bf_out_t = bfio::build_output(&[], &mut range_mult);
     let range_t = range::build(&range_mult);
     let params = public_params(p);
     let public: Vec<(u32, Val)> = params.iter().map(|&i| (i, inputs[i as usize])).collect();
@@ -484,7 +481,7 @@ pub fn assemble_patched(
         cycles: n as u64,
         io: Default::default(),
     };
-    let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; TABLES.len()];
+    let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; tables_for(p.kind()).len()];
     for (kind, t) in [
         (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu::WIDTH)),
         (TableKind::Memory, RowMajorMatrix::new(mem_t, width)),
@@ -493,8 +490,6 @@ pub fn assemble_patched(
         (TableKind::Range, range_t),
         (TableKind::Inputs, in_t),
         (TableKind::Hash, hash_t),
-        (TableKind::BfInput, bf_in_t),
-        (TableKind::BfOutput, bf_out_t),
     ] {
         tables[kind.index()] = Some(t);
     }

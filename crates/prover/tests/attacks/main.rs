@@ -28,9 +28,7 @@ use p3_matrix::Matrix;
 use resvm_exec::Limits;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Opcode, Program};
-use resvm_prover::air::{
-    compare, cpu, inputs, memory, range, rom, TableKind, Val, BLIND_SINK, TABLES,
-};
+use resvm_prover::air::{compare, cpu, inputs, memory, range, rom, TableKind, Val, BLIND_SINK};
 use resvm_prover::config::SecurityLevel;
 use resvm_prover::trace::{generate, TraceError};
 use resvm_prover::*;
@@ -326,6 +324,19 @@ release_test! {
         assert!(transcript_broken(&r), "{r:?}");
         let r = edit(&|q| q.stark.degree_bits.pop().map(|_| ()).unwrap());
         assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
+        // A resvm proof has seven tables: one carrying nine (a Brainfuck image's shape, the
+        // I/O tables appended) is refused before Plonky3 sees it.
+        let r = edit(&|q| {
+            // Two more tables, copied from the inputs table of another parse of the proof.
+            for _ in 0..2 {
+                let extra = Proof::from_bytes(&bytes).unwrap().stark;
+                let s = &mut q.stark;
+                s.degree_bits.push(extra.degree_bits[5]);
+                s.opened_values.instances.extend(extra.opened_values.instances.into_iter().nth(5));
+                s.lookup_terminals.extend(extra.lookup_terminals.into_iter().nth(5));
+            }
+        });
+        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m == "expected 7 tables"), "{r:?}");
         // The memory layout is read off the width of the memory table's opened row: a width
         // of no layout is a shape error, the other layout's width breaks the opening.
         let mem = TableKind::Memory.index();
@@ -436,7 +447,7 @@ release_test! {
     fn blinding_bus_cannot_cancel_other_messages() {
         let p = mul_secret();
         let (st, t) = honest_run(&p, &[f(5), f(7)]);
-        let sink = TABLES.iter().position(|k| *k == BLIND_SINK).unwrap();
+        let sink = BLIND_SINK.index();
         let full = blinded(&t, 1);
         assert_eq!(judge_full(&p, &st, &full), Ok(()));
         // No blinding at all, or the same message sent from several rows: still sound (the
@@ -446,8 +457,8 @@ release_test! {
         let msg = blind_cell(&many[0], 0);
         for row in 1..4 {
             set_blind(&mut many[0], row, msg);
-            // (the sink's first TABLES.len() rows hold the honest receipts)
-            set_blind(&mut many[sink], TABLES.len() + row, msg);
+            // (the sink's first rows, one per table, hold the honest receipts)
+            set_blind(&mut many[sink], t.len() + row, msg);
         }
         assert_eq!(judge_full(&p, &st, &many), Ok(()));
 

@@ -4,9 +4,10 @@
 //! a blinding the test controls, and the verifier's transcript replayed far enough to recover
 //! the LogUp challenges of any proof.
 //!
-//! The last two mirror private code of `resvm_prover` (`prove_traces`, `public_values`,
-//! `verify_statement`): if the prover changes its public-value layout or its blinding, these
-//! helpers must follow (their self-checks then fail loudly, never silently).
+//! The last two take the AIRs and public values from the prover's own `statement_airs` and
+//! mirror the rest of its private code (`prove_traces`, `verify_statement`): if the prover
+//! changes its blinding or its transcript, these helpers must follow (their self-checks then
+//! fail loudly, never silently).
 #![allow(dead_code)]
 
 use p3_air::BaseAir;
@@ -23,7 +24,7 @@ use resvm_exec::Limits;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Program};
 use resvm_prover::air::{
-    self, blind, bus, inputs::InputsAir, memory::MemoryAir, TableKind, Val, VmAir, TABLES,
+    self, blind, bus, inputs::InputsAir, memory::MemoryAir, TableKind, Val, VmAir,
 };
 use resvm_prover::config::{make_config, Challenge, SecurityLevel, VmConfig};
 use resvm_prover::trace::{generate, Witness};
@@ -148,21 +149,15 @@ pub fn indexed(p: &Program, st: &Statement) -> Vec<(u32, Val)> {
         .collect()
 }
 
-/// Public values per table, exactly as `resvm_prover` lays them out (mirrors its private
-/// `public_values`).
-pub fn public_values(p: &Program, st: &Statement) -> Vec<Vec<Val>> {
-    let idx = indexed(p, st);
-    TABLES
-        .iter()
-        .map(|t| match t {
-            TableKind::Cpu => vec![st.output, Val::from_u64(st.cycles)],
-            TableKind::Rom => st.program.elements().to_vec(),
-            TableKind::Inputs => InputsAir::public_values(&idx),
-            TableKind::BfInput => air::bfio::BfInputAir::public_values(&st.io.input),
-            TableKind::BfOutput => air::bfio::BfOutputAir::public_values(&st.io.output),
-            _ => vec![],
-        })
-        .collect()
+/// The verifier's AIRs and public values of a proof of `st` about `p` with the given inputs
+/// table height and memory layout (the prover's own `statement_airs`).
+pub fn airs(
+    p: &Program,
+    st: &Statement,
+    inputs_log_h: usize,
+    memory: MemoryAir,
+) -> (Vec<VmAir>, Vec<Vec<Val>>) {
+    resvm_prover::statement_airs(p, st, &indexed(p, st), inputs_log_h, memory)
 }
 
 /// The tables with the blinding columns appended, as the real prover does, but drawn from a
@@ -215,11 +210,10 @@ pub fn prove_full(
     full: &[RowMajorMatrix<Val>],
     security: SecurityLevel,
 ) -> Proof {
-    let idx = indexed(p, st);
-    let inputs_log_h = full[5].height().trailing_zeros() as usize;
-    let memory = MemoryAir::from_width(full[1].width() - blind::COLS).expect("a memory layout");
-    let airs = VmAir::all_with_streams(&idx, inputs_log_h, memory, &st.io.input, &st.io.output);
-    let pvs = public_values(p, st);
+    let inputs_log_h = full[TableKind::Inputs.index()].height().trailing_zeros() as usize;
+    let memory = MemoryAir::from_width(full[TableKind::Memory.index()].width() - blind::COLS)
+        .expect("a memory layout");
+    let (airs, pvs) = airs(p, st, inputs_log_h, memory);
     let config = make_config(security, resvm_prover::config::os_seed());
     let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
         .iter()
@@ -243,7 +237,7 @@ pub fn prove_full(
 /// What the verifier's transcript yields before the permutation phase: the lookups of every
 /// table and the LogUp challenges laid out per table (`[prefix(bus_j), β]` per lookup `j`).
 pub struct Replay {
-    /// Lookups per table, in [`TABLES`] order.
+    /// Lookups per table, in proof order.
     pub lookups: Vec<Lookups<Val>>,
     /// Laid-out challenges per table.
     pub challenges: Vec<Vec<Challenge>>,
@@ -256,15 +250,12 @@ pub struct Replay {
 /// the statement and the proof.
 pub fn replay(p: &Program, proof: &Proof) -> Replay {
     let st = &proof.statement;
-    let idx = indexed(p, st);
-    let airs = VmAir::all_with_streams(
-        &idx,
-        InputsAir::log_height_for(idx.len()),
+    let (airs, pvs) = airs(
+        p,
+        st,
+        InputsAir::log_height_for(indexed(p, st).len()),
         resvm_prover::memory_layout(proof).expect("a memory layout"),
-        &st.io.input,
-        &st.io.output,
     );
-    let pvs = public_values(p, st);
     let config = make_config(proof.security, [0u8; 32]);
     let db = &proof.stark.degree_bits;
     let data =
@@ -324,7 +315,7 @@ impl Replay {
 
     /// Terminals of all tables from full-width traces.
     pub fn terminals(&self, full: &[RowMajorMatrix<Val>]) -> Vec<Challenge> {
-        (0..TABLES.len())
+        (0..full.len())
             .map(|i| self.terminal(i, &full[i]))
             .collect()
     }
