@@ -441,10 +441,8 @@ fn ptx_inner(a: PtxArgs) -> Result<()> {
                 None => {
                     t.verify_shape()
                         .map_err(|e| anyhow!("error: invalid: {}", one_line(e)))?;
-                    for a in &t.actions {
-                        a.verify(&*backend, &logics)
-                            .map_err(|e| anyhow!("error: invalid: {}", one_line(e)))?;
-                    }
+                    resvm_rm::verify_actions(&t.actions, &*backend, &logics)
+                        .map_err(|e| anyhow!("error: invalid: {}", one_line(e)))?;
                 }
             }
             println!(
@@ -692,6 +690,17 @@ fn stark_figures(reps: usize) -> Result<()> {
             action.verify(&backend, &verifier).map_err(fail)?;
         }
         let verify = start.elapsed().as_secs_f64() / vreps as f64;
+        // A block of such actions: one by one, then together (`verify_actions`: the STARK
+        // checks on all cores), the same work in the same run.
+        let block: Vec<&resvm_rm::Action> = std::iter::repeat_n(&action, 8).collect();
+        let start = Instant::now();
+        for a in &block {
+            a.verify(&backend, &verifier).map_err(fail)?;
+        }
+        let one_by_one = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        resvm_rm::verify_actions(block.iter().copied(), &backend, &verifier).map_err(fail)?;
+        let together = start.elapsed().as_secs_f64();
         let tx = PartialTransaction::single(action);
         println!(
             "{name}: prove {:.0} ms, verify {:.1} ms, proof {} bytes, transaction {} bytes JSON",
@@ -699,6 +708,12 @@ fn stark_figures(reps: usize) -> Result<()> {
             verify * 1e3,
             tx.actions[0].proofs.proof.len(),
             tx.to_json().len()
+        );
+        println!(
+            "  8 such actions: verified one by one {:.0} ms, together {:.0} ms ({:.2}x)",
+            one_by_one * 1e3,
+            together * 1e3,
+            together / one_by_one
         );
     }
     Ok(())

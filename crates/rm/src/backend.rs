@@ -121,6 +121,25 @@ pub trait ProvingBackend: Send + Sync {
         programs: &[&LogicProgram],
         proof: &[u8],
     ) -> Result<(), Error>;
+
+    /// [`ProvingBackend::verify`] of several proofs, one result per job in order. This
+    /// default checks them one by one; a backend whose checks are costly runs them in
+    /// parallel.
+    fn verify_all(&self, jobs: &[VerifyJob<'_>]) -> Vec<Result<(), Error>> {
+        jobs.iter()
+            .map(|j| self.verify(&j.stmt, &j.programs, j.proof))
+            .collect()
+    }
+}
+
+/// One proof to check with [`ProvingBackend::verify_all`].
+pub struct VerifyJob<'a> {
+    /// The statement.
+    pub stmt: ActionStatement<'a>,
+    /// The logic of each tag.
+    pub programs: Vec<&'a LogicProgram>,
+    /// The proof bytes.
+    pub proof: &'a [u8],
 }
 
 /// Checks a witness against a statement natively: every compliance rule, then every

@@ -33,7 +33,7 @@ pub use resource::{Resource, MAX_QUANTITY, MAX_RESOURCES};
 pub use stark::StarkBackend;
 pub use state::{LedgerApi, LedgerView};
 pub use store::{LocalStore, ResourceStore};
-pub use transaction::{Action, Delta, PartialTransaction, RootSet};
+pub use transaction::{verify_actions, Action, Delta, PartialTransaction, RootSet};
 pub use tree::{verify_path, CommitmentTree, MemoryTree, MerklePath};
 
 use resvm_field::Digest;

@@ -59,10 +59,7 @@ impl MemoryLedger {
         logics: &LogicCache,
     ) -> Result<(), Error> {
         check_state(self, tx)?;
-        for a in &tx.actions {
-            a.verify(backend, logics)?;
-        }
-        Ok(())
+        crate::transaction::verify_actions(&tx.actions, backend, logics)
     }
 
     /// Applies a transaction that passed [`MemoryLedger::check`]. Nothing after the capacity

@@ -16,7 +16,7 @@
 //! (so, roughly, how long the logics ran). Everything else is hidden by the prover's zero
 //! knowledge.
 
-use crate::backend::{check_action, ActionStatement, ActionWitness, ProvingBackend};
+use crate::backend::{check_action, ActionStatement, ActionWitness, ProvingBackend, VerifyJob};
 use crate::logic::{LogicProgram, LOGIC_MAX_STEPS};
 use crate::resource::{
     chain_iv, DOMAIN_COMMITMENT, DOMAIN_KIND, DOMAIN_NC, DOMAIN_NF_LIST, DOMAIN_NONCE, MAX_QUANTITY,
@@ -322,12 +322,13 @@ fn field(q: i128) -> u64 {
 /// The program that proves an action of this shape with these tag logics.
 ///
 /// `persistent[i]` says whether consumed resource i has a root; `k` is the number of delta
-/// entries; `logics[t]` is tag t's logic (consumed, then created).
+/// entries; `logics[t]` is the image of tag t's logic (consumed, then created:
+/// [`LogicProgram`]'s `compiled.program`).
 pub fn action_program(
     persistent: &[bool],
     m: usize,
     k: usize,
-    logics: &[&LogicProgram],
+    logics: &[&Program],
 ) -> Result<Program, Error> {
     let l = Layout::new(persistent, m, k);
     let (n, r) = (l.n, l.n + l.m);
@@ -371,7 +372,7 @@ pub fn action_program(
         let f = match linked.iter().find(|(x, _)| *x == d) {
             Some((_, f)) => *f,
             None => {
-                let f = link(&p.compiled.program, &mut tail_code, &mut functions)?;
+                let f = link(p, &mut tail_code, &mut functions)?;
                 linked.push((d, f));
                 f
             }
@@ -710,7 +711,7 @@ pub fn witness_inputs(stmt: &ActionStatement, w: &ActionWitness) -> Vec<F> {
     v
 }
 
-fn program_for(stmt: &ActionStatement, programs: &[&LogicProgram]) -> Result<Program, Error> {
+fn program_for(stmt: &ActionStatement, programs: &[&Program]) -> Result<Program, Error> {
     stmt.check_shape()?;
     for (t, p) in programs.iter().enumerate() {
         if stmt.logics.get(t) != Some(&p.digest()) {
@@ -728,6 +729,48 @@ fn program_for(stmt: &ActionStatement, programs: &[&LogicProgram]) -> Result<Pro
     )
 }
 
+/// The images of the logics.
+fn images<'a>(logics: &[&'a LogicProgram]) -> Vec<&'a Program> {
+    logics.iter().map(|p| &p.compiled.program).collect()
+}
+
+/// An action's proof, parsed, with the program it is about and its public inputs.
+struct Prepared {
+    program: Program,
+    inputs: Vec<F>,
+    proof: Proof,
+}
+
+impl StarkBackend {
+    /// The action program and the parsed proof.
+    fn prepare(
+        &self,
+        stmt: &ActionStatement,
+        programs: &[&Program],
+        proof: &[u8],
+    ) -> Result<Prepared, Error> {
+        Ok(Prepared {
+            program: program_for(stmt, programs)?,
+            inputs: public_inputs(stmt),
+            proof: Proof::from_bytes(proof).map_err(|e| Error::InvalidProof(e.to_string()))?,
+        })
+    }
+
+    /// The STARK check of a prepared proof: the action program outputs 1.
+    fn check(&self, p: &Prepared) -> Result<(), Error> {
+        resvm_prover::verify_with(
+            &p.program,
+            &p.inputs,
+            F::new(1),
+            &p.proof,
+            VerifyOptions {
+                allow_test: self.security == SecurityLevel::Test,
+            },
+        )
+        .map_err(|e| Error::InvalidProof(format!("STARK: {e}")))
+    }
+}
+
 impl ProvingBackend for StarkBackend {
     fn name(&self) -> &'static str {
         "stark-v1"
@@ -741,7 +784,7 @@ impl ProvingBackend for StarkBackend {
     ) -> Result<Vec<u8>, Error> {
         // The native check first: a false statement fails with its precise reason.
         check_action(stmt, programs, witness)?;
-        let program = program_for(stmt, programs)?;
+        let program = program_for(stmt, &images(programs))?;
         let opts = ProveOptions {
             security: self.security,
             limits: resvm_exec::Limits {
@@ -771,17 +814,19 @@ impl ProvingBackend for StarkBackend {
         programs: &[&LogicProgram],
         proof: &[u8],
     ) -> Result<(), Error> {
-        let program = program_for(stmt, programs)?;
-        let proof = Proof::from_bytes(proof).map_err(|e| Error::InvalidProof(e.to_string()))?;
-        resvm_prover::verify_with(
-            &program,
-            &public_inputs(stmt),
-            F::new(1),
-            &proof,
-            VerifyOptions {
-                allow_test: self.security == SecurityLevel::Test,
-            },
-        )
-        .map_err(|e| Error::InvalidProof(format!("STARK: {e}")))
+        self.check(&self.prepare(stmt, &images(programs), proof)?)
+    }
+
+    /// Every job on all cores: the logics themselves are not thread-safe (their compilers
+    /// cache), their images are.
+    fn verify_all(&self, jobs: &[VerifyJob<'_>]) -> Vec<Result<(), Error>> {
+        use p3_maybe_rayon::prelude::*;
+        let jobs: Vec<(ActionStatement<'_>, Vec<&Program>, &[u8])> = jobs
+            .iter()
+            .map(|j| (j.stmt, images(&j.programs), j.proof))
+            .collect();
+        jobs.into_par_iter()
+            .map(|(stmt, images, proof)| self.check(&self.prepare(&stmt, &images, proof)?))
+            .collect()
     }
 }

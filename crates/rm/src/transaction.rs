@@ -5,7 +5,7 @@
 //! extradata and proofs are the unions of its actions'; its delta is the sum. Composition
 //! (sequential or concurrent) concatenates the lists, so it is associative and deltas add.
 
-use crate::backend::{ActionStatement, ProvingBackend};
+use crate::backend::{ActionStatement, ProvingBackend, VerifyJob};
 use crate::logic::{LogicCache, LogicProgram};
 use crate::resource::{chain_with_iv, DOMAIN_ACTION, MAX_RESOURCES};
 use crate::serde_hex;
@@ -14,6 +14,7 @@ use crate::Error;
 use resvm_field::{Digest, F};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 /// The JSON schema version of partial transactions.
 pub const TX_VERSION: u64 = 1;
@@ -192,8 +193,18 @@ impl Action {
 
     /// Checks everything about the action alone: shape, bounds, the compliance proof and
     /// every logic proof. Roots are checked against a commitment set by
-    /// [`PartialTransaction::verify`].
+    /// [`PartialTransaction::verify`]; several actions are verified in parallel by
+    /// [`verify_actions`].
     pub fn verify(&self, backend: &dyn ProvingBackend, logics: &LogicCache) -> Result<(), Error> {
+        verify_actions([self], backend, logics)
+    }
+
+    /// Everything [`Action::verify`] checks before the proof; returns the logics of its tags.
+    fn resolve(
+        &self,
+        backend: &dyn ProvingBackend,
+        logics: &LogicCache,
+    ) -> Result<Vec<Rc<LogicProgram>>, Error> {
         let p = &self.proofs;
         let (nc, nm) = (self.consumed.len(), self.created.len());
         if nc + nm > MAX_RESOURCES {
@@ -240,8 +251,7 @@ impl Action {
         if p.proof.is_empty() {
             return Err(Error::InvalidProof("missing proof".into()));
         }
-        let programs = p
-            .logics
+        p.logics
             .iter()
             .map(|logic| {
                 let source = p
@@ -251,17 +261,56 @@ impl Action {
                     .map(|s| s.source.as_str());
                 logics.resolve(logic, source)
             })
-            .collect::<Result<Vec<_>, Error>>()?;
-        let refs: Vec<&LogicProgram> = programs.iter().map(|p| p.as_ref()).collect();
-        let stmt = ActionStatement {
+            .collect()
+    }
+
+    /// The statement of the action's proof.
+    fn statement(&self) -> ActionStatement<'_> {
+        let p = &self.proofs;
+        ActionStatement {
             consumed: &self.consumed,
             created: &self.created,
             roots: &p.roots,
             logics: &p.logics,
             delta: &self.delta,
             action: self.digest(),
-        };
-        backend.verify(&stmt, &refs, &p.proof)
+        }
+    }
+}
+
+/// [`Action::verify`] of every action, the proofs through [`ProvingBackend::verify_all`] (the
+/// STARK backend checks them on all cores). The result is the sequential one: `Ok` if every
+/// action verifies, else the error of the first action, in order, that fails.
+pub fn verify_actions<'a>(
+    actions: impl IntoIterator<Item = &'a Action>,
+    backend: &dyn ProvingBackend,
+    logics: &LogicCache,
+) -> Result<(), Error> {
+    // The cheap checks and the logic lookups first, in order: an action that fails them is
+    // never handed to the backend, nor is any action after it.
+    let mut resolved = Vec::new();
+    let mut first_error = None;
+    for a in actions {
+        match a.resolve(backend, logics) {
+            Ok(programs) => resolved.push((a, programs)),
+            Err(e) => {
+                first_error = Some(e);
+                break;
+            }
+        }
+    }
+    let jobs: Vec<VerifyJob<'_>> = resolved
+        .iter()
+        .map(|(a, ps)| VerifyJob {
+            stmt: a.statement(),
+            programs: ps.iter().map(|p| p.as_ref()).collect(),
+            proof: &a.proofs.proof,
+        })
+        .collect();
+    // The actions before a failed lookup come before it.
+    match backend.verify_all(&jobs).into_iter().find(Result::is_err) {
+        Some(e) => e,
+        None => first_error.map_or(Ok(()), Err),
     }
 }
 
@@ -443,10 +492,7 @@ impl PartialTransaction {
     ) -> Result<(), Error> {
         self.verify_shape()?;
         self.verify_roots(cs)?;
-        for a in &self.actions {
-            a.verify(backend, logics)?;
-        }
-        Ok(())
+        verify_actions(&self.actions, backend, logics)
     }
 
     /// Bounds and uniqueness across actions (cheap; no proof is looked at).

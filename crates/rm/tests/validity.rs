@@ -59,6 +59,7 @@ per_backend!(
     double_spend_within_one_transaction_is_refused,
     double_spend_across_composed_transactions_is_refused_naming_the_nullifier,
     composition_is_associative_and_deltas_add,
+    the_first_failing_action_is_reported,
     sequential_composition_consumes_what_the_first_created,
     creating_without_consuming_is_refused,
     backend_name_mismatch_is_refused,
@@ -284,7 +285,10 @@ fn circuit_refuses(
         &persistent,
         stmt.created.len(),
         stmt.delta.entries().len(),
-        programs,
+        &programs
+            .iter()
+            .map(|p| &p.compiled.program)
+            .collect::<Vec<_>>(),
     )
     .unwrap();
     let public = resvm_rm::stark::public_inputs(stmt);
@@ -481,6 +485,55 @@ fn composition_is_associative_and_deltas_add(mk: Mk) {
     assert_eq!(left.delta(), a.delta().plus(&b.delta()).plus(&c.delta()));
     assert_eq!(left.delta().entries().len(), 3);
     verify(&w, &cs, &left).unwrap();
+}
+
+/// Actions are verified together (the STARK backend checks their proofs in parallel), but
+/// the verdict is the sequential one: the error of the first action that fails, whether it
+/// fails its proof or an earlier check.
+fn the_first_failing_action_is_reported(mk: Mk) {
+    let mut w = mk(18);
+    let cs = Cs::new();
+    let mut intents = Vec::new();
+    for q in [3u64, 5, 7] {
+        let label = w.digest();
+        let (eph, en) = w.resource(w.accept, label, q, true);
+        let mut b = ActionBuilder::new();
+        b.consume(eph, en, None).unwrap();
+        let a = b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap().0;
+        intents.push(PartialTransaction::single(a));
+    }
+    let tx = intents[0]
+        .compose_concurrent(&intents[1])
+        .unwrap()
+        .compose_concurrent(&intents[2])
+        .unwrap();
+    verify(&w, &cs, &tx).unwrap();
+    let alone = |t: &PartialTransaction, i: usize| {
+        t.actions[i]
+            .verify(&*w.backend, &w.verifier_cache())
+            .unwrap_err()
+            .to_string()
+    };
+    // A bad proof in action 1 and a missing logic program in action 2: action 1's error.
+    let mut t = tx.clone();
+    let len = t.actions[1].proofs.proof.len();
+    t.actions[1].proofs.proof.truncate(len / 2);
+    t.actions[2].proofs.programs.clear();
+    let e = verify(&w, &cs, &t).unwrap_err();
+    assert!(matches!(e, Error::InvalidProof(_)), "{e}");
+    assert_eq!(e.to_string(), alone(&t, 1));
+    // A missing program in action 0 comes before action 1's bad proof.
+    t.actions[0].proofs.programs.clear();
+    let e = verify(&w, &cs, &t).unwrap_err();
+    assert!(matches!(e, Error::MissingProgram(_)), "{e}");
+    assert_eq!(e.to_string(), alone(&t, 0));
+    // Bad proofs in actions 1 and 2 alone: action 1's.
+    let mut t = tx.clone();
+    t.actions[1].proofs.proof.truncate(len / 2);
+    t.actions[2].proofs.proof.clear();
+    let e = verify(&w, &cs, &t).unwrap_err();
+    assert_eq!(e.to_string(), alone(&t, 1));
+    assert_ne!(e.to_string(), alone(&t, 2));
 }
 
 fn sequential_composition_consumes_what_the_first_created(mk: Mk) {
