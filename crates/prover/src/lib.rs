@@ -353,7 +353,9 @@ fn finish(
     let trace_ms = ms(t0);
     let t1 = Instant::now();
     progress(Stage::Prove);
-    let stark = prove_traces(program, &statement, &wit.traces, opts.security)?;
+    let heights: Vec<usize> = wit.traces.iter().map(|t| t.height()).collect();
+    // The witness's tables move into the prover, which frees them once widened.
+    let stark = prove_owned(program, &statement, wit.traces, opts.security)?;
     let prove_ms = ms(t1);
     let proof = Proof {
         security: opts.security,
@@ -364,8 +366,8 @@ fn finish(
     progress(Stage::Done);
     let table_rows: Vec<(&'static str, usize)> = TABLES
         .iter()
-        .zip(&wit.traces)
-        .map(|(t, m)| (table_name(*t), m.height()))
+        .zip(heights)
+        .map(|(t, h)| (table_name(*t), h))
         .collect();
     let summary = ProveSummary {
         program: program.digest().to_hex(),
@@ -390,6 +392,16 @@ pub fn prove_traces(
     program: &Program,
     statement: &Statement,
     traces: &[p3_matrix::dense::RowMajorMatrix<Val>],
+    security: SecurityLevel,
+) -> Result<BatchProof<VmConfig>, ProveError> {
+    prove_owned(program, statement, traces.to_vec(), security)
+}
+
+/// [`prove_traces`] taking the tables by value.
+fn prove_owned(
+    program: &Program,
+    statement: &Statement,
+    traces: Vec<p3_matrix::dense::RowMajorMatrix<Val>>,
     security: SecurityLevel,
 ) -> Result<BatchProof<VmConfig>, ProveError> {
     let tables = air::tables_for(program.kind());

@@ -384,9 +384,10 @@ as_ref_self!(
 /// The tables with their [`blind`] columns appended: every table but [`BLIND_SINK`] gets one
 /// fresh uniformly random message on row 0, and the sink receives them all on its first rows.
 /// `traces` are the tables of [`tables_for`] (a prefix of [`TABLES`], the sink included), each
-/// of its table's inner width.
+/// of its table's inner width; each is freed once its widened copy is made, so the two
+/// layouts of all tables are never held at once.
 pub fn append_blinding(
-    traces: &[RowMajorMatrix<Val>],
+    traces: Vec<RowMajorMatrix<Val>>,
     rng: &mut impl rand::Rng,
 ) -> Vec<RowMajorMatrix<Val>> {
     use p3_field::PrimeCharacteristicRing;
@@ -409,6 +410,7 @@ pub fn append_blinding(
         .iter()
         .zip(traces)
         .map(|(kind, t)| {
+            // `t` is dropped at the end of this closure.
             let (w, h) = (t.width(), t.height());
             let nw = w + blind::COLS;
             let mut values = Val::zero_vec(h * nw);

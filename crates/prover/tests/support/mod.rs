@@ -164,7 +164,7 @@ pub fn airs(
 /// seeded generator so that the test knows every blinding message.
 pub fn blinded(traces: &[RowMajorMatrix<Val>], seed: u64) -> Vec<RowMajorMatrix<Val>> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    air::append_blinding(traces, &mut rng)
+    air::append_blinding(traces.to_vec(), &mut rng)
 }
 
 /// The tables with all-zero blinding columns: what the prover emitted before terminals were
