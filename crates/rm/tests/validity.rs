@@ -459,19 +459,25 @@ fn double_spend_across_composed_transactions_is_refused_naming_the_nullifier(mk:
     }
 }
 
+/// Three one-action intents, each consuming an ephemeral resource of its own kind (quantities
+/// 3, 5 and 7).
+fn three_intents(w: &mut World) -> Vec<PartialTransaction> {
+    [3u64, 5, 7]
+        .into_iter()
+        .map(|q| {
+            let label = w.digest();
+            let (eph, en) = w.resource(w.accept, label, q, true);
+            let mut b = ActionBuilder::new();
+            b.consume(eph, en, None).unwrap();
+            PartialTransaction::single(b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap().0)
+        })
+        .collect()
+}
+
 fn composition_is_associative_and_deltas_add(mk: Mk) {
     let mut w = mk(15);
     let cs = Cs::new();
-    let mut intents = Vec::new();
-    for q in [3u64, 5, 7] {
-        let label = w.digest();
-        let (eph, en) = w.resource(w.accept, label, q, true);
-        let mut b = ActionBuilder::new();
-        b.consume(eph, en, None).unwrap();
-        intents.push(PartialTransaction::single(
-            b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap().0,
-        ));
-    }
+    let intents = three_intents(&mut w);
     let [a, b, c] = [&intents[0], &intents[1], &intents[2]];
     let left = a
         .compose_concurrent(b)
@@ -493,15 +499,7 @@ fn composition_is_associative_and_deltas_add(mk: Mk) {
 fn the_first_failing_action_is_reported(mk: Mk) {
     let mut w = mk(18);
     let cs = Cs::new();
-    let mut intents = Vec::new();
-    for q in [3u64, 5, 7] {
-        let label = w.digest();
-        let (eph, en) = w.resource(w.accept, label, q, true);
-        let mut b = ActionBuilder::new();
-        b.consume(eph, en, None).unwrap();
-        let a = b.prove(&*w.backend, &w.logics, &mut w.rng).unwrap().0;
-        intents.push(PartialTransaction::single(a));
-    }
+    let intents = three_intents(&mut w);
     let tx = intents[0]
         .compose_concurrent(&intents[1])
         .unwrap()
