@@ -307,8 +307,19 @@ pub fn verify_actions<'a>(
             proof: &a.proofs.proof,
         })
         .collect();
+    let results = backend.verify_all(&jobs);
+    // A backend that answers for fewer (or more) proofs than it was given has not verified
+    // them: fail closed.
+    if results.len() != jobs.len() {
+        return Err(Error::InvalidProof(format!(
+            "backend `{}` returned {} verdicts for {} proofs",
+            serde_hex::short(backend.name()),
+            results.len(),
+            jobs.len()
+        )));
+    }
     // The actions before a failed lookup come before it.
-    match backend.verify_all(&jobs).into_iter().find(Result::is_err) {
+    match results.into_iter().find(Result::is_err) {
         Some(e) => e,
         None => first_error.map_or(Ok(()), Err),
     }

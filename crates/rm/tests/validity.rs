@@ -9,7 +9,7 @@ use resvm_rm::backend::{
     ActionStatement, ActionWitness, AuxDigest, ConsumedWitness, CreatedWitness, TagWitness,
 };
 use resvm_rm::resource::{derive_nonce, nullifiers_digest, MAX_QUANTITY};
-use resvm_rm::transaction::{action_digest, Delta};
+use resvm_rm::transaction::{action_digest, verify_actions, Delta, MAX_EXTRADATA};
 use resvm_rm::{ActionBuilder, Error, PartialTransaction, Resource};
 
 fn verify(w: &World, cs: &Cs, tx: &PartialTransaction) -> Result<(), Error> {
@@ -512,11 +512,13 @@ fn the_first_failing_action_is_reported(mk: Mk) {
             .unwrap_err()
             .to_string()
     };
-    // A bad proof in action 1 and a missing logic program in action 2: action 1's error.
+    // A bad proof in action 1 and too much extradata in action 2 (a check made before any
+    // proof is looked at): action 1's error.
     let mut t = tx.clone();
     let len = t.actions[1].proofs.proof.len();
     t.actions[1].proofs.proof.truncate(len / 2);
-    t.actions[2].proofs.programs.clear();
+    t.actions[2].extradata = vec![0; MAX_EXTRADATA + 1];
+    assert!(alone(&t, 2).contains("extradata"));
     let e = verify(&w, &cs, &t).unwrap_err();
     assert!(matches!(e, Error::InvalidProof(_)), "{e}");
     assert_eq!(e.to_string(), alone(&t, 1));
@@ -532,6 +534,40 @@ fn the_first_failing_action_is_reported(mk: Mk) {
     let e = verify(&w, &cs, &t).unwrap_err();
     assert_eq!(e.to_string(), alone(&t, 1));
     assert_ne!(e.to_string(), alone(&t, 2));
+}
+
+/// A backend whose `verify_all` answers for fewer proofs than it was given has not verified
+/// the rest: `verify_actions` fails closed.
+#[test]
+fn a_backend_that_drops_verdicts_is_refused() {
+    use resvm_rm::backend::{ProvingBackend, VerifyJob};
+    use resvm_rm::{LogicProgram, ReexecBackend};
+    struct Lossy;
+    impl ProvingBackend for Lossy {
+        fn name(&self) -> &'static str {
+            ReexecBackend.name()
+        }
+        fn prove(
+            &self,
+            s: &ActionStatement,
+            p: &[&LogicProgram],
+            w: &ActionWitness,
+        ) -> Result<Vec<u8>, Error> {
+            ReexecBackend.prove(s, p, w)
+        }
+        fn verify(&self, s: &ActionStatement, p: &[&LogicProgram], b: &[u8]) -> Result<(), Error> {
+            ReexecBackend.verify(s, p, b)
+        }
+        fn verify_all(&self, jobs: &[VerifyJob<'_>]) -> Vec<Result<(), Error>> {
+            jobs.iter().skip(1).map(|_| Ok(())).collect()
+        }
+    }
+    let mut w = World::new(19);
+    let intents = three_intents(&mut w);
+    let tx = intents[0].compose_concurrent(&intents[1]).unwrap();
+    verify_actions(&tx.actions, &ReexecBackend, &w.verifier_cache()).unwrap();
+    let e = verify_actions(&tx.actions, &Lossy, &w.verifier_cache()).unwrap_err();
+    assert!(e.to_string().contains("1 verdicts for 2 proofs"), "{e}");
 }
 
 fn sequential_composition_consumes_what_the_first_created(mk: Mk) {

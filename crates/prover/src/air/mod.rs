@@ -16,9 +16,11 @@
 //!
 //! **The chiplet seam.** Every table is a module with a `#[repr(C)]` column struct (a row
 //! slice borrows as `&XxxCols<T>`, as Plonky3's own AIRs do; see `columns!`), its AIR and
-//! its trace builder. The list in `tables!` below is the one place that fixes which tables
-//! a proof has and in what order ([`TABLES`], [`TableKind`], [`VmAir`]): adding a chiplet is a
-//! new module and one entry there (appended, so the indices of the others stay put).
+//! its trace builder. The list in `tables!` below is the one place that fixes the tables and
+//! their order ([`TABLES`], [`TableKind`], [`VmAir`]); [`tables_for`] takes the prefix a
+//! resvm image's proof has. Adding a chiplet is a new module and one entry there: before the
+//! two Brainfuck tables if resvm proofs use it (a `const` assertion keeps those last), so
+//! only their indices move.
 //! See `docs/air.md` for columns, constraints and degrees.
 
 pub mod bfio;
