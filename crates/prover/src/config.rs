@@ -11,9 +11,12 @@ use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
 use p3_fri::{FriParameters, HidingFriPcs};
-use p3_keccak::{Keccak256Hash, KeccakF};
+use p3_keccak::{Keccak256Hash, KeccakF, VECTOR_LEN};
 use p3_merkle_tree::MerkleTreeHidingMmcs;
-use p3_symmetric::{CompressionFunctionFromHasher, PaddingFreeSponge, SerializingHasher};
+use p3_symmetric::{
+    CompressionFunctionFromHasher, CryptographicPermutation, PaddingFreeSponge, Permutation,
+    SerializingHasher,
+};
 use p3_uni_stark::StarkConfig;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -22,15 +25,39 @@ use serde::{Deserialize, Serialize};
 /// Challenges live in the degree-2 extension (≈ 2^128 elements).
 pub type Challenge = BinomialExtensionField<Val, 2>;
 /// Keccak-f[1600] sponge over u64 words (rate 17, 4-word = 256-bit digests): the Merkle hash.
-type U64Hash = PaddingFreeSponge<KeccakF, 25, 17, 4>;
+type U64Hash = PaddingFreeSponge<KeccakF1600, 25, 17, 4>;
+
+/// Keccak-f\[1600\], the permutation of the Merkle hash: one state at a time with the
+/// `keccak` crate, a batch of [`VECTOR_LEN`] states with Plonky3's SIMD code. The verifier
+/// hashes every Merkle path one state at a time, where the `tiny-keccak` routine behind
+/// Plonky3's `KeccakF` takes ~1.4× as long (`docs/benchmarks.md`); the prover hashes rows in
+/// batches. Both are the same permutation (tested against `KeccakF`), so proofs do not change.
+#[derive(Clone, Copy, Debug)]
+pub struct KeccakF1600;
+
+impl Permutation<[u64; 25]> for KeccakF1600 {
+    fn permute_mut(&self, state: &mut [u64; 25]) {
+        keccak::f1600(state);
+    }
+}
+
+impl CryptographicPermutation<[u64; 25]> for KeccakF1600 {}
+
+impl Permutation<[[u64; VECTOR_LEN]; 25]> for KeccakF1600 {
+    fn permute_mut(&self, states: &mut [[u64; VECTOR_LEN]; 25]) {
+        KeccakF.permute_mut(states);
+    }
+}
+
+impl CryptographicPermutation<[[u64; VECTOR_LEN]; 25]> for KeccakF1600 {}
 type FieldHash = SerializingHasher<U64Hash>;
 type Compress = CompressionFunctionFromHasher<U64Hash, 2, 4>;
 /// Salt elements per Merkle leaf: 2 uniform Goldilocks elements, ≈ 128 bits of entropy (the
 /// same entropy as Plonky3's 4-element BabyBear salts), so a leaf digest hides its row.
 const SALT: usize = 2;
 type ValMmcs = MerkleTreeHidingMmcs<
-    [Val; p3_keccak::VECTOR_LEN],
-    [u64; p3_keccak::VECTOR_LEN],
+    [Val; VECTOR_LEN],
+    [u64; VECTOR_LEN],
     FieldHash,
     Compress,
     StdRng,
@@ -183,7 +210,7 @@ impl Params {
 /// the prover passes fresh OS randomness, the verifier any value (it draws none).
 pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
     let p = level.params();
-    let u64_hash = U64Hash::new(KeccakF {});
+    let u64_hash = U64Hash::new(KeccakF1600);
     let hash = FieldHash::new(u64_hash);
     let compress = Compress::new(u64_hash);
     let mut master = StdRng::from_seed(seed);
@@ -219,4 +246,29 @@ pub fn os_seed() -> [u8; 32] {
         .try_fill_bytes(&mut seed)
         .expect("the OS random number generator failed");
     seed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    /// The Merkle permutation is Plonky3's Keccak-f, one state and a batch at a time.
+    #[test]
+    fn keccak_f1600_is_plonky3s_keccak_f() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for _ in 0..64 {
+            let state: [u64; 25] = core::array::from_fn(|_| rng.random());
+            assert_eq!(KeccakF1600.permute(state), KeccakF.permute(state));
+            let batch: [[u64; VECTOR_LEN]; 25] =
+                core::array::from_fn(|_| core::array::from_fn(|_| rng.random()));
+            let ours = KeccakF1600.permute(batch);
+            assert_eq!(ours, KeccakF.permute(batch));
+            for lane in 0..VECTOR_LEN {
+                let one: [u64; 25] = core::array::from_fn(|i| batch[i][lane]);
+                let out: [u64; 25] = core::array::from_fn(|i| ours[i][lane]);
+                assert_eq!(KeccakF1600.permute(one), out);
+            }
+        }
+    }
 }

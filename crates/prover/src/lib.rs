@@ -14,6 +14,7 @@
 
 pub mod air;
 pub mod bench;
+mod common;
 pub mod config;
 pub mod trace;
 
@@ -664,9 +665,9 @@ fn verify_statement(
     let config = make_config(proof.security, [0u8; 32]);
     // Plonky3 validates most shapes itself; the panic guard below is a backstop for the rest.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let data = ProverData::<VmConfig>::from_airs_and_degrees(&config, &airs, db)
-            .map_err(|e| VerifyError::Shape(format!("{e:?}")))?;
-        verify_batch(&config, &airs, stark, &pvs, &data.common).map_err(stark_error)
+        let common =
+            common::common_data(proof.security, &config, &airs, db).map_err(VerifyError::Shape)?;
+        verify_batch(&config, &airs, stark, &pvs, &common).map_err(stark_error)
     }));
     match res {
         Ok(r) => r,
