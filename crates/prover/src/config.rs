@@ -1,22 +1,19 @@
-//! The STARK configuration: Goldilocks, its quadratic extension, Keccak-f Merkle trees with
-//! salted (hiding) leaves, a Keccak-256 Fiat–Shamir transcript, hiding FRI, and the named
+//! The STARK configuration: Goldilocks, its quadratic extension, BLAKE3 Merkle trees with
+//! salted (hiding) leaves, a BLAKE3 Fiat–Shamir transcript, hiding FRI, and the named
 //! security parameter sets (`docs/proof-system.md`), and in [`security`] their conjectured
 //! level under Plonky3 0.8's own model (`p3-security`).
 
+mod salted_mmcs;
 pub mod security;
 
 use crate::air::Val;
+use p3_blake3::Blake3;
 use p3_challenger::{HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
 use p3_fri::{FriParameters, HidingFriPcs};
-use p3_keccak::{Keccak256Hash, KeccakF, VECTOR_LEN};
-use p3_merkle_tree::MerkleTreeHidingMmcs;
-use p3_symmetric::{
-    CompressionFunctionFromHasher, CryptographicPermutation, PaddingFreeSponge, Permutation,
-    SerializingHasher,
-};
+use p3_symmetric::{CompressionFunctionFromHasher, SerializingHasher};
 use p3_uni_stark::StarkConfig;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -24,50 +21,21 @@ use serde::{Deserialize, Serialize};
 
 /// Challenges live in the degree-2 extension (≈ 2^128 elements).
 pub type Challenge = BinomialExtensionField<Val, 2>;
-/// Keccak-f[1600] sponge over u64 words (rate 17, 4-word = 256-bit digests): the Merkle hash.
-type U64Hash = PaddingFreeSponge<KeccakF1600, 25, 17, 4>;
-
-/// Keccak-f\[1600\], the permutation of the Merkle hash: one state at a time with the
-/// `keccak` crate, a batch of [`VECTOR_LEN`] states with Plonky3's SIMD code. The verifier
-/// hashes every Merkle path one state at a time, where the `tiny-keccak` routine behind
-/// Plonky3's `KeccakF` takes ~1.4× as long (`docs/benchmarks.md`); the prover hashes rows in
-/// batches. Both are the same permutation (tested against `KeccakF`), so proofs do not change.
-#[derive(Clone, Copy, Debug)]
-pub struct KeccakF1600;
-
-impl Permutation<[u64; 25]> for KeccakF1600 {
-    fn permute_mut(&self, state: &mut [u64; 25]) {
-        keccak::f1600(state);
-    }
-}
-
-impl CryptographicPermutation<[u64; 25]> for KeccakF1600 {}
-
-impl Permutation<[[u64; VECTOR_LEN]; 25]> for KeccakF1600 {
-    fn permute_mut(&self, states: &mut [[u64; VECTOR_LEN]; 25]) {
-        KeccakF.permute_mut(states);
-    }
-}
-
-impl CryptographicPermutation<[[u64; VECTOR_LEN]; 25]> for KeccakF1600 {}
-type FieldHash = SerializingHasher<U64Hash>;
-type Compress = CompressionFunctionFromHasher<U64Hash, 2, 4>;
+/// Merkle leaves: BLAKE3 of the row's elements (then its salt) as canonical 8-byte
+/// little-endian words; 256-bit digests. The prover hashes up to 16 rows per SIMD call
+/// (`blake3`'s AVX-512 code, picked at run time); the verifier hashes one row of each opened
+/// height per query, and BLAKE3 does that several times faster than a one-state Keccak-f
+/// sponge (`docs/benchmarks.md`, "BLAKE3 commitments").
+type FieldHash = SerializingHasher<Blake3>;
+/// Merkle nodes: BLAKE3 of the two children's digests (one 64-byte block).
+type Compress = CompressionFunctionFromHasher<Blake3, 2, 32>;
 /// Salt elements per Merkle leaf: 2 uniform Goldilocks elements, ≈ 128 bits of entropy (the
 /// same entropy as Plonky3's 4-element BabyBear salts), so a leaf digest hides its row.
 const SALT: usize = 2;
-type ValMmcs = MerkleTreeHidingMmcs<
-    [Val; VECTOR_LEN],
-    [u64; VECTOR_LEN],
-    FieldHash,
-    Compress,
-    StdRng,
-    2,
-    4,
-    SALT,
->;
+type ValMmcs = salted_mmcs::LeafSaltedMmcs;
 type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
-/// Fiat–Shamir over Keccak-256 (bytes), serializing field elements canonically.
-type Challenger = SerializingChallenger64<Val, HashChallenger<u8, Keccak256Hash, 32>>;
+/// Fiat–Shamir over BLAKE3 (bytes), serializing field elements canonically.
+type Challenger = SerializingChallenger64<Val, HashChallenger<u8, Blake3, 32>>;
 /// Plonky3's DFT for narrow matrices (it parallelizes over butterfly groups, not rows): our
 /// committed matrices are 4–47 columns wide; measured ~7 % less prover CPU than
 /// `Radix2DitParallel` at 2^16 cycles.
@@ -116,7 +84,9 @@ pub struct Params {
     /// Proof-of-work bits before the challenge that batches all openings into one FRI
     /// instance.
     pub batch_pow_bits: usize,
-    /// log2 of the final polynomial length.
+    /// log2 of the final polynomial length (standard and compact: 128 coefficients, 2 KB in
+    /// the proof, where 8 coefficients took four more FRI folding rounds: each query then
+    /// opened more sibling values and Merkle paths, ~1.7 % of the proof).
     pub log_final_poly_len: usize,
     /// log2 of the largest folding arity.
     pub max_log_arity: usize,
@@ -139,7 +109,7 @@ impl SecurityLevel {
                 lookup_pow_bits: 12,
                 ood_pow_bits: 8,
                 batch_pow_bits: 14,
-                log_final_poly_len: 3,
+                log_final_poly_len: 7,
                 max_log_arity: 3,
                 extension_degree: 2,
                 cap_height: 0,
@@ -152,7 +122,7 @@ impl SecurityLevel {
                 lookup_pow_bits: 12,
                 ood_pow_bits: 8,
                 batch_pow_bits: 14,
-                log_final_poly_len: 3,
+                log_final_poly_len: 7,
                 max_log_arity: 3,
                 extension_degree: 2,
                 cap_height: 0,
@@ -210,11 +180,8 @@ impl Params {
 /// the prover passes fresh OS randomness, the verifier any value (it draws none).
 pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
     let p = level.params();
-    let u64_hash = U64Hash::new(KeccakF1600);
-    let hash = FieldHash::new(u64_hash);
-    let compress = Compress::new(u64_hash);
     let mut master = StdRng::from_seed(seed);
-    let val_mmcs = ValMmcs::new(hash, compress, p.cap_height, StdRng::from_rng(&mut master));
+    let val_mmcs = ValMmcs::new(p.cap_height, StdRng::from_rng(&mut master));
     let challenge_mmcs = ChallengeMmcs::new(val_mmcs.clone());
     let fri = FriParameters {
         log_blowup: p.log_blowup,
@@ -233,7 +200,7 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
         NUM_RANDOM_CODEWORDS,
         StdRng::from_rng(&mut master),
     );
-    StarkConfig::new(pcs, Challenger::from_hasher(vec![], Keccak256Hash {}))
+    StarkConfig::new(pcs, Challenger::from_hasher(vec![], Blake3))
         .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
         .with_ood_proof_of_work_bits(p.ood_pow_bits)
 }
@@ -251,24 +218,44 @@ pub fn os_seed() -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::{RngExt, SeedableRng};
+    use p3_field::PrimeCharacteristicRing;
+    use p3_symmetric::{CryptographicHasher, PseudoCompressionFunction};
 
-    /// The Merkle permutation is Plonky3's Keccak-f, one state and a batch at a time.
+    fn bytes(row: &[Val]) -> Vec<u8> {
+        use p3_field::PrimeField64;
+        row.iter()
+            .flat_map(|v| v.as_canonical_u64().to_le_bytes())
+            .collect()
+    }
+
+    /// The commitment hash is plain BLAKE3 of the canonical bytes, one row at a time and in
+    /// the prover's batches (which go through `blake3`'s unstable batching entry point).
     #[test]
-    fn keccak_f1600_is_plonky3s_keccak_f() {
-        let mut rng = StdRng::seed_from_u64(7);
-        for _ in 0..64 {
-            let state: [u64; 25] = core::array::from_fn(|_| rng.random());
-            assert_eq!(KeccakF1600.permute(state), KeccakF.permute(state));
-            let batch: [[u64; VECTOR_LEN]; 25] =
-                core::array::from_fn(|_| core::array::from_fn(|_| rng.random()));
-            let ours = KeccakF1600.permute(batch);
-            assert_eq!(ours, KeccakF.permute(batch));
-            for lane in 0..VECTOR_LEN {
-                let one: [u64; 25] = core::array::from_fn(|i| batch[i][lane]);
-                let out: [u64; 25] = core::array::from_fn(|i| ours[i][lane]);
-                assert_eq!(KeccakF1600.permute(one), out);
+    fn merkle_hashes_are_blake3_of_canonical_bytes() {
+        let hash = FieldHash::new(Blake3);
+        for width in [0usize, 1, 7, 8, 9, 72, 130, 147] {
+            let rows: Vec<Vec<Val>> = (0..35u64)
+                .map(|r| {
+                    (0..width as u64)
+                        .map(|c| Val::from_u64(r * 1_000_003 + c) - Val::from_u64(7))
+                        .collect()
+                })
+                .collect();
+            let mut batched = vec![[0u8; 32]; rows.len()];
+            hash.hash_many(&rows.concat(), &mut batched);
+            for (row, got) in rows.iter().zip(&batched) {
+                let expected = *blake3::hash(&bytes(row)).as_bytes();
+                assert_eq!(hash.hash_iter(row.iter().copied()), expected);
+                assert_eq!(*got, expected, "width {width}");
             }
         }
+        let compress = Compress::new(Blake3);
+        let (left, right) = ([3u8; 32], [250u8; 32]);
+        let mut both = left.to_vec();
+        both.extend(right);
+        assert_eq!(
+            compress.compress([left, right]),
+            *blake3::hash(&both).as_bytes()
+        );
     }
 }

@@ -18,7 +18,7 @@
 //! | [`BATCH`] | opening batching | `SecurityAssumption::UniqueDecoding.prox_gaps_error` over all opened columns, + batch PoW |
 //! | [`COMMIT`] | every FRI folding challenge | `fri::conjectured_commit_phase_error` (+ commit PoW) |
 //! | [`QUERY`] | FRI queries | `fri::conjectured_error` (+ query PoW) |
-//! | [`COLLISION`] | the Merkle hash | its collision resistance (Keccak-f sponge, 256-bit digests) |
+//! | [`COLLISION`] | the Merkle hash | its collision resistance (BLAKE3, 256-bit digests) |
 //!
 //! For a single table this is exactly `p3_security::stark::conjectured_security_report` with
 //! the LogUp term as an extra (tested). Trace lengths are the committed ones, i.e. after hiding
@@ -60,7 +60,7 @@ pub const COLLISION: &str = p3_security::report::COLLISION_LABEL;
 /// `floor(log2 |EF|)` for the quadratic extension of Goldilocks (`|EF| = p^2 < 2^128`): field
 /// sizes are rounded down, so every term is understated rather than overstated.
 pub const MODULUS_BITS: usize = 127;
-/// Collision resistance of the Merkle/transcript hash in bits (256-bit Keccak digests).
+/// Collision resistance of the Merkle/transcript hash in bits (256-bit BLAKE3 digests).
 pub const COLLISION_BITS: usize = 128;
 /// Degree of the challenge field over Goldilocks (columns per extension element).
 const CHALLENGE_DIM: usize = 2;
