@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 
 /// Challenges live in the degree-2 extension (≈ 2^128 elements).
 pub type Challenge = BinomialExtensionField<Val, 2>;
-/// Merkle leaves: BLAKE3 of the row's elements (then its salt) as canonical 8-byte
-/// little-endian words; 256-bit digests. The prover hashes up to 16 rows per SIMD call
+/// Merkle leaves: BLAKE3 of the rows of every matrix of one height, one after another, as
+/// canonical 8-byte little-endian words, with one salt among them (`salted_mmcs`); 256-bit
+/// digests. The prover hashes up to 16 rows per SIMD call
 /// (`blake3`'s AVX-512 code, picked at run time); the verifier hashes one row of each opened
 /// height per query, and BLAKE3 does that several times faster than a one-state Keccak-f
 /// sponge (`docs/benchmarks.md`, "BLAKE3 commitments").
