@@ -12,14 +12,84 @@
 use super::{Compress, FieldHash, SALT};
 use crate::air::Val;
 use p3_commit::{BatchOpening, BatchOpeningRef, Mmcs};
-use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::stack::HorizontalPair;
 use p3_matrix::{Dimensions, Matrix};
 use p3_merkle_tree::{MerkleTree, MerkleTreeError, MerkleTreeMmcs};
+use rand::distr::{Distribution, StandardUniform};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::borrow::Cow;
+use std::ops::Deref;
 use std::sync::Mutex;
+
+/// The salt columns beside one committed matrix: [`SALT`] uniform elements per row for the
+/// first matrix of its height, none for the others. Its height is stored rather than derived
+/// from its values, so an empty one still has the height of the matrix it pairs with:
+/// Plonky3's one-lane hashing path (a `blake3` built without SIMD) reads rows modulo the
+/// height, and a `RowMajorMatrix` of width 0 reports height 0.
+#[derive(Clone, Debug)]
+pub struct SaltColumns {
+    values: Vec<Val>,
+    width: usize,
+    height: usize,
+}
+
+impl SaltColumns {
+    fn random(rng: &mut StdRng, height: usize) -> Self {
+        Self {
+            values: (0..height * SALT)
+                .map(|_| StandardUniform.sample(rng))
+                .collect(),
+            width: SALT,
+            height,
+        }
+    }
+
+    fn none(height: usize) -> Self {
+        Self {
+            values: Vec::new(),
+            width: 0,
+            height,
+        }
+    }
+}
+
+impl Matrix<Val> for SaltColumns {
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn height(&self) -> usize {
+        self.height
+    }
+
+    unsafe fn get_unchecked(&self, r: usize, c: usize) -> Val {
+        self.values[r * self.width + c]
+    }
+
+    unsafe fn row_subseq_unchecked(
+        &self,
+        r: usize,
+        start: usize,
+        end: usize,
+    ) -> impl IntoIterator<Item = Val, IntoIter = impl Iterator<Item = Val> + Send + Sync> {
+        self.values[r * self.width + start..r * self.width + end]
+            .iter()
+            .copied()
+    }
+
+    unsafe fn row_subslice_unchecked(
+        &self,
+        r: usize,
+        start: usize,
+        end: usize,
+    ) -> impl Deref<Target = [Val]> {
+        &self.values[r * self.width + start..r * self.width + end]
+    }
+}
+
+/// A committed matrix with its salt columns.
+type Salted<M> = HorizontalPair<M, SaltColumns>;
 
 /// The Merkle tree under the salts: binary, 32-byte digests.
 type Inner = MerkleTreeMmcs<Val, u8, FieldHash, Compress, 2, 32>;
@@ -122,7 +192,7 @@ fn unsalt(rows: Vec<Vec<Val>>, salt_widths: &[usize]) -> (Vec<Vec<Val>>, Vec<Vec
 /// Salt widths of the committed matrices, read off the prover data.
 fn salt_widths<M: Matrix<Val>>(
     inner: &Inner,
-    tree: &MerkleTree<Val, u8, HorizontalPair<M, RowMajorMatrix<Val>>, 2, 32>,
+    tree: &MerkleTree<Val, u8, Salted<M>, 2, 32>,
 ) -> Vec<usize> {
     inner
         .get_matrices(tree)
@@ -165,7 +235,7 @@ impl Clone for LeafSaltedMmcs {
 }
 
 impl Mmcs<Val> for LeafSaltedMmcs {
-    type ProverData<M> = MerkleTree<Val, u8, HorizontalPair<M, RowMajorMatrix<Val>>, 2, 32>;
+    type ProverData<M> = MerkleTree<Val, u8, Salted<M>, 2, 32>;
     type Commitment = <Inner as Mmcs<Val>>::Commitment;
     /// The salts of the salted matrices, in matrix order; the sibling digests.
     type Proof = (Vec<Vec<Val>>, <Inner as Mmcs<Val>>::Proof);
@@ -181,17 +251,13 @@ impl Mmcs<Val> for LeafSaltedMmcs {
                 .into_iter()
                 .zip(flags)
                 .map(|(mat, s)| {
+                    let height = mat.height();
                     let salt = if s {
-                        RowMajorMatrix::rand(&mut *rng, mat.height(), SALT)
+                        SaltColumns::random(&mut rng, height)
                     } else {
-                        RowMajorMatrix::new(Vec::new(), 0)
+                        SaltColumns::none(height)
                     };
-                    // Built directly: a width-0 matrix reports height 0, which
-                    // `HorizontalPair::new` refuses; the pair's height is its left side's.
-                    HorizontalPair {
-                        left: mat,
-                        right: salt,
-                    }
+                    HorizontalPair::new(mat, salt)
                 })
                 .collect()
         };
@@ -281,6 +347,7 @@ impl Mmcs<Val> for LeafSaltedMmcs {
 mod tests {
     use super::*;
     use p3_field::PrimeCharacteristicRing;
+    use p3_matrix::dense::RowMajorMatrix;
 
     fn mmcs(seed: u64) -> LeafSaltedMmcs {
         LeafSaltedMmcs::new(0, StdRng::seed_from_u64(seed))
@@ -404,6 +471,31 @@ mod tests {
         assert_ne!(b, c);
         // Same seed, same stream: the salts are all that differ above.
         assert_eq!(mmcs(3).commit(matrices()).0, a);
+    }
+
+    /// The one-lane hashing path (a `blake3` without SIMD) packs rows modulo the height: an
+    /// unsalted pair must keep its matrix's height and rows.
+    #[test]
+    fn salt_columns_keep_the_height_of_their_matrix() {
+        let ms = matrices();
+        let mut rng = StdRng::seed_from_u64(4);
+        for (mat, salted) in ms.iter().zip([true, false]) {
+            let h = mat.height();
+            let salt = if salted {
+                SaltColumns::random(&mut rng, h)
+            } else {
+                SaltColumns::none(h)
+            };
+            let pair = HorizontalPair::new(mat.clone(), salt);
+            assert_eq!(pair.height(), h);
+            assert_eq!(pair.width(), mat.width() + if salted { SALT } else { 0 });
+            for r in 0..h {
+                let row = pair.row_slice(r).unwrap().to_vec();
+                assert_eq!(&row[..mat.width()], &*mat.row_slice(r).unwrap());
+                let packed: Vec<Val> = pair.vertically_packed_row::<Val>(r).collect();
+                assert_eq!(packed, row);
+            }
+        }
     }
 
     #[test]
