@@ -112,9 +112,10 @@ fn salted(heights: impl IntoIterator<Item = usize>) -> Vec<bool> {
 
 /// Appends each salt to the opened row of its matrix, after checking every row's width
 /// against its dimensions and the salts' count and lengths against the salted matrices.
-/// Unsalted rows are borrowed, not copied.
+/// Unsalted rows are borrowed, not copied. `flags` is [`salted`] of the dimensions' heights.
 fn salt_rows<'a, Row: AsRef<[Val]>>(
     dimensions: &[Dimensions],
+    flags: &[bool],
     rows: &'a [Row],
     salts: &[Vec<Val>],
 ) -> Result<Vec<Cow<'a, [Val]>>, MerkleTreeError> {
@@ -124,7 +125,6 @@ fn salt_rows<'a, Row: AsRef<[Val]>>(
             got: rows.len(),
         });
     }
-    let flags = salted(dimensions.iter().map(|d| d.height));
     let expected = flags.iter().filter(|&&s| s).count();
     if salts.len() != expected {
         return Err(MerkleTreeError::WrongBatchSize {
@@ -135,6 +135,7 @@ fn salt_rows<'a, Row: AsRef<[Val]>>(
     let mut salts = salts.iter();
     let mut out = Vec::with_capacity(rows.len());
     for (matrix, ((row, dims), is_salted)) in rows.iter().zip(dimensions).zip(flags).enumerate() {
+        let is_salted = *is_salted;
         let row = row.as_ref();
         if row.len() != dims.width {
             return Err(MerkleTreeError::WrongWidth {
@@ -160,13 +161,12 @@ fn salt_rows<'a, Row: AsRef<[Val]>>(
     Ok(out)
 }
 
-/// The inner tree's dimensions: salted matrices are `SALT` columns wider.
-fn salted_dimensions(dimensions: &[Dimensions]) -> Vec<Dimensions> {
-    let flags = salted(dimensions.iter().map(|d| d.height));
+/// The inner tree's dimensions: salted matrices (`flags`) are `SALT` columns wider.
+fn salted_dimensions(dimensions: &[Dimensions], flags: &[bool]) -> Vec<Dimensions> {
     dimensions
         .iter()
         .zip(flags)
-        .map(|(d, s)| Dimensions {
+        .map(|(d, &s)| Dimensions {
             width: d.width + if s { SALT } else { 0 },
             height: d.height,
         })
@@ -290,13 +290,14 @@ impl Mmcs<Val> for LeafSaltedMmcs {
         batch_opening: BatchOpeningRef<'_, Val, Self>,
     ) -> Result<(), Self::Error> {
         let (rows, (salts, siblings)) = batch_opening.unpack();
-        let full: Vec<Vec<Val>> = salt_rows(dimensions, rows, salts)?
+        let flags = salted(dimensions.iter().map(|d| d.height));
+        let full: Vec<Vec<Val>> = salt_rows(dimensions, &flags, rows, salts)?
             .into_iter()
             .map(Cow::into_owned)
             .collect();
         self.inner.verify_batch(
             commit,
-            &salted_dimensions(dimensions),
+            &salted_dimensions(dimensions, &flags),
             index,
             BatchOpeningRef::new(&full, siblings),
         )
@@ -328,14 +329,15 @@ impl Mmcs<Val> for LeafSaltedMmcs {
                 got: salts.len(),
             });
         }
+        let flags = salted(dimensions.iter().map(|d| d.height));
         let full = opened_values
             .iter()
             .zip(salts)
-            .map(|(rows, salts)| salt_rows(dimensions, rows, salts))
+            .map(|(rows, salts)| salt_rows(dimensions, &flags, rows, salts))
             .collect::<Result<Vec<_>, _>>()?;
         self.inner.verify_multi_batch(
             commit,
-            &salted_dimensions(dimensions),
+            &salted_dimensions(dimensions, &flags),
             indices,
             &full,
             pruned,
