@@ -6,17 +6,27 @@
 #
 #   bash scripts/build-playground.sh              # bundle + release CLI (target/release/resvm)
 #   bash scripts/build-playground.sh --bundle-only
+#   bash scripts/build-playground.sh --no-threads # the single-threaded bundle
+#
+# The bundle is threaded: the prover runs on a pool of Web Workers sharing one WebAssembly
+# memory (wasm-bindgen-rayon). That needs the standard library rebuilt with wasm atomics
+# (cargo's `-Z build-std`, allowed on the stable toolchain by RUSTC_BOOTSTRAP=1, from the
+# `rust-src` component, which is installed if missing). Where `rust-src` cannot be had, the
+# script says so and builds the single-threaded bundle, which works the same, more slowly.
 #
 # Prints the bundle's size, raw and gzip-compressed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bundle_only=0
-case "${1:-}" in
-    --bundle-only) bundle_only=1 ;;
-    "") ;;
-    *) echo "usage: bash scripts/build-playground.sh [--bundle-only]" >&2; exit 2 ;;
-esac
+threads=1
+for arg in "$@"; do
+    case "$arg" in
+        --bundle-only) bundle_only=1 ;;
+        --no-threads) threads=0 ;;
+        *) echo "usage: bash scripts/build-playground.sh [--bundle-only] [--no-threads]" >&2; exit 2 ;;
+    esac
+done
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 
@@ -44,20 +54,49 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ];
     fi
 fi
 
-echo "== cargo build -p resvm-web --target wasm32-unknown-unknown --profile web"
-# RUSTFLAGS would replace the wasm target's flags of .cargo/config.toml (SIMD, stack size), and
-# host flags such as `-C target-cpu=native` mean nothing there.
-env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS \
-    cargo build --locked -p resvm-web --target wasm32-unknown-unknown --profile web
+rust_src() { [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; }
+if [ "$threads" = 1 ] && ! rust_src; then
+    echo "== rustup component add rust-src (the threaded bundle rebuilds std)"
+    rustup component add rust-src || true
+    if ! rust_src; then
+        echo "warning: no rust-src component: building the single-threaded bundle" >&2
+        threads=0
+    fi
+fi
+
+if [ "$threads" = 1 ]; then
+    echo "== cargo build -Z build-std -p resvm-web --target wasm32-unknown-unknown --profile web (threads)"
+    # The flags of .cargo/config.toml's wasm target (SIMD, stack size) plus wasm atomics and a
+    # shared, imported memory of at most 4 GiB with the thread-local-storage exports that
+    # wasm-bindgen's thread start-up calls; RUSTFLAGS replaces the config's flags, and with
+    # --target it does not reach host build scripts.
+    env -u CARGO_ENCODED_RUSTFLAGS RUSTC_BOOTSTRAP=1 \
+        RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals \
+            -C link-arg=-zstack-size=16777216 -C link-arg=--shared-memory \
+            -C link-arg=--max-memory=4294967296 -C link-arg=--import-memory \
+            -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
+            -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base" \
+        cargo build --locked -Z build-std=panic_abort,std -p resvm-web \
+        --target wasm32-unknown-unknown --profile web
+else
+    echo "== cargo build -p resvm-web --target wasm32-unknown-unknown --profile web (one thread)"
+    # RUSTFLAGS would replace the wasm target's flags of .cargo/config.toml (SIMD, stack size),
+    # and host flags such as `-C target-cpu=native` mean nothing there.
+    env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS \
+        cargo build --locked -p resvm-web --target wasm32-unknown-unknown --profile web
+fi
 echo "== wasm-bindgen --target web --out-dir crates/web/pkg"
 rm -rf crates/web/pkg
 wasm-bindgen --target web --no-typescript --out-dir crates/web/pkg \
     "$target_dir/wasm32-unknown-unknown/web/resvm_web.wasm"
 
-raw=$(cat crates/web/pkg/* crates/web/www/* | wc -c)
-gz=$(cat crates/web/pkg/* crates/web/www/* | gzip -9 | wc -c)
+files=$(find crates/web/pkg crates/web/www -type f | sort)
+# shellcheck disable=SC2086
+raw=$(cat $files | wc -c)
+# shellcheck disable=SC2086
+gz=$(cat $files | gzip -9 | wc -c)
 wasm_gz=$(gzip -9 < crates/web/pkg/resvm_web_bg.wasm | wc -c)
-echo "bundle: $raw bytes, $gz bytes gzip -9 (the .wasm alone: $(wc -c < crates/web/pkg/resvm_web_bg.wasm) bytes, $wasm_gz gzip -9)"
+echo "bundle ($([ "$threads" = 1 ] && echo threaded || echo single-threaded)): $raw bytes, $gz bytes gzip -9 (the .wasm alone: $(wc -c < crates/web/pkg/resvm_web_bg.wasm) bytes, $wasm_gz gzip -9)"
 
 if [ "$bundle_only" = 0 ]; then
     echo "== cargo build --release -p resvm-cli (embeds the bundle)"

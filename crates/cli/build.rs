@@ -30,9 +30,15 @@ fn main() {
     }
     let bundle_built = BUNDLE.iter().all(|b| pkg.join(b).is_file());
     if bundle_built {
-        for b in BUNDLE {
-            println!("cargo:rerun-if-changed={}", pkg.join(b).display());
-            assets.push((format!("/pkg/{b}"), pkg.join(b)));
+        // Every file of the bundle: the two above and, in the threaded bundle, the JS
+        // snippets wasm-bindgen copies under `snippets/` (wasm-bindgen-rayon's worker helper).
+        for f in files_under(&pkg) {
+            let rel = f.strip_prefix(&pkg).expect("under pkg");
+            let url: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            assets.push((format!("/pkg/{}", url.join("/")), f));
         }
     }
     let mut names = Vec::new();
@@ -83,6 +89,24 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         })
         .unwrap_or_default();
     v.sort();
+    v
+}
+
+/// Plain files of `dir` and of its subdirectories, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut v = files(dir);
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    subdirs.sort();
+    for d in subdirs {
+        println!("cargo:rerun-if-changed={}", d.display());
+        v.extend(files_under(&d));
+    }
     v
 }
 

@@ -25,10 +25,18 @@ const MAX_CONNECTIONS: usize = 64;
 /// A client that sends nothing (or reads nothing) for this long is dropped.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Nothing the page loads may come from elsewhere, and the WebAssembly module may be compiled
-/// (`wasm-unsafe-eval`); `blob:` serves the proof download.
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
+/// (`wasm-unsafe-eval`); `blob:` serves the proof download and starts the threaded bundle's
+/// pool workers (wasm-bindgen-rayon spawns them from a `blob:` copy of its helper script).
+const CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; \
     connect-src 'self' blob:; img-src 'self' data:; style-src 'self'; object-src 'none'; \
     base-uri 'none'; form-action 'none'";
+
+/// Cross-origin isolation: without it a browser gives the page no `SharedArrayBuffer`, and the
+/// threaded bundle (one WebAssembly memory shared by the prover's Web Workers) cannot load.
+/// Everything is served from this origin, so `require-corp` costs nothing.
+const ISOLATION: &str =
+    "Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n";
 
 /// The page served at `/` by a binary built without the WebAssembly bundle.
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -178,7 +186,7 @@ fn respond(
     let head = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
          Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n\
-         Content-Security-Policy: {CSP}\r\n{allow}Connection: close\r\n\r\n",
+         Content-Security-Policy: {CSP}\r\n{ISOLATION}{allow}Connection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes())?;
@@ -231,6 +239,15 @@ mod tests {
         assert!(headers.contains("Content-Type: text/html; charset=utf-8"));
         assert!(headers.contains(&format!("Content-Length: {}", body.len())));
         assert!(headers.contains("Content-Security-Policy: default-src 'self'"));
+        assert!(headers.contains("worker-src 'self' blob:"), "{headers}");
+        assert!(
+            headers.contains("Cross-Origin-Opener-Policy: same-origin"),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("Cross-Origin-Embedder-Policy: require-corp"),
+            "{headers}"
+        );
         let page = String::from_utf8(body).expect("utf-8 page");
         if assets::BUNDLE_BUILT {
             assert!(page.contains("id=\"source\""), "{page}");

@@ -11,11 +11,22 @@
 //!   `resvm prove` (its randomness comes from `crypto.getRandomValues` through getrandom's
 //!   `wasm_js` backend; nothing is seeded here).
 //! * [`verify`]: checks proof bytes against the program, as `resvm verify` does.
+//! * [`threaded`]: whether the module was built with threads; the threaded build also exports
+//!   `initThreadPool` (wasm-bindgen-rayon) and allocates small blocks from [`alloc`]'s
+//!   lock-free free lists.
 //! * [`swap_demo`]: the resource machine's swap demo (`resvm demo`'s flow,
 //!   [`resvm_rm::demo::run`]) on an in-memory ledger ([`resvm_rm::MemoryLedger`]).
 //!
 //! Inputs are a JSON object from parameter name to value string (`{"a": "7", "b": "5"}`), in
 //! the syntax of `resvm run --inputs` ([`resvm::inputs`]).
+
+pub mod alloc;
+
+/// The threaded bundle allocates small blocks from lock-free free lists ([`alloc`]).
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: alloc::SmallBlockCache<std::alloc::System> =
+    alloc::SmallBlockCache::new(std::alloc::System);
 
 use resvm::inputs::{params_of, Param};
 use resvm::{Compiled, Engine, Limits, Span, F};
@@ -59,6 +70,20 @@ pub fn take_panic() -> Option<String> {
 #[wasm_bindgen]
 pub fn max_cycles() -> f64 {
     PAGE_MAX_CYCLES as f64
+}
+
+/// The threaded bundle's worker pool (`initThreadPool(n)` in JavaScript, awaited once before
+/// proving): rayon, and so Plonky3's parallel prover, on `n` Web Workers that share this
+/// module's memory. Only in a build with the `atomics` target feature
+/// (`scripts/build-playground.sh`), which a cross-origin-isolated page can load.
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+/// Whether this module was built with threads (`initThreadPool` exported, see
+/// `init_thread_pool`); the page then sizes the pool and shows the thread count.
+#[wasm_bindgen]
+pub fn threaded() -> bool {
+    cfg!(all(target_arch = "wasm32", target_feature = "atomics"))
 }
 
 /// Compiles `source` and returns `{"ok": true, "digest", "params": [{"name", "secret", "type"}],

@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const els = {
   source: $("source"), inputs: $("inputs"), engine: $("engine"), run: $("run"), prove: $("prove"),
   verify: $("verify"), output: $("output"), status: $("status"), details: $("details"),
+  threads: $("threads"),
   progress: $("progress"), download: $("download"), proofFile: $("proof-file"),
   examples: $("examples"), highlights: $("highlights"), diagnostics: $("diagnostics"),
   params: $("params"), digest: $("digest"), dropzone: $("dropzone"),
@@ -23,7 +24,11 @@ let nextId = 1;
 const pending = new Map(); // id -> {resolve, reject, onProgress}
 
 function startWorker() {
-  worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  // `?threads=N` on the page's URL sizes the threaded bundle's pool (default: every core).
+  const url = new URL("./worker.js", import.meta.url);
+  const threads = new URLSearchParams(location.search).get("threads");
+  if (threads) url.searchParams.set("threads", threads);
+  worker = new Worker(url, { type: "module" });
   worker.onmessage = (event) => {
     const m = event.data;
     const p = pending.get(m.id);
@@ -412,3 +417,11 @@ loadExamples()
     if (!els.status.classList.contains("error")) setStatus("ready");
   })
   .catch(setError);
+// #threads: how many threads prove (`N threads`, or `1 thread` for the unthreaded bundle).
+call("threads", {})
+  .then((n) => {
+    els.threads.textContent = `WebAssembly, ${n} ${n === 1 ? "thread" : "threads"}`;
+  })
+  .catch(() => {
+    els.threads.textContent = "unavailable";
+  });

@@ -5,17 +5,33 @@
 // worker.
 import init, * as resvm from "./pkg/resvm_web.js";
 
-const ready = init({ module_or_path: new URL("./pkg/resvm_web_bg.wasm", import.meta.url) });
+// The threaded bundle (built with wasm atomics, `scripts/build-playground.sh`) proves on a
+// pool of Web Workers sharing the module's memory: as many as the machine has cores, or
+// `?threads=N` on the page's URL (passed on in this worker's URL). A bundle built without
+// threads proves on this worker alone.
+const requested = Number.parseInt(new URL(self.location.href).searchParams.get("threads") || "", 10);
+const ready = (async () => {
+  const exports = await init({ module_or_path: new URL("./pkg/resvm_web_bg.wasm", import.meta.url) });
+  let threads = 1;
+  if (resvm.threaded()) {
+    threads = requested > 0 ? Math.min(requested, 64) : (navigator.hardwareConcurrency || 1);
+    await resvm.initThreadPool(threads);
+  }
+  return { exports, threads };
+})();
 
 // Memory above which a trap without a panic message is taken to be an allocation failure
 // (wasm32 addresses at most 4 GiB; the allocator fails some way below that).
 const OOM_HINT_BYTES = 1 << 30;
 
+let threadCount = 1;
+ready.then((r) => { threadCount = r.threads; }, () => {});
+
 self.onmessage = async (event) => {
   const { id, op, args } = event.data;
   let exports;
   try {
-    exports = await ready;
+    ({ exports } = await ready);
   } catch (e) {
     self.postMessage({ id, ok: false, crashed: true, error: `cannot load the WebAssembly module: ${e}` });
     return;
@@ -55,6 +71,8 @@ function call(id, op, args) {
       return JSON.parse(resvm.verify(args.source, args.proof));
     case "max_cycles":
       return resvm.max_cycles();
+    case "threads":
+      return threadCount;
     default:
       throw new Error(`unknown operation ${op}`);
   }
