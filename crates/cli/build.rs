@@ -81,32 +81,29 @@ fn main() {
 
 /// Plain files of `dir`, sorted (none when it does not exist).
 fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+    entries(dir, Path::is_file)
 }
 
 /// Plain files of `dir` and of its subdirectories, sorted.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut v = files(dir);
-    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    subdirs.sort();
-    for d in subdirs {
+    for d in entries(dir, Path::is_dir) {
         println!("cargo:rerun-if-changed={}", d.display());
         v.extend(files_under(&d));
     }
+    v
+}
+
+/// The entries of `dir` that `keep` accepts, sorted (none when it does not exist).
+fn entries(dir: &Path, keep: fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| keep(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
     v
 }
 
