@@ -18,7 +18,7 @@ use std::sync::{Mutex, OnceLock};
 /// table's accesses per row (0 for the other tables).
 type Key = (SecurityLevel, usize, usize);
 
-/// At most 3 parameter sets × 6 fixed tables × 2 memory layouts entries.
+/// At most 3 parameter sets × 5 fixed tables × 2 memory layouts entries.
 static LAYOUTS: OnceLock<Mutex<HashMap<Key, Lookups<Val>>>> = OnceLock::new();
 
 /// The key of a table whose AIR is fixed by its kind (and for memory its layout), `None` for
@@ -27,10 +27,9 @@ fn key(level: SecurityLevel, air: &VmAir) -> Option<Key> {
     let fixed = |slots| Some((level, air.kind().index(), slots));
     match air {
         VmAir::Memory(m) => fixed(m.slots()),
-        VmAir::Cpu(_) | VmAir::Rom(_) | VmAir::Compare(_) | VmAir::Range(_) | VmAir::Hash(_) => {
-            fixed(0)
-        }
-        VmAir::Inputs(_) | VmAir::BfInput(_) | VmAir::BfOutput(_) => None,
+        VmAir::Cpu(_) | VmAir::Compare(_) | VmAir::Range(_) | VmAir::Hash(_) => fixed(0),
+        // The ROM's periodic columns have the image's height.
+        VmAir::Rom(_) | VmAir::Inputs(_) | VmAir::BfInput(_) | VmAir::BfOutput(_) => None,
     }
 }
 
@@ -100,7 +99,7 @@ mod tests {
     }
 
     /// Cached or not, the layouts are the ones Plonky3 derives for the whole batch, for every
-    /// table, memory layout, parameter set and height (the cache ignores heights: no fixed
+    /// table, memory layout, parameter set and height (the cache ignores heights: no cached
     /// table has periodic columns, the only way a height enters the derivation).
     #[test]
     fn cached_layouts_are_plonky3s() {
@@ -110,14 +109,23 @@ mod tests {
             let config = make_config(level, [0; 32]);
             for slots in crate::air::memory::SLOT_CHOICES {
                 let memory = MemoryAir::new(slots).unwrap();
-                let airs =
-                    VmAir::for_tables(TABLES, &inputs, inputs_bits - 1, memory, b"in", b"out!");
+                let rom = crate::air::rom::RomAir::blank(crate::air::MIN_LOG_HEIGHT);
+                let airs = VmAir::for_tables(
+                    TABLES,
+                    &rom,
+                    &inputs,
+                    inputs_bits - 1,
+                    memory,
+                    b"in",
+                    b"out!",
+                );
                 for height_bits in [9, 13] {
                     let bits: Vec<usize> = airs
                         .iter()
                         .map(|a| match a {
                             VmAir::Inputs(_) => inputs_bits,
                             VmAir::Range(_) => crate::air::range::LOG_HEIGHT + 1,
+                            VmAir::Rom(_) => crate::air::MIN_LOG_HEIGHT + 1,
                             VmAir::BfInput(_) => {
                                 crate::air::bfio::BfInputAir::log_height_for(2) + 1
                             }

@@ -39,7 +39,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 9;
+pub const FORMAT_VERSION: u16 = 10;
 
 /// What a proof claims, all of it public.
 ///
@@ -405,7 +405,7 @@ fn prove_owned(
     traces: Vec<p3_matrix::dense::RowMajorMatrix<Val>>,
     security: SecurityLevel,
 ) -> Result<BatchProof<VmConfig>, ProveError> {
-    let tables = air::tables_for(program.kind());
+    let tables = air::tables_for(program);
     if traces.len() != tables.len() {
         return Err(ProveError::Stark(format!(
             "{} tables given, a proof about this image has {}",
@@ -614,7 +614,7 @@ fn verify_statement(
     let stark = &proof.stark;
     let zk = 1; // hiding FRI doubles every committed domain
     let db = &stark.degree_bits;
-    let tables = air::tables_for(program.kind());
+    let tables = air::tables_for(program);
     if db.len() != tables.len()
         || stark.opened_values.instances.len() != tables.len()
         || stark.lookup_terminals.len() != tables.len()
@@ -628,6 +628,8 @@ fn verify_statement(
     for (i, (&b, kind)) in db.iter().zip(tables).enumerate() {
         let ok = match kind {
             TableKind::Range => b == range::LOG_HEIGHT + zk,
+            // The verifier's own ROM fixes its height.
+            TableKind::Rom => b == air::rom::RomAir::log_height_for(program) + zk,
             TableKind::Inputs => b == inputs_log_h + zk,
             TableKind::BfInput => {
                 b == air::bfio::BfInputAir::log_height_for(st.io.input.len()) + zk
@@ -721,9 +723,10 @@ pub fn statement_airs(
     inputs_log_h: usize,
     memory: air::memory::MemoryAir,
 ) -> (Vec<VmAir>, Vec<Vec<Val>>) {
-    let tables = air::tables_for(program.kind());
+    let tables = air::tables_for(program);
     let airs = VmAir::for_tables(
         tables,
+        &air::rom::RomAir::new(program),
         indexed_inputs,
         inputs_log_h,
         memory,

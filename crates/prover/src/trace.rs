@@ -309,16 +309,16 @@ fn build(
     }
     let output = halt_row[cpu::V];
 
-    // ROM, then the hash chiplet it and HASH ask for.
-    let (rom_t, rom_perms) = rom::build(program, &fetch, &fn_uses);
-    let hh = padded_height(2 * (rom_perms.len() + hash_ops.len()));
+    // ROM, and the hash chiplet HASH asks for.
+    let rom_t = rom::build(program, &fetch, &fn_uses);
+    let hh = padded_height(2 * hash_ops.len());
     if hh > 1 << MAX_LOG_HEIGHT {
         return Err(TraceError::TooLarge(format!(
             "{} HASH instructions",
             hash_ops.len()
         )));
     }
-    let hash_t = hash::build(&rom_perms, &hash_ops, hh);
+    let hash_t = hash::build(&hash_ops, hh);
 
     // Memory: every access of the CPU and the chiplets.
     let slots = memory::slots_for(mem.len());
@@ -334,7 +334,7 @@ fn build(
 
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
     let in_t = inputs::build(&public_inputs, &input_uses);
-    let tables = crate::air::tables_for(program.kind());
+    let tables = crate::air::tables_for(program);
     let has = |k: TableKind| tables.contains(&k);
     // A table a proof omits adds no range lookups either.
     let bf_in_t = has(TableKind::BfInput).then(|| bfio::build_input(bf_input, &bf_reads));
@@ -374,15 +374,7 @@ fn build(
 
 /// The ROM table of `program` with the given fetch counts per pc and uses per function.
 pub fn rom_trace(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> RowMajorMatrix<Val> {
-    rom::build(program, fetch, fn_uses).0
-}
-
-/// The hash chiplet holding exactly the ROM's permutations of `program` (no `HASH`).
-pub fn rom_hash_trace(program: &Program) -> RowMajorMatrix<Val> {
-    let fetch = vec![0; program.code().len()];
-    let uses = vec![0; program.functions().len()];
-    let perms = rom::build(program, &fetch, &uses).1;
-    hash::build(&perms, &[], padded_height(2 * perms.len()))
+    rom::build(program, fetch, fn_uses)
 }
 
 /// Merges public inputs and witness into main's parameter list, following which parameters

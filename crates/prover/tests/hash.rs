@@ -132,3 +132,86 @@ fn chiplet_that_disagrees_with_memory_is_rejected() {
     t[h] = right.traces[h].clone();
     assert_eq!(verdict(&t), Err(VerifyError::LookupImbalance));
 }
+
+/// The permutation of every pair of chiplet rows is `resvm_field`'s, and the chiplet's output
+/// for a `HASH` is `merge(l, r)` (padding pairs included: permutations of zero).
+#[test]
+fn air_poseidon2_matches_resvm_hash() {
+    use resvm_prover::air::hash;
+    let f = F::from_u64;
+    let ops: Vec<hash::HashOp> = (0..3u64)
+        .map(|i| hash::HashOp {
+            clk: i,
+            sp: 8,
+            fp: 2,
+            a: 0,
+            d: core::array::from_fn(|j| f(10 * i + j as u64)),
+            s: core::array::from_fn(|j| f(1000 + 10 * i + j as u64)),
+            bit: i % 2 == 1,
+        })
+        .collect();
+    let t = hash::build(&ops, 256);
+    let row = |i: usize| &t.values[i * hash::WIDTH..(i + 1) * hash::WIDTH];
+    let input = |i: usize| &row(2 * i)[hash::A_IN..hash::A_IN + 12];
+    let output = |i: usize| &row(2 * i + 1)[hash::OUT..hash::OUT + 12];
+    for (i, op) in ops.iter().enumerate() {
+        let (d, s) = (Digest::from_elements(op.d), Digest::from_elements(op.s));
+        let want = if op.bit { merge(&s, &d) } else { merge(&d, &s) };
+        assert_eq!(&output(i)[..4], &want.elements()[..]);
+    }
+    for i in 0..t.values.len() / hash::WIDTH / 2 {
+        let mut s: [F; 12] = core::array::from_fn(|j| input(i)[j]);
+        resvm_field::permute(&mut s);
+        assert_eq!(&s[..], output(i));
+    }
+}
+
+/// Any single change in the two-row permutation layout (row A's mid state, a row-B
+/// partial-round register, a final-round value, the output) is rejected.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "forged proofs reach the verifier only in release: cargo test --release -p resvm-prover --test hash"
+)]
+fn chiplet_cells_are_constrained() {
+    use resvm_prover::air::hash;
+    let p = merkle_program(2);
+    let (leaf, w, _) = path(&[false, true]);
+    let all: Vec<F> = leaf.iter().chain(&w).copied().collect();
+    let run = generate(&p, &all, &Default::default()).unwrap();
+    let st = Statement {
+        program: p.digest(),
+        public_inputs: leaf.clone(),
+        output: run.output,
+        cycles: run.cycles,
+        io: Default::default(),
+    };
+    let verdict = |traces: &[p3_matrix::dense::RowMajorMatrix<F>]| {
+        let stark =
+            prove_traces(&p, &st, traces, SecurityLevel::Test).expect("the prover emits a proof");
+        let proof = Proof {
+            security: SecurityLevel::Test,
+            statement: st.clone(),
+            stark,
+        };
+        verify_claimed(&p, &Proof::from_bytes(&proof.to_bytes())?, ALLOW)
+    };
+    assert_eq!(verdict(&run.traces), Ok(()));
+    let h = TableKind::Hash.index();
+    for (row, col) in [
+        (2, hash::A_MID + 5),
+        (3, hash::B_PART + 3),
+        (1, hash::B_FULL + 30),
+        (3, hash::OUT + 2),
+        (4, hash::A_MID + 1),
+    ] {
+        let mut t = run.traces.clone();
+        let i = row * hash::WIDTH + col;
+        t[h].values[i] += F::ONE;
+        assert_eq!(
+            verdict(&t),
+            Err(VerifyError::Constraints { table: "hash" }),
+            "hash row {row} column {col} is unconstrained"
+        );
+    }
+}

@@ -9,7 +9,7 @@
 
 mod support;
 
-use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_field::F;
 use resvm_isa::{Instr, Program};
@@ -337,62 +337,84 @@ forgery_test! {
 }
 
 #[test]
-fn air_poseidon2_matches_resvm_hash() {
-    // The hash chiplet's rows for the ROM compute the program digest and every repr exactly
-    // as resvm_field::hash.
+fn rom_is_the_image() {
+    // The verifier's ROM columns are the image's instructions (as encoded for the digest),
+    // its function table and its reprs; the prover's copy of them is the same.
+    use p3_air::BaseAir;
+    use resvm_prover::air::rom::{self, fixed, RomAir, RomCols};
     let p = eval_program(true);
-    let t = trace::rom_hash_trace(&p);
-    use resvm_prover::air::hash;
-    // Permutation i occupies rows 2i (row A: input) and 2i + 1 (row B: output).
-    let row = |i: usize| &t.values[i * hash::WIDTH..(i + 1) * hash::WIDTH];
-    let input = |i: usize| &row(2 * i)[hash::A_IN..hash::A_IN + 12];
-    let output = |i: usize| &row(2 * i + 1)[hash::OUT..hash::OUT + 12];
-    let last_prog = p.encoding().len() / 8 - 1;
-    let out: Vec<u64> = (0..4)
-        .map(|j| output(last_prog)[j].as_canonical_u64())
-        .collect();
-    assert_eq!(out, p.digest().0.to_vec());
-    for f in 0..p.functions().len() {
-        assert_eq!(output(last_prog + 1 + f)[0], p.repr(f as u32).unwrap());
+    let air = RomAir::new(&p);
+    let cols = air.periodic_columns();
+    let h = 1 << RomAir::log_height_for(&p);
+    assert!(cols.iter().all(|c| c.len() == h));
+    for (pc, ins) in p.code().iter().enumerate() {
+        let [op, a, b] = ins.encode();
+        assert_eq!(cols[fixed::IS_INS][pc], F::ONE);
+        assert_eq!(cols[fixed::IDX][pc], F::from_u64(pc as u64));
+        assert_eq!(
+            [
+                cols[fixed::OPCODE][pc],
+                cols[fixed::A][pc],
+                cols[fixed::B][pc]
+            ],
+            [op, a, b]
+        );
     }
-    // Each permutation's output equals resvm_field::permute on its input (padding included).
-    for i in 0..t.values.len() / hash::WIDTH / 2 {
-        let mut s: [F; 12] = core::array::from_fn(|j| input(i)[j]);
-        resvm_field::permute(&mut s);
-        assert_eq!(&s[..], output(i));
+    for (f, func) in p.functions().iter().enumerate() {
+        assert_eq!(cols[fixed::IS_FN][f], F::ONE);
+        assert_eq!(cols[fixed::REPR][f], p.repr(f as u32).unwrap());
+        let want = [func.entry, func.arity, func.frame].map(|x| F::from_u64(x as u64));
+        assert_eq!(
+            [cols[fixed::ENT][f], cols[fixed::AR][f], cols[fixed::FRM][f]],
+            want
+        );
     }
+    assert_eq!(cols[fixed::IS_INS][p.code().len()], F::ZERO);
+    assert_eq!(cols[fixed::IS_FN][p.functions().len()], F::ZERO);
+    let t = trace::rom_trace(&p, &vec![3; p.code().len()], &vec![2; p.functions().len()]);
+    let col = |name: usize| -> Vec<F> { (0..h).map(|r| get(&t, r, name)).collect() };
+    assert_eq!(
+        col(core::mem::offset_of!(RomCols<u8>, opcode)),
+        cols[fixed::OPCODE]
+    );
+    assert_eq!(
+        col(core::mem::offset_of!(RomCols<u8>, repr)),
+        cols[fixed::REPR]
+    );
+    assert_eq!(get(&t, 0, rom::FETCH), F::from_u64(3));
+    assert_eq!(get(&t, p.code().len(), rom::FETCH), F::ZERO);
 }
 
 forgery_test! {
     fn rom_cells_are_constrained() {
-        // Any single change in the hash chiplet's two-row permutation layout (row A's mid
-        // state, a row-B partial-round register, a final-round value, the digest output) or
-        // in the ROM (its copy of the digest output, a repr row's function index, a row kind)
-        // must be rejected.
-        use resvm_prover::air::{hash, rom};
+        // The committed ROM must be the verifier's: an instruction's opcode or immediate, a
+        // function's repr or entry, a fetch count on a padding row, and a fetch count that the
+        // CPU does not match are all rejected.
+        use resvm_prover::air::rom::{self, RomCols};
+        use core::mem::offset_of;
         let p = eval_program(true);
         let (dbl, y) = (p.repr(1).unwrap(), F::from_u64(7));
         let (st, honest) = honest_run(&p, &[dbl, y]);
         assert_eq!(verdict(&p, &st, &honest), Ok(()));
-        let last_prog = p.encoding().len() / 8 - 1;
-        let first_repr = last_prog + 1;
-        let (rom_t, hash_t) = (TableKind::Rom.index(), TableKind::Hash.index());
-        for (table, row, col, want) in [
-            (hash_t, 2 * 3, hash::A_MID + 5, VerifyError::Constraints { table: "hash" }),
-            (hash_t, 2 * 3 + 1, hash::B_PART + 3, VerifyError::Constraints { table: "hash" }),
-            (hash_t, 2 * 4 + 1, hash::B_FULL + 30, VerifyError::Constraints { table: "hash" }),
-            (hash_t, 2 * last_prog + 1, hash::OUT + 2, VerifyError::Constraints { table: "hash" }),
-            (rom_t, last_prog, rom::OUT + 2, VerifyError::Constraints { table: "rom" }),
-            (rom_t, first_repr + 1, rom::INP + 5, VerifyError::LookupImbalance),
-            (rom_t, 2, rom::K_INS, VerifyError::Constraints { table: "rom" }),
+        let rom_t = TableKind::Rom.index();
+        let pad = p.code().len();
+        let rom_err = VerifyError::Constraints { table: "rom" };
+        for (row, col, want) in [
+            (2, offset_of!(RomCols<u8>, opcode), rom_err.clone()),
+            (3, offset_of!(RomCols<u8>, a), rom_err.clone()),
+            (1, offset_of!(RomCols<u8>, repr), rom_err.clone()),
+            (1, offset_of!(RomCols<u8>, ent), rom_err.clone()),
+            (pad, rom::FETCH, rom_err.clone()),
+            (2, rom::FETCH, VerifyError::LookupImbalance),
+            (1, rom::USES, VerifyError::LookupImbalance),
         ] {
             let mut t = honest.clone();
-            let v = get(&t[table], row, col);
-            set(&mut t[table], row, col, v + F::ONE);
+            let v = get(&t[rom_t], row, col);
+            set(&mut t[rom_t], row, col, v + F::ONE);
             assert_eq!(
                 verdict(&p, &st, &t),
                 Err(want),
-                "table {table} row {row} column {col} is unconstrained"
+                "ROM row {row} column {col} is unconstrained"
             );
         }
     }

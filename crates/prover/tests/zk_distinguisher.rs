@@ -23,7 +23,7 @@ mod support;
 
 use p3_field::PrimeCharacteristicRing;
 use resvm_field::F;
-use resvm_isa::{ImageKind, Instr, Program};
+use resvm_isa::{Instr, Program};
 use resvm_prover::air::{tables_for, TableKind, Val, BLIND_SINK};
 use resvm_prover::config::{Challenge, SecurityLevel};
 use resvm_prover::*;
@@ -32,9 +32,9 @@ use support::*;
 const T: u64 = 1000;
 const SECRET: u64 = 437;
 
-/// The tables of a proof about these (resvm) programs.
+/// The tables of a proof about these (resvm, `HASH`-free) programs.
 fn proof_tables() -> &'static [TableKind] {
-    tables_for(ImageKind::Resvm)
+    tables_for(&branch_secret())
 }
 
 /// `fn main(t, secret s) = branch(lt(s, t), 5 + 2, 3 + 4);`: both arms return 7 in the same

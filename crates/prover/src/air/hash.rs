@@ -1,6 +1,6 @@
 //! The hash chiplet: one Poseidon2 permutation (width 12, `resvm_field::permute`) per pair of
-//! rows, for the ROM's program sponge and reprs (requests on the `hash` bus) and for the
-//! `HASH` instruction (requests on the `call` bus; the chiplet does its memory accesses).
+//! rows, for the `HASH` instruction (requests on the `call` bus; the chiplet does its memory
+//! accesses). A proof about an image without `HASH` has no hash table (`air::tables_for`).
 //!
 //! Row A holds the input, the four initial full rounds, the first 5 partial rounds and the
 //! state after them ([`RowA`]); row B the last 17 partial rounds and the four final full
@@ -10,9 +10,8 @@
 //! the next row (degree 4 with the gate: no more quotient chunks than degree 3 under zero
 //! knowledge).
 //!
-//! Request kinds, flagged on row A (`k_rom`, `k_op`; both 0 on row B and on padding pairs):
+//! Requests are flagged on row A (`k_op`; 0 on row B and on padding pairs):
 //!
-//! * `k_rom`: receives `(input, output[0..4], output[8..12])` on the `hash` bus from the ROM.
 //! * `k_op`: a `HASH k` of the CPU at cycle `clk`: receives `(TAG_HASH, clk, sp, fp, k, 0)`
 //!   on the `call` bus, holds the stack digest `d` and the direction `bit`; the input is
 //!   `(l, r, 8, 0, 0, 0)` with `(l, r) = bit ? (s, d) : (d, s)`, so the sibling is
@@ -90,8 +89,6 @@ pub struct HashCols<T> {
     pub perm: [T; NUM_P2],
     /// 1 on row A (even rows), 0 on row B.
     pub even: T,
-    /// Row A of a ROM request.
-    pub k_rom: T,
     /// Row A of a `HASH` instruction.
     pub k_op: T,
     /// `HASH`: the cycle.
@@ -193,20 +190,10 @@ where
         let inp = |i: usize| x(ra.inp[i]);
 
         // Request flags, on row A only.
-        let (k_rom, k_op) = (x(l.k_rom), x(l.k_op));
-        builder.assert_bool(k_rom.clone());
+        let k_op = x(l.k_op);
         builder.assert_bool(k_op.clone());
-        builder.assert_bool(k_rom.clone() + k_op.clone());
-        builder.assert_zero(odd * (k_rom.clone() + k_op.clone()));
+        builder.assert_zero(odd * k_op.clone());
         builder.assert_bool(x(l.bit));
-
-        // ROM requests.
-        let msg: [AB::Expr; P2_WIDTH + 8] = core::array::from_fn(|i| match i {
-            0..=11 => inp(i),
-            12..=15 => out[i - 12].clone(),
-            _ => out[8 + i - 16].clone(),
-        });
-        builder.push_interaction(bus::HASH, msg, Count::bounded(-k_rom, 1));
 
         // HASH k: the input is (l, r) = bit ? (s, d) : (d, s), length 8.
         let bit = x(l.bit);
@@ -295,11 +282,10 @@ impl HashOp {
     }
 }
 
-/// Builds the chiplet: the ROM's permutations first, then one per `HASH`, then padding
-/// permutations of zero, two rows each, `height` rows in all.
-pub fn build(rom: &[[Val; P2_WIDTH]], ops: &[HashOp], height: usize) -> RowMajorMatrix<Val> {
-    let mut states: Vec<[Val; P2_WIDTH]> = rom.to_vec();
-    states.extend(ops.iter().map(HashOp::input));
+/// Builds the chiplet: one permutation per `HASH`, then padding permutations of zero, two
+/// rows each, `height` rows in all.
+pub fn build(ops: &[HashOp], height: usize) -> RowMajorMatrix<Val> {
+    let mut states: Vec<[Val; P2_WIDTH]> = ops.iter().map(HashOp::input).collect();
     states.resize(height / 2, [Val::ZERO; P2_WIDTH]);
     // One permutation per row in Plonky3's layout (inputs, 4 full rounds, 22 partial rounds,
     // 4 full rounds), then split into row A / row B.
@@ -339,9 +325,7 @@ pub fn build(rom: &[[Val; P2_WIDTH]], ops: &[HashOp], height: usize) -> RowMajor
         // Row B: the remaining partial rounds and the final full rounds.
         let rest = &src[src_part + a_part_cols..];
         rb.perm[B_PART..B_PART + rest.len()].copy_from_slice(rest);
-        if p < rom.len() {
-            ra.k_rom = Val::ONE;
-        } else if let Some(op) = ops.get(p - rom.len()) {
+        if let Some(op) = ops.get(p) {
             ra.k_op = Val::ONE;
             ra.clk = u(op.clk);
             ra.sp = u(op.sp as u64);

@@ -4,15 +4,16 @@
 //! |---|---|---|
 //! | [`cpu`] | one per executed instruction (padded with `HALT`) | the ISA's transition function |
 //! | [`memory`] | two or three memory accesses per row, sorted by `(space, addr, ts)` | memory consistency |
-//! | [`rom`] | one sponge block per row | program code + function table, hashed to the digest |
+//! | [`rom`] | one instruction and one function per row | program code + function table, computed by the verifier |
 //! | [`compare`] | one per executed `COMPARE` | `lt` on canonical representatives |
 //! | [`range`] | exactly 2^8 | 8-bit range checks |
 //! | [`inputs`] | one per public input | binds `INPUT i` to the public inputs |
-//! | [`hash`] | one Poseidon2 permutation per two rows | the ROM's sponge and reprs, `HASH` |
+//! | [`hash`] | one Poseidon2 permutation per two rows | `HASH` (images that use it) |
 //! | [`bfio`] input | one per Brainfuck input byte, and the end | binds `BFIN` to the public input bytes |
 //! | [`bfio`] output | one per Brainfuck output byte | binds `BFOUT` to the public output bytes |
 //!
-//! The two Brainfuck tables are in proofs about Brainfuck images only ([`tables_for`]).
+//! The hash table is in proofs about images with a `HASH` instruction (and Brainfuck images),
+//! the two Brainfuck tables in proofs about Brainfuck images only ([`tables_for`]).
 //!
 //! **The chiplet seam.** Every table is a module with a `#[repr(C)]` column struct (a row
 //! slice borrows as `&XxxCols<T>`, as Plonky3's own AIRs do; see `columns!`), its AIR and
@@ -70,13 +71,8 @@ pub mod bus {
     /// Tag of Brainfuck output writes on [`CALL`]: `(TAG_BF_OUTPUT, position, cell, 0, 0, 0)`
     /// (lookup in the output table).
     pub const TAG_BF_OUTPUT: u64 = 6;
-    /// ROM internal: function blocks ↔ repr rows, `(f, entry, arity, frame)`.
-    pub const FN_LINK: &str = "fn_link";
     /// memory/compare → range table: `(v)` with `0 <= v < 2^8`.
     pub const RANGE: &str = "range8";
-    /// ROM → hash chiplet: `(input[12], output[0..4], output[8..12])`, one Poseidon2
-    /// permutation (permutation argument: one chiplet row pair per request).
-    pub const HASH: &str = "hash";
     /// Zero-knowledge blinding of the LogUp terminals: every table sends one uniformly random
     /// message `(r0, r1)`, and [`super::BLIND_SINK`] receives them all (see [`super::blind`]).
     pub const BLIND: &str = "blind";
@@ -226,7 +222,7 @@ tables! {
     Cpu(cpu::CpuAir) = "cpu",
     /// Memory consistency ([`memory::MemoryAir`]).
     Memory(memory::MemoryAir) = "memory",
-    /// Program ROM ([`rom::RomAir`]), hashed through the hash chiplet.
+    /// Program ROM ([`rom::RomAir`]), computed by the verifier from the image.
     Rom(rom::RomAir) = "rom",
     /// Canonical comparison ([`compare::CompareAir`]).
     Compare(compare::CompareAir) = "compare",
@@ -242,22 +238,33 @@ tables! {
     BfOutput(bfio::BfOutputAir) = "bf_output",
 }
 
-/// The tables of a proof about an image of `kind`, in proof order (a prefix of [`TABLES`]).
+/// The tables of a proof about `program`, in proof order (a prefix of [`TABLES`]).
 ///
-/// A resvm image's proof omits the Brainfuck I/O tables: validation keeps `BFIN`/`BFOUT` out
-/// of resvm images, and were one ever executed its request would have no table to receive it,
-/// so the `call` bus could not balance. The kind is lane 4 of the image's header, hashed into
-/// the digest the ROM proves, so prover and verifier derive the same list from the program.
-pub fn tables_for(kind: resvm_isa::ImageKind) -> &'static [TableKind] {
-    match kind {
-        resvm_isa::ImageKind::Resvm => &TABLES[..TableKind::BfInput.index()],
+/// A resvm image's proof omits the Brainfuck I/O tables, and the hash table too when the
+/// image has no `HASH` instruction: validation keeps `BFIN`/`BFOUT` out of resvm images, and
+/// an instruction that is not in the image cannot be fetched from the ROM; were its request
+/// ever made it would have no table to receive it, so the `call` bus could not balance.
+/// Prover and verifier derive the same list from the image (whose digest the transcript binds).
+pub fn tables_for(program: &resvm_isa::Program) -> &'static [TableKind] {
+    match program.kind() {
+        resvm_isa::ImageKind::Resvm if uses_hash(program) => &TABLES[..TableKind::BfInput.index()],
+        resvm_isa::ImageKind::Resvm => &TABLES[..TableKind::Hash.index()],
         resvm_isa::ImageKind::Brainfuck => TABLES,
     }
 }
 
+/// Whether `program` has a `HASH` instruction (so its proofs need the hash chiplet).
+pub fn uses_hash(program: &resvm_isa::Program) -> bool {
+    program
+        .code()
+        .iter()
+        .any(|i| matches!(i, resvm_isa::Instr::Hash(_)))
+}
+
 // The omitted tables must be the last ones, so the others keep their indices.
 const _: () = assert!(
-    TableKind::BfInput.index() + 2 == TABLES.len()
+    TableKind::Hash.index() + 3 == TABLES.len()
+        && TableKind::BfInput.index() + 2 == TABLES.len()
         && TableKind::BfOutput.index() + 1 == TABLES.len()
 );
 
@@ -269,14 +276,24 @@ impl VmAir {
         inputs_log_height: usize,
         memory: memory::MemoryAir,
     ) -> Vec<VmAir> {
-        Self::for_tables(TABLES, public_inputs, inputs_log_height, memory, &[], &[])
+        let rom = rom::RomAir::blank(MIN_LOG_HEIGHT);
+        Self::for_tables(
+            TABLES,
+            &rom,
+            public_inputs,
+            inputs_log_height,
+            memory,
+            &[],
+            &[],
+        )
     }
 
-    /// The AIRs of the given `tables` (from [`tables_for`]) for the public inputs at the given
-    /// indices/values, an inputs table of height `2^inputs_log_height`, the given memory layout
-    /// and the public Brainfuck input and output bytes.
+    /// The AIRs of the given `tables` (from [`tables_for`]) for the image's ROM, the public
+    /// inputs at the given indices/values, an inputs table of height `2^inputs_log_height`,
+    /// the given memory layout and the public Brainfuck input and output bytes.
     pub fn for_tables(
         tables: &[TableKind],
+        rom: &rom::RomAir,
         public_inputs: &[(u32, Val)],
         inputs_log_height: usize,
         memory: memory::MemoryAir,
@@ -288,7 +305,7 @@ impl VmAir {
             .map(|t| match t {
                 TableKind::Cpu => VmAir::Cpu(cpu::CpuAir),
                 TableKind::Memory => VmAir::Memory(memory),
-                TableKind::Rom => VmAir::Rom(rom::RomAir),
+                TableKind::Rom => VmAir::Rom(rom.clone()),
                 TableKind::Compare => VmAir::Compare(compare::CompareAir),
                 TableKind::Range => VmAir::Range(range::RangeAir),
                 TableKind::Inputs => {

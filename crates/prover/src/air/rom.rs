@@ -1,84 +1,161 @@
-//! The ROM table: the program image as sponge blocks, one row per Poseidon2 permutation,
-//! each permutation proven by the hash chiplet ([`super::hash`]) through the `hash` bus.
+//! The ROM table: the program's instructions and function table, fixed by columns the verifier
+//! computes from its own copy of the image (periodic columns of period the table height, free
+//! in the proof), and how often each entry is used. Plonky3 0.8 builds LogUp columns from
+//! committed columns only, so the entries are also committed, each constrained equal to its
+//! verifier-computed column on every row.
 //!
-//! The program encoding (`resvm_isa::Program::encoding`, version 3) is a sequence of 8-element
-//! sponge blocks: a header `[version, #functions, #instructions, main, kind, 0…]`, one block
-//! `[TAG_FUNCTION, f, entry, arity, frame, 0…]` per function and one block
-//! `[TAG_INSTRUCTION, pc, opcode, a, b, 0…]` per instruction. Rows:
+//! Row `i` holds instruction `i` (`pc = i`, its opcode and immediates, where `i` is below the
+//! code length) and function `i` (`f = i`, `repr(f)`, entry, arity, frame, where `i` is below
+//! the number of functions). Two selectors mark which halves of a row are real; a padding half
+//! must have multiplicity zero, so the CPU can look up only the image's own entries:
 //!
-//! * row 0 is the header; it starts the sponge (capacity `[8·#blocks, 0, 0, 0]`);
-//! * function and instruction rows follow contiguously, each absorbing its block into the
-//!   previous row's output capacity; where that chain ends, the output's first four elements
-//!   must equal the public program digest. By collision resistance the chain *is* the program.
-//! * instruction rows provide `(pc, opcode, a, b)` on the program bus;
-//! * repr rows compute `repr(f) = H(0x72657072, digest, f)[0]` (one permutation of a 6-element
-//!   input) and provide `(TAG_FUNCTION, f, repr, entry, arity, frame)` on the `call` bus; a
-//!   permutation bus pairs every repr row with exactly one function block, so repr rows exist
-//!   for the program's functions only, with their real entries.
-//! * every row of those kinds sends its permutation `(input, output[0..4], output[8..12])` to
-//!   the hash chiplet; the remaining rows are zero padding with no role.
+//! * `(pc, opcode, a, b)` on the program bus, `fetch` times (instruction fetches);
+//! * `(TAG_FUNCTION, f, repr, entry, arity, frame)` on the `call` bus, `uses` times
+//!   (`CALL`, `TAILCALL`, `EVAL`, `REPR`, …).
+//!
+//! The image is bound to the proof through the transcript: the ROM's public values are the
+//! program digest, which the verifier takes from its own image (`Statement::program` must be
+//! `program.digest()`), so every challenge depends on the program.
 
 use super::{bus, Val};
 use crate::{col, columns};
 use core::borrow::{Borrow, BorrowMut};
-use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
-use resvm_field::WIDTH as P2_WIDTH;
-use resvm_isa::{Program, ENCODING_VERSION, TAG_FUNCTION, TAG_INSTRUCTION};
+use resvm_isa::Program;
+use std::borrow::Cow;
 
-/// Public values: the four digest elements.
+/// Public values: the four digest elements (bound by the transcript, not by a constraint).
 pub const NUM_PUBLIC: usize = 4;
 
-/// Domain separator of `repr` ("repr" in ASCII), as in `resvm_isa`.
-pub const REPR_DOMAIN: u64 = 0x7265_7072;
-
-/// The columns of one ROM row.
+/// The committed columns of one ROM row: copies of the [`fixed`] columns `IDX`, `OPCODE`, `A`,
+/// `B`, `REPR`, `ENT`, `AR`, `FRM` (in that order), then the two multiplicities.
 #[repr(C)]
 #[derive(Clone, Debug)]
 pub struct RomCols<T> {
-    /// Row kind: header.
-    pub k_hdr: T,
-    /// Row kind: function block.
-    pub k_fn: T,
-    /// Row kind: instruction block.
-    pub k_ins: T,
-    /// Row kind: repr computation.
-    pub k_repr: T,
-    /// The permutation input: the block (8 lanes) and the capacity (4).
-    pub inp: [T; P2_WIDTH],
-    /// Output lanes 0..4 (the digest after the last block, `repr` on repr rows).
-    pub out: [T; 4],
-    /// Output lanes 8..12 (the capacity the next block absorbs into).
-    pub cap: [T; 4],
-    /// Lookup multiplicity (instruction fetches, function-table uses).
-    pub mult: T,
-    /// Repr rows: the function's entry.
+    /// The row index: pc of the instruction, index of the function.
+    pub idx: T,
+    /// The instruction's opcode.
+    pub opcode: T,
+    /// Its first immediate.
+    pub a: T,
+    /// Its second immediate.
+    pub b: T,
+    /// `repr(f)`.
+    pub repr: T,
+    /// The function's entry.
     pub ent: T,
-    /// Repr rows: the function's arity.
+    /// Its arity.
     pub ar: T,
-    /// Repr rows: the function's frame size.
+    /// Its frame size.
     pub frm: T,
-    /// `prog · (1 − next_block)`: 1 where the program sponge ends (keeps degree 2).
-    pub end: T,
+    /// Fetches of instruction `i`.
+    pub fetch: T,
+    /// Uses of function `i`.
+    pub uses: T,
 }
 columns!(RomCols);
 
-/// First input column.
-pub const INP: usize = col!(RomCols, inp);
-/// First output column.
-pub const OUT: usize = col!(RomCols, out);
-/// Column of the instruction kind flag.
-pub const K_INS: usize = col!(RomCols, k_ins);
-/// Column of the multiplicity.
-pub const MULT: usize = col!(RomCols, mult);
-/// Number of columns.
+/// The [`fixed`] column each copied column equals, in [`RomCols`] order.
+const COPIES: [usize; 8] = [
+    fixed::IDX,
+    fixed::OPCODE,
+    fixed::A,
+    fixed::B,
+    fixed::REPR,
+    fixed::ENT,
+    fixed::AR,
+    fixed::FRM,
+];
+
+/// Column of the instruction fetch count.
+pub const FETCH: usize = col!(RomCols, fetch);
+/// Column of the function use count.
+pub const USES: usize = col!(RomCols, uses);
+/// Number of committed columns.
 pub const WIDTH: usize = RomCols::<u8>::WIDTH;
 
-/// The ROM AIR.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RomAir;
+/// The verifier-computed (periodic) columns, in order.
+pub mod fixed {
+    /// The row index: the instruction's pc and the function's index.
+    pub const IDX: usize = 0;
+    /// 1 where the row holds an instruction.
+    pub const IS_INS: usize = 1;
+    /// The instruction's opcode.
+    pub const OPCODE: usize = 2;
+    /// Its first immediate.
+    pub const A: usize = 3;
+    /// Its second immediate.
+    pub const B: usize = 4;
+    /// 1 where the row holds a function.
+    pub const IS_FN: usize = 5;
+    /// `repr(f)`.
+    pub const REPR: usize = 6;
+    /// The function's entry pc.
+    pub const ENT: usize = 7;
+    /// Its arity.
+    pub const AR: usize = 8;
+    /// Its frame size.
+    pub const FRM: usize = 9;
+    /// Number of periodic columns.
+    pub const COUNT: usize = 10;
+}
+
+/// The ROM AIR of one program image.
+#[derive(Clone, Debug)]
+pub struct RomAir {
+    /// The [`fixed`] columns, each of the table's height.
+    periodic: Vec<Vec<Val>>,
+}
+
+impl RomAir {
+    /// Log2 of the ROM's height for `program`: one row per instruction or function,
+    /// whichever is more.
+    pub fn log_height_for(program: &Program) -> usize {
+        log2_height(program.code().len().max(program.functions().len()))
+    }
+
+    /// The ROM of `program`.
+    pub fn new(program: &Program) -> Self {
+        let h = 1usize << Self::log_height_for(program);
+        let mut c: Vec<Vec<Val>> = (0..fixed::COUNT).map(|_| Val::zero_vec(h)).collect();
+        let u = |v: u64| Val::from_u64(v);
+        for (i, idx) in c[fixed::IDX].iter_mut().enumerate() {
+            *idx = u(i as u64);
+        }
+        for (pc, ins) in program.code().iter().enumerate() {
+            let [op, a, b] = ins.encode();
+            c[fixed::IS_INS][pc] = Val::ONE;
+            c[fixed::OPCODE][pc] = op;
+            c[fixed::A][pc] = a;
+            c[fixed::B][pc] = b;
+        }
+        for (f, func) in program.functions().iter().enumerate() {
+            c[fixed::IS_FN][f] = Val::ONE;
+            c[fixed::REPR][f] = program.repr(f as u32).unwrap_or(Val::ZERO);
+            c[fixed::ENT][f] = u(func.entry as u64);
+            c[fixed::AR][f] = u(func.arity as u64);
+            c[fixed::FRM][f] = u(func.frame as u64);
+        }
+        RomAir { periodic: c }
+    }
+
+    /// An empty ROM `2^log_height` rows high, for shapes that need the AIR but no image (the
+    /// security model's worst case); its columns are zero pages, never written.
+    pub fn blank(log_height: usize) -> Self {
+        RomAir {
+            periodic: (0..fixed::COUNT)
+                .map(|_| Val::zero_vec(1 << log_height))
+                .collect(),
+        }
+    }
+}
+
+fn log2_height(n: usize) -> usize {
+    super::padded_height(n).trailing_zeros() as usize
+}
 
 impl BaseAir<Val> for RomAir {
     fn width(&self) -> usize {
@@ -88,10 +165,13 @@ impl BaseAir<Val> for RomAir {
         NUM_PUBLIC
     }
     fn main_next_row_columns(&self) -> Vec<usize> {
-        [col!(RomCols, k_hdr), col!(RomCols, k_fn), K_INS]
-            .into_iter()
-            .chain(INP + 8..INP + 12)
-            .collect()
+        vec![]
+    }
+    fn num_periodic_columns(&self) -> usize {
+        fixed::COUNT
+    }
+    fn periodic_columns(&self) -> Cow<'_, [Vec<Val>]> {
+        Cow::Borrowed(&self.periodic)
     }
 }
 
@@ -101,187 +181,53 @@ where
 {
     fn eval(&self, builder: &mut AB) {
         let main = builder.main();
-        let (local, next) = (main.current_slice(), main.next_slice());
+        let local = main.current_slice();
         let l: &RomCols<AB::Var> = (*local).borrow();
-        let nx: &RomCols<AB::Var> = (*next).borrow();
         let x = |v: AB::Var| -> AB::Expr { v.into() };
-        let k = |v: u64| AB::Expr::from_u64(v);
-        let inp = |i: usize| x(l.inp[i]);
-        let pv = builder.public_values();
-        let digest: [AB::Expr; 4] = core::array::from_fn(|i| pv[i].into());
-
-        for f in [l.k_hdr, l.k_fn, l.k_ins, l.k_repr] {
-            builder.assert_bool(x(f));
+        let p = builder.periodic_values();
+        let c: Vec<AB::Expr> = (0..fixed::COUNT).map(|i| p[i].into()).collect();
+        // Every entry is the verifier's.
+        let copies = [l.idx, l.opcode, l.a, l.b, l.repr, l.ent, l.ar, l.frm];
+        for (v, &f) in copies.into_iter().zip(&COPIES) {
+            builder.assert_eq(x(v), c[f].clone());
         }
-        let prog = x(l.k_hdr) + x(l.k_fn) + x(l.k_ins);
-        builder.assert_bool(prog.clone() + x(l.k_repr));
-
-        // Header: first row only; it starts the sponge over 8·(1 + #functions +
-        // #instructions) elements.
-        {
-            let mut b = builder.when_first_row();
-            b.assert_one(x(l.k_hdr));
-            b.assert_eq(inp(0), k(ENCODING_VERSION));
-            // Lane 4 is the image kind (0 resvm, 1 Brainfuck): left to the digest, which the
-            // verifier computes from its own image.
-            for i in 5..8 {
-                b.assert_zero(inp(i));
-            }
-            b.assert_eq(inp(8), (k(1) + inp(1) + inp(2)) * k(8));
-            for i in 9..12 {
-                b.assert_zero(inp(i));
-            }
-        }
-        builder.when_transition().assert_zero(x(nx.k_hdr));
-
-        // Function and instruction blocks: tags and zero lanes.
-        for (flag, tag) in [(l.k_fn, TAG_FUNCTION), (l.k_ins, TAG_INSTRUCTION)] {
-            builder.assert_zero(x(flag) * (inp(0) - k(tag)));
-            for i in 5..8 {
-                builder.assert_zero(x(flag) * inp(i));
-            }
-        }
-        let next_block = x(nx.k_fn) + x(nx.k_ins);
-        {
-            let mut t = builder.when_transition();
-            // A function/instruction block follows a program block, contiguously...
-            t.assert_zero(next_block.clone() * (k(1) - prog.clone()));
-            // ...and absorbs into its capacity.
-            for i in 0..4 {
-                t.assert_zero(next_block.clone() * (x(nx.inp[8 + i]) - x(l.cap[i])));
-            }
-            // End of the chain: the sponge output is the program digest.
-            t.assert_eq(x(l.end), prog.clone() * (k(1) - next_block));
-        }
-        for (i, d) in digest.iter().enumerate() {
-            builder
-                .when_transition()
-                .assert_zero(x(l.end) * (x(l.out[i]) - d.clone()));
-            builder
-                .when_last_row()
-                .assert_zero(prog.clone() * (x(l.out[i]) - d.clone()));
-        }
-
-        // Repr rows: H(REPR_DOMAIN, digest, f), a single-block sponge of length 6.
-        let r = x(l.k_repr);
-        builder.assert_zero(r.clone() * (inp(0) - k(REPR_DOMAIN)));
-        for (i, d) in digest.iter().enumerate() {
-            builder.assert_zero(r.clone() * (inp(1 + i) - d.clone()));
-        }
-        builder.assert_zero(r.clone() * inp(6));
-        builder.assert_zero(r.clone() * inp(7));
-        builder.assert_zero(r.clone() * (inp(8) - k(6)));
-        for i in 9..12 {
-            builder.assert_zero(r.clone() * inp(i));
-        }
-        // Multiplicities only on rows that provide something.
-        builder.assert_zero((k(1) - x(l.k_ins) - r.clone()) * x(l.mult));
-
-        // Each repr row matches exactly one function block.
-        builder.push_interaction(
-            bus::FN_LINK,
-            [inp(1), inp(2), inp(3), inp(4)],
-            Count::bounded(x(l.k_fn), 1),
-        );
-        builder.push_interaction(
-            bus::FN_LINK,
-            [inp(5), x(l.ent), x(l.ar), x(l.frm)],
-            Count::bounded(-r.clone(), 1),
-        );
-        // Tables provided to the CPU.
+        // Padding halves provide nothing.
+        let one = AB::Expr::ONE;
+        builder.assert_zero((one.clone() - c[fixed::IS_INS].clone()) * x(l.fetch));
+        builder.assert_zero((one - c[fixed::IS_FN].clone()) * x(l.uses));
         builder.push_interaction(
             bus::PROGRAM,
-            [inp(1), inp(2), inp(3), inp(4)],
-            Count::provided(-(x(l.k_ins) * x(l.mult))),
+            [x(l.idx), x(l.opcode), x(l.a), x(l.b)],
+            Count::provided(-x(l.fetch)),
         );
         builder.push_interaction(
             bus::CALL,
             [
-                k(bus::TAG_FUNCTION),
-                inp(5),
-                x(l.out[0]),
+                AB::Expr::from_u64(bus::TAG_FUNCTION),
+                x(l.idx),
+                x(l.repr),
                 x(l.ent),
                 x(l.ar),
                 x(l.frm),
             ],
-            Count::provided(-(r.clone() * x(l.mult))),
-        );
-        // Every real row's permutation is proven by the hash chiplet.
-        builder.push_interaction(
-            bus::HASH,
-            hash_message(&l.inp, &l.out, &l.cap).map(x),
-            Count::bounded(prog + r, 1),
+            Count::provided(-x(l.uses)),
         );
     }
 }
 
-/// The payload of a `hash`-bus message: `(input[12], output[0..4], output[8..12])`.
-pub fn hash_message<T: Copy>(inp: &[T; P2_WIDTH], out: &[T; 4], cap: &[T; 4]) -> [T; P2_WIDTH + 8] {
-    core::array::from_fn(|i| match i {
-        0..=11 => inp[i],
-        12..=15 => out[i - 12],
-        _ => cap[i - 16],
-    })
-}
-
-/// Builds the ROM of `program` with the given fetch counts per pc and uses per function;
-/// returns the table and the permutation inputs it asks the hash chiplet for.
-pub fn build(
-    program: &Program,
-    fetch: &[u64],
-    fn_uses: &[u64],
-) -> (RowMajorMatrix<Val>, Vec<[Val; P2_WIDTH]>) {
-    let enc = program.encoding();
-    let nblocks = enc.len() / 8;
-    let funcs = program.functions();
-    let nf = funcs.len();
-    let h = super::padded_height(nblocks + nf);
-    let mut perms: Vec<[Val; P2_WIDTH]> = Vec::with_capacity(nblocks + nf);
+/// The committed ROM columns of `program`: its entries, the fetch count of every pc and the
+/// use count of every function.
+pub fn build(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> RowMajorMatrix<Val> {
+    let air = RomAir::new(program);
+    let h = 1usize << RomAir::log_height_for(program);
     let mut t = Val::zero_vec(h * WIDTH);
-    let u = |v: u64| Val::from_u64(v);
-    let mut state = [Val::ZERO; P2_WIDTH];
-    state[8] = u(enc.len() as u64);
-    let d = program.digest().elements();
-    let mut rows = t.chunks_exact_mut(WIDTH);
-    for p in 0..nblocks + nf {
-        let row: &mut RomCols<Val> = rows.next().expect("height covers every block").borrow_mut();
-        if p < nblocks {
-            state[..8].copy_from_slice(&enc[8 * p..8 * p + 8]);
-        } else {
-            let f = p - nblocks;
-            state = [Val::ZERO; P2_WIDTH];
-            state[0] = u(REPR_DOMAIN);
-            state[1..5].copy_from_slice(&d);
-            state[5] = u(f as u64);
-            state[8] = u(6);
+    for (i, row) in t.chunks_exact_mut(WIDTH).enumerate() {
+        for (j, &f) in COPIES.iter().enumerate() {
+            row[j] = air.periodic[f][i];
         }
-        row.inp = state;
-        perms.push(state);
-        let mut o = state;
-        resvm_field::permute(&mut o);
-        row.out.copy_from_slice(&o[..4]);
-        row.cap.copy_from_slice(&o[8..]);
-        if p == 0 {
-            row.k_hdr = Val::ONE;
-        } else if p <= nf {
-            row.k_fn = Val::ONE;
-        } else if p < nblocks {
-            row.k_ins = Val::ONE;
-            row.mult = u(fetch[p - 1 - nf]);
-        } else {
-            let f = p - nblocks;
-            row.k_repr = Val::ONE;
-            row.ent = u(funcs[f].entry as u64);
-            row.ar = u(funcs[f].arity as u64);
-            row.frm = u(funcs[f].frame as u64);
-            row.mult = u(fn_uses[f]);
-        }
-        if p + 1 == nblocks {
-            row.end = Val::ONE;
-        }
-        if p < nblocks {
-            state = o;
-        }
+        let row: &mut RomCols<Val> = row.borrow_mut();
+        row.fetch = Val::from_u64(fetch.get(i).copied().unwrap_or(0));
+        row.uses = Val::from_u64(fn_uses.get(i).copied().unwrap_or(0));
     }
-    (RowMajorMatrix::new(t, WIDTH), perms)
+    RowMajorMatrix::new(t, WIDTH)
 }

@@ -467,8 +467,9 @@ pub fn assemble_patched(
         }
     }
 
-    let (rom_t, rom_perms) = rom::build(p, &fetch, &fn_uses);
-    let hash_t = hash::build(&rom_perms, &[], padded_height(2 * rom_perms.len()));
+    let rom_t = rom::build(p, &fetch, &fn_uses);
+    // Forged runs have no `HASH`: the table is empty (and left out unless the image has one).
+    let hash_t = hash::build(&[], padded_height(0));
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
     let range_t = range::build(&range_mult);
     let params = public_params(p);
@@ -481,7 +482,7 @@ pub fn assemble_patched(
         cycles: n as u64,
         io: Default::default(),
     };
-    let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; tables_for(p.kind()).len()];
+    let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; tables_for(p).len()];
     for (kind, t) in [
         (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu::WIDTH)),
         (TableKind::Memory, RowMajorMatrix::new(mem_t, width)),
@@ -491,7 +492,9 @@ pub fn assemble_patched(
         (TableKind::Inputs, in_t),
         (TableKind::Hash, hash_t),
     ] {
-        tables[kind.index()] = Some(t);
+        if let Some(slot) = tables.get_mut(kind.index()) {
+            *slot = Some(t);
+        }
     }
     Some((st, tables.into_iter().map(Option::unwrap).collect()))
 }

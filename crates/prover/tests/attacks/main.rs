@@ -309,8 +309,8 @@ release_test! {
             verify(&p, &x, out, &q)
         };
         assert_eq!(edit(&|_| {}), Ok(()));
-        // Range and inputs heights are fixed by the verifier.
-        for (i, d) in [(4usize, 1isize), (4, -1), (5, 1), (5, -1)] {
+        // ROM, range and inputs heights are fixed by the verifier.
+        for (i, d) in [(2usize, 1isize), (2, -1), (4, 1), (4, -1), (5, 1), (5, -1)] {
             let r = edit(&|q| q.stark.degree_bits[i] = (q.stark.degree_bits[i] as isize + d) as usize);
             assert!(matches!(r, Err(VerifyError::Shape(_))), "table {i} {d:+}: {r:?}");
         }
@@ -324,11 +324,12 @@ release_test! {
         assert!(transcript_broken(&r), "{r:?}");
         let r = edit(&|q| q.stark.degree_bits.pop().map(|_| ()).unwrap());
         assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
-        // A resvm proof has seven tables: one carrying nine (a Brainfuck image's shape, the
-        // I/O tables appended) is refused before Plonky3 sees it.
+        // A proof about a resvm image without `HASH` has six tables: one carrying seven (the
+        // shape with a hash table) or eight is refused before Plonky3 sees it.
+        for extra_tables in 1..=2 {
         let r = edit(&|q| {
-            // Two more tables, copied from the inputs table of another parse of the proof.
-            for _ in 0..2 {
+            // More tables, copied from the inputs table of another parse of the proof.
+            for _ in 0..extra_tables {
                 let extra = Proof::from_bytes(&bytes).unwrap().stark;
                 let s = &mut q.stark;
                 s.degree_bits.push(extra.degree_bits[5]);
@@ -336,7 +337,8 @@ release_test! {
                 s.lookup_terminals.extend(extra.lookup_terminals.into_iter().nth(5));
             }
         });
-        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m == "expected 7 tables"), "{r:?}");
+        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m == "expected 6 tables"), "{r:?}");
+        }
         // The memory layout is read off the width of the memory table's opened row: a width
         // of no layout is a shape error, the other layout's width breaks the opening.
         let mem = TableKind::Memory.index();
@@ -402,9 +404,8 @@ release_test! {
         }
         // The ROM's fetch count of the HALT grows with it.
         let halt_pc = last[cpu::PC].as_canonical_u64() as usize;
-        let ins_row = 1 + p.functions().len() + halt_pc;
-        let m = get(&g[2], ins_row, resvm_prover::air::rom::MULT);
-        set(&mut g[2], ins_row, resvm_prover::air::rom::MULT, m + Val::from_u64(512));
+        let m = get(&g[2], halt_pc, resvm_prover::air::rom::FETCH);
+        set(&mut g[2], halt_pc, resvm_prover::air::rom::FETCH, m + Val::from_u64(512));
         assert_eq!(judge_test(&p, &st, &g), Ok(()));
         // Then a claim up to 1024 cycles passes the range check, and the AIR rejects it.
         let mut st2 = st.clone();
@@ -921,13 +922,12 @@ release_test! {
         assert_eq!(judge_test(&p1, &st2, &t2), Ok(()));
         st2.program = p.digest();
         let (nf, nc) = (p.functions().len(), p.code().len());
-        let mult = |row: usize| get(&t2[2], row, rom::MULT).as_canonical_u64();
-        let fetch: Vec<u64> = (0..nc).map(|pc| mult(1 + nf + pc)).collect();
-        let uses: Vec<u64> = (0..nf).map(|g| mult(1 + nf + nc + g)).collect();
+        let get_u = |row: usize, col: usize| get(&t2[2], row, col).as_canonical_u64();
+        let fetch: Vec<u64> = (0..nc).map(|pc| get_u(pc, rom::FETCH)).collect();
+        let uses: Vec<u64> = (0..nf).map(|g| get_u(g, rom::USES)).collect();
         assert_eq!(fetch.iter().sum::<u64>(), t2[0].height() as u64);
         assert_eq!(uses, vec![1]);
         t2[2] = resvm_prover::trace::rom_trace(&p, &fetch, &uses);
-        t2[6] = resvm_prover::trace::rom_hash_trace(&p);
         let (push, br) = (2, 3);
         assert!(forge::is_op(&t2[0], push, Opcode::Push) && forge::is_op(&t2[0], br, Opcode::Branch));
         set(&mut t2[0], push, cpu::A, f(2));

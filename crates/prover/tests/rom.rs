@@ -1,0 +1,207 @@
+//! The verifier-computed ROM (`docs/air.md`, "ROM") under attack: relabelled rows, every
+//! copied column and selector, another height, the transcript binding of the image, and the
+//! table list of a `HASH`-free image. Forged proofs reach the verifier only in release builds:
+//! `cargo test --release -p resvm-prover --test rom`.
+mod support;
+
+use core::mem::offset_of;
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use p3_matrix::Matrix;
+use resvm_field::F;
+use resvm_isa::{Instr, Program};
+use resvm_prover::air::rom::{self, RomCols};
+use resvm_prover::air::{TableKind, Val};
+use resvm_prover::config::SecurityLevel;
+use resvm_prover::*;
+use support::*;
+
+fn verdict(p: &Program, st: &Statement, traces: &[RowMajorMatrix<Val>]) -> Result<(), VerifyError> {
+    let proof = prove_forged(p, st, traces, SecurityLevel::Test)?;
+    verify_claimed(p, &proof, ALLOW)
+}
+
+/// main(x, y) = x * y (f0 @5); g(x, y) = x + y (f1 @9, never called). With `swap`, the MUL
+/// and the ADD trade places (main computes x + y).
+fn two_fns(swap: bool) -> Program {
+    let (m, a) = if swap {
+        (Instr::Add, Instr::Mul)
+    } else {
+        (Instr::Mul, Instr::Add)
+    };
+    main2(
+        false,
+        &[
+            Instr::Load(0),
+            Instr::Load(1),
+            m,
+            Instr::Ret,
+            Instr::Load(0),
+            Instr::Load(1),
+            a,
+            Instr::Ret,
+        ],
+        &[func(9, 2, 2)],
+    )
+}
+
+/// The CPU fetches pc 7 = ADD (from the image's pc 11) by relabelling two ROM rows' `idx`:
+/// only `idx == IDX` stops it.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "forged proofs reach the verifier only in release: cargo test --release -p resvm-prover --test rom"
+)]
+fn relabelled_rom_rows_fetch_another_instruction() {
+    let p = two_fns(false);
+    let q = two_fns(true);
+    let (x, y) = (F::from_u64(5), F::from_u64(7));
+    let (st_p, t_p) = honest_run(&p, &[x, y]);
+    assert_eq!(st_p.output, F::from_u64(35));
+    assert_eq!(verdict(&p, &st_p, &t_p), Ok(()));
+    let (mut st, mut t) = honest_run(&q, &[x, y]);
+    assert_eq!(st.output, F::from_u64(12));
+    st.program = p.digest();
+    // The CPU's function tuples carry Q's reprs (they depend on the digest): use P's.
+    let cpu_t = TableKind::Cpu.index();
+    for row in 0..t[cpu_t].height() {
+        let r = get(&t[cpu_t], row, resvm_prover::air::cpu::R);
+        for f in 0..q.functions().len() as u32 {
+            if r == q.repr(f).unwrap() && r != F::ZERO {
+                set(
+                    &mut t[cpu_t],
+                    row,
+                    resvm_prover::air::cpu::R,
+                    p.repr(f).unwrap(),
+                );
+            }
+        }
+    }
+    let rom_t = TableKind::Rom.index();
+    let h = t[rom_t].height();
+    let mut fetch: Vec<u64> = (0..h)
+        .map(|i| {
+            use p3_field::PrimeField64;
+            get(&t[rom_t], i, rom::FETCH).as_canonical_u64()
+        })
+        .collect();
+    fetch.swap(7, 11);
+    let uses: Vec<u64> = (0..p.functions().len())
+        .map(|i| {
+            use p3_field::PrimeField64;
+            get(&t[rom_t], i, rom::USES).as_canonical_u64()
+        })
+        .collect();
+    let mut r = resvm_prover::trace::rom_trace(&p, &fetch, &uses);
+    let idx = offset_of!(RomCols<u8>, idx);
+    set(&mut r, 7, idx, F::from_u64(11));
+    set(&mut r, 11, idx, F::from_u64(7));
+    t[rom_t] = r;
+    assert_eq!(
+        verdict(&p, &st, &t),
+        Err(VerifyError::Constraints { table: "rom" })
+    );
+}
+
+/// Every copied column and both selectors, one cell at a time (`soundness.rs`'s
+/// `rom_cells_are_constrained` covers opcode, a, repr, ent, both counts on real rows and a
+/// padding fetch): each of these constraints is load-bearing (a helper's mutation run showed
+/// that without any of them no other test fails, and without `idx` the forgery above passes).
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "forged proofs reach the verifier only in release: cargo test --release -p resvm-prover --test rom"
+)]
+fn every_rom_copy_and_selector_is_constrained() {
+    let p = two_fns(false);
+    let (st, honest) = honest_run(&p, &[F::from_u64(5), F::from_u64(7)]);
+    assert_eq!(verdict(&p, &st, &honest), Ok(()));
+    let rom_t = TableKind::Rom.index();
+    let err = VerifyError::Constraints { table: "rom" };
+    let pad_fn = p.functions().len(); // a real instruction row, a padding function half
+    let pad = p.code().len();
+    for (row, col) in [
+        (5, offset_of!(RomCols<u8>, idx)),
+        (pad, offset_of!(RomCols<u8>, idx)),
+        (3, offset_of!(RomCols<u8>, b)),
+        (1, offset_of!(RomCols<u8>, ar)),
+        (1, offset_of!(RomCols<u8>, frm)),
+        (0, offset_of!(RomCols<u8>, ar)),
+        (pad_fn, rom::USES),
+        (pad, rom::USES),
+    ] {
+        let mut t = honest.clone();
+        let v = get(&t[rom_t], row, col);
+        set(&mut t[rom_t], row, col, v + F::ONE);
+        assert_eq!(
+            verdict(&p, &st, &t),
+            Err(err.clone()),
+            "ROM row {row} column {col}"
+        );
+    }
+}
+
+/// A ROM twice the expected height (the image repeated: the periodic columns still divide the
+/// height) is refused by the verifier's shape check.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "forged proofs reach the verifier only in release: cargo test --release -p resvm-prover --test rom"
+)]
+fn rom_of_another_height_is_refused() {
+    let p = two_fns(false);
+    let (st, mut t) = honest_run(&p, &[F::from_u64(5), F::from_u64(7)]);
+    let rom_t = TableKind::Rom.index();
+    let mut v = t[rom_t].values.clone();
+    let mut second = v.clone();
+    for row in second.chunks_exact_mut(rom::WIDTH) {
+        row[rom::FETCH] = Val::ZERO;
+        row[rom::USES] = Val::ZERO;
+    }
+    v.extend(second);
+    t[rom_t] = RowMajorMatrix::new(v, rom::WIDTH);
+    let res = verdict(&p, &st, &t);
+    assert!(matches!(res, Err(VerifyError::Shape(_))), "{res:?}");
+}
+
+/// The ROM's public values are the program digest (the transcript binding of the image).
+#[test]
+fn rom_public_values_are_the_digest() {
+    let p = two_fns(false);
+    let (st, t) = honest_run(&p, &[F::from_u64(5), F::from_u64(7)]);
+    let mem =
+        resvm_prover::air::memory::MemoryAir::from_width(t[TableKind::Memory.index()].width())
+            .unwrap();
+    let log_in = t[TableKind::Inputs.index()].height().trailing_zeros() as usize;
+    let (_, pvs) = airs(&p, &st, log_in, mem);
+    assert_eq!(pvs[TableKind::Rom.index()], p.digest().elements().to_vec());
+}
+
+/// A `HASH`-free image's proof has six tables.
+#[test]
+fn hash_free_image_has_no_hash_table() {
+    let p = two_fns(false);
+    assert_eq!(resvm_prover::air::tables_for(&p).len(), 6);
+}
+
+/// docs/air.md: every ROM constraint has degree <= 2 (4 quotient chunks).
+#[test]
+fn rom_has_four_quotient_chunks() {
+    let p = two_fns(false);
+    let (proof, _) = prove_with(
+        &p,
+        &[F::from_u64(5), F::from_u64(7)],
+        &[],
+        &test_opts(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let chunks: Vec<usize> = proof
+        .stark
+        .opened_values
+        .instances
+        .iter()
+        .map(|i| i.base_opened_values.quotient_chunks.len())
+        .collect();
+    assert_eq!(chunks[TableKind::Rom.index()], 4);
+}
