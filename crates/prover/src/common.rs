@@ -4,8 +4,9 @@
 //! degree allows) by evaluating the AIR symbolically. That is about a sixth of a verification
 //! (`docs/benchmarks.md`). The layout of a table whose AIR carries no statement data is the same in
 //! every proof, so it is derived once per process and parameter set and reused: a ledger or a
-//! service verifying many proofs pays it once. The inputs and Brainfuck I/O tables carry the
-//! statement's values, so their layouts are derived for every proof.
+//! service verifying many proofs pays it once. The read-only table (the image's ROM and the
+//! public inputs) and the Brainfuck I/O tables carry the statement's values, so their layouts
+//! are derived for every proof.
 
 use crate::air::{Val, VmAir};
 use crate::config::{SecurityLevel, VmConfig};
@@ -18,7 +19,7 @@ use std::sync::{Mutex, OnceLock};
 /// table's accesses per row (0 for the other tables).
 type Key = (SecurityLevel, usize, usize);
 
-/// At most 3 parameter sets × 5 fixed tables × 2 memory layouts entries.
+/// At most 3 parameter sets × 3 fixed tables × 2 memory layouts entries.
 static LAYOUTS: OnceLock<Mutex<HashMap<Key, Lookups<Val>>>> = OnceLock::new();
 
 /// The key of a table whose AIR is fixed by its kind (and for memory its layout), `None` for
@@ -27,9 +28,10 @@ fn key(level: SecurityLevel, air: &VmAir) -> Option<Key> {
     let fixed = |slots| Some((level, air.kind().index(), slots));
     match air {
         VmAir::Memory(m) => fixed(m.slots()),
-        VmAir::Cpu(_) | VmAir::Compare(_) | VmAir::Range(_) | VmAir::Hash(_) => fixed(0),
-        // The ROM's periodic columns have the image's height.
-        VmAir::Rom(_) | VmAir::Inputs(_) | VmAir::BfInput(_) | VmAir::BfOutput(_) => None,
+        VmAir::Cpu(_) | VmAir::Compare(_) | VmAir::Hash(_) => fixed(0),
+        // The read-only table's periodic columns have the image's height, its public values
+        // the inputs' count.
+        VmAir::Rom(_) | VmAir::BfInput(_) | VmAir::BfOutput(_) => None,
     }
 }
 
@@ -103,28 +105,16 @@ mod tests {
     /// table has periodic columns, the only way a height enters the derivation).
     #[test]
     fn cached_layouts_are_plonky3s() {
-        let inputs = [(0u32, Val::new(5)), (2, Val::new(7))];
-        let inputs_bits = crate::air::inputs::InputsAir::log_height_for(inputs.len()) + 1;
         for level in [SecurityLevel::Standard, SecurityLevel::Test] {
             let config = make_config(level, [0; 32]);
             for slots in crate::air::memory::SLOT_CHOICES {
                 let memory = MemoryAir::new(slots).unwrap();
                 let rom = crate::air::rom::RomAir::blank(crate::air::MIN_LOG_HEIGHT);
-                let airs = VmAir::for_tables(
-                    TABLES,
-                    &rom,
-                    &inputs,
-                    inputs_bits - 1,
-                    memory,
-                    b"in",
-                    b"out!",
-                );
+                let airs = VmAir::for_tables(TABLES, &rom, memory, b"in", b"out!");
                 for height_bits in [9, 13] {
                     let bits: Vec<usize> = airs
                         .iter()
                         .map(|a| match a {
-                            VmAir::Inputs(_) => inputs_bits,
-                            VmAir::Range(_) => crate::air::range::LOG_HEIGHT + 1,
                             VmAir::Rom(_) => crate::air::MIN_LOG_HEIGHT + 1,
                             VmAir::BfInput(_) => {
                                 crate::air::bfio::BfInputAir::log_height_for(2) + 1
@@ -158,7 +148,7 @@ mod tests {
     #[test]
     fn mismatched_lengths_are_an_error() {
         let config = make_config(SecurityLevel::Test, [0; 32]);
-        let airs = VmAir::all(&[], 8, MemoryAir::new(2).unwrap());
+        let airs = VmAir::all(MemoryAir::new(2).unwrap());
         assert!(common_data(SecurityLevel::Test, &config, &airs, &[9]).is_err());
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! * [`prove`] runs `main` of a [`Program`] on public inputs `x` (the parameters read by
 //!   `INPUT`) and a witness `w` (those read by `SECRET`), and proves the run with a Plonky3
-//!   batch STARK over the tables of [`air`] (CPU, memory, ROM with in-AIR Poseidon2, compare,
-//!   range, public inputs), tied by LogUp buses.
+//!   batch STARK over the tables of [`air`] (CPU, memory, the read-only table of program,
+//!   public inputs and bytes that the verifier computes, compare, and the Poseidon2 chiplet
+//!   for images with `HASH`), tied by LogUp buses.
 //! * [`verify`] checks a [`Proof`] against the program digest, the public inputs and the
 //!   claimed output, using only its own AIR definitions.
 //! * [`Proof::to_bytes`] / [`Proof::from_bytes`]: the wire format (magic, format version,
@@ -18,7 +19,7 @@ mod common;
 pub mod config;
 pub mod trace;
 
-use air::{range, TableKind, Val, VmAir, TABLES};
+use air::{TableKind, Val, VmAir, TABLES};
 use config::{make_config, os_seed, SecurityLevel, VmConfig};
 use p3_batch_stark::{prove_batch, verify_batch, BatchProof, ProverData, StarkInstance};
 use p3_field::PrimeCharacteristicRing;
@@ -413,7 +414,6 @@ fn prove_owned(
             tables.len()
         )));
     }
-    let inputs_log_h = log2(traces[TableKind::Inputs.index()].height());
     let indexed =
         indexed_inputs(&public_params(program), &statement.public_inputs).ok_or_else(|| {
             ProveError::Stark("statement has the wrong number of public inputs".into())
@@ -424,7 +424,7 @@ fn prove_owned(
             "a memory table {mem_width} columns wide is no layout"
         ))
     })?;
-    let (airs, pvs) = statement_airs(program, statement, &indexed, inputs_log_h, memory);
+    let (airs, pvs) = statement_airs(program, statement, &indexed, memory);
     let config = make_config(security, os_seed());
     // Fresh randomness for the terminal blinding, independent of the PCS's.
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(os_seed());
@@ -624,13 +624,10 @@ fn verify_statement(
             tables.len()
         )));
     }
-    let inputs_log_h = air::inputs::InputsAir::log_height_for(params.len());
     for (i, (&b, kind)) in db.iter().zip(tables).enumerate() {
         let ok = match kind {
-            TableKind::Range => b == range::LOG_HEIGHT + zk,
-            // The verifier's own ROM fixes its height.
-            TableKind::Rom => b == air::rom::RomAir::log_height_for(program) + zk,
-            TableKind::Inputs => b == inputs_log_h + zk,
+            // The verifier's own read-only table fixes its height.
+            TableKind::Rom => b == air::rom::RomAir::log_height_for(program, params.len()) + zk,
             TableKind::BfInput => {
                 b == air::bfio::BfInputAir::log_height_for(st.io.input.len()) + zk
             }
@@ -663,7 +660,7 @@ fn verify_statement(
             got: st.public_inputs.len(),
         })?;
     let memory = memory_layout(proof)?;
-    let (airs, pvs) = statement_airs(program, st, &indexed, inputs_log_h, memory);
+    let (airs, pvs) = statement_airs(program, st, &indexed, memory);
     let config = make_config(proof.security, [0u8; 32]);
     // Plonky3 validates most shapes itself; the panic guard below is a backstop for the rest.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -712,23 +709,20 @@ fn stark_error<E: std::fmt::Debug>(e: p3_batch_stark::BatchVerificationError<E>)
 }
 
 /// The AIRs and public values of a proof of `st` about `program`: the tables of
-/// [`air::tables_for`] its kind, in order, for the public inputs at the given indices, an
-/// inputs table `2^inputs_log_h` rows high and the given memory layout. The one place the
-/// prover, the verifier and the tests' transcript replay take them from.
+/// [`air::tables_for`] the image, in order, for the public inputs at the given indices and
+/// the given memory layout. The one place the prover, the verifier and the tests' transcript
+/// replay take them from.
 #[doc(hidden)]
 pub fn statement_airs(
     program: &Program,
     st: &Statement,
     indexed_inputs: &[(u32, F)],
-    inputs_log_h: usize,
     memory: air::memory::MemoryAir,
 ) -> (Vec<VmAir>, Vec<Vec<Val>>) {
     let tables = air::tables_for(program);
     let airs = VmAir::for_tables(
         tables,
-        &air::rom::RomAir::new(program),
-        indexed_inputs,
-        inputs_log_h,
+        &air::rom::RomAir::new(program, indexed_inputs),
         memory,
         &st.io.input,
         &st.io.output,
@@ -737,8 +731,7 @@ pub fn statement_airs(
         .iter()
         .map(|t| match t {
             TableKind::Cpu => vec![st.output, Val::from_u64(st.cycles)],
-            TableKind::Rom => st.program.elements().to_vec(),
-            TableKind::Inputs => air::inputs::InputsAir::public_values(indexed_inputs),
+            TableKind::Rom => air::rom::RomAir::public_values(&st.program, indexed_inputs),
             TableKind::BfInput => air::bfio::BfInputAir::public_values(&st.io.input),
             TableKind::BfOutput => air::bfio::BfOutputAir::public_values(&st.io.output),
             _ => vec![],
@@ -777,10 +770,6 @@ impl Proof {
         }
         Ok(proof)
     }
-}
-
-fn log2(n: usize) -> usize {
-    n.trailing_zeros() as usize
 }
 
 fn ms(t: Instant) -> f64 {

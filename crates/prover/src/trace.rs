@@ -1,9 +1,7 @@
 //! Witness generation: runs the interpreter (`resvm_exec::stack::run_traced`) and lays its
 //! steps and memory accesses out as the tables of `crate::air`.
 
-use crate::air::{
-    bfio, compare, cpu, hash, inputs, memory, padded_height, range, rom, TableKind, Val,
-};
+use crate::air::{bfio, compare, cpu, hash, memory, padded_height, rom, TableKind, Val};
 use core::borrow::BorrowMut;
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
@@ -185,7 +183,7 @@ fn build(
     let mut fetch = vec![0u64; program.code().len()];
     let mut fn_uses = vec![0u64; funcs.len()];
     let mut input_uses = vec![0u64; inputs.len()];
-    let mut range_mult = vec![0u64; 1 << range::LOG_HEIGHT];
+    let mut range_mult = vec![0u64; rom::BYTES];
     let mut mem: Vec<memory::Access> = Vec::with_capacity(steps.len() * 2);
     let mut compares: Vec<(u64, u64)> = Vec::new();
     let mut hash_ops: Vec<hash::HashOp> = Vec::new();
@@ -309,8 +307,7 @@ fn build(
     }
     let output = halt_row[cpu::V];
 
-    // ROM, and the hash chiplet HASH asks for.
-    let rom_t = rom::build(program, &fetch, &fn_uses);
+    // The hash chiplet HASH asks for.
     let hh = padded_height(2 * hash_ops.len());
     if hh > 1 << MAX_LOG_HEIGHT {
         return Err(TraceError::TooLarge(format!(
@@ -333,13 +330,19 @@ fn build(
         .map_err(|g| TraceError::TooLarge(format!("memory gap {}", g.0)))?;
 
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
-    let in_t = inputs::build(&public_inputs, &input_uses);
     let tables = crate::air::tables_for(program);
     let has = |k: TableKind| tables.contains(&k);
     // A table a proof omits adds no range lookups either.
     let bf_in_t = has(TableKind::BfInput).then(|| bfio::build_input(bf_input, &bf_reads));
     let bf_out_t = has(TableKind::BfOutput).then(|| bfio::build_output(&bf_cells, &mut range_mult));
-    let range_t = range::build(&range_mult);
+    // The read-only table last: every range lookup is counted by now.
+    let rom_uses = rom::Uses {
+        fetch: &fetch,
+        functions: &fn_uses,
+        inputs: &input_uses,
+        bytes: &range_mult,
+    };
+    let rom_t = rom::build(program, &public_inputs, &rom_uses);
 
     let mut traces: Vec<Option<RowMajorMatrix<Val>>> = vec![None; tables.len()];
     for (kind, t) in [
@@ -347,8 +350,6 @@ fn build(
         (TableKind::Memory, Some(mem_t)),
         (TableKind::Rom, Some(rom_t)),
         (TableKind::Compare, Some(cmp_t)),
-        (TableKind::Range, Some(range_t)),
-        (TableKind::Inputs, Some(in_t)),
         (TableKind::Hash, Some(hash_t)),
         (TableKind::BfInput, bf_in_t),
         (TableKind::BfOutput, bf_out_t),
@@ -370,11 +371,6 @@ fn build(
             .map(|c| c.as_canonical_u64() as u8)
             .collect(),
     })
-}
-
-/// The ROM table of `program` with the given fetch counts per pc and uses per function.
-pub fn rom_trace(program: &Program, fetch: &[u64], fn_uses: &[u64]) -> RowMajorMatrix<Val> {
-    rom::build(program, fetch, fn_uses)
 }
 
 /// Merges public inputs and witness into main's parameter list, following which parameters

@@ -4,6 +4,7 @@
 //! rejected by the verifier.
 
 use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
 use resvm_field::{merge, Digest, F};
 use resvm_isa::{Function, Instr, Program};
 use resvm_prover::air::TableKind;
@@ -38,6 +39,18 @@ fn merkle_program(depth: u32) -> Program {
         frame: arity,
     };
     Program::new(code, vec![main], 0).expect("valid image")
+}
+
+/// The verifier's verdict on a proof of `st` made from `traces` (test parameters), after a
+/// round trip through the wire format.
+fn judge(p: &Program, st: &Statement, traces: &[RowMajorMatrix<F>]) -> Result<(), VerifyError> {
+    let stark = prove_traces(p, st, traces, SecurityLevel::Test).expect("the prover emits a proof");
+    let proof = Proof {
+        security: SecurityLevel::Test,
+        statement: st.clone(),
+        stark,
+    };
+    verify_claimed(p, &Proof::from_bytes(&proof.to_bytes())?, ALLOW)
 }
 
 /// Inputs (public leaf, secret path) and the root, for directions `bits`.
@@ -116,16 +129,7 @@ fn chiplet_that_disagrees_with_memory_is_rejected() {
         cycles: left.cycles,
         io: Default::default(),
     };
-    let verdict = |traces: &[p3_matrix::dense::RowMajorMatrix<F>]| {
-        let stark =
-            prove_traces(&p, &st, traces, SecurityLevel::Test).expect("the prover emits a proof");
-        let proof = Proof {
-            security: SecurityLevel::Test,
-            statement: st.clone(),
-            stark,
-        };
-        verify_claimed(&p, &Proof::from_bytes(&proof.to_bytes())?, ALLOW)
-    };
+    let verdict = |traces: &[RowMajorMatrix<F>]| judge(&p, &st, traces);
     assert_eq!(verdict(&left.traces), Ok(()));
     let mut t = left.traces.clone();
     let h = TableKind::Hash.index();
@@ -186,16 +190,7 @@ fn chiplet_cells_are_constrained() {
         cycles: run.cycles,
         io: Default::default(),
     };
-    let verdict = |traces: &[p3_matrix::dense::RowMajorMatrix<F>]| {
-        let stark =
-            prove_traces(&p, &st, traces, SecurityLevel::Test).expect("the prover emits a proof");
-        let proof = Proof {
-            security: SecurityLevel::Test,
-            statement: st.clone(),
-            stark,
-        };
-        verify_claimed(&p, &Proof::from_bytes(&proof.to_bytes())?, ALLOW)
-    };
+    let verdict = |traces: &[RowMajorMatrix<F>]| judge(&p, &st, traces);
     assert_eq!(verdict(&run.traces), Ok(()));
     let h = TableKind::Hash.index();
     for (row, col) in [

@@ -118,8 +118,8 @@ fn standard_and_compact_reach_100_bits_at_the_largest_shape() {
     assert_eq!(t.binding, security::QUERY);
 }
 
-/// The shape read off the AIRs: every table, the ROM's degree-4 Poseidon2 constraints, and
-/// LogUp on every table.
+/// The shape read off the AIRs: every table, the hash chiplet's degree-4 Poseidon2
+/// constraints, and LogUp on every table.
 #[test]
 fn worst_case_shape_is_read_from_the_airs() {
     let shape = ProofShape::worst_case();
@@ -141,9 +141,9 @@ fn worst_case_shape_is_read_from_the_airs() {
 /// Smaller proofs are at least as secure, term by term (the worst case bounds them all).
 #[test]
 fn smaller_shapes_are_no_less_secure() {
-    let airs = VmAir::all(&[], 8, MemoryAir::widest());
-    // cpu, memory, rom, compare, range, inputs, hash, bf_input, bf_output.
-    let small = ProofShape::from_airs(&airs, &[16, 16, 10, 12, 8, 8, 11, 4, 4]);
+    let airs = VmAir::all(MemoryAir::widest());
+    // cpu, memory, rom, compare, hash, bf_input, bf_output.
+    let small = ProofShape::from_airs(&airs, &[16, 16, 10, 12, 11, 8, 8]);
     for level in [SecurityLevel::Standard, SecurityLevel::Compact] {
         let a = security::security_report(level, &small);
         let b = security::worst_case_report(level);

@@ -13,7 +13,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_field::F;
 use resvm_isa::{Instr, Program};
-use resvm_prover::air::{compare, cpu, inputs, memory, TableKind, Val};
+use resvm_prover::air::{compare, cpu, memory, rom, TableKind, Val};
 use resvm_prover::config::SecurityLevel;
 use resvm_prover::*;
 use support::*;
@@ -153,7 +153,7 @@ forgery_test! {
         assert_eq!(forged(&|_| {}), Ok(()));
         assert_eq!(forged(&|s| s.output = F::from_u64(15)), Err(VerifyError::Constraints { table: "cpu" }));
         assert_eq!(forged(&|s| s.cycles += 1), Err(VerifyError::Constraints { table: "cpu" }));
-        assert_eq!(forged(&|s| s.public_inputs[0] = sq), Err(VerifyError::Constraints { table: "inputs" }));
+        assert_eq!(forged(&|s| s.public_inputs[0] = sq), Err(VerifyError::Constraints { table: "rom" }));
         assert!(matches!(forged(&|s| s.cycles += resvm_field::P), Err(VerifyError::CyclesOutOfRange { .. })));
         // A secret parameter claimed public, with another value (the proof's statement gains a
         // second public input): the verifier takes the public positions from the program.
@@ -183,14 +183,15 @@ forgery_test! {
             verify_with(&p, &[x, F::from_u64(999)], out, &proof, ALLOW),
             Err(VerifyError::PublicInputCount { expected: 1, got: 2 })
         );
-        // Tables of the honest run with an inputs table that also lists (1, 999): the
-        // verifier's inputs table has one row, fixed by its own periodic columns.
+        // Tables of the honest run whose read-only table also lists the input (1, 999): the
+        // verifier's table has one public input, fixed by its own periodic columns.
         let (st, honest) = honest_run(&p, &[x, y]);
         let mut t = honest.clone();
-        set(&mut t[5], 1, inputs::IDX, F::ONE);
-        set(&mut t[5], 1, inputs::VALUE, F::from_u64(999));
+        let rom_t = TableKind::Rom.index();
+        set(&mut t[rom_t], 1, rom::IN_IDX, F::ONE);
+        set(&mut t[rom_t], 1, rom::IN_VAL, F::from_u64(999));
         assert_eq!(verdict(&p, &st, &honest), Ok(()));
-        assert_eq!(verdict(&p, &st, &t), Ok(()), "an unread row changes nothing the claim says");
+        assert_eq!(verdict(&p, &st, &t), Err(VerifyError::Constraints { table: "rom" }));
         let mut st2 = st.clone();
         st2.public_inputs.push(F::from_u64(999));
         assert!(prove_traces(&p, &st2, &t, SecurityLevel::Test).is_err());
@@ -209,7 +210,7 @@ forgery_test! {
         // 1. Claim public input x = repr(dbl) while the tables ran sq.
         let mut st = honest.clone();
         st.public_inputs[0] = dbl;
-        assert_eq!(verdict(&p, &st, &traces), Err(VerifyError::Constraints { table: "inputs" }));
+        assert_eq!(verdict(&p, &st, &traces), Err(VerifyError::Constraints { table: "rom" }));
 
         // 2. Rewrite every occurrence of repr(sq) into repr(dbl) (input, stack cells, the
         //    EVAL's repr column): everything is consistent except that the function tuple
@@ -218,7 +219,7 @@ forgery_test! {
         for (table, cols) in [
             (0usize, (cpu::V..cpu::V + 4).chain([cpu::R]).collect::<Vec<_>>()),
             (1, (0..t[1].width / memory::STRIDE).flat_map(|k| [k * memory::STRIDE + memory::VAL, k * memory::STRIDE + memory::RV]).collect()),
-            (5, vec![inputs::VALUE]),
+            (TableKind::Rom.index(), vec![rom::IN_VAL]),
         ] {
             for r in 0..t[table].values.len() / t[table].width {
                 for &c in &cols {
@@ -255,6 +256,9 @@ forgery_test! {
         let (_, real_t) = honest_run(&real, &[real.repr(2).unwrap(), F::from_u64(7)]);
         let mut t = fake_t.clone();
         t[2] = real_t[2].clone();
+        // (with the claimed public input in its copy of the inputs, so that only the buses
+        // can object)
+        set(&mut t[2], 0, rom::IN_VAL, sq);
         assert_eq!(verdict(&real, &st, &t), Err(VerifyError::LookupImbalance));
     }
 }
@@ -341,11 +345,12 @@ fn rom_is_the_image() {
     // The verifier's ROM columns are the image's instructions (as encoded for the digest),
     // its function table and its reprs; the prover's copy of them is the same.
     use p3_air::BaseAir;
-    use resvm_prover::air::rom::{self, fixed, RomAir, RomCols};
+    use resvm_prover::air::rom::{fixed, RomAir, RomCols};
     let p = eval_program(true);
-    let air = RomAir::new(&p);
+    let inputs = [(0u32, F::from_u64(41))];
+    let air = RomAir::new(&p, &inputs);
     let cols = air.periodic_columns();
-    let h = 1 << RomAir::log_height_for(&p);
+    let h = 1 << RomAir::log_height_for(&p, inputs.len());
     assert!(cols.iter().all(|c| c.len() == h));
     for (pc, ins) in p.code().iter().enumerate() {
         let [op, a, b] = ins.encode();
@@ -371,7 +376,23 @@ fn rom_is_the_image() {
     }
     assert_eq!(cols[fixed::IS_INS][p.code().len()], F::ZERO);
     assert_eq!(cols[fixed::IS_FN][p.functions().len()], F::ZERO);
-    let t = trace::rom_trace(&p, &vec![3; p.code().len()], &vec![2; p.functions().len()]);
+    assert_eq!(
+        [
+            cols[fixed::IS_IN][0],
+            cols[fixed::IN_IDX][0],
+            cols[fixed::IN_VAL][0]
+        ],
+        [F::ONE, F::ZERO, F::from_u64(41)]
+    );
+    assert_eq!(cols[fixed::IS_IN][1], F::ZERO);
+    assert!((0..h).all(|i| cols[fixed::IS_BYTE][i] == F::from_bool(i < rom::BYTES)));
+    let uses = rom::Uses {
+        fetch: &vec![3; p.code().len()],
+        functions: &vec![2; p.functions().len()],
+        inputs: &[5, 9],
+        bytes: &[1; rom::BYTES],
+    };
+    let t = rom::build(&p, &inputs, &uses);
     let col = |name: usize| -> Vec<F> { (0..h).map(|r| get(&t, r, name)).collect() };
     assert_eq!(
         col(core::mem::offset_of!(RomCols<u8>, opcode)),
@@ -387,10 +408,11 @@ fn rom_is_the_image() {
 
 forgery_test! {
     fn rom_cells_are_constrained() {
-        // The committed ROM must be the verifier's: an instruction's opcode or immediate, a
-        // function's repr or entry, a fetch count on a padding row, and a fetch count that the
-        // CPU does not match are all rejected.
-        use resvm_prover::air::rom::{self, RomCols};
+        // The committed read-only table must be the verifier's: an instruction's opcode or
+        // immediate, a function's repr or entry, a public input's index or value, a fetch or
+        // read count on a padding row, and counts that the CPU and the chiplets do not match
+        // are all rejected.
+        use resvm_prover::air::rom::RomCols;
         use core::mem::offset_of;
         let p = eval_program(true);
         let (dbl, y) = (p.repr(1).unwrap(), F::from_u64(7));
@@ -407,6 +429,12 @@ forgery_test! {
             (pad, rom::FETCH, rom_err.clone()),
             (2, rom::FETCH, VerifyError::LookupImbalance),
             (1, rom::USES, VerifyError::LookupImbalance),
+            (0, rom::IN_IDX, rom_err.clone()),
+            (0, rom::IN_VAL, rom_err.clone()),
+            (1, rom::READS, rom_err.clone()),
+            (0, rom::READS, VerifyError::LookupImbalance),
+            (7, rom::BYTE_MULT, VerifyError::LookupImbalance),
+            (7, rom::IDX, rom_err.clone()),
         ] {
             let mut t = honest.clone();
             let v = get(&t[rom_t], row, col);

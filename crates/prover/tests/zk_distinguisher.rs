@@ -74,14 +74,14 @@ fn tables(p: &Program, t: u64, s: u64) -> Vec<p3_matrix::dense::RowMajorMatrix<V
 }
 
 /// For each candidate, which tables' unblinded terminals equal the proof's.
-fn matches(p: &Program, proof: &Proof, cands: &[u64]) -> Vec<[bool; 6]> {
+fn matches(p: &Program, proof: &Proof, cands: &[u64]) -> Vec<Vec<bool>> {
     let r = replay(p, proof);
     let have = proof_terminals(proof);
     cands
         .iter()
         .map(|&s| {
             let u = r.unblinded_terminals(&tables(p, T, s));
-            core::array::from_fn(|i| u[i] == have[i])
+            (0..have.len()).map(|i| u[i] == have[i]).collect()
         })
         .collect()
 }
@@ -161,11 +161,10 @@ fn distinguisher_finds_the_secret_without_blinding() {
         vec![SECRET],
         "exactly the true secret reproduces every terminal"
     );
-    // CPU, memory and compare separate it on their own; ROM and inputs do not depend on s
-    // (the range table's byte counts usually do, but two secrets may share them).
+    // CPU, memory and compare separate it on their own (the read-only table's byte counts
+    // usually do too, but two secrets may share them).
     for (s, m) in cands.iter().zip(&m).skip(1) {
         assert!(!m[0] && !m[1] && !m[3], "candidate {s}: {m:?}");
-        assert!(m[2] && m[5], "candidate {s}: {m:?}");
     }
 
     // A proof with a blinding the test knows: the recomputation (transcript replay, Plonky3's
@@ -228,7 +227,7 @@ fn distinguisher_fails_against_the_real_prover() {
     }
     // The true secret gets the same verdict as every other candidate.
     let m = matches(&p, &proof, &cands);
-    assert!(m.iter().all(|m| *m == [false; 6]), "{m:?}");
+    assert!(m.iter().all(|m| m.iter().all(|x| !x)), "{m:?}");
     // And every candidate explains the terminals exactly with some blinding.
     every_candidate_explains(&p, &proof, &cands);
 

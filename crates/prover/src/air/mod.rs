@@ -4,10 +4,8 @@
 //! |---|---|---|
 //! | [`cpu`] | one per executed instruction (padded with `HALT`) | the ISA's transition function |
 //! | [`memory`] | two or three memory accesses per row, sorted by `(space, addr, ts)` | memory consistency |
-//! | [`rom`] | one instruction and one function per row | program code + function table, computed by the verifier |
+//! | [`rom`] | one instruction, function, public input and byte per row | what the verifier knows: program, public inputs, the bytes of the range checks |
 //! | [`compare`] | one per executed `COMPARE` | `lt` on canonical representatives |
-//! | [`range`] | exactly 2^8 | 8-bit range checks |
-//! | [`inputs`] | one per public input | binds `INPUT i` to the public inputs |
 //! | [`hash`] | one Poseidon2 permutation per two rows | `HASH` (images that use it) |
 //! | [`bfio`] input | one per Brainfuck input byte, and the end | binds `BFIN` to the public input bytes |
 //! | [`bfio`] output | one per Brainfuck output byte | binds `BFOUT` to the public output bytes |
@@ -28,9 +26,7 @@ pub mod bfio;
 pub mod compare;
 pub mod cpu;
 pub mod hash;
-pub mod inputs;
 pub mod memory;
-pub mod range;
 pub mod rom;
 
 use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
@@ -71,7 +67,7 @@ pub mod bus {
     /// Tag of Brainfuck output writes on [`CALL`]: `(TAG_BF_OUTPUT, position, cell, 0, 0, 0)`
     /// (lookup in the output table).
     pub const TAG_BF_OUTPUT: u64 = 6;
-    /// memory/compare → range table: `(v)` with `0 <= v < 2^8`.
+    /// memory/compare/… → the byte rows of the read-only table: `(v)` with `0 <= v < 2^8`.
     pub const RANGE: &str = "range8";
     /// Zero-knowledge blinding of the LogUp terminals: every table sends one uniformly random
     /// message `(r0, r1)`, and [`super::BLIND_SINK`] receives them all (see [`super::blind`]).
@@ -105,9 +101,9 @@ pub mod blind {
     pub const M: usize = 2;
 }
 
-/// The table that receives every other table's blinding message (the fixed-height range
-/// table: 256 rows, room for every sender).
-pub const BLIND_SINK: TableKind = TableKind::Range;
+/// The table that receives every other table's blinding message (the read-only table: at
+/// least 256 rows, room for every sender).
+pub const BLIND_SINK: TableKind = TableKind::Rom;
 
 /// Log2 of the smallest table height: hiding FRI needs at least 256 rows per table.
 pub const MIN_LOG_HEIGHT: usize = 8;
@@ -222,14 +218,11 @@ tables! {
     Cpu(cpu::CpuAir) = "cpu",
     /// Memory consistency ([`memory::MemoryAir`]).
     Memory(memory::MemoryAir) = "memory",
-    /// Program ROM ([`rom::RomAir`]), computed by the verifier from the image.
+    /// The read-only table ([`rom::RomAir`]): program, public inputs and bytes, computed by
+    /// the verifier.
     Rom(rom::RomAir) = "rom",
     /// Canonical comparison ([`compare::CompareAir`]).
     Compare(compare::CompareAir) = "compare",
-    /// 8-bit range table ([`range::RangeAir`]).
-    Range(range::RangeAir) = "range",
-    /// Public inputs ([`inputs::InputsAir`]).
-    Inputs(inputs::InputsAir) = "inputs",
     /// Poseidon2 permutations ([`hash::HashAir`]).
     Hash(Box<hash::HashAir>) = "hash",
     /// Brainfuck input bytes ([`bfio::BfInputAir`]).
@@ -271,31 +264,17 @@ const _: () = assert!(
 impl VmAir {
     /// The AIRs of every table in [`TABLES`] order, with empty Brainfuck streams: the widest
     /// proof shape, for the security model's worst case.
-    pub fn all(
-        public_inputs: &[(u32, Val)],
-        inputs_log_height: usize,
-        memory: memory::MemoryAir,
-    ) -> Vec<VmAir> {
+    pub fn all(memory: memory::MemoryAir) -> Vec<VmAir> {
         let rom = rom::RomAir::blank(MIN_LOG_HEIGHT);
-        Self::for_tables(
-            TABLES,
-            &rom,
-            public_inputs,
-            inputs_log_height,
-            memory,
-            &[],
-            &[],
-        )
+        Self::for_tables(TABLES, &rom, memory, &[], &[])
     }
 
-    /// The AIRs of the given `tables` (from [`tables_for`]) for the image's ROM, the public
-    /// inputs at the given indices/values, an inputs table of height `2^inputs_log_height`,
-    /// the given memory layout and the public Brainfuck input and output bytes.
+    /// The AIRs of the given `tables` (from [`tables_for`]) for the image's read-only table
+    /// (program and public inputs), the given memory layout and the public Brainfuck input and
+    /// output bytes.
     pub fn for_tables(
         tables: &[TableKind],
         rom: &rom::RomAir,
-        public_inputs: &[(u32, Val)],
-        inputs_log_height: usize,
         memory: memory::MemoryAir,
         bf_input: &[u8],
         bf_output: &[u8],
@@ -307,10 +286,6 @@ impl VmAir {
                 TableKind::Memory => VmAir::Memory(memory),
                 TableKind::Rom => VmAir::Rom(rom.clone()),
                 TableKind::Compare => VmAir::Compare(compare::CompareAir),
-                TableKind::Range => VmAir::Range(range::RangeAir),
-                TableKind::Inputs => {
-                    VmAir::Inputs(inputs::InputsAir::new(public_inputs, inputs_log_height))
-                }
                 TableKind::Hash => VmAir::Hash(Box::default()),
                 TableKind::BfInput => VmAir::BfInput(bfio::BfInputAir::new(bf_input)),
                 TableKind::BfOutput => VmAir::BfOutput(bfio::BfOutputAir::new(bf_output)),
@@ -394,8 +369,6 @@ as_ref_self!(
     memory::MemoryAir,
     rom::RomAir,
     compare::CompareAir,
-    range::RangeAir,
-    inputs::InputsAir,
     bfio::BfInputAir,
     bfio::BfOutputAir
 );

@@ -222,7 +222,7 @@ impl ProofShape {
     }
 
     /// The largest shape the verifier accepts: every table at its maximum height
-    /// ([`crate::trace::MAX_LOG_HEIGHT`]; the range table is fixed at 2^8). Every term is
+    /// ([`crate::trace::MAX_LOG_HEIGHT`]). Every term is
     /// monotone in the heights, so this shape's level is a lower bound for every proof.
     pub fn worst_case() -> &'static ProofShape {
         static SHAPE: OnceLock<ProofShape> = OnceLock::new();
@@ -230,14 +230,8 @@ impl ProofShape {
             let max = crate::trace::MAX_LOG_HEIGHT;
             // Every table (a Brainfuck image's proof; a resvm proof has a subset) and the
             // widest memory layout: every term grows with the tables and columns.
-            let airs = VmAir::all(&[], max, crate::air::memory::MemoryAir::widest());
-            let heights: Vec<usize> = crate::air::TABLES
-                .iter()
-                .map(|t| match t {
-                    crate::air::TableKind::Range => crate::air::range::LOG_HEIGHT,
-                    _ => max,
-                })
-                .collect();
+            let airs = VmAir::all(crate::air::memory::MemoryAir::widest());
+            let heights = vec![max; airs.len()];
             ProofShape::from_airs(&airs, &heights)
         })
     }

@@ -10,7 +10,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_isa::{Instr, Opcode, Program};
 use resvm_prover::air::{
-    bus, compare, cpu, hash, inputs, memory, padded_height, range, rom, tables_for, TableKind, Val,
+    bus, compare, cpu, hash, memory, padded_height, rom, tables_for, TableKind, Val,
 };
 use resvm_prover::{public_params, Statement};
 use std::collections::HashMap;
@@ -338,7 +338,7 @@ pub fn assemble_patched(
     let mut input_uses = vec![0u64; inputs.len()];
     let mut mem_rows: Vec<(u64, u64, Val, bool)> = vec![];
     let mut compares: Vec<(u64, u64)> = vec![];
-    let mut range_mult = vec![0u64; 1 << range::LOG_HEIGHT];
+    let mut range_mult = vec![0u64; rom::BYTES];
     let mut first_halt = true;
     for (clk, (s, row)) in steps
         .iter()
@@ -467,14 +467,18 @@ pub fn assemble_patched(
         }
     }
 
-    let rom_t = rom::build(p, &fetch, &fn_uses);
     // Forged runs have no `HASH`: the table is empty (and left out unless the image has one).
     let hash_t = hash::build(&[], padded_height(0));
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
-    let range_t = range::build(&range_mult);
     let params = public_params(p);
     let public: Vec<(u32, Val)> = params.iter().map(|&i| (i, inputs[i as usize])).collect();
-    let in_t = inputs::build(&public, &input_uses);
+    let uses = rom::Uses {
+        fetch: &fetch,
+        functions: &fn_uses,
+        inputs: &input_uses,
+        bytes: &range_mult,
+    };
+    let rom_t = rom::build(p, &public, &uses);
     let st = Statement {
         program: p.digest(),
         public_inputs: public.iter().map(|x| x.1).collect(),
@@ -488,8 +492,6 @@ pub fn assemble_patched(
         (TableKind::Memory, RowMajorMatrix::new(mem_t, width)),
         (TableKind::Rom, rom_t),
         (TableKind::Compare, cmp_t),
-        (TableKind::Range, range_t),
-        (TableKind::Inputs, in_t),
         (TableKind::Hash, hash_t),
     ] {
         if let Some(slot) = tables.get_mut(kind.index()) {

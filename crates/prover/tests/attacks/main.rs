@@ -28,7 +28,7 @@ use p3_matrix::Matrix;
 use resvm_exec::Limits;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Opcode, Program};
-use resvm_prover::air::{compare, cpu, inputs, memory, range, rom, TableKind, Val, BLIND_SINK};
+use resvm_prover::air::{compare, cpu, memory, rom, TableKind, Val, BLIND_SINK};
 use resvm_prover::config::SecurityLevel;
 use resvm_prover::trace::{generate, TraceError};
 use resvm_prover::*;
@@ -309,8 +309,8 @@ release_test! {
             verify(&p, &x, out, &q)
         };
         assert_eq!(edit(&|_| {}), Ok(()));
-        // ROM, range and inputs heights are fixed by the verifier.
-        for (i, d) in [(2usize, 1isize), (2, -1), (4, 1), (4, -1), (5, 1), (5, -1)] {
+        // The read-only table's height is fixed by the verifier.
+        for (i, d) in [(2usize, 1isize), (2, -1)] {
             let r = edit(&|q| q.stark.degree_bits[i] = (q.stark.degree_bits[i] as isize + d) as usize);
             assert!(matches!(r, Err(VerifyError::Shape(_))), "table {i} {d:+}: {r:?}");
         }
@@ -324,20 +324,20 @@ release_test! {
         assert!(transcript_broken(&r), "{r:?}");
         let r = edit(&|q| q.stark.degree_bits.pop().map(|_| ()).unwrap());
         assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
-        // A proof about a resvm image without `HASH` has six tables: one carrying seven (the
-        // shape with a hash table) or eight is refused before Plonky3 sees it.
+        // A proof about a resvm image without `HASH` has four tables: one carrying five (the
+        // shape with a hash table) or six is refused before Plonky3 sees it.
         for extra_tables in 1..=2 {
         let r = edit(&|q| {
-            // More tables, copied from the inputs table of another parse of the proof.
+            // More tables, copied from the read-only table of another parse of the proof.
             for _ in 0..extra_tables {
                 let extra = Proof::from_bytes(&bytes).unwrap().stark;
                 let s = &mut q.stark;
-                s.degree_bits.push(extra.degree_bits[5]);
-                s.opened_values.instances.extend(extra.opened_values.instances.into_iter().nth(5));
-                s.lookup_terminals.extend(extra.lookup_terminals.into_iter().nth(5));
+                s.degree_bits.push(extra.degree_bits[2]);
+                s.opened_values.instances.extend(extra.opened_values.instances.into_iter().nth(2));
+                s.lookup_terminals.extend(extra.lookup_terminals.into_iter().nth(2));
             }
         });
-        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m == "expected 6 tables"), "{r:?}");
+        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m == "expected 4 tables"), "{r:?}");
         }
         // The memory layout is read off the width of the memory table's opened row: a width
         // of no layout is a shape error, the other layout's width breaks the opening.
@@ -421,17 +421,11 @@ release_test! {
         st3.cycles = 256;
         assert_eq!(judge_test(&p, &st3, &s), Err(VerifyError::Constraints { table: "cpu" }));
 
-        // An inputs table of another height: the verifier fixes it from the program.
+        // A read-only table of another height: the verifier fixes it from the program and
+        // the public inputs.
         let mut i2 = t.clone();
-        i2[5].values.resize(512 * inputs::WIDTH, Val::ZERO);
+        i2[2].values.resize(512 * rom::WIDTH, Val::ZERO);
         let r = judge_test(&p, &st, &i2);
-        assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
-        // A range table of 512 rows (values continue, multiplicity 0).
-        let mut r2 = t.clone();
-        for v in 256..512u64 {
-            r2[4].values.extend([Val::from_u64(v), Val::ZERO]);
-        }
-        let r = judge_test(&p, &st, &r2);
         assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
         // A memory table that leaves out an access.
         let mut m2 = t.clone();
@@ -615,20 +609,22 @@ release_test! {
 }
 
 // ---------------------------------------------------------------------------------------
-// 7. The inputs table's unused rows, and INPUT of a secret parameter.
+// 7. The public inputs' unused rows, and INPUT of a secret parameter.
 
 release_test! {
     fn inputs_table_unused_rows() {
         let p = mul_secret();
         let (st, t) = honest_run(&p, &[f(5), f(7)]);
-        // An unused row claiming (1, 999) but read by nobody: harmless.
+        let rom_t = TableKind::Rom.index();
+        // An unused row claiming the input (1, 999): its entry is not the verifier's.
         let mut a = t.clone();
-        set(&mut a[5], 1, inputs::IDX, Val::ONE);
-        set(&mut a[5], 1, inputs::VALUE, f(999));
-        assert_eq!(judge_test(&p, &st, &a), Ok(()));
-        // With a multiplicity: refused.
-        set(&mut a[5], 1, inputs::MULT, Val::ONE);
-        assert_eq!(judge_test(&p, &st, &a), Err(VerifyError::Constraints { table: "inputs" }));
+        set(&mut a[rom_t], 1, rom::IN_IDX, Val::ONE);
+        set(&mut a[rom_t], 1, rom::IN_VAL, f(999));
+        assert_eq!(judge_test(&p, &st, &a), Err(VerifyError::Constraints { table: "rom" }));
+        // A read count on a row that holds no public input: refused too.
+        let mut a = t.clone();
+        set(&mut a[rom_t], 1, rom::READS, Val::ONE);
+        assert_eq!(judge_test(&p, &st, &a), Err(VerifyError::Constraints { table: "rom" }));
 
         // `main(x, secret y) = INPUT 1 * x`: INPUT of the secret parameter. The interpreter
         // reads y (7); the AIR has no public input 1 (the honest prover's proof used to fail
@@ -644,29 +640,30 @@ release_test! {
         let (st, t) = honest_run(&q, &[f(5), f(7)]);
         assert!(matches!(judge_test(&q, &st, &t), Err(VerifyError::InvalidProgram(_))));
         let mut b = t.clone();
-        set(&mut b[5], 1, inputs::IDX, Val::ONE);
-        set(&mut b[5], 1, inputs::VALUE, f(7));
-        set(&mut b[5], 1, inputs::MULT, Val::ONE);
+        set(&mut b[2], 1, rom::IN_IDX, Val::ONE);
+        set(&mut b[2], 1, rom::IN_VAL, f(7));
+        set(&mut b[2], 1, rom::READS, Val::ONE);
         assert!(matches!(judge_test(&q, &st, &b), Err(VerifyError::InvalidProgram(_))));
     }
 }
 
 // ---------------------------------------------------------------------------------------
-// 8. The range table.
+// 8. The byte rows of the read-only table (range checks).
 
 release_test! {
     fn range_table() {
         let p = lt_secret();
         let (st, t) = honest_run(&p, &[f(1000), f(437)]);
         assert_eq!(judge_test(&p, &st, &t), Ok(()));
+        let rom_t = TableKind::Rom.index();
         // A table value moved.
         let mut a = t.clone();
-        set(&mut a[4], 3, range::VALUE, f(300));
-        assert_eq!(judge_test(&p, &st, &a), Err(VerifyError::Constraints { table: "range" }));
+        set(&mut a[rom_t], 3, rom::IDX, f(300));
+        assert_eq!(judge_test(&p, &st, &a), Err(VerifyError::Constraints { table: "rom" }));
         // A multiplicity off by one.
         let mut b = t.clone();
-        let m = get(&b[4], 7, range::MULT);
-        set(&mut b[4], 7, range::MULT, m + Val::ONE);
+        let m = get(&b[rom_t], 7, rom::BYTE_MULT);
+        set(&mut b[rom_t], 7, rom::BYTE_MULT, m + Val::ONE);
         assert_eq!(judge_test(&p, &st, &b), Err(VerifyError::LookupImbalance));
         // A "byte" of 256 + x carrying into its neighbour: the same value 437 = 0x1b5 written
         // as limbs (0x1b5, 0x00), multiplicities adjusted as far as they can be.
@@ -677,8 +674,8 @@ release_test! {
         set(&mut c[3], 0, a0, f(0x1b5));
         set(&mut c[3], 0, a0 + 1, Val::ZERO);
         for (v, d) in [(0xb5usize, -1i64), (0x01, -1), (0x00, 1)] {
-            let m = get(&c[4], v, range::MULT);
-            set(&mut c[4], v, range::MULT, m + F::from_i64(d));
+            let m = get(&c[rom_t], v, rom::BYTE_MULT);
+            set(&mut c[rom_t], v, rom::BYTE_MULT, m + F::from_i64(d));
         }
         assert_eq!(judge_test(&p, &st, &c), Err(VerifyError::LookupImbalance));
     }
@@ -925,9 +922,11 @@ release_test! {
         let get_u = |row: usize, col: usize| get(&t2[2], row, col).as_canonical_u64();
         let fetch: Vec<u64> = (0..nc).map(|pc| get_u(pc, rom::FETCH)).collect();
         let uses: Vec<u64> = (0..nf).map(|g| get_u(g, rom::USES)).collect();
+        let bytes: Vec<u64> = (0..rom::BYTES).map(|v| get_u(v, rom::BYTE_MULT)).collect();
         assert_eq!(fetch.iter().sum::<u64>(), t2[0].height() as u64);
         assert_eq!(uses, vec![1]);
-        t2[2] = resvm_prover::trace::rom_trace(&p, &fetch, &uses);
+        let uses = rom::Uses { fetch: &fetch, functions: &uses, inputs: &[], bytes: &bytes };
+        t2[2] = rom::build(&p, &[], &uses);
         let (push, br) = (2, 3);
         assert!(forge::is_op(&t2[0], push, Opcode::Push) && forge::is_op(&t2[0], br, Opcode::Branch));
         set(&mut t2[0], push, cpu::A, f(2));

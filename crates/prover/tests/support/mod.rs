@@ -23,9 +23,7 @@ use rand::SeedableRng;
 use resvm_exec::Limits;
 use resvm_field::F;
 use resvm_isa::{Function, Instr, Program};
-use resvm_prover::air::{
-    self, blind, bus, inputs::InputsAir, memory::MemoryAir, TableKind, Val, VmAir,
-};
+use resvm_prover::air::{self, blind, bus, memory::MemoryAir, TableKind, Val, VmAir};
 use resvm_prover::config::{make_config, Challenge, SecurityLevel, VmConfig};
 use resvm_prover::trace::{generate, Witness};
 use resvm_prover::{
@@ -149,15 +147,10 @@ pub fn indexed(p: &Program, st: &Statement) -> Vec<(u32, Val)> {
         .collect()
 }
 
-/// The verifier's AIRs and public values of a proof of `st` about `p` with the given inputs
-/// table height and memory layout (the prover's own `statement_airs`).
-pub fn airs(
-    p: &Program,
-    st: &Statement,
-    inputs_log_h: usize,
-    memory: MemoryAir,
-) -> (Vec<VmAir>, Vec<Vec<Val>>) {
-    resvm_prover::statement_airs(p, st, &indexed(p, st), inputs_log_h, memory)
+/// The verifier's AIRs and public values of a proof of `st` about `p` with the given memory
+/// layout (the prover's own `statement_airs`).
+pub fn airs(p: &Program, st: &Statement, memory: MemoryAir) -> (Vec<VmAir>, Vec<Vec<Val>>) {
+    resvm_prover::statement_airs(p, st, &indexed(p, st), memory)
 }
 
 /// The tables with the blinding columns appended, as the real prover does, but drawn from a
@@ -203,17 +196,15 @@ pub fn set_blind(t: &mut RowMajorMatrix<Val>, row: usize, msg: [Val; 3]) {
 }
 
 /// `prove_traces` with full-width tables (blinding columns included, chosen by the caller).
-/// The inputs table's AIR is sized from its trace, as the real prover does.
 pub fn prove_full(
     p: &Program,
     st: &Statement,
     full: &[RowMajorMatrix<Val>],
     security: SecurityLevel,
 ) -> Proof {
-    let inputs_log_h = full[TableKind::Inputs.index()].height().trailing_zeros() as usize;
     let memory = MemoryAir::from_width(full[TableKind::Memory.index()].width() - blind::COLS)
         .expect("a memory layout");
-    let (airs, pvs) = airs(p, st, inputs_log_h, memory);
+    let (airs, pvs) = airs(p, st, memory);
     let config = make_config(security, resvm_prover::config::os_seed());
     let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
         .iter()
@@ -253,7 +244,6 @@ pub fn replay(p: &Program, proof: &Proof) -> Replay {
     let (airs, pvs) = airs(
         p,
         st,
-        InputsAir::log_height_for(indexed(p, st).len()),
         resvm_prover::memory_layout(proof).expect("a memory layout"),
     );
     let config = make_config(proof.security, [0u8; 32]);
