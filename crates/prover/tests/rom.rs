@@ -219,3 +219,101 @@ fn byte_counts_past_the_bytes_are_refused() {
         Err(VerifyError::Constraints { table: "rom" })
     );
 }
+
+/// `lt_secret` padded past 256 instructions: a 512-row read-only table, whose rows 256.. are
+/// no bytes.
+fn big_lt() -> Program {
+    let mut rest = vec![Instr::Load(1), Instr::Load(0), Instr::Compare];
+    for _ in 0..146 {
+        rest.extend([Instr::Push(F::ONE), Instr::Pop]);
+    }
+    rest.push(Instr::Ret);
+    main2(true, &rest, &[])
+}
+
+/// A compare limb of 256 (the operand 256 as limbs (0x100, 0x00) instead of (0x00, 0x01), the
+/// byte counts shifted to match) is answered by no byte row: row 256 is the first that is
+/// not a byte. (A helper's mutation run: with `is_byte` one row too long this was accepted.)
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "forged proofs reach the verifier only in release: cargo test --release -p resvm-prover --test rom"
+)]
+fn limb_256_is_no_byte() {
+    let p = big_lt();
+    let (st, honest) = honest_run(&p, &[F::from_u64(1000), F::from_u64(256)]);
+    assert_eq!(verdict(&p, &st, &honest), Ok(()));
+    let (rom_t, cmp) = (TableKind::Rom.index(), TableKind::Compare.index());
+    let a0 = resvm_prover::air::compare::LIMBS;
+    assert_eq!(
+        [get(&honest[cmp], 0, a0), get(&honest[cmp], 0, a0 + 1)],
+        [F::ZERO, F::ONE]
+    );
+    let mut t = honest.clone();
+    set(&mut t[cmp], 0, a0, F::from_u64(256));
+    set(&mut t[cmp], 0, a0 + 1, F::ZERO);
+    let m1 = get(&t[rom_t], 1, rom::BYTE_MULT);
+    set(&mut t[rom_t], 1, rom::BYTE_MULT, m1 - F::ONE);
+    set(&mut t[rom_t], 256, rom::BYTE_MULT, F::ONE);
+    assert_eq!(
+        verdict(&p, &st, &t),
+        Err(VerifyError::Constraints { table: "rom" })
+    );
+    for row in [256, 511] {
+        let mut t = honest.clone();
+        set(&mut t[rom_t], row, rom::BYTE_MULT, F::ONE);
+        assert_eq!(
+            verdict(&p, &st, &t),
+            Err(VerifyError::Constraints { table: "rom" }),
+            "row {row}"
+        );
+    }
+}
+
+/// `main(secret s, x) = s * x`: the only public input is parameter 1, on row 0 of the table,
+/// so the `INPUT` tuple must carry the parameter index, not the row.
+fn secret_first() -> Program {
+    let code = vec![
+        Instr::Frame,
+        Instr::Secret(0),
+        Instr::Input(1),
+        Instr::Call(0),
+        Instr::Halt,
+        Instr::Load(0),
+        Instr::Load(1),
+        Instr::Mul,
+        Instr::Ret,
+    ];
+    Program::new(code, vec![func(5, 2, 2)], 0).expect("valid image")
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "forged proofs reach the verifier only in release: cargo test --release -p resvm-prover --test rom"
+)]
+fn secret_before_public_parameter() {
+    let p = secret_first();
+    assert_eq!(public_params(&p), vec![1]);
+    let (s, x) = (F::from_u64(7), F::from_u64(5));
+    let (proof, _) = prove_with(&p, &[x], &[s], &test_opts(), &mut |_| {}).unwrap();
+    assert_eq!(
+        verify_with(&p, &[x], F::from_u64(35), &proof, ALLOW),
+        Ok(())
+    );
+    let (st, honest) = honest_run(&p, &[s, x]);
+    assert_eq!(verdict(&p, &st, &honest), Ok(()));
+    let rom_t = TableKind::Rom.index();
+    let mut st2 = st.clone();
+    st2.public_inputs = vec![F::from_u64(6)];
+    assert_eq!(
+        verdict(&p, &st2, &honest),
+        Err(VerifyError::Constraints { table: "rom" })
+    );
+    let mut t = honest.clone();
+    set(&mut t[rom_t], 0, rom::IN_IDX, F::ZERO);
+    assert_eq!(
+        verdict(&p, &st, &t),
+        Err(VerifyError::Constraints { table: "rom" })
+    );
+}

@@ -103,10 +103,10 @@ impl<A: GlobalAlloc> SmallBlockCache<A> {
                 return std::ptr::null_mut();
             }
             // Another thread may pop this block and write to it between this read and the
-            // compare-and-swap: then the tag has moved on and the swap fails.
-            // An atomic read, because the block's new owner may be writing it. That is still a
-            // race with the owner's plain writes in the Rust memory model, as in every Treiber
-            // stack that reuses its nodes; the value read is then discarded (the tag moved).
+            // compare-and-swap: then the tag has moved on, the swap fails and the value read
+            // is discarded. The read is atomic because the block's new owner may be writing
+            // it; that is still a race with the owner's plain writes in the Rust memory model,
+            // as in every Treiber stack that reuses its nodes.
             let next = unsafe { (*(addr as *const AtomicUsize)).load(Ordering::Relaxed) };
             match head.compare_exchange_weak(
                 word,
@@ -138,9 +138,7 @@ impl<A: GlobalAlloc> SmallBlockCache<A> {
             }
         }
     }
-}
 
-impl<A: GlobalAlloc> SmallBlockCache<A> {
     /// A block for `layout`, cleared when `zeroed`: a recycled block of its class, else one
     /// from the inner allocator. Large blocks come from the inner allocator, which knows which
     /// memory is fresh and so already zero (dlmalloc's `calloc` skips clearing it): the
