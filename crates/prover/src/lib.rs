@@ -387,8 +387,8 @@ fn finish(
 }
 
 /// Proves given tables against a statement about `program` (whose public-parameter positions
-/// fix the read-only table's public inputs). Public for tests that feed tampered traces (a sound AIR must make
-/// these fail to verify); [`prove_with`] is the normal entry point.
+/// fix the read-only table's public inputs). Public for tests that feed tampered traces (a
+/// sound AIR must make these fail to verify); [`prove_with`] is the normal entry point.
 #[doc(hidden)]
 pub fn prove_traces(
     program: &Program,

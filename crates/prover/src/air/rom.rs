@@ -6,8 +6,9 @@
 //! Plonky3 0.8 builds LogUp columns from committed columns only, so the entries are also
 //! committed, each constrained equal to its verifier-computed column on every row.
 //!
-//! Row `i` holds instruction `i` (`pc = i`), function `i` (`f = i`), public input `i` (its
-//! parameter index and value) and, for `i < 256`, the byte `i`, each where it exists; a
+//! Row `i` holds instruction `i` (`pc = i`), function `i` (`f = i`), the `i`-th public input
+//! (its parameter index, which may differ from `i`, and value) and, for `i < 256`, the byte
+//! `i`, each where it exists; a
 //! selector per kind marks the real ones, and a padding entry must have multiplicity zero, so
 //! only the verifier's entries can be looked up:
 //!
@@ -208,8 +209,8 @@ impl RomAir {
     }
 
     /// Public values: the program digest, then `index, value` per public input.
-    pub fn public_values(program: &resvm_field::Digest, inputs: &[(u32, Val)]) -> Vec<Val> {
-        program
+    pub fn public_values(digest: &resvm_field::Digest, inputs: &[(u32, Val)]) -> Vec<Val> {
+        digest
             .elements()
             .into_iter()
             .chain(
@@ -250,12 +251,10 @@ where
         let x = |v: AB::Var| -> AB::Expr { v.into() };
         let p = builder.periodic_values();
         let c: Vec<AB::Expr> = (0..fixed::COUNT).map(|i| p[i].into()).collect();
-        // Every entry is the verifier's.
-        let copies = [
-            l.idx, l.opcode, l.a, l.b, l.repr, l.ent, l.ar, l.frm, l.in_idx, l.in_val,
-        ];
-        for (v, &f) in copies.into_iter().zip(&COPIES) {
-            builder.assert_eq(x(v), c[f].clone());
+        // Every entry is the verifier's (the copies lead the row, in `COPIES` order, as
+        // `build` writes them).
+        for (j, &f) in COPIES.iter().enumerate() {
+            builder.assert_eq(x(local[j]), c[f].clone());
         }
         // Padding entries provide nothing.
         for (sel, mult) in [
@@ -317,7 +316,7 @@ pub struct Uses<'a> {
 /// The committed table of `program` with public inputs `inputs` and the given uses.
 pub fn build(program: &Program, inputs: &[(u32, Val)], uses: &Uses<'_>) -> RowMajorMatrix<Val> {
     let air = RomAir::new(program, inputs);
-    let h = 1usize << RomAir::log_height_for(program, inputs.len());
+    let h = air.periodic[fixed::IDX].len();
     let mut t = Val::zero_vec(h * WIDTH);
     let at = |v: &[u64], i: usize| Val::from_u64(v.get(i).copied().unwrap_or(0));
     for (i, row) in t.chunks_exact_mut(WIDTH).enumerate() {
