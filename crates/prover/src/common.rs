@@ -16,10 +16,12 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 /// What a cached layout depends on: the parameter set, the table (its index), and the memory
-/// table's accesses per row (0 for the other tables).
-type Key = (SecurityLevel, usize, usize);
+/// table's accesses per row or the CPU's opcode set (0 for the other tables).
+type Key = (SecurityLevel, usize, u64);
 
-/// At most 3 parameter sets × 3 fixed tables × 2 memory layouts entries.
+/// 3 parameter sets × (2 memory layouts + the hash and compare tables + the CPU's opcode
+/// sets of the images verified): one per image and parameter set, a few hundred bytes each.
+const MAX_CACHED: usize = 4096;
 static LAYOUTS: OnceLock<Mutex<HashMap<Key, Lookups<Val>>>> = OnceLock::new();
 
 /// The key of a table whose AIR is fixed by its kind (and for memory its layout), `None` for
@@ -27,8 +29,9 @@ static LAYOUTS: OnceLock<Mutex<HashMap<Key, Lookups<Val>>>> = OnceLock::new();
 fn key(level: SecurityLevel, air: &VmAir) -> Option<Key> {
     let fixed = |slots| Some((level, air.kind().index(), slots));
     match air {
-        VmAir::Memory(m) => fixed(m.slots()),
-        VmAir::Cpu(_) | VmAir::Compare(_) | VmAir::Hash(_) => fixed(0),
+        VmAir::Memory(m) => fixed(m.slots() as u64),
+        VmAir::Cpu(c) => fixed(c.ops().bits()),
+        VmAir::Compare(_) | VmAir::Hash(_) => fixed(0),
         // The read-only table's periodic columns have the image's height, its public values
         // the inputs' count.
         VmAir::Rom(_) | VmAir::BfInput(_) | VmAir::BfOutput(_) => None,
@@ -65,7 +68,10 @@ pub(crate) fn common_data(
                 let l = derive(config, air, bits)?;
                 if let Some(k) = key {
                     let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
-                    map.insert(k, l.clone());
+                    // Bounded: a service verifying proofs about many images keeps the first.
+                    if map.len() < MAX_CACHED {
+                        map.insert(k, l.clone());
+                    }
                 }
                 l
             }
@@ -110,7 +116,8 @@ mod tests {
             for slots in crate::air::memory::SLOT_CHOICES {
                 let memory = MemoryAir::new(slots).unwrap();
                 let rom = crate::air::rom::RomAir::blank(crate::air::MIN_LOG_HEIGHT);
-                let airs = VmAir::for_tables(TABLES, &rom, memory, b"in", b"out!");
+                let cpu = crate::air::cpu::CpuAir::new(crate::air::cpu::OpSet::all());
+                let airs = VmAir::for_tables(TABLES, cpu, &rom, memory, b"in", b"out!");
                 for height_bits in [9, 13] {
                     let bits: Vec<usize> = airs
                         .iter()

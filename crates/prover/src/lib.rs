@@ -40,7 +40,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 10;
+pub const FORMAT_VERSION: u16 = 11;
 
 /// What a proof claims, all of it public.
 ///
@@ -722,6 +722,7 @@ pub fn statement_airs(
     let tables = air::tables_for(program);
     let airs = VmAir::for_tables(
         tables,
+        air::cpu::CpuAir::for_program(program),
         &air::rom::RomAir::new(program, indexed_inputs),
         memory,
         &st.io.input,

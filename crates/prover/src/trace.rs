@@ -2,7 +2,7 @@
 //! steps and memory accesses out as the tables of `crate::air`.
 
 use crate::air::{bfio, compare, cpu, hash, memory, padded_height, rom, TableKind, Val};
-use core::borrow::BorrowMut;
+use core::borrow::{Borrow, BorrowMut};
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_exec::stack::{run_traced, Tracer};
@@ -193,14 +193,12 @@ fn build(
     // CPU; every chiplet request is collected on the way.
     let n = steps.len();
     let h = padded_height(n);
-    let mut cpu_t = Val::zero_vec(h * cpu::WIDTH);
+    let cpu_air = cpu::CpuAir::for_program(program);
+    let cpu_w = p3_air::BaseAir::<Val>::width(&cpu_air);
+    let mut cpu_t = Val::zero_vec(h * cpu_w);
     let mut first_halt = true;
     let mut slot_vals: Vec<(u32, Val)> = Vec::with_capacity(cpu::SLOTS);
-    for (clk, (s, row)) in steps
-        .iter()
-        .zip(cpu_t.chunks_exact_mut(cpu::WIDTH))
-        .enumerate()
-    {
+    for (clk, (s, row)) in steps.iter().zip(cpu_t.chunks_exact_mut(cpu_w)).enumerate() {
         let bad = || TraceError::Mismatch(clk as u64);
         let op = s.instr.opcode();
         let spec = op.spec();
@@ -275,16 +273,18 @@ fn build(
         if is_first_halt {
             first_halt = false;
         }
-        let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
-        cpu::fill_row(
-            row,
-            clk as u64,
-            (s.pc, s.fp, s.sp),
-            &s.instr,
-            &slot_vals,
-            tuple,
-            is_first_halt,
-        );
+        cpu_air
+            .fill_row(
+                row,
+                clk as u64,
+                (s.pc, s.fp, s.sp),
+                &s.instr,
+                &slot_vals,
+                tuple,
+                is_first_halt,
+            )
+            .ok_or_else(bad)?;
+        let row: &cpu::CpuCols<Val> = (*row).borrow();
         // The compare chiplet's request is the row's (g, r) = (x, y) (`fill_row`).
         if let Some(Chiplet::Compare { .. }) = spec.chiplet {
             compares.push((row.g.as_canonical_u64(), row.r.as_canonical_u64()));
@@ -295,9 +295,9 @@ fn build(
     if last.instr != Instr::Halt {
         return Err(TraceError::Mismatch(n as u64));
     }
-    let halt_row: Vec<Val> = cpu_t[(n - 1) * cpu::WIDTH..n * cpu::WIDTH].to_vec();
+    let halt_row: Vec<Val> = cpu_t[(n - 1) * cpu_w..n * cpu_w].to_vec();
     for clk in n..h {
-        let row = &mut cpu_t[clk * cpu::WIDTH..(clk + 1) * cpu::WIDTH];
+        let row = &mut cpu_t[clk * cpu_w..(clk + 1) * cpu_w];
         row.copy_from_slice(&halt_row);
         let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
         row.clk = Val::from_u64(clk as u64);
@@ -346,7 +346,7 @@ fn build(
 
     let mut traces: Vec<Option<RowMajorMatrix<Val>>> = vec![None; tables.len()];
     for (kind, t) in [
-        (TableKind::Cpu, Some(RowMajorMatrix::new(cpu_t, cpu::WIDTH))),
+        (TableKind::Cpu, Some(RowMajorMatrix::new(cpu_t, cpu_w))),
         (TableKind::Memory, Some(mem_t)),
         (TableKind::Rom, Some(rom_t)),
         (TableKind::Compare, Some(cmp_t)),

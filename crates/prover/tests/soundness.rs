@@ -18,8 +18,15 @@ use resvm_prover::config::SecurityLevel;
 use resvm_prover::*;
 use support::*;
 
-/// main(x, secret y) = eval(reflect(x))(y), with dbl(z) = z + z and sq(z) = z * z.
-fn eval_program(sq_uses_mul: bool) -> Program {
+/// main(x, secret y) = eval(reflect(x))(y), with dbl(z) = z + z and sq(z) = z * z; with
+/// `honest` false, a fake image of the same opcodes (so CPU rows of the same layout) whose
+/// two functions swap their operations.
+fn eval_program(honest: bool) -> Program {
+    let (dbl_op, sq_op) = if honest {
+        (Instr::Add, Instr::Mul)
+    } else {
+        (Instr::Mul, Instr::Add)
+    };
     let rest = [
         // main @5
         Instr::Frame,
@@ -31,12 +38,12 @@ fn eval_program(sq_uses_mul: bool) -> Program {
         // dbl @11
         Instr::Load(0),
         Instr::Load(0),
-        Instr::Add,
+        dbl_op,
         Instr::Ret,
         // sq @15
         Instr::Load(0),
         Instr::Load(0),
-        if sq_uses_mul { Instr::Mul } else { Instr::Sub },
+        sq_op,
         Instr::Ret,
     ];
     main2(true, &rest, &[func(11, 1, 1), func(15, 1, 1)])
@@ -162,10 +169,15 @@ forgery_test! {
             Err(VerifyError::PublicInputCount { expected: 1, got: 2 })
         );
         // Another program's digest in the claim, verified against that program.
+        // fib's CPU rows have flags for other opcodes: not the shape of the proof's rows.
         let fib = bench::fib_program();
         let mut q = Proof::from_bytes(&bytes).unwrap();
         q.statement.program = fib.digest();
-        assert_eq!(verify_claimed(&fib, &q, ALLOW), Err(VerifyError::Opening));
+        assert!(matches!(verify_claimed(&fib, &q, ALLOW), Err(VerifyError::Shape(_))));
+        // An image of the same opcodes: the transcript binds the digest.
+        let other = eval_program(false);
+        q.statement.program = other.digest();
+        assert_eq!(verify_claimed(&other, &q, ALLOW), Err(VerifyError::Opening));
     }
 }
 
@@ -230,7 +242,7 @@ forgery_test! {
             }
         }
         // Keep the CPU's product columns consistent, so that only the bus can object.
-        for r in 0..t[0].values.len() / cpu::WIDTH {
+        for r in 0..(t[0].values.len() / t[0].width) {
             let (v0, v1, v2) = (get(&t[0], r, cpu::V), get(&t[0], r, cpu::V + 1), get(&t[0], r, cpu::V + 2));
             set(&mut t[0], r, cpu::P, v0 * v1);
             set(&mut t[0], r, cpu::Q, v0 * v2);
@@ -241,8 +253,8 @@ forgery_test! {
 
 forgery_test! {
     fn tampered_program_table_is_rejected() {
-        // The run of a different program (sq computes z - z) presented under the digest of the
-        // real one: the ROM hashes to the other digest.
+        // The run of a different program (sq computes z + z) presented under the digest of the
+        // real one: its read-only table is not the verifier's.
         let real = eval_program(true);
         let fake = eval_program(false);
         let sq = fake.repr(2).unwrap();
@@ -252,7 +264,7 @@ forgery_test! {
         st.public_inputs[0] = sq;
         assert_eq!(verdict(&real, &st, &fake_t), Err(VerifyError::Constraints { table: "rom" }));
         // The real program's ROM with the fake run's other tables, claimed for the real
-        // program: the fetched SUB and the fake function tuples are not in the ROM.
+        // program: the fetched ADD and the fake function tuples are not in the ROM.
         let (_, real_t) = honest_run(&real, &[real.repr(2).unwrap(), F::from_u64(7)]);
         let mut t = fake_t.clone();
         t[2] = real_t[2].clone();
@@ -276,9 +288,10 @@ forgery_test! {
                 // flows (COMPARE write, RET read/write, HALT read, the compare row) and fill the
                 // compare row's difference modulo p with valid 16-bit limbs.
                 let mut t = traces.clone();
-                let n = t[0].values.len() / cpu::WIDTH;
+                let n = t[0].values.len() / t[0].width;
+                let cpu_air = cpu::CpuAir::for_program(&p);
                 let flag = |t: &RowMajorMatrix<Val>, r: usize, op: resvm_isa::Opcode| {
-                    get(t, r, cpu::FLAGS + op as usize) == Val::ONE
+                    cpu_air.flag(op).is_some_and(|c| get(t, r, c) == Val::ONE)
                 };
                 let mut ts_flip = vec![];
                 for r in 0..n {
@@ -480,10 +493,13 @@ fn stale_read_in_layout(pad: usize, slots: usize) {
     assert_eq!(verdict(&p, &st, &honest), Ok(()));
 
     let mut t = honest.clone();
-    let n = t[0].values.len() / cpu::WIDTH;
+    let n = t[0].values.len() / t[0].width;
+    let input_flag = cpu::CpuAir::for_program(&p)
+        .flag(resvm_isa::Opcode::Input)
+        .expect("INPUT");
     let mut input_ts = None;
     for r in 0..n {
-        if get(&t[0], r, cpu::FLAGS + resvm_isa::Opcode::Input as usize) == Val::ONE {
+        if get(&t[0], r, input_flag) == Val::ONE {
             input_ts = Some(Val::from_u64(4 * r as u64));
             continue;
         }
@@ -564,4 +580,52 @@ fn images_that_could_reach_a_structural_trap_are_refused() {
         verify_claimed(&bad, &proof, ALLOW),
         Err(VerifyError::InvalidProgram(_))
     ));
+}
+
+forgery_test! {
+    /// The CPU has flag columns for the image's opcodes only (`cpu::OpSet::of`), and the
+    /// verifier takes the set from the program. The honest run verifies under its own layout;
+    /// the same run laid out with a flag for every opcode — the layout a prover would need to
+    /// execute an instruction the image lacks — proves under that wider AIR, and the verifier
+    /// refuses it for its shape (release build, standard parameters, `verify`).
+    fn cpu_flags_are_the_images_opcodes() {
+        use resvm_isa::Opcode;
+        let p = support::mul_secret();
+        let ops = cpu::OpSet::of(&p);
+        let want = [Opcode::Halt, Opcode::Frame, Opcode::Input, Opcode::Secret, Opcode::Call, Opcode::Load, Opcode::Mul, Opcode::Ret];
+        assert_eq!(ops.len(), want.len());
+        assert!(want.iter().all(|&op| ops.contains(op)) && !ops.contains(Opcode::Push));
+        let positions: Vec<usize> = ops.iter().map(|op| ops.position(op).unwrap()).collect();
+        assert_eq!(positions, (0..ops.len()).collect::<Vec<_>>());
+        assert_eq!(cpu::CpuAir::for_program(&bench::fib_program()).ops().len(), 13);
+
+        let (x, y) = (F::from_u64(5), F::from_u64(7));
+        let (st, t) = honest_run(&p, &[x, y]);
+        assert_eq!(t[0].width, cpu::FLAGS + ops.len());
+        let memory = memory::MemoryAir::from_width(t[1].width).unwrap();
+        let (airs, pvs) = support::airs(&p, &st, memory);
+        // The control: the caller's AIRs are the verifier's.
+        let honest = prove_with_airs(&airs, &pvs, &st, &blinded(&t, 1), SecurityLevel::Standard);
+        let honest = Proof::from_bytes(&honest.to_bytes()).unwrap();
+        assert_eq!(verify(&p, &[x], st.output, &honest), Ok(()));
+
+        let all = cpu::OpSet::all();
+        let wide_w = cpu::FLAGS + all.len();
+        let rows = t[0].values.len() / t[0].width;
+        let mut wide = vec![Val::ZERO; rows * wide_w];
+        for (src, dst) in t[0].values.chunks(t[0].width).zip(wide.chunks_mut(wide_w)) {
+            dst[..cpu::FLAGS].copy_from_slice(&src[..cpu::FLAGS]);
+            for op in ops.iter() {
+                dst[cpu::FLAGS + all.position(op).unwrap()] = src[cpu::FLAGS + ops.position(op).unwrap()];
+            }
+        }
+        let mut tw = t.clone();
+        tw[0] = RowMajorMatrix::new(wide, wide_w);
+        let mut wide_airs = airs.clone();
+        wide_airs[0] = resvm_prover::air::VmAir::Cpu(cpu::CpuAir::new(all));
+        let forged = prove_with_airs(&wide_airs, &pvs, &st, &blinded(&tw, 2), SecurityLevel::Standard);
+        let forged = Proof::from_bytes(&forged.to_bytes()).unwrap();
+        let r = verify(&p, &[x], st.output, &forged);
+        assert!(matches!(&r, Err(VerifyError::Shape(e)) if e.contains("width")), "{r:?}");
+    }
 }

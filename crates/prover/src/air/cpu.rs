@@ -1,7 +1,8 @@
 //! The CPU table: one row per executed instruction, constraining the ISA's transition.
 //!
 //! A row ([`CpuCols`]) holds the registers before the instruction (`clk, pc, fp, sp`), the
-//! fetched word (`opcode` one-hot in [`NUM_OPS`] flags, immediates `a, b`), up to four memory
+//! fetched word (immediates `a, b`; the opcode one-hot in flag columns after the struct's, one
+//! per opcode of the image: [`OpSet`]), up to four memory
 //! accesses (slot `j` has address `addr_j` and value `v_j`, time stamp `4·clk + j`), and the
 //! function-table tuple `(g, r, ent, ar, frm)` used by calls, evals and `REFLECT` (and as the
 //! payload of the other `call`-bus messages). The next row holds the registers after it.
@@ -14,17 +15,80 @@
 
 use super::{bus, Val};
 use crate::{col, columns};
-use core::borrow::Borrow;
+use core::borrow::{Borrow, BorrowMut};
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_lookup::{Count, InteractionBuilder};
 use resvm_isa::spec::{Chiplet, FnUse, Lin, Term, OPS};
-use resvm_isa::Opcode;
+use resvm_isa::{Opcode, Program};
 
-/// Number of opcodes (one flag column each).
+/// Number of opcodes of the ISA.
 pub const NUM_OPS: usize = resvm_isa::NUM_OPS;
 /// Memory slots per row.
 pub const SLOTS: usize = 4;
+
+/// The opcodes a CPU table has flag columns for: those of the image, and `HALT` (which pads
+/// every trace). The verifier derives the set from the program, as the prover does.
+///
+/// Why it is sound: the fetch lookup makes every row's opcode one the read-only table holds,
+/// i.e. one of the image's, so the flags and constraints of the other opcodes could only ever
+/// be zero. Dropping them removes no honest run and admits no new one, and it makes a
+/// program's CPU rows as wide as the instructions it uses (fib: 13 flags instead of 43).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OpSet(u64);
+
+const _: () = assert!(NUM_OPS <= 64, "an OpSet is a 64-bit mask");
+
+impl OpSet {
+    /// Every opcode (the widest CPU table: the security model's worst case).
+    pub const fn all() -> Self {
+        OpSet(u64::MAX >> (64 - NUM_OPS))
+    }
+
+    /// `ops` and `HALT`.
+    pub fn new(ops: impl IntoIterator<Item = Opcode>) -> Self {
+        ops.into_iter()
+            .fold(OpSet(1 << Opcode::Halt as u64), |s, op| {
+                OpSet(s.0 | 1 << op as u64)
+            })
+    }
+
+    /// The opcodes of `program`'s instructions, and `HALT`.
+    pub fn of(program: &Program) -> Self {
+        Self::new(program.code().iter().map(|i| i.opcode()))
+    }
+
+    /// Whether `op` has a flag column.
+    pub fn contains(self, op: Opcode) -> bool {
+        self.0 >> op as u64 & 1 == 1
+    }
+
+    /// Number of flag columns.
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// Never: `HALT` is in every set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The flag of `op`: its rank among the set's opcodes, in opcode order.
+    pub fn position(self, op: Opcode) -> Option<usize> {
+        self.contains(op)
+            .then(|| (self.0 & ((1u64 << op as u64) - 1)).count_ones() as usize)
+    }
+
+    /// The set's opcodes, in opcode order (the order of their flag columns).
+    pub fn iter(self) -> impl Iterator<Item = Opcode> {
+        Opcode::ALL.into_iter().filter(move |&op| self.contains(op))
+    }
+
+    /// The set as a mask (bit `op as u64`).
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+}
 
 /// The columns of one CPU row.
 #[repr(C)]
@@ -42,8 +106,6 @@ pub struct CpuCols<T> {
     pub a: T,
     /// Second immediate.
     pub b: T,
-    /// One-hot opcode flags (flag of opcode `k` is `flags[k]`).
-    pub flags: [T; NUM_OPS],
     /// Slot values.
     pub v: [T; SLOTS],
     /// Slot addresses.
@@ -83,8 +145,6 @@ pub const SP: usize = col!(CpuCols, sp);
 pub const A: usize = col!(CpuCols, a);
 /// Column of the second immediate.
 pub const B: usize = col!(CpuCols, b);
-/// First opcode flag column (flag of opcode `k` is `FLAGS + k`).
-pub const FLAGS: usize = col!(CpuCols, flags);
 /// First slot value column.
 pub const V: usize = col!(CpuCols, v);
 /// First slot address column.
@@ -109,8 +169,9 @@ pub const P: usize = col!(CpuCols, p);
 pub const Q: usize = col!(CpuCols, q);
 /// Column of `s = v2·v3`.
 pub const S: usize = col!(CpuCols, s);
-/// Number of columns.
-pub const WIDTH: usize = CpuCols::<u8>::WIDTH;
+/// First opcode flag column: the flags follow the struct's columns, one per opcode of the
+/// table's [`OpSet`] in opcode order ([`CpuAir::flag`]).
+pub const FLAGS: usize = CpuCols::<u8>::WIDTH;
 
 /// Public values: `[output, cycles]`.
 pub const NUM_PUBLIC: usize = 2;
@@ -127,13 +188,57 @@ pub fn call_tag(ch: Chiplet) -> u64 {
     }
 }
 
-/// The CPU AIR (stateless: everything it needs is in the trace and public values).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CpuAir;
+/// The CPU AIR of an image: everything else it needs is in the trace and public values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuAir {
+    ops: OpSet,
+}
+
+impl CpuAir {
+    /// The CPU AIR with flags for `ops`.
+    pub fn new(ops: OpSet) -> Self {
+        CpuAir { ops }
+    }
+
+    /// The CPU AIR of proofs about `program` (flags for its opcodes, [`OpSet::of`]).
+    pub fn for_program(program: &Program) -> Self {
+        Self::new(OpSet::of(program))
+    }
+
+    /// The opcodes it has flags for.
+    pub fn ops(&self) -> OpSet {
+        self.ops
+    }
+
+    /// Column of `op`'s flag, if the table has one.
+    pub fn flag(&self, op: Opcode) -> Option<usize> {
+        self.ops.position(op).map(|i| FLAGS + i)
+    }
+
+    /// Fills the CPU row of one step ([`fill_row`]) and sets its opcode's flag. A trace
+    /// error if the table has no flag for the opcode.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fill_row(
+        &self,
+        row: &mut [Val],
+        clk: u64,
+        regs: (u32, u32, u32),
+        instr: &resvm_isa::Instr,
+        slots: &[(u32, Val)],
+        tuple: Option<[Val; 5]>,
+        first_halt: bool,
+    ) -> Option<()> {
+        let flag = self.flag(instr.opcode())?;
+        row[FLAGS..].fill(Val::ZERO);
+        row[flag] = Val::ONE;
+        fill_row(row.borrow_mut(), clk, regs, instr, slots, tuple, first_halt);
+        Some(())
+    }
+}
 
 impl BaseAir<Val> for CpuAir {
     fn width(&self) -> usize {
-        WIDTH
+        FLAGS + self.ops.len()
     }
     fn num_public_values(&self) -> usize {
         NUM_PUBLIC
@@ -174,8 +279,19 @@ where
         let (local, next) = (main.current_slice(), main.next_slice());
         let l: &CpuCols<AB::Var> = (*local).borrow();
         let nx: &CpuCols<AB::Var> = (*next).borrow();
+        let flags = &local[FLAGS..FLAGS + self.ops.len()];
         let x = |v: AB::Var| -> AB::Expr { v.into() };
-        let f = |op: Opcode| -> AB::Expr { l.flags[op as usize].into() };
+        // Only opcodes of the set have flags; the others' constraints are left out.
+        let f = |op: Opcode| -> AB::Expr {
+            let i = self.ops.position(op).expect("opcode of the set");
+            flags[i].into()
+        };
+        // The sum of the flags of those of `ops` in the set, if any is.
+        let fs = |ops: &[Opcode]| -> Option<AB::Expr> {
+            let mut present = ops.iter().filter(|&&op| self.ops.contains(op)).peekable();
+            present.peek()?;
+            Some(present.map(|&op| f(op)).sum())
+        };
         let k = |v: u64| -> AB::Expr { AB::Expr::from_u64(v) };
         let pv = builder.public_values();
         let (out, cycles): (AB::Expr, AB::Expr) = (pv[0].into(), pv[1].into());
@@ -183,7 +299,7 @@ where
         // Exactly one opcode flag per row.
         let mut sum = AB::Expr::ZERO;
         let mut opcode = AB::Expr::ZERO;
-        for op in Opcode::ALL {
+        for op in self.ops.iter() {
             builder.assert_bool(f(op));
             sum += f(op);
             opcode += f(op) * k(op as u64);
@@ -227,9 +343,11 @@ where
         let (mut tag, mut call_count) = (AB::Expr::ZERO, AB::Expr::ZERO);
         let (mut next_pc, mut next_fp, mut next_sp) =
             (AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO);
-        for spec in &OPS {
+        let mut used = [false; SLOTS];
+        for spec in OPS.iter().filter(|s| self.ops.contains(s.opcode)) {
             let op = spec.opcode;
             for (j, acc) in spec.slots.iter().enumerate() {
+                used[j] = true;
                 // The padding HALTs after the first one touch no memory.
                 en[j] += if op == Opcode::Halt { x(l.fh) } else { f(op) };
                 if acc.write {
@@ -292,7 +410,8 @@ where
         for a in addr_c {
             builder.assert_zero(a);
         }
-        for j in 0..SLOTS {
+        // A slot no opcode of the set uses sends nothing (and costs no LogUp column).
+        for j in (0..SLOTS).filter(|&j| used[j]) {
             let ts = x(l.clk) * k(SLOTS as u64) + k(j as u64);
             builder.push_interaction(
                 bus::MEMORY,
@@ -301,74 +420,84 @@ where
             );
         }
 
-        // Value constraints (the opcode table cannot express these).
+        // Value constraints (the opcode table cannot express these), each on the rows of the
+        // opcodes of the set it names.
         let v = |j: usize| x(l.v[j]);
+        let mut on = |ops: &[Opcode], e: AB::Expr| {
+            if let Some(sel) = fs(ops) {
+                builder.assert_zero(sel * e);
+            }
+        };
         // Fused instructions share the value layout of what they fuse: the slot–slot ops
         // BINARY's (v2 = v0 ∘ v1), the slot–immediate ops v1 = v0 ∘ v2 with the constant in
         // v2, LOAD2/STORE2/STAILCALL a copy per read/write pair.
-        let fs = |ops: &[Opcode]| -> AB::Expr { ops.iter().map(|&op| f(op)).sum() };
-        use Opcode::{AddSI, AddSS, Load2, MulSI, MulSS, RSubSI, STailCall, Store2, SubSI, SubSS};
-        builder.assert_zero(f(Opcode::Push) * (v(0) - x(l.a)));
-        builder.assert_zero(
-            fs(&[Opcode::Load, Opcode::Store, Load2, Store2, STailCall]) * (v(1) - v(0)),
-        );
-        builder.assert_zero(fs(&[Load2, Store2]) * (v(3) - v(2)));
-        builder.assert_zero(f(Opcode::Neg) * (v(1) + v(0)));
-        builder.assert_zero(fs(&[Opcode::Add, AddSS]) * (v(2) - v(0) - v(1)));
-        builder.assert_zero(fs(&[Opcode::Sub, SubSS]) * (v(2) - v(0) + v(1)));
-        builder.assert_zero(fs(&[Opcode::Mul, MulSS]) * (v(2) - x(l.p)));
-        let slot_imm: AB::Expr = OPS
+        use Opcode::*;
+        on(&[Push], v(0) - x(l.a));
+        on(&[Load, Store, Load2, Store2, STailCall], v(1) - v(0));
+        on(&[Load2, Store2], v(3) - v(2));
+        on(&[Neg], v(1) + v(0));
+        on(&[Add, AddSS], v(2) - v(0) - v(1));
+        on(&[Sub, SubSS], v(2) - v(0) + v(1));
+        on(&[Mul, MulSS], v(2) - x(l.p));
+        let slot_imm: Vec<Opcode> = OPS
             .iter()
             .filter(|s| s.constant_in_v2())
-            .map(|s| f(s.opcode))
-            .sum();
-        builder.assert_zero(slot_imm * (v(2) - x(l.b)));
-        builder.assert_zero(f(AddSI) * (v(1) - v(0) - v(2)));
-        builder.assert_zero(f(SubSI) * (v(1) - v(0) + v(2)));
-        builder.assert_zero(f(RSubSI) * (v(1) - v(2) + v(0)));
-        builder.assert_zero(f(MulSI) * (v(1) - x(l.q)));
+            .map(|s| s.opcode)
+            .collect();
+        on(&slot_imm, v(2) - x(l.b));
+        on(&[AddSI], v(1) - v(0) - v(2));
+        on(&[SubSI], v(1) - v(0) + v(2));
+        on(&[RSubSI], v(1) - v(2) + v(0));
+        on(&[MulSI], v(1) - x(l.q));
         // BRANCH reads only slot 0; slots 1 and 2 carry `b − a` and `1 − v0`, so that
         // `P = v0·(b − a)` gives the next pc and `Q = v0·(1 − v0) = 0` makes v0 boolean.
-        builder.assert_zero(f(Opcode::Branch) * (v(1) - x(l.b) + x(l.a)));
-        builder.assert_zero(f(Opcode::Branch) * (v(2) + v(0) - k(1)));
-        builder.assert_zero(f(Opcode::Branch) * x(l.q));
-        builder.assert_zero(f(Opcode::Call) * (v(0) - x(l.pc) - k(1)));
-        builder.assert_zero(f(Opcode::Call) * (v(1) - x(l.fp)));
-        builder.assert_zero(f(Opcode::Eval) * (v(1) - x(l.pc) - k(1)));
-        builder.assert_zero(f(Opcode::Eval) * (v(2) - x(l.fp)));
-        builder.assert_zero(f(Opcode::Ret) * (v(3) - v(0)));
+        on(&[Branch], v(1) - x(l.b) + x(l.a));
+        on(&[Branch], v(2) + v(0) - k(1));
+        on(&[Branch], x(l.q));
+        on(&[Call], v(0) - x(l.pc) - k(1));
+        on(&[Call], v(1) - x(l.fp));
+        on(&[Eval], v(1) - x(l.pc) - k(1));
+        on(&[Eval], v(2) - x(l.fp));
+        on(&[Ret], v(3) - v(0));
         // REPR f pushes the tuple's repr.
-        builder.assert_zero(f(Opcode::Repr) * (x(l.r) - v(0)));
+        on(&[Repr], x(l.r) - v(0));
         // SECRET i writes a witness value: deliberately unconstrained.
 
         // Brainfuck (`docs/brainfuck.md`). BFADD8: `v1 = v0 + c − 256·v2` with the carry v2
         // boolean (`v3 = 1 − v2`, `s = v2·v3 = 0`) and v1 a byte: v0 is a byte (cells of a u8
         // image are only written by BFADD8 and BFIN), so v1 = (v0 + c) mod 256.
-        let bf = |op: Opcode| f(op);
-        builder.assert_zero(bf(Opcode::BfAdd) * (v(1) - v(0) - x(l.a)));
-        builder.assert_zero(bf(Opcode::BfAdd8) * (v(1) - v(0) - x(l.a) + k(256) * v(2)));
-        builder.assert_zero(bf(Opcode::BfAdd8) * (v(3) + v(2) - k(1)));
-        builder.assert_zero(bf(Opcode::BfAdd8) * x(l.s));
-        builder.push_interaction(bus::RANGE, [v(1)], Count::bounded(bf(Opcode::BfAdd8), 1));
+        on(&[BfAdd], v(1) - v(0) - x(l.a));
+        on(&[BfAdd8], v(1) - v(0) - x(l.a) + k(256) * v(2));
+        on(&[BfAdd8], v(3) + v(2) - k(1));
+        on(&[BfAdd8], x(l.s));
         // BFJZ / BFJNZ: v2 = [cell ≠ 0] from `v2 = v0·v1` and `v0·(1 − v2) = 0` (v1 the
         // inverse); v3 is the jump distance so that `s = v2·v3` completes the next pc.
-        for op in [Opcode::BfJz, Opcode::BfJnz] {
-            builder.assert_zero(bf(op) * (v(2) - x(l.p)));
-            builder.assert_zero(bf(op) * (v(0) - x(l.q)));
+        for op in [BfJz, BfJnz] {
+            on(&[op], v(2) - x(l.p));
+            on(&[op], v(0) - x(l.q));
         }
-        builder.assert_zero(bf(Opcode::BfJz) * (v(3) - x(l.pc) - k(1) + x(l.a)));
-        builder.assert_zero(bf(Opcode::BfJnz) * (v(3) - x(l.a) + x(l.pc) + k(1)));
+        on(&[BfJz], v(3) - x(l.pc) - k(1) + x(l.a));
+        on(&[BfJnz], v(3) - x(l.a) + x(l.pc) + k(1));
         // BFIN: the position advances unless at the end (v3 = eof, fixed by the lookup).
-        builder.assert_zero(bf(Opcode::BfIn) * (v(1) - v(0) - k(1) + v(3)));
+        on(&[BfIn], v(1) - v(0) - k(1) + v(3));
         // BFOUT: the position advances.
-        builder.assert_zero(bf(Opcode::BfOut) * (v(2) - v(1) - k(1)));
+        on(&[BfOut], v(2) - v(1) - k(1));
+        if let Some(sel) = fs(&[BfAdd8]) {
+            builder.push_interaction(bus::RANGE, [v(1)], Count::bounded(sel, 1));
+        }
 
-        // One `call` message per row at most (see `bus::CALL`).
-        builder.push_interaction(
-            bus::CALL,
-            [tag, x(l.g), x(l.r), x(l.ent), x(l.ar), x(l.frm)],
-            Count::bounded(call_count, 1),
-        );
+        // One `call` message per row at most (see `bus::CALL`), if the set has an opcode
+        // that sends one.
+        if OPS
+            .iter()
+            .any(|s| s.chiplet.is_some() && self.ops.contains(s.opcode))
+        {
+            builder.push_interaction(
+                bus::CALL,
+                [tag, x(l.g), x(l.r), x(l.ent), x(l.ar), x(l.frm)],
+                Count::bounded(call_count, 1),
+            );
+        }
         // Instruction fetch, every row (padding rows fetch their HALT too).
         builder.push_interaction(bus::PROGRAM, [x(l.pc), opcode, x(l.a), x(l.b)], 1);
 
@@ -379,9 +508,10 @@ where
     }
 }
 
-/// Fills the CPU row of one step: registers, flag, immediates, slot addresses and values,
-/// the function tuple and the call-bus payload (`tuple`: `(g, r, ent, ar, frm)` of the
-/// looked-up function, if the opcode uses one), the helper products.
+/// Fills the struct's columns of the CPU row of one step: registers, immediates, slot
+/// addresses and values, the function tuple and the call-bus payload (`tuple`: `(g, r, ent,
+/// ar, frm)` of the looked-up function, if the opcode uses one), the helper products. The
+/// opcode's flag is [`CpuAir::fill_row`]'s.
 #[allow(clippy::too_many_arguments)]
 pub fn fill_row(
     row: &mut CpuCols<Val>,
@@ -402,7 +532,6 @@ pub fn fill_row(
     row.sp = u(regs.2 as u64);
     row.a = a;
     row.b = b;
-    row.flags[op as usize] = Val::ONE;
     row.active = Val::ONE;
     for (j, &(addr, v)) in slots.iter().enumerate() {
         row.addr[j] = u(addr as u64);

@@ -266,14 +266,16 @@ impl VmAir {
     /// proof shape, for the security model's worst case.
     pub fn all(memory: memory::MemoryAir) -> Vec<VmAir> {
         let rom = rom::RomAir::blank(MIN_LOG_HEIGHT);
-        Self::for_tables(TABLES, &rom, memory, &[], &[])
+        let cpu = cpu::CpuAir::new(cpu::OpSet::all());
+        Self::for_tables(TABLES, cpu, &rom, memory, &[], &[])
     }
 
-    /// The AIRs of the given `tables` (from [`tables_for`]) for the image's read-only table
-    /// (program and public inputs), the given memory layout and the public Brainfuck input and
-    /// output bytes.
+    /// The AIRs of the given `tables` (from [`tables_for`]) for the image's CPU
+    /// ([`cpu::CpuAir::for_program`]) and read-only table (program and public inputs), the
+    /// given memory layout and the public Brainfuck input and output bytes.
     pub fn for_tables(
         tables: &[TableKind],
+        cpu: cpu::CpuAir,
         rom: &rom::RomAir,
         memory: memory::MemoryAir,
         bf_input: &[u8],
@@ -282,7 +284,7 @@ impl VmAir {
         tables
             .iter()
             .map(|t| match t {
-                TableKind::Cpu => VmAir::Cpu(cpu::CpuAir),
+                TableKind::Cpu => VmAir::Cpu(cpu),
                 TableKind::Memory => VmAir::Memory(memory),
                 TableKind::Rom => VmAir::Rom(rom.clone()),
                 TableKind::Compare => VmAir::Compare(compare::CompareAir),

@@ -332,7 +332,9 @@ pub fn assemble_patched(
 ) -> Option<(Statement, Vec<RowMajorMatrix<Val>>)> {
     let n = steps.len();
     let h = padded_height(n);
-    let mut cpu_t = Val::zero_vec(h * cpu::WIDTH);
+    let cpu_air = cpu::CpuAir::for_program(p);
+    let cpu_w = cpu::FLAGS + cpu_air.ops().len();
+    let mut cpu_t = Val::zero_vec(h * cpu_w);
     let mut fetch = vec![0u64; p.code().len()];
     let mut fn_uses = vec![0u64; p.functions().len()];
     let mut input_uses = vec![0u64; inputs.len()];
@@ -340,11 +342,7 @@ pub fn assemble_patched(
     let mut compares: Vec<(u64, u64)> = vec![];
     let mut range_mult = vec![0u64; rom::BYTES];
     let mut first_halt = true;
-    for (clk, (s, row)) in steps
-        .iter()
-        .zip(cpu_t.chunks_exact_mut(cpu::WIDTH))
-        .enumerate()
-    {
+    for (clk, (s, row)) in steps.iter().zip(cpu_t.chunks_exact_mut(cpu_w)).enumerate() {
         let op = s.instr.opcode();
         let spec = op.spec();
         assert!(spec.chiplet_accesses.is_empty(), "{op:?} is not forged");
@@ -371,16 +369,18 @@ pub fn assemble_patched(
         }
         // Registers and addresses may be any field elements here: filled as 0, then set.
         let slots: Vec<(u32, Val)> = s.acc.iter().map(|&(_, v, _)| (0, v)).collect();
+        cpu_air
+            .fill_row(
+                row,
+                clk as u64,
+                (s.pc as u32, 0, 0),
+                &s.instr,
+                &slots,
+                s.tuple,
+                is_first_halt,
+            )
+            .expect("an opcode of the image");
         let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
-        cpu::fill_row(
-            row,
-            clk as u64,
-            (s.pc as u32, 0, 0),
-            &s.instr,
-            &slots,
-            s.tuple,
-            is_first_halt,
-        );
         row.fp = s.fp;
         row.sp = s.sp;
         for (j, &(addr, _, _)) in s.acc.iter().enumerate() {
@@ -393,9 +393,9 @@ pub fn assemble_patched(
     }
     let last = steps.last()?;
     assert_eq!(last.instr, Instr::Halt);
-    let halt_row: Vec<Val> = cpu_t[(n - 1) * cpu::WIDTH..n * cpu::WIDTH].to_vec();
+    let halt_row: Vec<Val> = cpu_t[(n - 1) * cpu_w..n * cpu_w].to_vec();
     for clk in n..h {
-        let row = &mut cpu_t[clk * cpu::WIDTH..(clk + 1) * cpu::WIDTH];
+        let row = &mut cpu_t[clk * cpu_w..(clk + 1) * cpu_w];
         row.copy_from_slice(&halt_row);
         let row: &mut cpu::CpuCols<Val> = row.borrow_mut();
         row.clk = Val::from_u64(clk as u64);
@@ -488,7 +488,7 @@ pub fn assemble_patched(
     };
     let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; tables_for(p).len()];
     for (kind, t) in [
-        (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu::WIDTH)),
+        (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu_w)),
         (TableKind::Memory, RowMajorMatrix::new(mem_t, width)),
         (TableKind::Rom, rom_t),
         (TableKind::Compare, cmp_t),
@@ -506,7 +506,9 @@ pub fn honest(inputs: &[Val]) -> impl Fn(u32, usize) -> Val + '_ {
     move |i, _| inputs.get(i as usize).copied().unwrap_or(Val::ZERO)
 }
 
-/// Whether an opcode's flag is set on a CPU row.
-pub fn is_op(t: &RowMajorMatrix<Val>, row: usize, op: Opcode) -> bool {
-    t.values[row * cpu::WIDTH + cpu::FLAGS + op as usize] == Val::ONE
+/// Whether an opcode's flag is set on a CPU row of a proof about `p`.
+pub fn is_op(p: &Program, t: &RowMajorMatrix<Val>, row: usize, op: Opcode) -> bool {
+    cpu::CpuAir::for_program(p)
+        .flag(op)
+        .is_some_and(|c| t.values[row * t.width + c] == Val::ONE)
 }

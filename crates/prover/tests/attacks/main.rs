@@ -214,7 +214,15 @@ release_test! {
         let other = bench::fib_program();
         assert!(matches!(verify(&other, &x, out, &proof), Err(VerifyError::ProgramMismatch { .. })));
         let q = edit(&|q| q.statement.program = other.digest());
-        assert!(transcript_broken(&verify(&other, &x, out, &q)));
+        let r = verify(&other, &x, out, &q);
+        // fib's CPU rows have flags for other opcodes (and more of them): a shape the
+        // proof's opened rows do not have.
+        assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
+        // A program with the same opcodes (`y · x`, the same output): the transcript, which
+        // binds the digest, no longer matches.
+        let same_ops = main2(true, &[Instr::Load(1), Instr::Load(0), Instr::Mul, Instr::Ret], &[]);
+        let q = edit(&|q| q.statement.program = same_ops.digest());
+        assert!(transcript_broken(&verify(&same_ops, &x, out, &q)));
         // Public inputs (main has one public parameter; y is secret).
         assert_eq!(verify(&p, &[f(6)], out, &proof), Err(VerifyError::PublicInputsMismatch));
         assert_eq!(verify(&p, &[], out, &proof), Err(VerifyError::PublicInputCount { expected: 1, got: 0 }));
@@ -396,7 +404,7 @@ release_test! {
 
         // Growing the CPU table (more padding HALTs) is the prover's right: still valid.
         let mut g = t.clone();
-        let last: Vec<Val> = g[0].values[511 * cpu::WIDTH..].to_vec();
+        let last: Vec<Val> = g[0].values[511 * g[0].width..].to_vec();
         for clk in 512..1024 {
             let mut row = last.clone();
             row[cpu::CLK] = Val::from_u64(clk);
@@ -415,7 +423,8 @@ release_test! {
         // Shrinking it below the run: the last row is no HALT (and a claim above the height
         // is refused first).
         let mut s = t.clone();
-        s[0].values.truncate(256 * cpu::WIDTH);
+        let w = s[0].width;
+        s[0].values.truncate(256 * w);
         assert!(matches!(judge_test(&p, &st, &s), Err(VerifyError::CyclesOutOfRange { .. })));
         let mut st3 = st.clone();
         st3.cycles = 256;
@@ -478,7 +487,7 @@ release_test! {
         // own bus (prefix α + (id+1)·β^6, payload width 2): no choice of them cancels it.
         let mut forged = t.clone();
         let n = st.cycles as usize - 1;
-        assert!(forge::is_op(&forged[0], n, Opcode::Halt));
+        assert!(forge::is_op(&p, &forged[0], n, Opcode::Halt));
         let (v1, v2) = (get(&forged[0], n, cpu::V + 1), get(&forged[0], n, cpu::V + 2));
         set(&mut forged[0], n, cpu::V, f(36));
         set(&mut forged[0], n, cpu::P, f(36) * v1);
@@ -536,7 +545,7 @@ release_test! {
         let steps = air_run(&p, &inputs, &cheat, 1000).unwrap();
         let (st, mut t) = assemble(&p, &inputs, &steps).unwrap();
         assert_eq!(judge_test(&p, &st, &t), Ok(()));
-        let eval_row = (0..st.cycles as usize).find(|&r| forge::is_op(&t[0], r, Opcode::Eval)).unwrap();
+        let eval_row = (0..st.cycles as usize).find(|&r| forge::is_op(&p, &t[0], r, Opcode::Eval)).unwrap();
         set(&mut t[0], eval_row, cpu::FRM, f(5));
         // (the next sp is computed from the frame size, so the transition fails first)
         assert_eq!(judge_test(&p, &st, &t), Err(VerifyError::Constraints { table: "cpu" }));
@@ -585,11 +594,12 @@ release_test! {
         let (st, t) = honest_run(&p, &[f(5), f(7)]);
         let n = st.cycles as usize;
         assert_eq!(judge_test(&p, &st, &t), Ok(()));
-        let flag = |op: Opcode| cpu::FLAGS + op as usize;
-        // A padding row that is a PUSH at the HALT's pc.
+        let cpu_air = cpu::CpuAir::for_program(&p);
+        let flag = |op: Opcode| cpu_air.flag(op).expect("an opcode of the image");
+        // A padding row that is a LOAD at the HALT's pc.
         let mut a = t.clone();
         set(&mut a[0], n + 3, flag(Opcode::Halt), Val::ZERO);
-        set(&mut a[0], n + 3, flag(Opcode::Push), Val::ONE);
+        set(&mut a[0], n + 3, flag(Opcode::Load), Val::ONE);
         assert_eq!(judge_test(&p, &st, &a), Err(VerifyError::Constraints { table: "cpu" }));
         // A second "first HALT" (its output would be read again).
         let mut b = t.clone();
@@ -928,7 +938,7 @@ release_test! {
         let uses = rom::Uses { fetch: &fetch, functions: &uses, inputs: &[], bytes: &bytes };
         t2[2] = rom::build(&p, &[], &uses);
         let (push, br) = (2, 3);
-        assert!(forge::is_op(&t2[0], push, Opcode::Push) && forge::is_op(&t2[0], br, Opcode::Branch));
+        assert!(forge::is_op(&p, &t2[0], push, Opcode::Push) && forge::is_op(&p, &t2[0], br, Opcode::Branch));
         set(&mut t2[0], push, cpu::A, f(2));
         set(&mut t2[0], push, cpu::V, f(2));
         set(&mut t2[0], br, cpu::V, f(2));

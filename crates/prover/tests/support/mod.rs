@@ -205,11 +205,22 @@ pub fn prove_full(
     let memory = MemoryAir::from_width(full[TableKind::Memory.index()].width() - blind::COLS)
         .expect("a memory layout");
     let (airs, pvs) = airs(p, st, memory);
+    prove_with_airs(&airs, &pvs, st, full, security)
+}
+
+/// [`prove_full`] against AIRs of the caller's choice (which a verifier need not share).
+pub fn prove_with_airs(
+    airs: &[VmAir],
+    pvs: &[Vec<Val>],
+    st: &Statement,
+    full: &[RowMajorMatrix<Val>],
+    security: SecurityLevel,
+) -> Proof {
     let config = make_config(security, resvm_prover::config::os_seed());
     let instances: Vec<StarkInstance<'_, VmConfig, VmAir>> = airs
         .iter()
         .zip(full)
-        .zip(&pvs)
+        .zip(pvs)
         .map(|((air, trace), pv)| StarkInstance {
             air,
             trace,
