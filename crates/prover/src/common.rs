@@ -16,10 +16,10 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 /// What a cached layout depends on: the parameter set, the table (its index), and the memory
-/// table's accesses per row or the CPU's opcode set (0 for the other tables).
+/// table's layout or the CPU's opcode set (0 for the other tables).
 type Key = (SecurityLevel, usize, u64);
 
-/// 3 parameter sets × (2 memory layouts + the hash and compare tables + the CPU's opcode
+/// 3 parameter sets × (4 memory layouts + the hash and compare tables + the CPU's opcode
 /// sets of the images verified): one per image and parameter set, a few hundred bytes each.
 const MAX_CACHED: usize = 4096;
 static LAYOUTS: OnceLock<Mutex<HashMap<Key, Lookups<Val>>>> = OnceLock::new();
@@ -29,7 +29,7 @@ static LAYOUTS: OnceLock<Mutex<HashMap<Key, Lookups<Val>>>> = OnceLock::new();
 fn key(level: SecurityLevel, air: &VmAir) -> Option<Key> {
     let fixed = |slots| Some((level, air.kind().index(), slots));
     match air {
-        VmAir::Memory(m) => fixed(m.slots() as u64),
+        VmAir::Memory(m) => fixed(m.slots() as u64 | (m.spaces() as u64) << 8),
         VmAir::Cpu(c) => fixed(c.ops().bits()),
         VmAir::Compare(_) | VmAir::Hash(_) => fixed(0),
         // The read-only table's periodic columns have the image's height, its public values
@@ -113,8 +113,7 @@ mod tests {
     fn cached_layouts_are_plonky3s() {
         for level in [SecurityLevel::Standard, SecurityLevel::Test] {
             let config = make_config(level, [0; 32]);
-            for slots in crate::air::memory::SLOT_CHOICES {
-                let memory = MemoryAir::new(slots).unwrap();
+            for memory in MemoryAir::all() {
                 let rom = crate::air::rom::RomAir::blank(crate::air::MIN_LOG_HEIGHT);
                 let cpu = crate::air::cpu::CpuAir::new(crate::air::cpu::OpSet::all());
                 let airs = VmAir::for_tables(TABLES, cpu, &rom, memory, b"in", b"out!");
@@ -155,7 +154,7 @@ mod tests {
     #[test]
     fn mismatched_lengths_are_an_error() {
         let config = make_config(SecurityLevel::Test, [0; 32]);
-        let airs = VmAir::all(MemoryAir::new(2).unwrap());
+        let airs = VmAir::all(MemoryAir::widest());
         assert!(common_data(SecurityLevel::Test, &config, &airs, &[9]).is_err());
     }
 }

@@ -584,7 +584,7 @@ impl Proof {
 }
 
 /// The memory table's layout of `proof`, read off the width of its opened row: the layout is
-/// the prover's choice (`air::memory::slots_for`), and either is sound. Public for tests that
+/// the prover's choice (`air::memory::MemoryAir::for_accesses`), and each is sound. Public for tests that
 /// replay the verifier.
 #[doc(hidden)]
 pub fn memory_layout(proof: &Proof) -> Result<air::memory::MemoryAir, VerifyError> {

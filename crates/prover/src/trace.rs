@@ -318,15 +318,15 @@ fn build(
     let hash_t = hash::build(&hash_ops, hh);
 
     // Memory: every access of the CPU and the chiplets.
-    let slots = memory::slots_for(mem.len());
-    let mh = padded_height(mem.len().div_ceil(slots));
+    let layout = memory::MemoryAir::for_accesses(&mem);
+    let mh = padded_height(mem.len().div_ceil(layout.slots()));
     if mh > 1 << MAX_LOG_HEIGHT {
         return Err(TraceError::TooLarge(format!(
             "{} memory accesses",
             mem.len()
         )));
     }
-    let mem_t = memory::build(&mut mem, slots, mh, &mut range_mult)
+    let mem_t = memory::build(&mut mem, layout, mh, &mut range_mult)
         .map_err(|g| TraceError::TooLarge(format!("memory gap {}", g.0)))?;
 
     let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);

@@ -196,3 +196,112 @@ fn images_keep_their_kind() {
     .expect("well-formed image");
     assert!(resvm_isa::validate(&mixed).is_err());
 }
+
+/// A Brainfuck run's memory table in the layout without address spaces (the one resvm images
+/// use): its messages all carry space 0, so the CPU's cell accesses (space 1) have no
+/// counterpart. The table is rebuilt consistently for one space (`+++`, no I/O: the cells
+/// moved above the stack's addresses) and the read-only table's byte counts follow it, so
+/// only the memory bus can object.
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn brainfuck_memory_without_spaces_is_rejected() {
+    use resvm_prover::air::{memory, rom};
+    let p = compile(b"+++", Dialect::Field).unwrap().image;
+    let w = trace::generate_brainfuck(&p, b"", None).expect("runs");
+    let st = Statement {
+        program: p.digest(),
+        public_inputs: vec![],
+        output: w.output,
+        cycles: w.cycles,
+        io: ByteStreams::default(),
+    };
+    let mem = TableKind::Memory.index();
+    let layout = memory::MemoryAir::from_width(w.traces[mem].width()).unwrap();
+    assert!(layout.spaces(), "a Brainfuck run needs the space columns");
+    const CELLS_AT: u32 = 1 << 20;
+    let get =
+        |t: &p3_matrix::dense::RowMajorMatrix<Val>, r: usize, c: usize| t.values[r * t.width() + c];
+    let u = |v: Val| p3_field::PrimeField64::as_canonical_u64(&v);
+    let mut accesses = vec![];
+    let mut spaces = std::collections::BTreeSet::new();
+    for r in 0..w.traces[mem].height() {
+        for k in 0..layout.slots() {
+            let o = k * layout.stride();
+            if get(&w.traces[mem], r, o + memory::REAL) == Val::ONE {
+                let space = u(get(&w.traces[mem], r, o + memory::SPACE));
+                spaces.insert(space);
+                accesses.push(memory::Access {
+                    space: 0,
+                    ts: u(get(&w.traces[mem], r, o + memory::TS)),
+                    addr: u(get(&w.traces[mem], r, o + memory::ADDR)) as u32
+                        + CELLS_AT * space as u32,
+                    val: get(&w.traces[mem], r, o + memory::VAL),
+                    write: get(&w.traces[mem], r, o + memory::W) == Val::ONE,
+                });
+            }
+        }
+    }
+    assert_eq!(
+        spaces,
+        [0, resvm_isa::spec::SPACE_BF_CELLS].into(),
+        "stack and cells only"
+    );
+    let mut t = w.traces.clone();
+    let narrow = memory::MemoryAir::for_count(accesses.len(), false);
+    let mut bytes = vec![0u64; rom::BYTES];
+    t[mem] = memory::build(&mut accesses, narrow, w.traces[mem].height(), &mut bytes).unwrap();
+    // The other tables' byte lookups, as the honest read-only table counted them minus the
+    // memory table's.
+    let romi = TableKind::Rom.index();
+    let honest_rom = &w.traces[romi];
+    let col = |c: usize, n: usize| (0..n).map(|r| u(get(honest_rom, r, c))).collect::<Vec<_>>();
+    let mut old_mem_bytes = vec![0u64; rom::BYTES];
+    for r in 0..w.traces[mem].height() {
+        for k in 0..layout.slots() {
+            for j in 0..memory::D_LIMBS {
+                old_mem_bytes
+                    [u(get(&w.traces[mem], r, k * layout.stride() + memory::D + j)) as usize] += 1;
+            }
+        }
+    }
+    let all_bytes = col(rom::BYTE_MULT, rom::BYTES);
+    for b in 0..rom::BYTES {
+        bytes[b] += all_bytes[b] - old_mem_bytes[b];
+    }
+    let (fetch, functions) = (
+        col(rom::FETCH, p.code().len()),
+        col(rom::USES, p.functions().len()),
+    );
+    let uses = rom::Uses {
+        fetch: &fetch,
+        functions: &functions,
+        inputs: &[],
+        bytes: &bytes,
+    };
+    t[romi] = rom::build(&p, &[], &uses);
+    let proof = prove_forged(&p, &st, &t);
+    assert_eq!(
+        verify(&p, b"", b"", &proof),
+        Err(VerifyError::LookupImbalance)
+    );
+    // The control: the same rebuild with the cells' space kept verifies.
+    let mut honest = w.traces.clone();
+    let mut same = accesses
+        .iter()
+        .map(|a| match a.addr.checked_sub(CELLS_AT) {
+            Some(addr) => memory::Access {
+                space: resvm_isa::spec::SPACE_BF_CELLS as u32,
+                addr,
+                ..*a
+            },
+            None => *a,
+        })
+        .collect::<Vec<_>>();
+    let mut b2 = vec![0u64; rom::BYTES];
+    honest[mem] = memory::build(&mut same, layout, w.traces[mem].height(), &mut b2).unwrap();
+    assert_eq!(honest[mem].values, w.traces[mem].values);
+    assert_eq!(
+        verify(&p, b"", b"", &prove_forged(&p, &st, &honest)),
+        Ok(())
+    );
+}

@@ -10,7 +10,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::dense::RowMajorMatrix;
 use resvm_isa::{Instr, Opcode, Program};
 use resvm_prover::air::{
-    bus, compare, cpu, hash, memory, padded_height, rom, tables_for, TableKind, Val,
+    compare, cpu, hash, memory, padded_height, rom, tables_for, TableKind, Val,
 };
 use resvm_prover::{public_params, Statement};
 use std::collections::HashMap;
@@ -421,17 +421,16 @@ pub fn assemble_patched(
         let len = mem_rows.len();
         mem_rows.rotate_left(best.1 % len);
     }
-    let slots = memory::slots_for(mem_rows.len());
+    // One address space: the layout without the space columns.
+    let slots = memory::MemoryAir::for_count(mem_rows.len(), false).slots();
     let width = slots * memory::STRIDE;
     let mh = padded_height(mem_rows.len().div_ceil(slots));
     let mut mem_t = Val::zero_vec(mh * width);
     let last_addr = mem_rows.last().map_or(0, |r| r.1);
-    let space = Val::from_u64(bus::SPACE_STACK);
     for e in 0..mh * slots {
         let at = (e / slots) * width + (e % slots) * memory::STRIDE;
         let row = &mut mem_t[at..at + memory::STRIDE];
         let row: &mut memory::MemSlot<Val> = row.borrow_mut();
-        row.space = space;
         let Some(&(ts, addr, v, w)) = mem_rows.get(e) else {
             row.addr = Val::from_u64(last_addr) + Val::from_u64(1 + (e - mem_rows.len()) as u64);
             range_mult[0] += memory::D_LIMBS as u64;
