@@ -1009,3 +1009,4 @@ release_test! {
 }
 
 mod fused;
+mod values;

@@ -1,0 +1,141 @@
+//! The CPU's value constraints of the base instructions attacked one by one: a `PUSH`,
+//! `NEG`, `REPR`, `CALL`, `EVAL` or `RET` step writing a value other than its own (the run
+//! then follows the tampered value), or a `BRANCH` row whose helper values `v1 = b − a`,
+//! `v2 = 1 − v0` are off, is refused by `verify` as a CPU constraint. Each constraint is the
+//! only one that row breaks, so a CPU table without it (e.g. `cpu::OpSet`'s `on(...)` missing
+//! a group) would accept the proof. Every forgery is first laid out untampered and must
+//! verify.
+
+use super::forge::{air_run, air_run_tampered, assemble, assemble_patched, honest, Cheat, Tamper};
+use super::*;
+use resvm_isa::Instr::*;
+
+/// `fn main(x) = { branch on 0; eval(repr dbl)(−x) }` with `dbl(z) = z + z` and
+/// `sq(z) = z · z`; a second `HALT` and `RET` follow the return points of `CALL` and `EVAL`
+/// (a return address one too far lands on them). Output on 3: −6.
+fn base_ops() -> Program {
+    let code = vec![
+        Frame,
+        Input(0),
+        Call(0),
+        Halt,
+        Halt,
+        // main(x) @5
+        Push(f(0)),
+        Branch(7, 7),
+        Frame,
+        Load(0),
+        Neg,
+        Repr(1),
+        Eval(1),
+        Ret,
+        Ret,
+        // dbl @14
+        Load(0),
+        Load(0),
+        Add,
+        Ret,
+        // sq @18
+        Load(0),
+        Load(0),
+        Mul,
+        Ret,
+    ];
+    image(code, vec![func(5, 1, 1), func(14, 1, 1), func(18, 1, 1)]).expect("valid image")
+}
+
+const X: u64 = 3;
+
+fn first_step(p: &Program, op: Opcode) -> usize {
+    let x = [f(X)];
+    let cheat = Cheat {
+        secret: &honest(&x),
+        fake_tuple: None,
+    };
+    let steps = air_run(p, &x, &cheat, 1000).expect("the AIR admits the run");
+    steps
+        .iter()
+        .position(|s| s.instr.opcode() == op)
+        .expect("the program runs op")
+}
+
+/// The run of [`base_ops`] with the first `op` step's `write`-th write moved by `delta` (if
+/// any) and that step's CPU row edited by `patch`, judged by `verify`.
+fn forge(
+    op: Opcode,
+    tamper: Option<(usize, Val)>,
+    patch: &dyn Fn(&mut cpu::CpuCols<Val>),
+) -> Result<(), VerifyError> {
+    let p = base_ops();
+    let x = [f(X)];
+    let cheat = Cheat {
+        secret: &honest(&x),
+        fake_tuple: None,
+    };
+    let (st, t) = assemble(&p, &x, &air_run(&p, &x, &cheat, 1000).unwrap()).unwrap();
+    assert_eq!(st.output, F::ZERO - f(2 * X));
+    assert_eq!(
+        judge_test(&p, &st, &t),
+        Ok(()),
+        "untampered forge of {op:?}"
+    );
+    let step = first_step(&p, op);
+    let tamper = tamper.map(|(write, delta)| Tamper { step, write, delta });
+    let steps = air_run_tampered(&p, &x, &cheat, 1000, tamper).expect("the AIR admits the run");
+    let (st, t) = assemble_patched(&p, &x, &steps, &|clk, row| {
+        if clk == step {
+            patch(row);
+        }
+    })
+    .unwrap();
+    judge_test(&p, &st, &t)
+}
+
+fn products(row: &mut cpu::CpuCols<Val>) {
+    row.p = row.v[0] * row.v[1];
+    row.q = row.v[0] * row.v[2];
+    row.s = row.v[2] * row.v[3];
+}
+
+release_test! {
+    /// A written value other than the instruction's: `PUSH 0` pushing 1 (the branch still
+    /// sees a boolean), `NEG` writing −x + 1, `RET` returning its value + 1, `CALL`/`EVAL`
+    /// saving a return address one too far (landing on the spare `HALT`/`RET`) or another
+    /// frame pointer, and `REPR dbl` pushing `sq`'s repr (the `EVAL` then runs `sq`: a
+    /// different output). Each breaks the one value constraint of its opcode.
+    fn wrong_write_of_each_base_instruction() {
+        let p = base_ops();
+        let to_sq = p.repr(2).unwrap() - p.repr(1).unwrap();
+        for (op, write, delta) in [
+            (Opcode::Push, 0, Val::ONE),
+            (Opcode::Neg, 0, Val::ONE),
+            (Opcode::Ret, 0, Val::ONE),
+            (Opcode::Call, 0, Val::ONE),
+            (Opcode::Call, 1, Val::ONE),
+            (Opcode::Eval, 0, Val::ONE),
+            (Opcode::Eval, 1, Val::ONE),
+            (Opcode::Repr, 0, to_sq),
+        ] {
+            let r = forge(op, Some((write, delta)), &|_| {});
+            assert_eq!(r, Err(VerifyError::Constraints { table: "cpu" }), "{op:?} write {write}");
+        }
+    }
+}
+
+release_test! {
+    /// `BRANCH` reads v0 = 0 here, so `P = v0·v1` and `Q = v0·v2` stay 0 whatever v1 and v2
+    /// are: `v1 = b − a` and `v2 = 1 − v0` are the only constraints an off value breaks.
+    fn branch_helper_values_are_constrained() {
+        let r = forge(Opcode::Branch, None, &|row| {
+            assert_eq!(row.v[0], Val::ZERO);
+            row.v[1] += Val::ONE;
+            products(row);
+        });
+        assert_eq!(r, Err(VerifyError::Constraints { table: "cpu" }), "v1");
+        let r = forge(Opcode::Branch, None, &|row| {
+            row.v[2] = Val::ZERO;
+            products(row);
+        });
+        assert_eq!(r, Err(VerifyError::Constraints { table: "cpu" }), "v2");
+    }
+}
