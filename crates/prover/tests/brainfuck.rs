@@ -5,10 +5,10 @@
 //! the prover and panics), so the prover-heavy tests are ignored in debug; `.ci/run` runs this
 //! file again in release.
 
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
 use p3_matrix::Matrix;
 use resvm_bf::{compile, Dialect};
-use resvm_prover::air::{bfio, TableKind, Val};
+use resvm_prover::air::{bfio, cpu, TableKind, Val};
 use resvm_prover::config::SecurityLevel;
 use resvm_prover::*;
 
@@ -118,7 +118,16 @@ fn tampered_proof_is_rejected() {
 
 /// The honest tables of a run, and its statement.
 fn witness(name: &str, input: &[u8]) -> (resvm_isa::Program, trace::Witness, Statement) {
-    let p = compile(&source(name), Dialect::Field).unwrap().image;
+    witness_of(&source(name), Dialect::Field, input)
+}
+
+/// The honest tables of a run of the source `src` in dialect `d`, and its statement.
+fn witness_of(
+    src: &[u8],
+    d: Dialect,
+    input: &[u8],
+) -> (resvm_isa::Program, trace::Witness, Statement) {
+    let p = compile(src, d).unwrap().image;
     let w = trace::generate_brainfuck(&p, input, None).expect("runs");
     let st = Statement {
         program: p.digest(),
@@ -304,4 +313,219 @@ fn brainfuck_memory_without_spaces_is_rejected() {
         verify(&p, b"", b"", &prove_forged(&p, &st, &honest)),
         Ok(())
     );
+}
+
+/// The honest tables of a small run, forged one CPU value at a time: a slot value's memory
+/// access (where the slot is one of the opcode's accesses) and the row's products `p, q, s`
+/// and I/O payloads follow it, so a forgery breaks only the value constraint it aims at.
+struct Forge {
+    p: resvm_isa::Program,
+    w: trace::Witness,
+    st: Statement,
+}
+
+impl Forge {
+    fn new(src: &[u8], d: Dialect, input: &[u8]) -> Self {
+        let (p, w, st) = witness_of(src, d, input);
+        Forge { p, w, st }
+    }
+
+    fn at(&self, row: usize, c: usize) -> Val {
+        let t = &self.w.traces[TableKind::Cpu.index()];
+        t.values[row * t.width() + c]
+    }
+
+    fn set(&mut self, row: usize, c: usize, v: Val) {
+        let t = &mut self.w.traces[TableKind::Cpu.index()];
+        let width = t.width();
+        t.values[row * width + c] = v;
+    }
+
+    /// The CPU rows that execute `op`, in order.
+    fn rows(&self, op: resvm_isa::Opcode) -> Vec<usize> {
+        let flag = cpu::CpuAir::for_program(&self.p)
+            .flag(op)
+            .expect("in the image");
+        let h = self.w.traces[TableKind::Cpu.index()].height();
+        (0..h).filter(|&r| self.at(r, flag) == Val::ONE).collect()
+    }
+
+    /// Sets `v_j` of CPU row `row`, with the memory table's copy of the access if slot `j` is
+    /// one (its time stamp `4·clk + j`), the products and the `BFIN`/`BFOUT` payloads.
+    fn slot(&mut self, row: usize, j: usize, v: Val) {
+        use resvm_isa::Opcode::{BfIn, BfOut};
+        use resvm_prover::air::memory;
+        self.set(row, cpu::V + j, v);
+        let pc = self.at(row, cpu::PC).as_canonical_u64() as usize;
+        let op = self.p.code()[pc].opcode();
+        if let Some(acc) = op.spec().slots.get(j) {
+            let mem = &mut self.w.traces[TableKind::Memory.index()];
+            let layout = memory::MemoryAir::from_width(mem.width()).unwrap();
+            let ts = Val::from_u64((row * cpu::SLOTS + j) as u64);
+            let mut hits = 0;
+            for r in 0..mem.height() {
+                for k in 0..layout.slots() {
+                    let o = r * mem.width() + k * layout.stride();
+                    if mem.values[o + memory::REAL] == Val::ONE && mem.values[o + memory::TS] == ts
+                    {
+                        assert_eq!(mem.values[o + memory::SPACE], Val::from_u64(acc.space));
+                        mem.values[o + memory::VAL] = v;
+                        if !acc.write {
+                            mem.values[o + memory::RV] = v;
+                        }
+                        hits += 1;
+                    }
+                }
+            }
+            assert_eq!(hits, 1, "one access at ts {ts}");
+        }
+        let v = |j: usize| self.at(row, cpu::V + j);
+        let (p, q, s) = (v(0) * v(1), v(0) * v(2), v(2) * v(3));
+        let io = match op {
+            BfIn => [(cpu::G, v(0)), (cpu::R, v(2)), (cpu::ENT, v(3))].to_vec(),
+            BfOut => [(cpu::G, v(1)), (cpu::R, v(0))].to_vec(),
+            _ => vec![],
+        };
+        for (c, x) in [(cpu::P, p), (cpu::Q, q), (cpu::S, s)]
+            .into_iter()
+            .chain(io)
+        {
+            self.set(row, c, x);
+        }
+    }
+
+    /// The `BFIN` of CPU row `row` ran at the end of an empty input (it wrote 0 to the cell);
+    /// it reads the byte 1 instead, of the input `[1]`: the position advances, the cell is 1.
+    fn read_one(&mut self, row: usize) {
+        assert!(self.st.io.input.is_empty() && self.at(row, cpu::V + 3) == Val::ONE);
+        self.slot(row, 1, Val::ONE);
+        self.slot(row, 2, Val::ONE);
+        self.slot(row, 3, Val::ZERO);
+        self.st.io.input = vec![1];
+        self.w.traces[TableKind::BfInput.index()] = bfio::build_input(&[1], &[1, 0]);
+    }
+
+    fn verify(&self) -> Result<(), VerifyError> {
+        let proof = prove_forged(&self.p, &self.st, &self.w.traces);
+        verify(&self.p, &self.st.io.input, &self.st.io.output, &proof)
+    }
+}
+
+const CPU: Result<(), VerifyError> = Err(VerifyError::Constraints { table: "cpu" });
+
+/// `BFADD`, `BFIN` and `BFOUT` each write a value other than their constraint's (`+,.` on
+/// input `a`): the cell `+` writes (overwritten by `,`, so no read sees it), the input
+/// position `,` writes and the output position `.` writes (the last accesses of their cells).
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn forged_brainfuck_writes_are_rejected() {
+    use resvm_isa::Opcode::{BfAdd, BfIn, BfOut};
+    let honest = Forge::new(b"+,.", Dialect::Field, b"a");
+    assert_eq!(honest.st.io.output, b"a");
+    assert_eq!(honest.verify(), Ok(()), "the control");
+    // (opcode, slot, forged value, what the constraint wants)
+    let cases = [
+        (BfAdd, 1, 5, "BFADD: v1 = v0 + c"),
+        (BfIn, 1, 0, "BFIN: v1 = v0 + 1 - eof"),
+        (BfOut, 2, 0, "BFOUT: v2 = v1 + 1"),
+    ];
+    for (op, j, val, what) in cases {
+        let mut f = Forge::new(b"+,.", Dialect::Field, b"a");
+        let row = f.rows(op)[0];
+        assert_ne!(f.at(row, cpu::V + j), Val::from_u64(val));
+        f.slot(row, j, Val::from_u64(val));
+        assert_eq!(f.verify(), CPU, "{what}");
+    }
+}
+
+/// `BFADD8 1` on 0 (`+`, u8) with the carry's constraints broken one at a time: the carry
+/// set (`v2 = 1`, `v3 = 0`: the sum is off by 256), `v3 ≠ 1 − v2`, and a carry of 1/256 that
+/// writes 0 (`v2·v3 ≠ 0`; the range table counts the byte 0 instead of 1).
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn forged_bfadd8_carry_is_rejected() {
+    use resvm_prover::air::rom;
+    let honest = Forge::new(b"+", Dialect::U8, b"");
+    assert_eq!(honest.verify(), Ok(()), "the control");
+    let row = honest.rows(resvm_isa::Opcode::BfAdd8)[0];
+    let v = |j: usize| honest.at(row, cpu::V + j);
+    assert_eq!([v(0), v(1), v(2), v(3)], [0, 1, 0, 1].map(Val::from_u8));
+    let frac = Val::from_u64(256).inverse();
+    // (v1, v2, v3, what breaks)
+    let cases = [
+        (1, Val::ONE, Val::ZERO, "v1 = v0 + c - 256·v2"),
+        (1, Val::ZERO, Val::from_u8(5), "v3 = 1 - v2"),
+        (0, frac, Val::ONE - frac, "v2·v3 = 0"),
+    ];
+    for (v1, v2, v3, what) in cases {
+        let mut f = Forge::new(b"+", Dialect::U8, b"");
+        f.slot(row, 1, Val::from_u8(v1));
+        f.slot(row, 2, v2);
+        f.slot(row, 3, v3);
+        if v1 != 1 {
+            let rom = &mut f.w.traces[TableKind::Rom.index()];
+            let width = rom.width();
+            rom.values[width + rom::BYTE_MULT] -= Val::ONE;
+            rom.values[rom::BYTE_MULT] += Val::ONE;
+        }
+        assert_eq!(f.verify(), CPU, "{what}");
+    }
+}
+
+/// The jumps' helper values forged where the next pc does not see them (`[]++[-]`: `BFJZ`
+/// on 0 and on 2, `BFJNZ` on 1 and on 0): a wrong inverse `v1 = 0` of a nonzero cell (then
+/// `v2 ≠ v0·v1`), and a wrong distance `v3` on a zero cell (`s = v2·v3` is 0 either way).
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn forged_brainfuck_jump_helpers_are_rejected() {
+    use resvm_isa::Opcode::{BfJnz, BfJz};
+    let src = b"[]++[-]";
+    let honest = Forge::new(src, Dialect::Field, b"");
+    assert_eq!(honest.verify(), Ok(()), "the control");
+    let (jz, jnz) = (honest.rows(BfJz), honest.rows(BfJnz));
+    let cell = |r: usize| honest.at(r, cpu::V);
+    assert_eq!(
+        jz.iter().map(|&r| cell(r)).collect::<Vec<_>>(),
+        [0, 2].map(Val::from_u8)
+    );
+    assert_eq!(
+        jnz.iter().map(|&r| cell(r)).collect::<Vec<_>>(),
+        [1, 0].map(Val::from_u8)
+    );
+    // (row, slot, forged value, what breaks)
+    let cases = [
+        (jz[1], 1, Val::ZERO, "BFJZ: v2 = v0·v1"),
+        (jnz[0], 1, Val::ZERO, "BFJNZ: v2 = v0·v1"),
+        (jz[0], 3, Val::from_u8(7), "BFJZ: v3 = pc + 1 - t"),
+        (jnz[1], 3, Val::from_u8(7), "BFJNZ: v3 = t - pc - 1"),
+    ];
+    for (row, j, val, what) in cases {
+        let mut f = Forge::new(src, Dialect::Field, b"");
+        assert_ne!(f.at(row, cpu::V + j), val);
+        f.slot(row, j, val);
+        assert_eq!(f.verify(), CPU, "{what}");
+    }
+}
+
+/// A jump that acts as if its cell were 0 although it is 1 (`v2 = 0`, `v1 = 0`, so only
+/// `v0·(1 − v2) = 0` objects): the cell is the byte `,` reads from the input `[1]`, forged
+/// over the run on the empty input (where the cell is 0 and the jump the same). `,[-]`:
+/// `[` skips the loop; `+[,]`: `]` leaves it.
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn forged_brainfuck_jump_on_a_nonzero_cell_is_rejected() {
+    use resvm_isa::Opcode::{BfIn, BfJnz, BfJz};
+    for (src, op) in [(&b",[-]"[..], BfJz), (&b"+[,]"[..], BfJnz)] {
+        let honest = Forge::new(src, Dialect::Field, b"");
+        assert_eq!(honest.verify(), Ok(()), "the control");
+        let mut f = Forge::new(src, Dialect::Field, b"");
+        let (read, jump) = (f.rows(BfIn)[0], f.rows(op)[0]);
+        assert_eq!(
+            (f.at(jump, cpu::V), f.at(jump, cpu::V + 2)),
+            (Val::ZERO, Val::ZERO)
+        );
+        f.read_one(read);
+        f.slot(jump, 0, Val::ONE);
+        assert_eq!(f.verify(), CPU, "{op:?}: v0 = v0·v2 (v0 = q)");
+    }
 }
