@@ -215,8 +215,10 @@ impl CpuAir {
         self.ops.position(op).map(|i| FLAGS + i)
     }
 
-    /// Fills the CPU row of one step ([`fill_row`]) and sets its opcode's flag. A trace
-    /// error if the table has no flag for the opcode.
+    /// Fills the CPU row of one step and sets its opcode's flag: registers, immediates, slot
+    /// addresses and values, the function tuple and the call-bus payload (`tuple`: `(g, r,
+    /// ent, ar, frm)` of the looked-up function, if the opcode uses one), the helper
+    /// products. `None` if the table has no flag for the opcode.
     #[allow(clippy::too_many_arguments)]
     pub fn fill_row(
         &self,
@@ -511,9 +513,9 @@ where
 /// Fills the struct's columns of the CPU row of one step: registers, immediates, slot
 /// addresses and values, the function tuple and the call-bus payload (`tuple`: `(g, r, ent,
 /// ar, frm)` of the looked-up function, if the opcode uses one), the helper products. The
-/// opcode's flag is [`CpuAir::fill_row`]'s.
+/// opcode's flag is [`CpuAir::fill_row`]'s, the one entry point.
 #[allow(clippy::too_many_arguments)]
-pub fn fill_row(
+fn fill_row(
     row: &mut CpuCols<Val>,
     clk: u64,
     regs: (u32, u32, u32),

@@ -309,7 +309,7 @@ pub fn air_run_tampered(
 }
 
 /// Lays a run out as the tables of a resvm proof (inner widths, `tables_for` order) and
-/// the statement it proves. The CPU rows come from `cpu::fill_row` (registers and slot
+/// the statement it proves. The CPU rows come from `CpuAir::fill_row` (registers and slot
 /// addresses then overwritten with the run's field values), ROM, hash, compare, range and
 /// inputs from the tables' own builders; only the memory table is laid out here, because its
 /// addresses are field elements (the builder takes `u32`). `None` if the memory table cannot
@@ -498,6 +498,19 @@ pub fn assemble_patched(
         }
     }
     Some((st, tables.into_iter().map(Option::unwrap).collect()))
+}
+
+/// The step index of the first execution of `op` in the honest run of `p` on `inputs`.
+pub fn first_step(p: &Program, inputs: &[Val], op: Opcode) -> usize {
+    let cheat = Cheat {
+        secret: &honest(inputs),
+        fake_tuple: None,
+    };
+    let steps = air_run(p, inputs, &cheat, 1000).expect("the AIR admits the run");
+    steps
+        .iter()
+        .position(|s| s.instr.opcode() == op)
+        .expect("the program runs op")
 }
 
 /// The honest cheat: `SECRET i` reads parameter `i`.

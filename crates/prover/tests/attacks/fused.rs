@@ -4,7 +4,9 @@
 //! the verifier's specific error. Every forgery is first laid out untampered and must verify,
 //! so a test fails if the forging itself goes wrong rather than the constraint holding.
 
-use super::forge::{air_run, air_run_tampered, assemble, assemble_patched, honest, Cheat, Tamper};
+use super::forge::{
+    air_run, air_run_tampered, assemble, assemble_patched, first_step, honest, Cheat, Tamper,
+};
 use super::*;
 use resvm_isa::Instr::*;
 
@@ -47,20 +49,6 @@ fn inputs() -> Vec<F> {
     X.iter().map(|&v| f(v)).collect()
 }
 
-/// The step index of the first execution of `op` in the honest run.
-fn step_of(p: &Program, op: Opcode) -> usize {
-    let x = inputs();
-    let cheat = Cheat {
-        secret: &honest(&x),
-        fake_tuple: None,
-    };
-    let steps = air_run(p, &x, &cheat, 1000).expect("the AIR admits the run");
-    steps
-        .iter()
-        .position(|s| s.instr.opcode() == op)
-        .expect("the program runs op")
-}
-
 /// Forges the run of [`all_fused`]: the `write`-th write of the first `op` step gets `delta`
 /// added, and `patch` edits that step's CPU row (after `fill_row`). The untampered layout
 /// verifies (checked), the tampered one is judged.
@@ -76,7 +64,7 @@ fn forge(
         secret: &honest(&x),
         fake_tuple: None,
     };
-    let step = step_of(&p, op);
+    let step = first_step(&p, &x, op);
     let (st, t) = assemble(&p, &x, &air_run(&p, &x, &cheat, 1000).unwrap()).unwrap();
     assert_eq!(
         judge_test(&p, &st, &t),
@@ -110,7 +98,7 @@ fn honest_proof_of_every_fused_instruction() {
         .output;
     assert_eq!(out, F::ZERO - f(37));
     for op in (30..resvm_isa::NUM_OPS as u8).map(|k| Opcode::ALL[k as usize]) {
-        step_of(&p, op);
+        first_step(&p, &x, op);
     }
     // The forging tool lays fused steps out exactly as `trace::generate` does.
     let w = generate(&p, &x, &Limits::default()).unwrap();

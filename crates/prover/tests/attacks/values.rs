@@ -6,7 +6,9 @@
 //! a group) would accept the proof. Every forgery is first laid out untampered and must
 //! verify.
 
-use super::forge::{air_run, air_run_tampered, assemble, assemble_patched, honest, Cheat, Tamper};
+use super::forge::{
+    air_run, air_run_tampered, assemble, assemble_patched, first_step, honest, Cheat, Tamper,
+};
 use super::*;
 use resvm_isa::Instr::*;
 
@@ -46,19 +48,6 @@ fn base_ops() -> Program {
 
 const X: u64 = 3;
 
-fn first_step(p: &Program, op: Opcode) -> usize {
-    let x = [f(X)];
-    let cheat = Cheat {
-        secret: &honest(&x),
-        fake_tuple: None,
-    };
-    let steps = air_run(p, &x, &cheat, 1000).expect("the AIR admits the run");
-    steps
-        .iter()
-        .position(|s| s.instr.opcode() == op)
-        .expect("the program runs op")
-}
-
 /// The run of [`base_ops`] with the first `op` step's `write`-th write moved by `delta` (if
 /// any) and that step's CPU row edited by `patch`, judged by `verify`.
 fn forge(
@@ -79,7 +68,7 @@ fn forge(
         Ok(()),
         "untampered forge of {op:?}"
     );
-    let step = first_step(&p, op);
+    let step = first_step(&p, &x, op);
     let tamper = tamper.map(|(write, delta)| Tamper { step, write, delta });
     let steps = air_run_tampered(&p, &x, &cheat, 1000, tamper).expect("the AIR admits the run");
     let (st, t) = assemble_patched(&p, &x, &steps, &|clk, row| {
