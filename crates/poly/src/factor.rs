@@ -649,6 +649,9 @@ fn wang_lift(g: &Poly, h: Vec<Poly>, ctx: &mut Ctx) -> Result<Option<Vec<Poly>>,
     let t = lcf
         .checked_pow(s as u64 - 1, lim)
         .ok_or_else(|| too_large(lim + 1))?;
+    if !crate::poly::product_fits(t.num_terms(), g.num_terms()) {
+        return Err(too_large(t.num_terms().saturating_mul(g.num_terms())));
+    }
     let target = t.mul_ref(g);
     if target.num_terms() > lim {
         return Err(too_large(target.num_terms()));

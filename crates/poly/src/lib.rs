@@ -30,7 +30,7 @@ mod rng;
 pub mod sparse;
 mod uni;
 
-pub use poly::{cmp_deglex, Poly};
+pub use poly::{cmp_deglex, Poly, MAX_PRODUCT_PAIRS};
 pub use resvm_field::F;
 pub use sparse::SparsePoly;
 

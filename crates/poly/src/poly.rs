@@ -328,8 +328,10 @@ impl Poly {
         }
     }
 
-    /// `self^k`, or `None` on exponent overflow or when the result would have more than
-    /// `max_terms` terms (checked after each multiplication, so the work stays bounded).
+    /// `self^k`, or `None` on exponent overflow, when the result would have more than
+    /// `max_terms` terms (checked after each multiplication), or when one multiplication
+    /// would pair more than [`MAX_PRODUCT_PAIRS`] terms (refused before the work: a dense
+    /// base far below `max_terms` can still square into billions of pairs).
     pub fn checked_pow(&self, k: u64, max_terms: usize) -> Option<Poly> {
         let mut result = Poly::constant(self.nvars, F::ONE);
         if k == 0 {
@@ -354,9 +356,15 @@ impl Poly {
         }
         let mut base = self.clone();
         let mut k = k;
+        let mul = |a: &Poly, b: &Poly| {
+            if !product_fits(a.num_terms(), b.num_terms()) {
+                return None;
+            }
+            a.checked_mul(b)
+        };
         loop {
             if k & 1 == 1 {
-                result = result.checked_mul(&base)?;
+                result = mul(&result, &base)?;
                 if result.num_terms() > max_terms {
                     return None;
                 }
@@ -365,7 +373,7 @@ impl Poly {
             if k == 0 {
                 break;
             }
-            base = base.checked_mul(&base)?;
+            base = mul(&base, &base)?;
             if base.num_terms() > max_terms {
                 // A power of a non-monomial has at least as many terms as the base.
                 return None;
@@ -902,6 +910,15 @@ fn collect_sorted(mut acc: Vec<(u128, F)>, n: usize, pk: &Packer) -> Poly {
         exps,
         coeffs,
     }
+}
+
+/// The most term pairs one bounded multiplication ([`Poly::checked_pow`], the factorizer's
+/// lifting) may form: each pair is a 32-byte entry before merging, so this caps it at 512 MiB.
+pub const MAX_PRODUCT_PAIRS: usize = 1 << 24;
+
+/// Whether a product of polynomials of `a` and `b` terms stays within [`MAX_PRODUCT_PAIRS`].
+pub(crate) fn product_fits(a: usize, b: usize) -> bool {
+    a.saturating_mul(b) <= MAX_PRODUCT_PAIRS
 }
 
 fn mul_packed(a: &Poly, b: &Poly, pk: &Packer) -> Poly {

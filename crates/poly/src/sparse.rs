@@ -392,7 +392,8 @@ impl SparsePoly {
     /// `self^k`, or `None` on exponent overflow or when the result would have more than
     /// `max_terms` terms (checked after each multiplication). The same steps as
     /// [`Poly::checked_pow`], except that a multiplication of more than `max_terms^2` term
-    /// pairs (a base beyond the limit) is refused up front instead of computed and checked.
+    /// pairs (a base beyond the limit) is refused up front too (and never more than
+    /// [`crate::MAX_PRODUCT_PAIRS`]).
     pub fn checked_pow(&self, k: u64, max_terms: usize) -> Option<Self> {
         let one = Self::constant(F::ONE);
         if k == 0 {
@@ -417,7 +418,9 @@ impl SparsePoly {
         }
         // Operands below the limit multiply in at most max_terms^2 term pairs; a larger
         // product (only possible with a huge base) is refused before doing the work.
-        let max_pairs = max_terms.saturating_mul(max_terms);
+        let max_pairs = max_terms
+            .saturating_mul(max_terms)
+            .min(crate::MAX_PRODUCT_PAIRS);
         let mul = |a: &Self, b: &Self| {
             if a.num_terms().saturating_mul(b.num_terms()) > max_pairs && a.as_constant().is_none()
             {

@@ -40,6 +40,16 @@ fn arithmetic_basics() {
     assert_eq!((&prod + &Poly::constant(3, F::ONE)).div_exact(&a), None);
     assert_eq!(a.checked_pow(3, 100), Some(&(&a * &a) * &a));
     assert_eq!(a.checked_pow(3, 3), None);
+    // A dense base far below the term limit whose square would pair more terms than one
+    // multiplication may (a random program once made the factorizer ask for 195 GB): refused
+    // before the work, sparse or dense.
+    let dense = Poly::from_terms(1, (0..5000u32).map(|e| (vec![e], F::ONE)).collect());
+    const { assert!(5000 * 5000 > resvm_poly::MAX_PRODUCT_PAIRS) };
+    assert_eq!(dense.checked_pow(2, 200_000), None);
+    let small = Poly::from_terms(1, (0..2000u32).map(|e| (vec![e], F::ONE)).collect());
+    assert_eq!(small.checked_pow(2, 200_000), Some(&small * &small));
+    let sparse = resvm_poly::SparsePoly::from_dense(&dense, &[0]);
+    assert_eq!(sparse.checked_pow(2, 200_000), None);
     assert_eq!(prod.total_degree(), Some(2));
     assert_eq!(Poly::zero(2).total_degree(), None);
     assert_eq!(prod.eval(&[f(3), f(2), f(0)]), f(5));
