@@ -230,10 +230,73 @@ impl CpuAir {
         tuple: Option<[Val; 5]>,
         first_halt: bool,
     ) -> Option<()> {
-        let flag = self.flag(instr.opcode())?;
+        let op = instr.opcode();
+        let flag = self.flag(op)?;
         row[FLAGS..].fill(Val::ZERO);
         row[flag] = Val::ONE;
-        fill_row(row.borrow_mut(), clk, regs, instr, slots, tuple, first_halt);
+        let row: &mut CpuCols<Val> = row.borrow_mut();
+        let spec = op.spec();
+        let [_, a, b] = instr.encode();
+        let u = |v: u64| Val::from_u64(v);
+        row.clk = u(clk);
+        row.pc = u(regs.0 as u64);
+        row.fp = u(regs.1 as u64);
+        row.sp = u(regs.2 as u64);
+        row.a = a;
+        row.b = b;
+        row.active = Val::ONE;
+        for (j, &(addr, v)) in slots.iter().enumerate() {
+            row.addr[j] = u(addr as u64);
+            row.v[j] = v;
+        }
+        if let Some([g, r, ent, ar, frm]) = tuple {
+            (row.g, row.r, row.ent, row.ar, row.frm) = (g, r, ent, ar, frm);
+        }
+        if spec.constant_in_v2() {
+            row.v[2] = b;
+        }
+        match spec.chiplet {
+            Some(Chiplet::Compare { x, y, out }) => {
+                let v = |j: u8| row.v[j as usize];
+                (row.g, row.r, row.ent) = (v(x), v(y), v(out))
+            }
+            Some(Chiplet::Input) => (row.g, row.r) = (a, row.v[0]),
+            Some(Chiplet::Hash) => (row.g, row.r, row.ent, row.ar) = (row.clk, row.sp, row.fp, a),
+            _ => {}
+        }
+        if op == Opcode::Branch {
+            row.v[1] = b - a;
+            row.v[2] = Val::ONE - row.v[0];
+        }
+        let pc_next = Val::from_u64(regs.0 as u64 + 1);
+        match op {
+            Opcode::BfAdd8 => {
+                let carry =
+                    Val::from_bool(row.v[0].as_canonical_u64() + a.as_canonical_u64() >= 256);
+                (row.v[2], row.v[3]) = (carry, Val::ONE - carry);
+            }
+            Opcode::BfJz | Opcode::BfJnz => {
+                row.v[1] = row.v[0].try_inverse().unwrap_or(Val::ZERO);
+                row.v[2] = Val::from_bool(row.v[0] != Val::ZERO);
+                row.v[3] = if op == Opcode::BfJz {
+                    pc_next - a
+                } else {
+                    a - pc_next
+                };
+            }
+            Opcode::BfIn => {
+                row.v[3] = Val::from_bool(row.v[1] == row.v[0]);
+                (row.g, row.r, row.ent) = (row.v[0], row.v[2], row.v[3]);
+            }
+            Opcode::BfOut => (row.g, row.r) = (row.v[1], row.v[0]),
+            _ => {}
+        }
+        if op == Opcode::Halt && first_halt {
+            row.fh = Val::ONE;
+        }
+        row.p = row.v[0] * row.v[1];
+        row.q = row.v[0] * row.v[2];
+        row.s = row.v[2] * row.v[3];
         Some(())
     }
 }
@@ -345,7 +408,7 @@ where
         let (mut tag, mut call_count) = (AB::Expr::ZERO, AB::Expr::ZERO);
         let (mut next_pc, mut next_fp, mut next_sp) =
             (AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO);
-        let mut used = [false; SLOTS];
+        let (mut used, mut sends_call) = ([false; SLOTS], false);
         for spec in OPS.iter().filter(|s| self.ops.contains(s.opcode)) {
             let op = spec.opcode;
             for (j, acc) in spec.slots.iter().enumerate() {
@@ -361,6 +424,7 @@ where
                 }
             }
             if let Some(ch) = spec.chiplet {
+                sends_call = true;
                 tag += f(op) * k(call_tag(ch));
                 call_count += f(op);
                 match ch {
@@ -490,10 +554,7 @@ where
 
         // One `call` message per row at most (see `bus::CALL`), if the set has an opcode
         // that sends one.
-        if OPS
-            .iter()
-            .any(|s| s.chiplet.is_some() && self.ops.contains(s.opcode))
-        {
+        if sends_call {
             builder.push_interaction(
                 bus::CALL,
                 [tag, x(l.g), x(l.r), x(l.ent), x(l.ar), x(l.frm)],
@@ -508,82 +569,4 @@ where
         t.assert_eq(x(nx.fp), next_fp);
         t.assert_eq(x(nx.sp), next_sp);
     }
-}
-
-/// Fills the struct's columns of the CPU row of one step: registers, immediates, slot
-/// addresses and values, the function tuple and the call-bus payload (`tuple`: `(g, r, ent,
-/// ar, frm)` of the looked-up function, if the opcode uses one), the helper products. The
-/// opcode's flag is [`CpuAir::fill_row`]'s, the one entry point.
-#[allow(clippy::too_many_arguments)]
-fn fill_row(
-    row: &mut CpuCols<Val>,
-    clk: u64,
-    regs: (u32, u32, u32),
-    instr: &resvm_isa::Instr,
-    slots: &[(u32, Val)],
-    tuple: Option<[Val; 5]>,
-    first_halt: bool,
-) {
-    let op = instr.opcode();
-    let spec = op.spec();
-    let [_, a, b] = instr.encode();
-    let u = |v: u64| Val::from_u64(v);
-    row.clk = u(clk);
-    row.pc = u(regs.0 as u64);
-    row.fp = u(regs.1 as u64);
-    row.sp = u(regs.2 as u64);
-    row.a = a;
-    row.b = b;
-    row.active = Val::ONE;
-    for (j, &(addr, v)) in slots.iter().enumerate() {
-        row.addr[j] = u(addr as u64);
-        row.v[j] = v;
-    }
-    if let Some([g, r, ent, ar, frm]) = tuple {
-        (row.g, row.r, row.ent, row.ar, row.frm) = (g, r, ent, ar, frm);
-    }
-    if spec.constant_in_v2() {
-        row.v[2] = b;
-    }
-    match spec.chiplet {
-        Some(Chiplet::Compare { x, y, out }) => {
-            let v = |j: u8| row.v[j as usize];
-            (row.g, row.r, row.ent) = (v(x), v(y), v(out))
-        }
-        Some(Chiplet::Input) => (row.g, row.r) = (a, row.v[0]),
-        Some(Chiplet::Hash) => (row.g, row.r, row.ent, row.ar) = (row.clk, row.sp, row.fp, a),
-        _ => {}
-    }
-    if op == Opcode::Branch {
-        row.v[1] = b - a;
-        row.v[2] = Val::ONE - row.v[0];
-    }
-    let pc_next = Val::from_u64(regs.0 as u64 + 1);
-    match op {
-        Opcode::BfAdd8 => {
-            let carry = Val::from_bool(row.v[0].as_canonical_u64() + a.as_canonical_u64() >= 256);
-            (row.v[2], row.v[3]) = (carry, Val::ONE - carry);
-        }
-        Opcode::BfJz | Opcode::BfJnz => {
-            row.v[1] = row.v[0].try_inverse().unwrap_or(Val::ZERO);
-            row.v[2] = Val::from_bool(row.v[0] != Val::ZERO);
-            row.v[3] = if op == Opcode::BfJz {
-                pc_next - a
-            } else {
-                a - pc_next
-            };
-        }
-        Opcode::BfIn => {
-            row.v[3] = Val::from_bool(row.v[1] == row.v[0]);
-            (row.g, row.r, row.ent) = (row.v[0], row.v[2], row.v[3]);
-        }
-        Opcode::BfOut => (row.g, row.r) = (row.v[1], row.v[0]),
-        _ => {}
-    }
-    if op == Opcode::Halt && first_halt {
-        row.fh = Val::ONE;
-    }
-    row.p = row.v[0] * row.v[1];
-    row.q = row.v[0] * row.v[2];
-    row.s = row.v[2] * row.v[3];
 }

@@ -513,6 +513,53 @@ pub fn first_step(p: &Program, inputs: &[Val], op: Opcode) -> usize {
         .expect("the program runs op")
 }
 
+/// A verdict on a claim and its tables (the attack suite's `judge_test`).
+pub type Judge<'a> = &'a dyn Fn(
+    &Program,
+    &Statement,
+    &[RowMajorMatrix<Val>],
+) -> Result<(), resvm_prover::VerifyError>;
+
+/// The honest run of `p` on `inputs`, forged at the first `op` step: its `write`-th write
+/// gets `delta` added (`tamper`, if any) and `patch` edits that step's CPU row. The
+/// untampered layout must verify (checked); returns its claim and the verdict on the forgery.
+pub fn forge_first_step(
+    p: &Program,
+    inputs: &[Val],
+    op: Opcode,
+    tamper: Option<(usize, Val)>,
+    patch: &dyn Fn(&mut cpu::CpuCols<Val>),
+    judge: Judge<'_>,
+) -> (Statement, Result<(), resvm_prover::VerifyError>) {
+    let cheat = Cheat {
+        secret: &honest(inputs),
+        fake_tuple: None,
+    };
+    let (honest_st, t) = assemble(p, inputs, &air_run(p, inputs, &cheat, 1000).unwrap()).unwrap();
+    assert_eq!(
+        judge(p, &honest_st, &t),
+        Ok(()),
+        "untampered forge of {op:?}"
+    );
+    let step = first_step(p, inputs, op);
+    let tamper = tamper.map(|(write, delta)| Tamper { step, write, delta });
+    let steps = air_run_tampered(p, inputs, &cheat, 1000, tamper).expect("the AIR admits the run");
+    let (st, t) = assemble_patched(p, inputs, &steps, &|clk, row| {
+        if clk == step {
+            patch(row);
+        }
+    })
+    .unwrap();
+    (honest_st, judge(p, &st, &t))
+}
+
+/// Recomputes a CPU row's degree-2 helper products after a patch of its values.
+pub fn products(row: &mut cpu::CpuCols<Val>) {
+    row.p = row.v[0] * row.v[1];
+    row.q = row.v[0] * row.v[2];
+    row.s = row.v[2] * row.v[3];
+}
+
 /// The honest cheat: `SECRET i` reads parameter `i`.
 pub fn honest(inputs: &[Val]) -> impl Fn(u32, usize) -> Val + '_ {
     move |i, _| inputs.get(i as usize).copied().unwrap_or(Val::ZERO)

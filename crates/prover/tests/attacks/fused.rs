@@ -4,9 +4,7 @@
 //! the verifier's specific error. Every forgery is first laid out untampered and must verify,
 //! so a test fails if the forging itself goes wrong rather than the constraint holding.
 
-use super::forge::{
-    air_run, air_run_tampered, assemble, assemble_patched, first_step, honest, Cheat, Tamper,
-};
+use super::forge::{air_run, assemble, first_step, forge_first_step, honest, products, Cheat};
 use super::*;
 use resvm_isa::Instr::*;
 
@@ -58,35 +56,15 @@ fn forge(
     delta: Val,
     patch: &dyn Fn(&mut cpu::CpuCols<Val>),
 ) -> Result<(), VerifyError> {
-    let p = all_fused();
-    let x = inputs();
-    let cheat = Cheat {
-        secret: &honest(&x),
-        fake_tuple: None,
-    };
-    let step = first_step(&p, &x, op);
-    let (st, t) = assemble(&p, &x, &air_run(&p, &x, &cheat, 1000).unwrap()).unwrap();
-    assert_eq!(
-        judge_test(&p, &st, &t),
-        Ok(()),
-        "untampered forge of {op:?}"
-    );
-    let tamper = Tamper { step, write, delta };
-    let steps = air_run_tampered(&p, &x, &cheat, 1000, Some(tamper)).unwrap();
-    let (st, t) = assemble_patched(&p, &x, &steps, &|clk, row| {
-        if clk == step {
-            patch(row);
-        }
-    })
-    .unwrap();
-    judge_test(&p, &st, &t)
-}
-
-/// Recomputes the row's degree-2 helper products after a patch of its values.
-fn products(row: &mut cpu::CpuCols<Val>) {
-    row.p = row.v[0] * row.v[1];
-    row.q = row.v[0] * row.v[2];
-    row.s = row.v[2] * row.v[3];
+    forge_first_step(
+        &all_fused(),
+        &inputs(),
+        op,
+        Some((write, delta)),
+        patch,
+        &judge_test,
+    )
+    .1
 }
 
 #[test]

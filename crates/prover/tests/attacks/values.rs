@@ -6,9 +6,7 @@
 //! a group) would accept the proof. Every forgery is first laid out untampered and must
 //! verify.
 
-use super::forge::{
-    air_run, air_run_tampered, assemble, assemble_patched, first_step, honest, Cheat, Tamper,
-};
+use super::forge::{forge_first_step, products};
 use super::*;
 use resvm_isa::Instr::*;
 
@@ -55,35 +53,9 @@ fn forge(
     tamper: Option<(usize, Val)>,
     patch: &dyn Fn(&mut cpu::CpuCols<Val>),
 ) -> Result<(), VerifyError> {
-    let p = base_ops();
-    let x = [f(X)];
-    let cheat = Cheat {
-        secret: &honest(&x),
-        fake_tuple: None,
-    };
-    let (st, t) = assemble(&p, &x, &air_run(&p, &x, &cheat, 1000).unwrap()).unwrap();
-    assert_eq!(st.output, F::ZERO - f(2 * X));
-    assert_eq!(
-        judge_test(&p, &st, &t),
-        Ok(()),
-        "untampered forge of {op:?}"
-    );
-    let step = first_step(&p, &x, op);
-    let tamper = tamper.map(|(write, delta)| Tamper { step, write, delta });
-    let steps = air_run_tampered(&p, &x, &cheat, 1000, tamper).expect("the AIR admits the run");
-    let (st, t) = assemble_patched(&p, &x, &steps, &|clk, row| {
-        if clk == step {
-            patch(row);
-        }
-    })
-    .unwrap();
-    judge_test(&p, &st, &t)
-}
-
-fn products(row: &mut cpu::CpuCols<Val>) {
-    row.p = row.v[0] * row.v[1];
-    row.q = row.v[0] * row.v[2];
-    row.s = row.v[2] * row.v[3];
+    let (honest, verdict) = forge_first_step(&base_ops(), &[f(X)], op, tamper, patch, &judge_test);
+    assert_eq!(honest.output, F::ZERO - f(2 * X));
+    verdict
 }
 
 release_test! {
