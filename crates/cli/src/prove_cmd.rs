@@ -274,14 +274,23 @@ pub fn verify(a: VerifyArgs) -> Outcome {
     if a.allow_test {
         note("warning: --allow-test: proofs made with the insecure `test` parameters are accepted");
     }
-    let result = statement::check(
-        &c.program,
-        &public,
-        &bytes,
-        expected_inputs.as_deref(),
-        expected_output,
-        a.allow_test,
-    );
+    // The security level printed below is the parameter set's bound on the largest proof shape
+    // the verifier accepts, which takes as long to derive as the verification itself and does
+    // not depend on the proof: derive it on another core meanwhile.
+    let result = std::thread::scope(|s| {
+        let shape = s.spawn(resvm_prover::config::security::ProofShape::worst_case);
+        let result = statement::check(
+            &c.program,
+            &public,
+            &bytes,
+            expected_inputs.as_deref(),
+            expected_output,
+            a.allow_test,
+        );
+        // A panic there would only mean the bound is derived again below, on this thread.
+        let _ = shape.join();
+        result
+    });
     let claim = match result {
         Ok(claim) => claim,
         Err(why) => {

@@ -196,3 +196,61 @@ fn worst_case_terms() {
         assert!(r.bits >= 100.0);
     }
 }
+
+/// The shape's degrees, quotient chunks and constraint counts, read off one symbolic evaluation
+/// per table, are the ones Plonky3's own functions give (`get_max_constraint_degree`,
+/// `get_log_num_quotient_chunks`, `get_symbolic_constraints`), for every table and memory
+/// layout, at the smallest and the largest height (the read-only table's periodic columns make
+/// its degree depend on the height).
+#[test]
+fn shape_degrees_are_plonky3s() {
+    use p3_air::symbolic::AirLayout;
+    use p3_air::BaseAir;
+    use p3_batch_stark::symbolic::{
+        get_log_num_quotient_chunks, get_max_constraint_degree, get_symbolic_constraints,
+    };
+    use p3_batch_stark::ProverData;
+    use p3_lookup::LogUpGadget;
+    use resvm_prover::air::Val;
+    use resvm_prover::config::{make_config, Challenge, VmConfig};
+
+    let config = make_config(SecurityLevel::Test, [0; 32]);
+    let gadget = LogUpGadget::new();
+    let mut checked_periodic = false;
+    for memory in MemoryAir::all() {
+        let airs = VmAir::all(memory);
+        for log_height in [
+            resvm_prover::air::MIN_LOG_HEIGHT,
+            resvm_prover::trace::MAX_LOG_HEIGHT,
+        ] {
+            let heights = vec![log_height; airs.len()];
+            let shape = ProofShape::from_airs(&airs, &heights);
+            let bits: Vec<usize> = heights.iter().map(|h| h + 1).collect();
+            let data =
+                ProverData::<VmConfig>::from_airs_and_degrees(&config, &airs, &bits).unwrap();
+            for ((air, lookups), t) in airs.iter().zip(&data.common.lookups).zip(&shape.tables) {
+                let layout = AirLayout::from_air(air);
+                checked_periodic |= layout.num_periodic_columns > 0;
+                let n = 1usize << log_height;
+                let hint = BaseAir::<Val>::max_constraint_degree(air).unwrap_or(0);
+                let degree = get_max_constraint_degree::<Val, Challenge, _, _>(
+                    air, layout, n, lookups, &gadget,
+                )
+                .max(hint);
+                let log_chunks = get_log_num_quotient_chunks::<Val, Challenge, _, _>(
+                    air, layout, n, lookups, 1, &gadget,
+                );
+                let (base, ext) =
+                    get_symbolic_constraints::<Val, Challenge, _, _>(air, layout, lookups, &gadget);
+                let kind = air.kind();
+                assert_eq!(
+                    t.max_constraint_degree, degree,
+                    "{kind:?} at 2^{log_height}"
+                );
+                assert_eq!(t.num_quotient_chunks, 1 << (log_chunks + 1), "{kind:?}");
+                assert_eq!(t.num_constraints, base.len() + ext.len(), "{kind:?}");
+            }
+        }
+    }
+    assert!(checked_periodic, "some table has periodic columns");
+}

@@ -26,11 +26,11 @@
 
 use crate::air::{Val, VmAir};
 use crate::config::{make_config, Challenge, Params, SecurityLevel, VmConfig};
-use p3_air::symbolic::AirLayout;
-use p3_air::BaseAir;
-use p3_batch_stark::symbolic::{
-    get_log_num_quotient_chunks, get_max_constraint_degree, get_symbolic_constraints,
+use p3_air::symbolic::{
+    constraint_degree_from_poly_degree, AirLayout, SymbolicExpression, SymbolicExpressionExt,
 };
+use p3_air::BaseAir;
+use p3_batch_stark::symbolic::get_symbolic_constraints;
 use p3_batch_stark::ProverData;
 use p3_lookup::LogUpGadget;
 use p3_security::fri::{conjectured_commit_phase_error, conjectured_error, FriRegime};
@@ -187,16 +187,17 @@ impl ProofShape {
             .map(|((air, &log_height), lookups)| {
                 let layout = AirLayout::from_air(air);
                 let trace_len = 1usize << log_height;
-                let hint = BaseAir::<Val>::max_constraint_degree(air);
-                let degree = get_max_constraint_degree::<Val, Challenge, _, _>(
-                    air, layout, trace_len, lookups, &gadget,
-                )
-                .max(hint.unwrap_or(0));
-                let log_chunks = get_log_num_quotient_chunks::<Val, Challenge, _, _>(
-                    air, layout, trace_len, lookups, ZK, &gadget,
-                );
+                // One symbolic evaluation gives the constraint count, the degree and the
+                // quotient sizing; Plonky3's `get_max_constraint_degree` and
+                // `get_log_num_quotient_chunks` would evaluate the AIR once each again
+                // (a test checks the figures against them).
                 let (base, ext) =
                     get_symbolic_constraints::<Val, Challenge, _, _>(air, layout, lookups, &gadget);
+                let degree = max_constraint_degree(air, layout, trace_len, &base, &ext);
+                // `log2_ceil`, as `get_log_num_quotient_chunks` sizes the quotient.
+                let log_chunks = ((degree + ZK).max(2) - 1)
+                    .next_power_of_two()
+                    .trailing_zeros() as usize;
                 TableShape {
                     log_height,
                     main_width: BaseAir::<Val>::width(air),
@@ -244,6 +245,37 @@ impl ProofShape {
             .max()
             .unwrap_or(0)
     }
+}
+
+/// The largest constraint degree of a table (at least the AIR's own hint), from its symbolic
+/// constraints, as `p3_batch_stark::symbolic::get_max_constraint_degree` computes it: the cached
+/// degree multiple without periodic columns, else the trace-size-aware polynomial degree.
+fn max_constraint_degree(
+    air: &VmAir,
+    layout: AirLayout,
+    trace_len: usize,
+    base: &[SymbolicExpression<Val>],
+    ext: &[SymbolicExpressionExt<Val, Challenge>],
+) -> usize {
+    let hint = BaseAir::<Val>::max_constraint_degree(air).unwrap_or(0);
+    let degree = if layout.num_periodic_columns == 0 {
+        let b = base.iter().map(|c| c.degree_multiple());
+        b.chain(ext.iter().map(|c| c.degree_multiple()))
+            .max()
+            .unwrap_or(0)
+    } else {
+        let periods: Vec<usize> = BaseAir::<Val>::periodic_columns(air)
+            .iter()
+            .map(Vec::len)
+            .collect();
+        let b = base.iter().map(|c| c.poly_degree(trace_len, &periods));
+        let poly = b
+            .chain(ext.iter().map(|c| c.poly_degree(trace_len, &periods)))
+            .max()
+            .unwrap_or(0);
+        constraint_degree_from_poly_degree(poly, trace_len)
+    };
+    degree.max(hint)
 }
 
 impl Params {
