@@ -238,7 +238,7 @@ fn dag_and_asm_are_printed() {
     let asm = ok(&["compile", "--emit", "asm", "examples/fib.rvm"]);
     // The loop iteration, fused (docs/isa.md "Fused instructions").
     for op in [
-        "RLTSI 0 0",
+        "EQZS 0",
         "SUBSI 0 1",
         "ADDSS 2 1",
         "STORE2 2 1",

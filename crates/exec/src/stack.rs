@@ -334,6 +334,15 @@ pub fn run_traced<T: Tracer>(
                 write!(a, r);
                 pc += 1;
             }
+            Instr::EqZS(k) => {
+                let x = read!(fp.saturating_add(k));
+                // lt(0, x): the fusion of `PUSH 0; LOAD k; COMPARE`.
+                let r = lt(F::ZERO, x);
+                let a = sp;
+                set_sp!(sp + 1);
+                write!(a, r);
+                pc += 1;
+            }
             Instr::Load2(ka, kb) => {
                 let x = read!(fp.saturating_add(ka));
                 let a = sp;
@@ -639,6 +648,8 @@ mod tests {
         let fused = {
             let mut code = vec![Instr::Frame, Instr::Input(0), Instr::Call(0), Instr::Halt];
             code.extend([Instr::Push(f(3)), Instr::Store(1)]);
+            // [x = 0] of a nonzero and of a zero slot (slot 2 is still fresh).
+            code.extend([Instr::EqZS(0), Instr::EqZS(2)]);
             for (a, b) in [(0, 1), (1, 0)] {
                 code.extend([
                     Instr::AddSS(a, b),
@@ -681,7 +692,7 @@ mod tests {
             ];
             Program::new(code, fns, 0).expect("valid")
         };
-        // The top two of the 20 results are 9 − 5 = 4 and lt(9, 5) = 1: slots 2, 3 get 1, 4;
+        // The top two of the 22 results are 9 − 5 = 4 and lt(9, 5) = 1: slots 2, 3 get 1, 4;
         // LOAD2 3 2; SUB gives 4 − 1.
         assert_eq!(
             run(&fused, &[f(5)], &Limits::default()).map(|o| o.output),

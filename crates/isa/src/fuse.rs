@@ -5,6 +5,7 @@
 //! | `LOAD a; LOAD b; ADD`/`SUB`/`MUL`/`COMPARE` | `ADDSS`/`SUBSS`/`MULSS`/`LTSS a b` |
 //! | `LOAD a; PUSH c; ADD`/`SUB`/`MUL`/`COMPARE` | `ADDSI`/`SUBSI`/`MULSI`/`LTSI a c` |
 //! | `PUSH c; LOAD a; ADD`/`SUB`/`MUL`/`COMPARE` | `ADDSI`/`RSUBSI`/`MULSI`/`RLTSI a c` |
+//! | `PUSH 0; LOAD a; COMPARE` (`lt(0, x)`, which is `[x = 0]`) | `EQZS a` |
 //! | `LOAD a; LOAD b` | `LOAD2 a b` |
 //! | `STORE a; STORE b` | `STORE2 a b` |
 //! | `STORE k; TAILCALL f` | `STAILCALL f k` |
@@ -19,6 +20,8 @@
 //! `LOAD2 2 1; LOAD 2; ADD` instead of `LOAD 2; ADDSS 1 2`).
 
 use crate::{Function, ImageKind, Instr, Program, ProgramError};
+use p3_field::PrimeCharacteristicRing;
+use resvm_field::F;
 use std::collections::HashSet;
 
 /// The result of [`fuse`].
@@ -56,6 +59,9 @@ pub fn fuse_window(w: &[Instr]) -> Option<Instr> {
             Add => AddSI(a, c),
             Sub => RSubSI(a, c),
             Mul => MulSI(a, c),
+            // lt(0, x) is 1 exactly when x = 0 (0 is the least representative): a zero test,
+            // which the CPU checks with an inverse instead of the compare chiplet.
+            Compare if c == F::ZERO => EqZS(a),
             Compare => RLtSI(a, c),
             _ => return None,
         },
@@ -178,6 +184,10 @@ mod tests {
             assert_eq!(fused(&[Load(1), Push(c(7)), op]), vec![si[k]], "{op}");
             assert_eq!(fused(&[Push(c(7)), Load(1), op]), vec![is[k]], "{op}");
         }
+        // lt(0, x) is the zero test; lt(x, 0) and lt(c, x) for c ≠ 0 are not.
+        assert_eq!(fused(&[Push(c(0)), Load(1), Compare]), vec![EqZS(1)]);
+        assert_eq!(fused(&[Load(1), Push(c(0)), Compare]), vec![LtSI(1, c(0))]);
+        assert_eq!(fused(&[Push(c(1)), Load(1), Compare]), vec![RLtSI(1, c(1))]);
         assert_eq!(fused(&[Load(2), Load(1)]), vec![Load2(2, 1)]);
         assert_eq!(fused(&[Store(2), Store(1)]), vec![Store2(2, 1)]);
         assert_eq!(fused(&[Store(0), TailCall(3)]), vec![STailCall(3, 0)]);
@@ -229,7 +239,7 @@ mod tests {
         assert_eq!(
             f.code,
             vec![
-                RLtSI(0, c(0)),
+                EqZS(0),
                 Branch(4, 2),
                 Load(1),
                 Ret,

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// Numeric opcodes. Values are part of the program encoding (and so of every digest and
 /// `repr`): never renumber, only append. 23–29 are the Brainfuck front end's (cell memory and
-/// I/O, valid only in Brainfuck images); 30–42 are fused instructions (superinstructions the
+/// I/O, valid only in Brainfuck images); 30–43 are fused instructions (superinstructions the
 /// fusion pass [`mod@crate::fuse`] makes of common stack sequences). Each opcode's meaning is
 /// described by its entry in [`crate::spec::OPS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,6 +56,7 @@ pub enum Opcode {
     Load2 = 40,
     Store2 = 41,
     STailCall = 42,
+    EqZS = 43,
 }
 
 impl Opcode {
@@ -104,6 +105,7 @@ impl Opcode {
         Opcode::Load2,
         Opcode::Store2,
         Opcode::STailCall,
+        Opcode::EqZS,
     ];
 
     /// The opcode with numeric value `v`, if any.
@@ -219,6 +221,9 @@ pub enum Instr {
     Store2(u32, u32),
     /// Pop into slot `k`, then tail-call `f` (`STORE k; TAILCALL f`).
     STailCall(u32, u32),
+    /// Push `[m[fp+a] = 0]`, which is `lt(0, m[fp+a])` (`PUSH 0; LOAD a; COMPARE`): a zero
+    /// test in the CPU instead of a comparison in the compare chiplet.
+    EqZS(u32),
 }
 
 /// Why a fixed-width instruction word could not be decoded.
@@ -287,6 +292,7 @@ impl Instr {
             Instr::Load2(..) => Opcode::Load2,
             Instr::Store2(..) => Opcode::Store2,
             Instr::STailCall(..) => Opcode::STailCall,
+            Instr::EqZS(..) => Opcode::EqZS,
         }
     }
 
@@ -306,7 +312,8 @@ impl Instr {
             | Instr::Secret(k)
             | Instr::Hash(k)
             | Instr::BfJz(k)
-            | Instr::BfJnz(k) => Some(k),
+            | Instr::BfJnz(k)
+            | Instr::EqZS(k) => Some(k),
             _ => None,
         }
     }
@@ -472,6 +479,7 @@ impl Instr {
             Opcode::Load2 => Instr::Load2(x, y),
             Opcode::Store2 => Instr::Store2(x, y),
             Opcode::STailCall => Instr::STailCall(x, y),
+            Opcode::EqZS => Instr::EqZS(x),
         })
     }
 }
@@ -548,6 +556,7 @@ mod tests {
             Instr::Load2(2, 1),
             Instr::Store2(2, 1),
             Instr::STailCall(1, 0),
+            Instr::EqZS(2),
         ];
         assert_eq!(
             Instr::decode(Instr::BfMove(512).encode()),

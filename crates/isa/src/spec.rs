@@ -410,7 +410,7 @@ pub const HASH_ACCESSES: [Access; 13] = [
 const CELL: Lin = Lin::fp(0);
 
 /// The opcode table, indexed by opcode number.
-pub const OPS: [OpSpec; 43] = [
+pub const OPS: [OpSpec; 44] = [
     op!(Halt, "HALT", NONE2, "", "stop; `b = m[sp-1]`", "",
         slots: [r(Lin::sp(-1), 0)], pc: Lin::pc(0), fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
     op!(Push, "PUSH", [Imm::Field, Imm::None], "c ∈ F", "`-> c`", "",
@@ -547,6 +547,9 @@ pub const OPS: [OpSpec; 43] = [
         slots: [r(Lin::sp(-1), 0), w(Lin::fp_b(0), 1)], pc: ENT, fp: SAME_FP,
         sp: Lin { terms: &[(Term::Fp, 1), (Term::Frm, 1)], constant: 0 },
         chiplet: Some(Chiplet::Function(FnUse::ByIndex))),
+    op!(EqZS, "EQZS", [Imm::Slot, Imm::None], "slot a",
+        "`-> [m[fp+a] = 0]`, i.e. `lt(0,m[fp+a])`, without the compare chiplet; v2 = 1/m[fp+a] (0 for 0)", "",
+        slots: SLOT_IMM, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
 ];
 
 /// Number of opcodes.

@@ -293,7 +293,8 @@ pub fn stack_effect(program: &Program, instr: &Instr) -> Option<Effect> {
         | Instr::MulSI(..)
         | Instr::LtSI(..)
         | Instr::RSubSI(..)
-        | Instr::RLtSI(..) => simple(0, 1),
+        | Instr::RLtSI(..)
+        | Instr::EqZS(..) => simple(0, 1),
         Instr::Load2(..) => simple(0, 2),
         Instr::Store2(..) => simple(2, 0),
         Instr::STailCall(..) => Effect::TailCall { pops: 1 },
@@ -458,7 +459,8 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
             | Instr::MulSI(k, _)
             | Instr::LtSI(k, _)
             | Instr::RSubSI(k, _)
-            | Instr::RLtSI(k, _) => {
+            | Instr::RLtSI(k, _)
+            | Instr::EqZS(k) => {
                 let frame = s.frame.unwrap_or(0);
                 if k >= frame {
                     return Err(err(pc, ErrorKind::SlotOutsideFrame { slot: k, frame }));

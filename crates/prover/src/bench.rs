@@ -6,7 +6,7 @@ use resvm_isa::{Function, Instr, Program};
 
 /// `main(n) = loop(n, 0, 1)` with the tail-recursive `loop(n, a, b)`: fib(n) mod p in
 /// constant stack space, fused as the code generator emits it (`resvm_isa::fuse`): 7 cycles
-/// per iteration (`RLTSI 0 0; BRANCH; SUBSI 0 1; LOAD 2; ADDSS 1 2; STORE2 2 1;
+/// per iteration (`EQZS 0; BRANCH; SUBSI 0 1; LOAD 2; ADDSS 1 2; STORE2 2 1;
 /// STAILCALL 1 0`) and 13 around the loop.
 pub fn fib_program() -> Program {
     resvm_isa::fuse_program(&fib_program_unfused()).expect("the fused fib image is valid")

@@ -329,10 +329,11 @@ fn build(
     let mem_t = memory::build(&mut mem, layout, mh, &mut range_mult)
         .map_err(|g| TraceError::TooLarge(format!("memory gap {}", g.0)))?;
 
-    let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
     let tables = crate::air::tables_for(program);
     let has = |k: TableKind| tables.contains(&k);
     // A table a proof omits adds no range lookups either.
+    let cmp_t = has(TableKind::Compare)
+        .then(|| compare::build(&compares, padded_height(compares.len()), &mut range_mult));
     let bf_in_t = has(TableKind::BfInput).then(|| bfio::build_input(bf_input, &bf_reads));
     let bf_out_t = has(TableKind::BfOutput).then(|| bfio::build_output(&bf_cells, &mut range_mult));
     // The read-only table last: every range lookup is counted by now.
@@ -349,7 +350,7 @@ fn build(
         (TableKind::Cpu, Some(RowMajorMatrix::new(cpu_t, cpu_w))),
         (TableKind::Memory, Some(mem_t)),
         (TableKind::Rom, Some(rom_t)),
-        (TableKind::Compare, Some(cmp_t)),
+        (TableKind::Compare, cmp_t),
         (TableKind::Hash, Some(hash_t)),
         (TableKind::BfInput, bf_in_t),
         (TableKind::BfOutput, bf_out_t),

@@ -185,11 +185,40 @@ fn rom_public_values_are_the_digest() {
     assert_eq!(pvs[TableKind::Rom.index()], want);
 }
 
-/// A `HASH`-free image's proof has four tables.
+/// A `HASH`-free image's proof has no hash table, and no compare table either unless the
+/// image asks the compare chiplet (`EQZS` does not); an image with `HASH` keeps the compare
+/// table, so that every table's position is its index.
 #[test]
 fn hash_free_image_has_no_hash_table() {
-    let p = two_fns(false);
-    assert_eq!(resvm_prover::air::tables_for(&p).len(), 4);
+    use resvm_prover::air::{tables_for, TableKind::*};
+    assert_eq!(tables_for(&two_fns(false)), &[Cpu, Memory, Rom]);
+    let zero_test = main2(false, &[Instr::EqZS(0), Instr::Ret], &[]);
+    assert_eq!(tables_for(&zero_test), &[Cpu, Memory, Rom]);
+    for cmp in [
+        vec![Instr::Load(0), Instr::Load(1), Instr::Compare, Instr::Ret],
+        vec![Instr::LtSS(0, 1), Instr::Ret],
+    ] {
+        let p = main2(false, &cmp, &[]);
+        assert_eq!(tables_for(&p), &[Cpu, Memory, Rom, Compare]);
+    }
+    // `HASH 0` reads frame slots 0..5 (never run here: only the image's table list matters).
+    let mut code = vec![
+        Instr::Frame,
+        Instr::Input(0),
+        Instr::Input(1),
+        Instr::Call(0),
+        Instr::Halt,
+    ];
+    code.extend([Instr::Load(0); 4]);
+    code.extend([
+        Instr::Hash(0),
+        Instr::Pop,
+        Instr::Pop,
+        Instr::Pop,
+        Instr::Ret,
+    ]);
+    let hash_only = Program::new(code, vec![func(5, 2, 5)], 0).expect("valid image");
+    assert_eq!(tables_for(&hash_only), &[Cpu, Memory, Rom, Compare, Hash]);
 }
 
 /// A read-only table taller than the 256 bytes (a program of 300 instructions): a byte count

@@ -289,6 +289,7 @@ impl CpuAir {
                 (row.g, row.r, row.ent) = (row.v[0], row.v[2], row.v[3]);
             }
             Opcode::BfOut => (row.g, row.r) = (row.v[1], row.v[0]),
+            Opcode::EqZS => row.v[2] = row.v[0].try_inverse().unwrap_or(Val::ZERO),
             _ => {}
         }
         if op == Opcode::Halt && first_halt {
@@ -525,6 +526,10 @@ where
         on(&[Eval], v(1) - x(l.pc) - k(1));
         on(&[Eval], v(2) - x(l.fp));
         on(&[Ret], v(3) - v(0));
+        // EQZS: v1 = [v0 = 0] with v2 the inverse hint. `p = v0·v1 = 0` forces v1 = 0 when
+        // v0 ≠ 0, and then `v1 = 1 − v0·v2` forces v2 = 1/v0; when v0 = 0 it gives v1 = 1.
+        on(&[EqZS], v(1) + x(l.q) - k(1));
+        on(&[EqZS], x(l.p));
         // REPR f pushes the tuple's repr.
         on(&[Repr], x(l.r) - v(0));
         // SECRET i writes a witness value: deliberately unconstrained.

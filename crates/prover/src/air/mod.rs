@@ -233,15 +233,20 @@ tables! {
 
 /// The tables of a proof about `program`, in proof order (a prefix of [`TABLES`]).
 ///
-/// A resvm image's proof omits the Brainfuck I/O tables, and the hash table too when the
-/// image has no `HASH` instruction: validation keeps `BFIN`/`BFOUT` out of resvm images, and
-/// an instruction that is not in the image cannot be fetched from the ROM; were its request
-/// ever made it would have no table to receive it, so the `call` bus could not balance.
-/// Prover and verifier derive the same list from the image (whose digest the transcript binds).
+/// A resvm image's proof omits the Brainfuck I/O tables, the hash table when the image has no
+/// `HASH` instruction, and the compare table too when it has neither `HASH` nor an instruction
+/// that asks the compare chiplet (`COMPARE`, `LTSS`, `LTSI`, `RLTSI`). Validation keeps
+/// `BFIN`/`BFOUT` out of resvm images, and an instruction that is not in the image cannot be
+/// fetched from the ROM. Were such a request ever made, no table would receive it, so the
+/// `call` bus could not balance. Prover and verifier derive the same list from the image, whose
+/// digest the transcript binds. The omitted tables are always a suffix of [`TABLES`], so a
+/// table's position in a proof is its [`TableKind::index`]. That is why an image with `HASH`
+/// keeps the compare table even when it compares nothing.
 pub fn tables_for(program: &resvm_isa::Program) -> &'static [TableKind] {
     match program.kind() {
         resvm_isa::ImageKind::Resvm if uses_hash(program) => &TABLES[..TableKind::BfInput.index()],
-        resvm_isa::ImageKind::Resvm => &TABLES[..TableKind::Hash.index()],
+        resvm_isa::ImageKind::Resvm if uses_compare(program) => &TABLES[..TableKind::Hash.index()],
+        resvm_isa::ImageKind::Resvm => &TABLES[..TableKind::Compare.index()],
         resvm_isa::ImageKind::Brainfuck => TABLES,
     }
 }
@@ -254,9 +259,21 @@ pub fn uses_hash(program: &resvm_isa::Program) -> bool {
         .any(|i| matches!(i, resvm_isa::Instr::Hash(_)))
 }
 
+/// Whether `program` has an instruction that sends the compare chiplet a request (its
+/// opcode table entry names the chiplet).
+pub fn uses_compare(program: &resvm_isa::Program) -> bool {
+    program.code().iter().any(|i| {
+        matches!(
+            i.opcode().spec().chiplet,
+            Some(resvm_isa::spec::Chiplet::Compare { .. })
+        )
+    })
+}
+
 // The omitted tables must be the last ones, so the others keep their indices.
 const _: () = assert!(
-    TableKind::Hash.index() + 3 == TABLES.len()
+    TableKind::Compare.index() + 4 == TABLES.len()
+        && TableKind::Hash.index() + 3 == TABLES.len()
         && TableKind::BfInput.index() + 2 == TABLES.len()
         && TableKind::BfOutput.index() + 1 == TABLES.len()
 );

@@ -174,6 +174,11 @@ pub fn air_run_tampered(
                 wr.push((sp, r));
                 sp += one;
             }
+            Instr::EqZS(a) => {
+                let x = rd(&mut s, fp + k(a as u64));
+                wr.push((sp, resvm_field::lt(Val::ZERO, x)));
+                sp += one;
+            }
             Instr::Load2(a, b) => {
                 let x = rd(&mut s, fp + k(a as u64));
                 let y = rd(&mut s, fp + k(b as u64));
@@ -468,7 +473,10 @@ pub fn assemble_patched(
 
     // Forged runs have no `HASH`: the table is empty (and left out unless the image has one).
     let hash_t = hash::build(&[], padded_height(0));
-    let cmp_t = compare::build(&compares, padded_height(compares.len()), &mut range_mult);
+    // Nor the compare table when the image asks it nothing (then its range lookups are absent).
+    let cmp_t = tables_for(p)
+        .contains(&TableKind::Compare)
+        .then(|| compare::build(&compares, padded_height(compares.len()), &mut range_mult));
     let params = public_params(p);
     let public: Vec<(u32, Val)> = params.iter().map(|&i| (i, inputs[i as usize])).collect();
     let uses = rom::Uses {
@@ -487,13 +495,13 @@ pub fn assemble_patched(
     };
     let mut tables: Vec<Option<RowMajorMatrix<Val>>> = vec![None; tables_for(p).len()];
     for (kind, t) in [
-        (TableKind::Cpu, RowMajorMatrix::new(cpu_t, cpu_w)),
-        (TableKind::Memory, RowMajorMatrix::new(mem_t, width)),
-        (TableKind::Rom, rom_t),
+        (TableKind::Cpu, Some(RowMajorMatrix::new(cpu_t, cpu_w))),
+        (TableKind::Memory, Some(RowMajorMatrix::new(mem_t, width))),
+        (TableKind::Rom, Some(rom_t)),
         (TableKind::Compare, cmp_t),
-        (TableKind::Hash, hash_t),
+        (TableKind::Hash, Some(hash_t)),
     ] {
-        if let Some(slot) = tables.get_mut(kind.index()) {
+        if let Some((slot, t)) = tables.get_mut(kind.index()).zip(t) {
             *slot = Some(t);
         }
     }

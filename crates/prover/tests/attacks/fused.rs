@@ -1,4 +1,4 @@
-//! The fused instructions (opcodes 30–42, `resvm_isa::fuse`) attacked: a run whose fused step
+//! The fused instructions (opcodes 30–43, `resvm_isa::fuse`) attacked: a run whose fused step
 //! writes a value other than its sequence's, keeps a constant other than its immediate, or
 //! sends the compare chiplet its operands in the wrong order is refused by `verify`, each with
 //! the verifier's specific error. Every forgery is first laid out untampered and must verify,
@@ -26,9 +26,11 @@ fn all_fused() -> Program {
         LtSI(0, c),
         RSubSI(0, c),
         RLtSI(0, c),
+        // [3 = 0] = 0
+        EqZS(0),
     ]);
-    // Eight ADDs leave 8 and 45.
-    code.extend([Add; 8]);
+    // Nine ADDs leave 8 and 45.
+    code.extend([Add; 9]);
     code.extend([
         Store2(2, 3), // m[2] = 45, m[3] = 8
         Load2(3, 2),  // -> 8 45

@@ -332,9 +332,10 @@ release_test! {
         assert!(transcript_broken(&r), "{r:?}");
         let r = edit(&|q| q.stark.degree_bits.pop().map(|_| ()).unwrap());
         assert!(matches!(r, Err(VerifyError::Shape(_))), "{r:?}");
-        // A proof about a resvm image without `HASH` has four tables: one carrying five (the
-        // shape with a hash table) or six is refused before Plonky3 sees it.
-        for extra_tables in 1..=2 {
+        // A proof about a resvm image without `HASH` or comparisons has three tables: one
+        // carrying four (the shape with a compare table), five (and a hash table) or six is
+        // refused before Plonky3 sees it.
+        for extra_tables in 1..=3 {
         let r = edit(&|q| {
             // More tables, copied from the read-only table of another parse of the proof.
             for _ in 0..extra_tables {
@@ -345,7 +346,7 @@ release_test! {
                 s.lookup_terminals.extend(extra.lookup_terminals.into_iter().nth(2));
             }
         });
-        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m == "expected 4 tables"), "{r:?}");
+        assert!(matches!(&r, Err(VerifyError::Shape(m)) if m == "expected 3 tables"), "{r:?}");
         }
         // The memory layout is read off the width of the memory table's opened row: a width
         // of no layout is a shape error, the other layout's width breaks the opening.
@@ -376,8 +377,8 @@ release_test! {
         // accumulator constraints catch it.
         let r = edit(&|q| {
             let one = resvm_prover::config::Challenge::ONE;
-            q.stark.lookup_terminals[2].as_mut().unwrap().0 += one;
-            q.stark.lookup_terminals[3].as_mut().unwrap().0 -= one;
+            q.stark.lookup_terminals[1].as_mut().unwrap().0 += one;
+            q.stark.lookup_terminals[2].as_mut().unwrap().0 -= one;
         });
         assert!(transcript_broken(&r), "{r:?}");
         // Proof-of-work witnesses.

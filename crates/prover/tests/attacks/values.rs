@@ -100,3 +100,56 @@ release_test! {
         assert_eq!(r, Err(VerifyError::Constraints { table: "cpu" }), "v2");
     }
 }
+
+/// `fn main(x) = id([x = 0])` by `EQZS`, then `[y = 0]` of the fresh slot 1 (0): both outcomes
+/// of the zero test (the second result is popped). `id(z) = z`. Output on 3: 0.
+fn zero_test() -> Program {
+    let code = vec![
+        Frame,
+        Input(0),
+        Call(0),
+        Halt,
+        // main(x) @4: [x = 0], [m[fp+1] = 0], then id of the first
+        EqZS(0),
+        EqZS(1),
+        Pop,
+        STailCall(1, 0),
+        // id @8
+        Load(0),
+        Ret,
+    ];
+    image(code, vec![func(4, 1, 2), func(8, 1, 1)]).expect("valid image")
+}
+
+release_test! {
+    /// `EQZS` claiming the wrong result: `[3 = 0]` written as 1, with the inverse hint 0 that
+    /// makes `v1 = 1 − v0·v2` hold, so that only `v0·v1 = 0` objects; the same with the true
+    /// inverse, where both object; and the honest result with a wrong hint, where only
+    /// `v1 = 1 − v0·v2` objects. Each is a CPU constraint, with a verifying control: without
+    /// either constraint, `lt(0, n)` in every count-down loop would be the prover's choice.
+    fn eqzs_result_is_constrained() {
+        let p = zero_test();
+        let run = |tamper: Option<(usize, Val)>, patch: &dyn Fn(&mut cpu::CpuCols<Val>)| {
+            let (honest, verdict) =
+                forge_first_step(&p, &[f(X)], Opcode::EqZS, tamper, patch, &judge_test);
+            assert_eq!(honest.output, F::ZERO);
+            verdict
+        };
+        let cpu = Err(VerifyError::Constraints { table: "cpu" });
+        // v0 = 3: the result 0 moved to 1.
+        let r = run(Some((0, Val::ONE)), &|row| {
+            assert_eq!(row.v[0], f(X));
+            row.v[2] = Val::ZERO;
+            products(row);
+        });
+        assert_eq!(r, cpu, "[3 = 0] = 1 with hint 0");
+        let r = run(Some((0, Val::ONE)), &|row| products(row));
+        assert_eq!(r, cpu, "[3 = 0] = 1 with the inverse");
+        // A wrong hint alone (the result still 0) breaks `v1 = 1 − v0·v2`.
+        let r = run(None, &|row| {
+            row.v[2] += Val::ONE;
+            products(row);
+        });
+        assert_eq!(r, cpu, "a wrong inverse");
+    }
+}
