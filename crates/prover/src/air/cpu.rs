@@ -33,7 +33,7 @@ pub const SLOTS: usize = 4;
 /// Why it is sound: the fetch lookup makes every row's opcode one the read-only table holds,
 /// i.e. one of the image's, so the flags and constraints of the other opcodes could only ever
 /// be zero. Dropping them removes no honest run and admits no new one, and it makes a
-/// program's CPU rows as wide as the instructions it uses (fib: 13 flags instead of 43).
+/// program's CPU rows as wide as the instructions it uses (fib: 13 flags instead of 44).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OpSet(u64);
 
