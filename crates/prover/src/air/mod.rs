@@ -32,6 +32,7 @@ pub mod rom;
 use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
+use resvm_isa::spec::Chiplet;
 use std::borrow::Cow;
 
 /// The base field of every trace (Goldilocks).
@@ -253,21 +254,20 @@ pub fn tables_for(program: &resvm_isa::Program) -> &'static [TableKind] {
 
 /// Whether `program` has a `HASH` instruction (so its proofs need the hash chiplet).
 pub fn uses_hash(program: &resvm_isa::Program) -> bool {
+    asks_chiplet(program, |c| matches!(c, Chiplet::Hash))
+}
+
+/// Whether `program` has an instruction that sends the compare chiplet a request.
+pub fn uses_compare(program: &resvm_isa::Program) -> bool {
+    asks_chiplet(program, |c| matches!(c, Chiplet::Compare { .. }))
+}
+
+/// Whether an instruction of `program` names a chiplet `is` accepts in its opcode table entry.
+fn asks_chiplet(program: &resvm_isa::Program, is: impl Fn(&Chiplet) -> bool) -> bool {
     program
         .code()
         .iter()
-        .any(|i| matches!(i, resvm_isa::Instr::Hash(_)))
-}
-
-/// Whether `program` has an instruction that sends the compare chiplet a request (its
-/// opcode table entry names the chiplet).
-pub fn uses_compare(program: &resvm_isa::Program) -> bool {
-    program.code().iter().any(|i| {
-        matches!(
-            i.opcode().spec().chiplet,
-            Some(resvm_isa::spec::Chiplet::Compare { .. })
-        )
-    })
+        .any(|i| i.opcode().spec().chiplet.as_ref().is_some_and(&is))
 }
 
 // The omitted tables must be the last ones, so the others keep their indices.
