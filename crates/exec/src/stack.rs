@@ -372,6 +372,11 @@ pub fn run_traced<T: Tracer>(
                 };
             }
             Instr::Jump(t) => pc = t,
+            Instr::BrZS(t, k) => {
+                // `EQZS k; BRANCH pc+1 t` without the stack traffic.
+                let x = read!(fp.saturating_add(k));
+                pc = if x == F::ZERO { t } else { pc + 1 };
+            }
             Instr::Frame => {
                 set_sp!(sp + 2);
                 pc += 1;
@@ -650,6 +655,23 @@ mod tests {
             code.extend([Instr::Push(f(3)), Instr::Store(1)]);
             // [x = 0] of a nonzero and of a zero slot (slot 2 is still fresh).
             code.extend([Instr::EqZS(0), Instr::EqZS(2)]);
+            // BRZS on the zero slot 2 (jumps over a JUMP) and on slot 0 = x ≠ 0 (falls
+            // through to a JUMP to the same place).
+            let i = code.len() as u32;
+            code.extend([
+                Instr::BrZS(i + 2, 2),
+                Instr::Jump(i + 2),
+                Instr::BrZS(i + 4, 0),
+                Instr::Jump(i + 4),
+            ]);
+            // A BRANCH on a pushed condition: the compiled branches of these programs all test
+            // for zero, which the fusion pass makes BRZS.
+            let i = code.len() as u32;
+            code.extend([
+                Instr::Push(F::ONE),
+                Instr::Branch(i + 2, i + 3),
+                Instr::Jump(i + 3),
+            ]);
             for (a, b) in [(0, 1), (1, 0)] {
                 code.extend([
                     Instr::AddSS(a, b),
@@ -779,7 +801,7 @@ mod tests {
                         Term::V2V3 => {
                             let nz = (v(0)? != 0) as i64;
                             match op {
-                                Opcode::BfJz => nz * (*pc as i64 + 1 - a),
+                                Opcode::BfJz | Opcode::BrZS => nz * (*pc as i64 + 1 - a),
                                 Opcode::BfJnz => nz * (a - *pc as i64 - 1),
                                 _ => v(2)? * v(3)?,
                             }

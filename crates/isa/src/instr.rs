@@ -57,6 +57,7 @@ pub enum Opcode {
     Store2 = 41,
     STailCall = 42,
     EqZS = 43,
+    BrZS = 44,
 }
 
 impl Opcode {
@@ -106,6 +107,7 @@ impl Opcode {
         Opcode::Store2,
         Opcode::STailCall,
         Opcode::EqZS,
+        Opcode::BrZS,
     ];
 
     /// The opcode with numeric value `v`, if any.
@@ -224,6 +226,10 @@ pub enum Instr {
     /// Push `[m[fp+a] = 0]`, which is `lt(0, m[fp+a])` (`PUSH 0; LOAD a; COMPARE`): a zero
     /// test in the CPU instead of a comparison in the compare chiplet.
     EqZS(u32),
+    /// Jump to `t` if `m[fp+k] = 0`, else go on at the next instruction (`PUSH 0; LOAD k;
+    /// COMPARE; BRANCH next t`): a loop's zero test and branch in one cycle, with no stack
+    /// traffic.
+    BrZS(u32, u32),
 }
 
 /// Why a fixed-width instruction word could not be decoded.
@@ -293,6 +299,7 @@ impl Instr {
             Instr::Store2(..) => Opcode::Store2,
             Instr::STailCall(..) => Opcode::STailCall,
             Instr::EqZS(..) => Opcode::EqZS,
+            Instr::BrZS(..) => Opcode::BrZS,
         }
     }
 
@@ -318,10 +325,11 @@ impl Instr {
         }
     }
 
-    /// The code addresses a `JUMP` or `BRANCH` may continue at (none for other instructions).
+    /// The code addresses a `JUMP`, `BRANCH` or `BRZS` may continue at other than the next
+    /// (none for other instructions).
     pub fn jump_targets(&self) -> impl Iterator<Item = u32> {
         let t = match *self {
-            Instr::Jump(t) => [Some(t), None],
+            Instr::Jump(t) | Instr::BrZS(t, _) => [Some(t), None],
             Instr::Branch(a, b) => [Some(a), Some(b)],
             _ => [None, None],
         };
@@ -333,6 +341,7 @@ impl Instr {
         match self {
             Instr::Jump(t) => Instr::Jump(f(t)),
             Instr::Branch(a, b) => Instr::Branch(f(a), f(b)),
+            Instr::BrZS(t, k) => Instr::BrZS(f(t), k),
             other => other,
         }
     }
@@ -362,7 +371,7 @@ impl Instr {
     }
 
     /// The two 32-bit index immediates of the instructions that carry two (`BRANCH`, the
-    /// slot–slot instructions, `LOAD2`, `STORE2`, `STAILCALL`).
+    /// slot–slot instructions, `LOAD2`, `STORE2`, `STAILCALL`, `BRZS`).
     pub fn index2(&self) -> Option<(u32, u32)> {
         match *self {
             Instr::Branch(a, b)
@@ -372,7 +381,8 @@ impl Instr {
             | Instr::LtSS(a, b)
             | Instr::Load2(a, b)
             | Instr::Store2(a, b)
-            | Instr::STailCall(a, b) => Some((a, b)),
+            | Instr::STailCall(a, b)
+            | Instr::BrZS(a, b) => Some((a, b)),
             _ => None,
         }
     }
@@ -480,6 +490,7 @@ impl Instr {
             Opcode::Store2 => Instr::Store2(x, y),
             Opcode::STailCall => Instr::STailCall(x, y),
             Opcode::EqZS => Instr::EqZS(x),
+            Opcode::BrZS => Instr::BrZS(x, y),
         })
     }
 }
@@ -557,6 +568,7 @@ mod tests {
             Instr::Store2(2, 1),
             Instr::STailCall(1, 0),
             Instr::EqZS(2),
+            Instr::BrZS(9, 1),
         ];
         assert_eq!(
             Instr::decode(Instr::BfMove(512).encode()),

@@ -410,7 +410,7 @@ pub const HASH_ACCESSES: [Access; 13] = [
 const CELL: Lin = Lin::fp(0);
 
 /// The opcode table, indexed by opcode number.
-pub const OPS: [OpSpec; 44] = [
+pub const OPS: [OpSpec; 45] = [
     op!(Halt, "HALT", NONE2, "", "stop; `b = m[sp-1]`", "",
         slots: [r(Lin::sp(-1), 0)], pc: Lin::pc(0), fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
     op!(Push, "PUSH", [Imm::Field, Imm::None], "c ∈ F", "`-> c`", "",
@@ -550,6 +550,13 @@ pub const OPS: [OpSpec; 44] = [
     op!(EqZS, "EQZS", [Imm::Slot, Imm::None], "slot a",
         "`-> [m[fp+a] = 0]`, i.e. `lt(0,m[fp+a])`, without the compare chiplet; v2 = 1/m[fp+a] (0 for 0)", "",
         slots: SLOT_IMM, pc: NEXT, fp: SAME_FP, sp: Lin::sp(1), chiplet: None),
+    // BFJZ's zero test and next pc on a frame slot: `v2 = [m[fp+k] ≠ 0]` from the inverse
+    // v1, `v3 = pc + 1 − t`, so `pc' = t + v2·v3`.
+    op!(BrZS, "BRZS", [Imm::Pc, Imm::Slot], "t k",
+        "`pc = t` if m[fp+k] = 0, else `pc + 1` (`EQZS k; BRANCH pc+1 t`); v1 = 1/m[fp+k], v2 = [m[fp+k] ≠ 0], `v3 = pc + 1 − t`", "",
+        slots: [r(Lin::fp_b(0), 0)],
+        pc: Lin { terms: &[(Term::A, 1), (Term::V2V3, 1)], constant: 0 },
+        fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
 ];
 
 /// Number of opcodes.

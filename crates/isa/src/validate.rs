@@ -298,7 +298,7 @@ pub fn stack_effect(program: &Program, instr: &Instr) -> Option<Effect> {
         Instr::Load2(..) => simple(0, 2),
         Instr::Store2(..) => simple(2, 0),
         Instr::STailCall(..) => Effect::TailCall { pops: 1 },
-        Instr::Jump(_) => simple(0, 0),
+        Instr::Jump(_) | Instr::BrZS(..) => simple(0, 0),
         Instr::Frame => Effect::Frame,
         Instr::Call(f) => Effect::Call {
             operands: program.functions().get(f as usize)?.arity as u64,
@@ -460,7 +460,8 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
             | Instr::LtSI(k, _)
             | Instr::RSubSI(k, _)
             | Instr::RLtSI(k, _)
-            | Instr::EqZS(k) => {
+            | Instr::EqZS(k)
+            | Instr::BrZS(_, k) => {
                 let frame = s.frame.unwrap_or(0);
                 if k >= frame {
                     return Err(err(pc, ErrorKind::SlotOutsideFrame { slot: k, frame }));
@@ -514,7 +515,7 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
                     ..s.clone()
                 };
                 for t in match instr {
-                    Instr::Jump(t) => vec![t],
+                    Instr::Jump(t) | Instr::BrZS(t, _) => vec![t],
                     Instr::Branch(t0, t1) => vec![t0, t1],
                     _ => vec![],
                 } {
@@ -527,6 +528,10 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
                     Instr::Branch(t0, t1) => {
                         arrive(&mut states, &mut work, pc, t0 as u64, after.clone())?;
                         arrive(&mut states, &mut work, pc, t1 as u64, after)?;
+                    }
+                    Instr::BrZS(t, _) => {
+                        arrive(&mut states, &mut work, pc, next, after.clone())?;
+                        arrive(&mut states, &mut work, pc, t as u64, after)?;
                     }
                     _ => arrive(&mut states, &mut work, pc, next, after)?,
                 }

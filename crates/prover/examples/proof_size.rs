@@ -14,7 +14,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(14);
     let p = resvm_prover::bench::fib_program();
-    let n = ((1u64 << k) - 32) / 15;
+    let n = resvm_prover::bench::fib_n_for_cycles(&p, 1 << k).unwrap();
     let proof = resvm_prover::prove(&p, &[resvm_field::F::from_u64(n)], &[]).unwrap();
     let s = &proof.stark;
     println!("total {}", proof.to_bytes().len());

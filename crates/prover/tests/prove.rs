@@ -19,7 +19,7 @@ fn fib_proves_and_verifies() {
     assert_eq!(proof.statement.output, F::from_u64(55));
     eprintln!("{summary:?}");
     // A resvm image's proof has no Brainfuck I/O tables, no hash table without `HASH`, and
-    // no compare table when its only comparison is the loop's zero test (`EQZS`).
+    // no compare table when its only comparison is the loop's zero test (`BRZS`).
     let names: Vec<&str> = summary.table_rows.iter().map(|r| r.0).collect();
     assert_eq!(names, ["cpu", "memory", "rom"]);
     assert_eq!(proof.stark.degree_bits.len(), 3);

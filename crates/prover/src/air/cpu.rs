@@ -275,10 +275,10 @@ impl CpuAir {
                     Val::from_bool(row.v[0].as_canonical_u64() + a.as_canonical_u64() >= 256);
                 (row.v[2], row.v[3]) = (carry, Val::ONE - carry);
             }
-            Opcode::BfJz | Opcode::BfJnz => {
+            Opcode::BfJz | Opcode::BfJnz | Opcode::BrZS => {
                 row.v[1] = row.v[0].try_inverse().unwrap_or(Val::ZERO);
                 row.v[2] = Val::from_bool(row.v[0] != Val::ZERO);
-                row.v[3] = if op == Opcode::BfJz {
+                row.v[3] = if op != Opcode::BfJnz {
                     pc_next - a
                 } else {
                     a - pc_next
@@ -541,13 +541,12 @@ where
         on(&[BfAdd8], v(1) - v(0) - x(l.a) + k(256) * v(2));
         on(&[BfAdd8], v(3) + v(2) - k(1));
         on(&[BfAdd8], x(l.s));
-        // BFJZ / BFJNZ: v2 = [cell ≠ 0] from `v2 = v0·v1` and `v0·(1 − v2) = 0` (v1 the
-        // inverse); v3 is the jump distance so that `s = v2·v3` completes the next pc.
-        for op in [BfJz, BfJnz] {
-            on(&[op], v(2) - x(l.p));
-            on(&[op], v(0) - x(l.q));
-        }
-        on(&[BfJz], v(3) - x(l.pc) - k(1) + x(l.a));
+        // BFJZ / BFJNZ / BRZS: v2 = [v0 ≠ 0] from `v2 = v0·v1` and `v0·(1 − v2) = 0` (v1 the
+        // inverse); v3 is the jump distance so that `s = v2·v3` completes the next pc. BRZS
+        // is BFJZ on a frame slot (its v0 read from m[fp+k]).
+        on(&[BfJz, BfJnz, BrZS], v(2) - x(l.p));
+        on(&[BfJz, BfJnz, BrZS], v(0) - x(l.q));
+        on(&[BfJz, BrZS], v(3) - x(l.pc) - k(1) + x(l.a));
         on(&[BfJnz], v(3) - x(l.a) + x(l.pc) + k(1));
         // BFIN: the position advances unless at the end (v3 = eof, fixed by the lookup).
         on(&[BfIn], v(1) - v(0) - k(1) + v(3));

@@ -28,7 +28,10 @@
 //! (both layouts are the same constraints, each sound on its own). Measured: the fused
 //! Fibonacci loop (2.3 accesses per cycle) proves ~25 % faster with 3, while resource-logic
 //! proofs, whose access counts fall the other way, were ~13 % slower with a fixed 3; 4 per row
-//! measured no faster at 2^16 cycles and made proofs ~9 % larger.
+//! measured no faster at 2^16 cycles and made proofs ~9 % larger. 4 as a third choice (taken
+//! only where it has fewer padded cells) proved fib 4600 ~10 % faster with its memory table at
+//! 2^14 rows, but made that proof 13 % and a 2-in/2-out resource proof 7 % larger: not kept
+//! (`docs/benchmarks.md`, "Branch on a zero slot").
 
 use super::{bus, Val};
 use crate::{col, columns};

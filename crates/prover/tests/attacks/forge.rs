@@ -211,6 +211,11 @@ pub fn air_run_tampered(
                 };
             }
             Instr::Jump(t) => next = t as u64,
+            Instr::BrZS(t, slot) => {
+                if rd(&mut s, fp + k(slot as u64)) == Val::ZERO {
+                    next = t as u64;
+                }
+            }
             Instr::Frame => sp += k(2),
             Instr::Call(f) | Instr::TailCall(f) | Instr::Repr(f) => {
                 let t = tuple_of(f);

@@ -1,4 +1,4 @@
-//! The fused instructions (opcodes 30–43, `resvm_isa::fuse`) attacked: a run whose fused step
+//! The fused instructions (opcodes 30–44, `resvm_isa::fuse`) attacked: a run whose fused step
 //! writes a value other than its sequence's, keeps a constant other than its immediate, or
 //! sends the compare chiplet its operands in the wrong order is refused by `verify`, each with
 //! the verifier's specific error. Every forgery is first laid out untampered and must verify,
@@ -29,6 +29,8 @@ fn all_fused() -> Program {
         // [3 = 0] = 0
         EqZS(0),
     ]);
+    // 3 ≠ 0: BRZS falls through (to where its jump would also go).
+    code.push(BrZS(code.len() as u32 + 1, 0));
     // Nine ADDs leave 8 and 45.
     code.extend([Add; 9]);
     code.extend([

@@ -121,6 +121,66 @@ fn zero_test() -> Program {
     image(code, vec![func(4, 1, 2), func(8, 1, 1)]).expect("valid image")
 }
 
+/// `fn main(x, _) = x` that first runs `BRZS t k` (at pc 4) on slot `k`: slot 0 holds x = 3,
+/// slot 1 is fresh (0). `t` is 5 (the next instruction, where a fall-through also goes) or 6
+/// (over `JUMP 6`).
+fn branch_on_zero(t: u32, k: u32) -> Program {
+    let code = vec![
+        Frame,
+        Input(0),
+        Call(0),
+        Halt,
+        BrZS(t, k),
+        Jump(6),
+        Load(0),
+        Ret,
+    ];
+    image(code, vec![func(4, 1, 2)]).expect("valid image")
+}
+
+release_test! {
+    /// `BRZS` rows other than the zero test's: each of its three constraints refuses a row
+    /// that only it objects to, with a verifying control (`forge_first_step`).
+    /// - a wrong inverse of a nonzero slot (v2 = 1 kept): `v2 = v0·v1`;
+    /// - "zero" (v2 = 0, v1 = 0) claimed for the nonzero slot, where the jump target is also
+    ///   the next instruction so the next pc is the same: `v0·(1 − v2) = 0`;
+    /// - "nonzero" (v2 = 1) claimed for the zero slot, same target: `v2 = v0·v1` again;
+    /// - a wrong jump distance where the jump is taken (v2 = 0 hides v3 from the next pc):
+    ///   `v3 = pc + 1 − t`. Without it, a nonzero slot's "fall-through" could go anywhere.
+    fn brzs_zero_test_and_jump_are_constrained() {
+        let cpu = Err(VerifyError::Constraints { table: "cpu" });
+        let run = |t, k, patch: &dyn Fn(&mut cpu::CpuCols<Val>)| {
+            let p = branch_on_zero(t, k);
+            let (honest, verdict) =
+                forge_first_step(&p, &[f(X)], Opcode::BrZS, None, patch, &judge_test);
+            assert_eq!(honest.output, f(X));
+            verdict
+        };
+        let r = run(5, 0, &|row| {
+            assert_eq!((row.v[0], row.v[2]), (f(X), Val::ONE));
+            row.v[1] += Val::ONE;
+            products(row);
+        });
+        assert_eq!(r, cpu, "wrong inverse");
+        let r = run(5, 0, &|row| {
+            (row.v[1], row.v[2]) = (Val::ZERO, Val::ZERO);
+            products(row);
+        });
+        assert_eq!(r, cpu, "3 claimed zero");
+        let r = run(5, 1, &|row| {
+            assert_eq!((row.v[0], row.v[2], row.v[3]), (Val::ZERO, Val::ZERO, Val::ZERO));
+            row.v[2] = Val::ONE;
+            products(row);
+        });
+        assert_eq!(r, cpu, "0 claimed nonzero");
+        let r = run(6, 1, &|row| {
+            row.v[3] += Val::ONE;
+            products(row);
+        });
+        assert_eq!(r, cpu, "wrong jump distance");
+    }
+}
+
 release_test! {
     /// `EQZS` claiming the wrong result: `[3 = 0]` written as 1, with the inverse hint 0 that
     /// makes `v1 = 1 − v0·v2` hold, so that only `v0·v1 = 0` objects; the same with the true
