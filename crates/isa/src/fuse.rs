@@ -236,15 +236,9 @@ mod tests {
         );
     }
 
-    /// Fib's loop body as the compiler emits it (`BRANCH next exit`), fused: 17 instructions
-    /// become 8, of which 6 run per iteration.
-    #[test]
-    fn fib_iteration() {
-        let body = [
-            Push(c(0)),
-            Load(0),
-            Compare,
-            Branch(4, 15),
+    /// `go(n - 1, b, a + b)` as the code generator emits it, unfused.
+    fn fib_step() -> [Instr; 11] {
+        [
             Load(0),
             Push(c(1)),
             Sub,
@@ -256,9 +250,19 @@ mod tests {
             Store(1),
             Store(0),
             TailCall(1),
-            Load(1),
-            Ret,
-        ];
+        ]
+    }
+
+    /// Fib's loop body as the compiler emits it (`BRANCH next exit`), fused: 17 instructions
+    /// become 8, of which 6 run per iteration.
+    #[test]
+    fn fib_iteration() {
+        let body = [
+            &[Push(c(0)), Load(0), Compare, Branch(4, 15)][..],
+            &fib_step(),
+            &[Load(1), Ret],
+        ]
+        .concat();
         let f = fuse(&body, 0, &[]);
         assert_eq!(
             f.code,
@@ -280,25 +284,10 @@ mod tests {
     /// the zero test is.
     #[test]
     fn zero_test_before_a_branch_whose_second_arm_follows() {
-        let body = [
-            Push(c(0)),
-            Load(0),
-            Compare,
-            Branch(6, 4),
-            Load(1),
-            Ret,
-            Load(0),
-            Push(c(1)),
-            Sub,
-            Load(2),
-            Load(1),
-            Load(2),
-            Add,
-            Store(2),
-            Store(1),
-            Store(0),
-            TailCall(1),
-        ];
+        let body = [Push(c(0)), Load(0), Compare, Branch(6, 4), Load(1), Ret]
+            .into_iter()
+            .chain(fib_step())
+            .collect::<Vec<_>>();
         // Addresses relative to base 0, as if the function started at pc 0.
         let f = fuse(&body, 0, &[]);
         assert_eq!(
