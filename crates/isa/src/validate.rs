@@ -514,11 +514,7 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
                     height: s.height - pops + pushes,
                     ..s.clone()
                 };
-                for t in match instr {
-                    Instr::Jump(t) | Instr::BrZS(t, _) => vec![t],
-                    Instr::Branch(t0, t1) => vec![t0, t1],
-                    _ => vec![],
-                } {
+                for t in instr.jump_targets() {
                     if t as usize <= pc {
                         return Err(err(pc, ErrorKind::BackwardJump { target: t }));
                     }
