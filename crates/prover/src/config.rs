@@ -3,11 +3,13 @@
 //! security parameter sets (`docs/proof-system.md`), and in [`security`] their conjectured
 //! level under Plonky3 0.8's own model (`p3-security`).
 
+pub mod digest;
+pub mod randomization_in_main;
 mod salted_mmcs;
 pub mod security;
 
 use crate::air::Val;
-use p3_blake3::Blake3;
+use digest::{PaddedBlake3, DIGEST_BYTES};
 use p3_challenger::{HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DFTSmallBatch;
@@ -21,27 +23,36 @@ use serde::{Deserialize, Serialize};
 
 /// Challenges live in the degree-2 extension (≈ 2^128 elements).
 pub type Challenge = BinomialExtensionField<Val, 2>;
-/// Merkle leaves: BLAKE3 of the rows of every matrix of one height, one after another, as
-/// canonical 8-byte little-endian words, with one salt among them (`salted_mmcs`); 256-bit
-/// digests. The prover hashes up to 16 rows per SIMD call
+/// Merkle leaves: the padded, cut BLAKE3 ([`digest`]) of the rows of every matrix of one
+/// height, one after another, as canonical 8-byte little-endian words, with one salt among
+/// them (`salted_mmcs`); 200-bit digests. The prover hashes up to 16 rows per SIMD call
 /// (`blake3`'s AVX-512 code, picked at run time); the verifier hashes one row of each opened
 /// height per query, and BLAKE3 does that several times faster than a one-state Keccak-f
 /// sponge (`docs/benchmarks.md`, "BLAKE3 commitments").
-type FieldHash = SerializingHasher<Blake3>;
-/// Merkle nodes: BLAKE3 of the two children's digests (one 64-byte block).
-type Compress = CompressionFunctionFromHasher<Blake3, 2, 32>;
+type FieldHash = SerializingHasher<MerkleHash>;
+/// The Merkle hash on bytes: padded BLAKE3 cut to [`DIGEST_BYTES`].
+type MerkleHash = PaddedBlake3<DIGEST_BYTES>;
+/// Merkle nodes: the same hash of the two children's digests (50 bytes, padded to one block).
+type Compress = CompressionFunctionFromHasher<MerkleHash, 2, DIGEST_BYTES>;
 /// Salt elements per Merkle leaf: 2 uniform Goldilocks elements, ≈ 128 bits of entropy (the
 /// same entropy as Plonky3's 4-element BabyBear salts), so a leaf digest hides its row.
 const SALT: usize = 2;
 type ValMmcs = salted_mmcs::LeafSaltedMmcs;
 type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
-/// Fiat–Shamir over BLAKE3 (bytes), serializing field elements canonically.
-type Challenger = SerializingChallenger64<Val, HashChallenger<u8, Blake3, 32>>;
+/// Fiat–Shamir over the padded BLAKE3 with full 32-byte states ([`digest`]), serializing field
+/// elements canonically. The padding makes each proof-of-work candidate (a 32-byte state and
+/// an 8-byte witness) one whole block, which `p3-blake3` hashes 8 or 16 at a time.
+type TranscriptHash = PaddedBlake3<32>;
+type Challenger = SerializingChallenger64<Val, HashChallenger<u8, TranscriptHash, 32>>;
 /// Plonky3's DFT for narrow matrices (it parallelizes over butterfly groups, not rows): our
 /// committed matrices are 4–47 columns wide; measured ~7 % less prover CPU than
 /// `Radix2DitParallel` at 2^16 cycles.
 type Dft = Radix2DFTSmallBatch<Val>;
-type Pcs = HidingFriPcs<Val, Dft, ValMmcs, ChallengeMmcs, StdRng>;
+/// Plonky3's hiding FRI, under [`randomization_in_main`].
+type HidingPcs = HidingFriPcs<Val, Dft, ValMmcs, ChallengeMmcs, StdRng>;
+/// The PCS of every resvm proof: hiding FRI with the randomization polynomials committed in
+/// the main-trace tree.
+type Pcs = randomization_in_main::RandomizationInMainPcs;
 /// The STARK configuration type of every resvm proof.
 pub type VmConfig = StarkConfig<Pcs, Challenge, Challenger>;
 
@@ -54,14 +65,16 @@ const NUM_RANDOM_CODEWORDS: usize = 2;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SecurityLevel {
     /// ≥ 100 bits conjectured on every proof the verifier accepts, under Plonky3 0.8's
-    /// `p3-security` model ([`security::worst_case_report`]: 100.4 bits, bound by the FRI query
-    /// phase; `docs/proof-system.md`): blowup 4, 41 queries, 20-bit query PoW and grinding
-    /// before every other challenge.
+    /// `p3-security` model ([`security::worst_case_report`]: 100.0 bits, bound by the
+    /// 200-bit Merkle digests' collision resistance, the FRI query phase at 100.5;
+    /// `docs/proof-system.md`): blowup 4, 40 queries, 22-bit query PoW and grinding before
+    /// every other challenge, folding arity up to 16.
     Standard,
     /// A handful of queries for fast tests: **not secure**; verifiers refuse it unless told
     /// to accept test proofs.
     Test,
-    /// ≥ 100 bits conjectured (same model, 100.6 bits) with smaller proofs: blowup 8 and 27
+    /// ≥ 100 bits conjectured (same model, 100.0 bits, the FRI query phase at 100.6) with
+    /// smaller proofs: blowup 8 and 27
     /// queries with a 21-bit query PoW instead of blowup 4 and 40 (measured at 2^16 cycles:
     /// ~27 % smaller proofs, ~1.9× the proving time).
     Compact,
@@ -104,14 +117,14 @@ impl SecurityLevel {
         match self {
             SecurityLevel::Standard => Params {
                 log_blowup: 2,
-                num_queries: 41,
-                query_pow_bits: 20,
+                num_queries: 40,
+                query_pow_bits: 22,
                 commit_pow_bits: 6,
                 lookup_pow_bits: 12,
                 ood_pow_bits: 8,
                 batch_pow_bits: 14,
                 log_final_poly_len: 7,
-                max_log_arity: 3,
+                max_log_arity: 4,
                 extension_degree: 2,
                 cap_height: 0,
             },
@@ -194,16 +207,20 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
         query_proof_of_work_bits: p.query_pow_bits,
         mmcs: challenge_mmcs,
     };
-    let pcs = Pcs::new(
+    let hiding = HidingPcs::new(
         Dft::default(),
         val_mmcs,
         fri,
         NUM_RANDOM_CODEWORDS,
         StdRng::from_rng(&mut master),
     );
-    StarkConfig::new(pcs, Challenger::from_hasher(vec![], Blake3))
-        .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
-        .with_ood_proof_of_work_bits(p.ood_pow_bits)
+    let pcs = Pcs::new(hiding, StdRng::from_rng(&mut master));
+    StarkConfig::new(
+        pcs,
+        Challenger::from_hasher(vec![], TranscriptHash::default()),
+    )
+    .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
+    .with_ood_proof_of_work_bits(p.ood_pow_bits)
 }
 
 /// 32 bytes of OS randomness for the prover's hiding.
@@ -229,11 +246,21 @@ mod tests {
             .collect()
     }
 
-    /// The commitment hash is plain BLAKE3 of the canonical bytes, one row at a time and in
-    /// the prover's batches (which go through `blake3`'s unstable batching entry point).
+    /// BLAKE3 of the message, `0x80` and zeros to whole 64-byte blocks, cut to `N` bytes.
+    fn padded_blake3<const N: usize>(message: &[u8]) -> [u8; N] {
+        let mut padded = message.to_vec();
+        padded.push(0x80);
+        padded.resize(padded.len().div_ceil(64) * 64, 0);
+        let full = blake3::hash(&padded);
+        full.as_bytes()[..N].try_into().unwrap()
+    }
+
+    /// The commitment hash is padded BLAKE3 of the canonical bytes cut to [`DIGEST_BYTES`], one
+    /// row at a time and in the prover's batches (which go through `blake3`'s unstable
+    /// batching entry point); a node is that of its children's digests.
     #[test]
     fn merkle_hashes_are_blake3_of_canonical_bytes() {
-        let hash = FieldHash::new(Blake3);
+        let hash = FieldHash::new(MerkleHash::default());
         for width in [0usize, 1, 7, 8, 9, 72, 130, 147] {
             let rows: Vec<Vec<Val>> = (0..35u64)
                 .map(|r| {
@@ -242,21 +269,36 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let mut batched = vec![[0u8; 32]; rows.len()];
+            let mut batched = vec![[0u8; DIGEST_BYTES]; rows.len()];
             hash.hash_many(&rows.concat(), &mut batched);
             for (row, got) in rows.iter().zip(&batched) {
-                let expected = *blake3::hash(&bytes(row)).as_bytes();
+                let expected = padded_blake3::<DIGEST_BYTES>(&bytes(row));
                 assert_eq!(hash.hash_iter(row.iter().copied()), expected);
                 assert_eq!(*got, expected, "width {width}");
             }
         }
-        let compress = Compress::new(Blake3);
-        let (left, right) = ([3u8; 32], [250u8; 32]);
-        let mut both = left.to_vec();
-        both.extend(right);
-        assert_eq!(
-            compress.compress([left, right]),
-            *blake3::hash(&both).as_bytes()
-        );
+        let compress = Compress::new(MerkleHash::default());
+        let groups: Vec<[[u8; DIGEST_BYTES]; 2]> = (0..40u8)
+            .map(|i| [[i; DIGEST_BYTES], [250 ^ i; DIGEST_BYTES]])
+            .collect();
+        let mut batched = vec![[0u8; DIGEST_BYTES]; groups.len()];
+        compress.compress_many(&groups, &mut batched);
+        for (g, got) in groups.iter().zip(&batched) {
+            let expected = padded_blake3::<DIGEST_BYTES>(&g.concat());
+            assert_eq!(compress.compress(*g), expected);
+            assert_eq!(*got, expected);
+        }
+    }
+
+    /// The transcript hashes with the same padding and the full 32 bytes.
+    #[test]
+    fn transcript_hash_is_padded_blake3() {
+        for len in [0usize, 40, 64, 100] {
+            let message: Vec<u8> = (0..len as u8).collect();
+            assert_eq!(
+                TranscriptHash::default().hash_slice(&message),
+                padded_blake3::<32>(&message)
+            );
+        }
     }
 }

@@ -9,7 +9,8 @@
 //! derives which matrices carry a salt from the dimensions alone, so a proof cannot move
 //! values between a row and a salt.
 
-use super::{Compress, FieldHash, SALT};
+use super::digest::DIGEST_BYTES;
+use super::{Compress, FieldHash, MerkleHash, SALT};
 use crate::air::Val;
 use p3_commit::{BatchOpening, BatchOpeningRef, Mmcs};
 use p3_matrix::stack::HorizontalPair;
@@ -91,8 +92,8 @@ impl Matrix<Val> for SaltColumns {
 /// A committed matrix with its salt columns.
 type Salted<M> = HorizontalPair<M, SaltColumns>;
 
-/// The Merkle tree under the salts: binary, 32-byte digests.
-type Inner = MerkleTreeMmcs<Val, u8, FieldHash, Compress, 2, 32>;
+/// The Merkle tree under the salts: binary, [`DIGEST_BYTES`]-byte digests.
+type Inner = MerkleTreeMmcs<Val, u8, FieldHash, Compress, 2, DIGEST_BYTES>;
 
 /// Which of the matrices of these heights carry the salt of their height: the first one of
 /// each height, in order.
@@ -192,7 +193,7 @@ fn unsalt(rows: Vec<Vec<Val>>, salt_widths: &[usize]) -> (Vec<Vec<Val>>, Vec<Vec
 /// Salt widths of the committed matrices, read off the prover data.
 fn salt_widths<M: Matrix<Val>>(
     inner: &Inner,
-    tree: &MerkleTree<Val, u8, Salted<M>, 2, 32>,
+    tree: &MerkleTree<Val, u8, Salted<M>, 2, DIGEST_BYTES>,
 ) -> Vec<usize> {
     inner
         .get_matrices(tree)
@@ -213,8 +214,8 @@ impl LeafSaltedMmcs {
     pub fn new(cap_height: usize, rng: StdRng) -> Self {
         Self {
             inner: Inner::new(
-                FieldHash::new(p3_blake3::Blake3),
-                Compress::new(p3_blake3::Blake3),
+                FieldHash::new(MerkleHash::default()),
+                Compress::new(MerkleHash::default()),
                 cap_height,
             ),
             rng: Mutex::new(rng),
@@ -235,7 +236,7 @@ impl Clone for LeafSaltedMmcs {
 }
 
 impl Mmcs<Val> for LeafSaltedMmcs {
-    type ProverData<M> = MerkleTree<Val, u8, Salted<M>, 2, 32>;
+    type ProverData<M> = MerkleTree<Val, u8, Salted<M>, 2, DIGEST_BYTES>;
     type Commitment = <Inner as Mmcs<Val>>::Commitment;
     /// The salts of the salted matrices, in matrix order; the sibling digests.
     type Proof = (Vec<Vec<Val>>, <Inner as Mmcs<Val>>::Proof);

@@ -18,7 +18,7 @@
 //! | [`BATCH`] | opening batching | `SecurityAssumption::UniqueDecoding.prox_gaps_error` over all opened columns, + batch PoW |
 //! | [`COMMIT`] | every FRI folding challenge | `fri::conjectured_commit_phase_error` (+ commit PoW) |
 //! | [`QUERY`] | FRI queries | `fri::conjectured_error` (+ query PoW) |
-//! | [`COLLISION`] | the Merkle hash | its collision resistance (BLAKE3, 256-bit digests) |
+//! | [`COLLISION`] | the Merkle hash | its collision resistance (BLAKE3 cut to 200-bit digests) |
 //!
 //! For a single table this is exactly `p3_security::stark::conjectured_security_report` with
 //! the LogUp term as an extra (tested). Trace lengths are the committed ones, i.e. after hiding
@@ -60,8 +60,10 @@ pub const COLLISION: &str = p3_security::report::COLLISION_LABEL;
 /// `floor(log2 |EF|)` for the quadratic extension of Goldilocks (`|EF| = p^2 < 2^128`): field
 /// sizes are rounded down, so every term is understated rather than overstated.
 pub const MODULUS_BITS: usize = 127;
-/// Collision resistance of the Merkle/transcript hash in bits (256-bit BLAKE3 digests).
-pub const COLLISION_BITS: usize = 128;
+/// Collision resistance of the Merkle hash in bits: half its digest's bits (BLAKE3 cut to
+/// [`DIGEST_BYTES`](crate::config::digest::DIGEST_BYTES) bytes). The transcript's 256-bit
+/// BLAKE3 has more.
+pub const COLLISION_BITS: usize = crate::config::digest::DIGEST_BYTES * 8 / 2;
 /// Degree of the challenge field over Goldilocks (columns per extension element).
 const CHALLENGE_DIM: usize = 2;
 /// Random codewords per committed matrix (`HidingFriPcs`), as in [`crate::config`].

@@ -160,7 +160,7 @@ fn forged_run(
 /// The verdict on a proof whose transcript no longer matches what it was made under (an edited
 /// statement, terminal or degree bits): every later challenge changes, so the first check that
 /// depends on one fails. Under the standard set that is the 8-bit lookup grinding (probability
-/// 1 − 2^-8) or else an opening or the 20-bit query grinding; which one is chance.
+/// 1 − 2^-8) or else an opening or the 22-bit query grinding; which one is chance.
 fn transcript_broken(r: &Result<(), VerifyError>) -> bool {
     matches!(r, Err(VerifyError::Opening) | Err(VerifyError::ProofOfWork))
 }
@@ -381,6 +381,14 @@ release_test! {
             q.stark.lookup_terminals[2].as_mut().unwrap().0 -= one;
         });
         assert!(transcript_broken(&r), "{r:?}");
+        // The randomization polynomials are committed in the main tree, and the proof names
+        // that commitment twice. Another one is absorbed before ζ, so the edit breaks the
+        // transcript (the PCS's own refusal of a consistent proof that commits them apart is
+        // `config::randomization_in_main`'s unit test); none at all is Plonky3's ZK check.
+        let r = edit(&|q| q.stark.commitments.random = Some(q.stark.commitments.quotient_chunks.clone()));
+        assert!(transcript_broken(&r), "{r:?}");
+        let r = edit(&|q| q.stark.commitments.random = None);
+        assert!(matches!(&r, Err(VerifyError::Invalid(m)) if m.contains("randomization")), "{r:?}");
         // Proof-of-work witnesses.
         let r = edit(&|q| q.stark.lookup_pow_witness = None);
         assert_eq!(r, Err(VerifyError::ProofOfWork));
