@@ -75,7 +75,7 @@ enum Role {
 struct Pending {
     commitment: Commitment,
     tree: Arc<InnerData>,
-    heights: Vec<usize>,
+    domain_sizes: Vec<usize>,
 }
 
 /// Hiding FRI whose randomization polynomials share the main-trace tree (module docs).
@@ -103,6 +103,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A commitment that stands for itself alone.
+fn own(commitment: Commitment, tree: InnerData) -> (Commitment, Data) {
+    (
+        commitment,
+        Data {
+            tree: Arc::new(tree),
+            role: Role::Own,
+        },
+    )
+}
+
 impl Pcs<Challenge, Challenger> for RandomizationInMainPcs {
     type Domain = Domain;
     type Commitment = Commitment;
@@ -125,17 +136,11 @@ impl Pcs<Challenge, Challenger> for RandomizationInMainPcs {
         if *main_committed {
             let (commitment, tree) =
                 Pcs::<Challenge, Challenger>::commit(&self.inner, evaluations)?;
-            return Ok((
-                commitment,
-                Data {
-                    tree: Arc::new(tree),
-                    role: Role::Own,
-                },
-            ));
+            return Ok(own(commitment, tree));
         }
         *main_committed = true;
         let tables = evaluations.len();
-        let heights: Vec<usize> = evaluations.iter().map(|(d, _)| d.size()).collect();
+        let domain_sizes: Vec<usize> = evaluations.iter().map(|(d, _)| d.size()).collect();
         {
             let mut rng = lock(&self.rng);
             let randomization: Vec<_> = evaluations
@@ -154,7 +159,7 @@ impl Pcs<Challenge, Challenger> for RandomizationInMainPcs {
         *lock(&self.pending) = Some(Pending {
             commitment: commitment.clone(),
             tree: tree.clone(),
-            heights,
+            domain_sizes,
         });
         Ok((
             commitment,
@@ -205,13 +210,7 @@ impl UnivariateStarkPcs<Challenge, Challenger> for RandomizationInMainPcs {
             &self.inner,
             evaluations,
         )?;
-        Ok((
-            commitment,
-            Data {
-                tree: Arc::new(tree),
-                role: Role::Own,
-            },
-        ))
+        Ok(own(commitment, tree))
     }
 
     fn get_quotient_ldes(
@@ -232,13 +231,7 @@ impl UnivariateStarkPcs<Challenge, Challenger> for RandomizationInMainPcs {
     ) -> Result<(Commitment, Data), InnerProverError> {
         let (commitment, tree) =
             UnivariateStarkPcs::<Challenge, Challenger>::commit_ldes(&self.inner, ldes)?;
-        Ok((
-            commitment,
-            Data {
-                tree: Arc::new(tree),
-                role: Role::Own,
-            },
-        ))
+        Ok(own(commitment, tree))
     }
 
     fn get_evaluations_on_domain<'a>(
@@ -354,9 +347,9 @@ impl UnivariateStarkPcs<Challenge, Challenger> for RandomizationInMainPcs {
         let pending = lock(&self.pending)
             .take()
             .expect("p3-batch-stark commits the main traces before the randomization round");
-        let heights: Vec<usize> = ext_trace_domains.into_iter().map(|d| d.size()).collect();
+        let domain_sizes: Vec<usize> = ext_trace_domains.into_iter().map(|d| d.size()).collect();
         assert_eq!(
-            heights, pending.heights,
+            domain_sizes, pending.domain_sizes,
             "the randomization polynomials were drawn for the main traces' domains"
         );
         Ok(Some((
@@ -364,7 +357,7 @@ impl UnivariateStarkPcs<Challenge, Challenger> for RandomizationInMainPcs {
             Data {
                 tree: pending.tree,
                 role: Role::Randomization {
-                    tables: heights.len(),
+                    tables: domain_sizes.len(),
                 },
             },
         )))
