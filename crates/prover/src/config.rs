@@ -236,6 +236,7 @@ pub fn os_seed() -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use digest::tests::reference as padded_blake3;
     use p3_field::PrimeCharacteristicRing;
     use p3_symmetric::{CryptographicHasher, PseudoCompressionFunction};
 
@@ -244,15 +245,6 @@ mod tests {
         row.iter()
             .flat_map(|v| v.as_canonical_u64().to_le_bytes())
             .collect()
-    }
-
-    /// BLAKE3 of the message, `0x80` and zeros to whole 64-byte blocks, cut to `N` bytes.
-    fn padded_blake3<const N: usize>(message: &[u8]) -> [u8; N] {
-        let mut padded = message.to_vec();
-        padded.push(0x80);
-        padded.resize(padded.len().div_ceil(64) * 64, 0);
-        let full = blake3::hash(&padded);
-        full.as_bytes()[..N].try_into().unwrap()
     }
 
     /// The commitment hash is padded BLAKE3 of the canonical bytes cut to [`DIGEST_BYTES`], one

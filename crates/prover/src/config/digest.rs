@@ -125,10 +125,12 @@ impl<const N: usize> CryptographicHasher<u8, [u8; N]> for PaddedBlake3<N> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn reference<const N: usize>(message: &[u8]) -> [u8; N] {
+    /// `blake3::hash` of the padded message, cut to `N` bytes: the reference the hashes of
+    /// this module and of `config` are tested against.
+    pub(in crate::config) fn reference<const N: usize>(message: &[u8]) -> [u8; N] {
         let mut padded = message.to_vec();
         padded.push(0x80);
         while padded.len() % BLOCK != 0 {

@@ -78,13 +78,22 @@ struct Pending {
     domain_sizes: Vec<usize>,
 }
 
+/// Where a PCS is in its one proof.
+enum Phase {
+    /// Nothing committed: the next commitment is the main traces'.
+    Fresh,
+    /// The main traces are committed, with the randomization polynomials.
+    MainCommitted(Pending),
+    /// The randomization round has the main commitment; later commitments stand alone.
+    RandomizationHandedOut,
+}
+
 /// Hiding FRI whose randomization polynomials share the main-trace tree (module docs).
 pub struct RandomizationInMainPcs {
     inner: HidingPcs,
     rng: Mutex<StdRng>,
-    pending: Mutex<Option<Pending>>,
-    /// Whether this PCS has committed a proof's main traces: a PCS serves one proof.
-    main_committed: Mutex<bool>,
+    /// A PCS serves one proof.
+    phase: Mutex<Phase>,
 }
 
 impl RandomizationInMainPcs {
@@ -93,8 +102,7 @@ impl RandomizationInMainPcs {
         Self {
             inner,
             rng: Mutex::new(rng),
-            pending: Mutex::new(None),
-            main_committed: Mutex::new(false),
+            phase: Mutex::new(Phase::Fresh),
         }
     }
 }
@@ -132,13 +140,12 @@ impl Pcs<Challenge, Challenger> for RandomizationInMainPcs {
         evaluations: impl IntoIterator<Item = (Domain, RowMajorMatrix<Val>)>,
     ) -> Result<(Commitment, Data), InnerProverError> {
         let mut evaluations: Vec<_> = evaluations.into_iter().collect();
-        let mut main_committed = lock(&self.main_committed);
-        if *main_committed {
+        let mut phase = lock(&self.phase);
+        if !matches!(*phase, Phase::Fresh) {
             let (commitment, tree) =
                 Pcs::<Challenge, Challenger>::commit(&self.inner, evaluations)?;
             return Ok(own(commitment, tree));
         }
-        *main_committed = true;
         let tables = evaluations.len();
         let domain_sizes: Vec<usize> = evaluations.iter().map(|(d, _)| d.size()).collect();
         {
@@ -156,7 +163,7 @@ impl Pcs<Challenge, Challenger> for RandomizationInMainPcs {
         }
         let (commitment, tree) = Pcs::<Challenge, Challenger>::commit(&self.inner, evaluations)?;
         let tree = Arc::new(tree);
-        *lock(&self.pending) = Some(Pending {
+        *phase = Phase::MainCommitted(Pending {
             commitment: commitment.clone(),
             tree: tree.clone(),
             domain_sizes,
@@ -270,34 +277,28 @@ impl UnivariateStarkPcs<Challenge, Challenger> for RandomizationInMainPcs {
         challenger: &mut Challenger,
         preprocessed_commitment: Option<usize>,
     ) -> Result<(OpenedValues<Challenge>, Self::Proof), InnerProverError> {
-        let (tables, r_points) = match (rounds.first(), rounds.get(1)) {
-            (Some(r), Some(main))
-                if matches!(r.prover_data.role, Role::Randomization { .. })
-                    && Arc::ptr_eq(&r.prover_data.tree, &main.prover_data.tree) =>
-            {
-                let Role::Main { tables } = main.prover_data.role else {
-                    panic!("the round after the randomization round is not the main round");
-                };
-                assert_eq!(
-                    r.prover_data.role,
-                    Role::Randomization { tables },
-                    "one randomization polynomial per table"
-                );
-                (tables, r.points.clone())
-            }
-            _ => panic!("p3-batch-stark opens the randomization round first, then the main one"),
+        const ORDER: &str = "p3-batch-stark opens the randomization round first, then the main one";
+        assert!(rounds.len() >= 2, "{ORDER}");
+        let randomization = rounds.remove(0);
+        let main = &mut rounds[0];
+        let Role::Main { tables } = main.prover_data.role else {
+            panic!("{ORDER}");
         };
-        rounds.remove(0);
-        rounds[0].points.extend(r_points);
+        assert!(
+            randomization.prover_data.role == Role::Randomization { tables }
+                && Arc::ptr_eq(&randomization.prover_data.tree, &main.prover_data.tree),
+            "{ORDER}, one randomization polynomial per table"
+        );
+        main.points.extend(randomization.points);
         let preprocessed = preprocessed_commitment.map(|i| {
             i.checked_sub(1)
                 .expect("the preprocessed round follows the main round")
         });
         let inner_rounds = rounds
-            .iter()
+            .into_iter()
             .map(|r| OpeningRequest {
                 prover_data: &*r.prover_data.tree,
-                points: r.points.clone(),
+                points: r.points,
             })
             .collect();
         let (mut values, proof) =
@@ -344,9 +345,11 @@ impl UnivariateStarkPcs<Challenge, Challenger> for RandomizationInMainPcs {
         &self,
         ext_trace_domains: impl IntoIterator<Item = Domain>,
     ) -> Result<Option<(Commitment, Data)>, InnerProverError> {
-        let pending = lock(&self.pending)
-            .take()
-            .expect("p3-batch-stark commits the main traces before the randomization round");
+        let Phase::MainCommitted(pending) =
+            std::mem::replace(&mut *lock(&self.phase), Phase::RandomizationHandedOut)
+        else {
+            panic!("p3-batch-stark commits the main traces before the randomization round");
+        };
         let domain_sizes: Vec<usize> = ext_trace_domains.into_iter().map(|d| d.size()).collect();
         assert_eq!(
             domain_sizes, pending.domain_sizes,
