@@ -327,10 +327,7 @@ impl<'a> FnGen<'a> {
             Node::Hash(ops) => self.hash(v, ops),
             Node::Call(f, args) => {
                 if tail {
-                    for a in args {
-                        self.value(*a);
-                    }
-                    self.store_args(args.len() as u32);
+                    self.tail_args(args);
                     self.emit(Instr::TailCall(*f));
                 } else {
                     self.emit(Instr::Frame);
@@ -410,6 +407,72 @@ impl<'a> FnGen<'a> {
         self.emit(op);
     }
 
+    /// The code that pushes `v`, and its spans, without emitting it.
+    fn fragment(&mut self, v: ValueId) -> (Vec<Instr>, Vec<Span>) {
+        let (code, spans) = (
+            std::mem::take(&mut self.code),
+            std::mem::take(&mut self.code_spans),
+        );
+        self.value(v);
+        (
+            std::mem::replace(&mut self.code, code),
+            std::mem::replace(&mut self.code_spans, spans),
+        )
+    }
+
+    /// Puts a tail call's arguments into slots `0..k` (the callee's parameters).
+    ///
+    /// An argument that only reads one slot of this frame (`LOAD s`, or `s ± c`: pure, it
+    /// cannot trap) is a *move*: it is evaluated at its store, `LOAD s; STORE d` (fused to
+    /// `MOVS d s`), `LOAD d; PUSH c; ADD; STORE d` (`INCS d c`), or nothing when it already
+    /// is in place. Every other argument is pushed first, in source order, and popped into
+    /// its slot after the moves. A move is emitted only once no other pending move reads its
+    /// destination; when every pending move is in such a cycle (`f(b, a)` of `f(a, b)`), one
+    /// of them is pushed like the other arguments instead. The pops come last, so they
+    /// overwrite no slot a move still reads; the pushed arguments read the frame before any
+    /// store. So every argument sees the frame as it was at the call, as on the other
+    /// engines, and the slots may be any of the frame's (a callee with more parameters than
+    /// this function overwrites its temporaries).
+    fn tail_args(&mut self, args: &[ValueId]) {
+        let k = args.len() as u32;
+        // Slots below the operand stack must exist in this frame.
+        self.min_frame = self.min_frame.max(k);
+        let mut pushed = Vec::new();
+        let mut moves = Vec::new();
+        for (d, &a) in (0u32..).zip(args) {
+            let (code, spans) = self.fragment(a);
+            match move_source(&code) {
+                Some(s) if s == d && code.len() == 1 => {}
+                Some(s) => moves.push((d, s, code, spans)),
+                None => {
+                    self.code.extend(code);
+                    self.code_spans.extend(spans);
+                    pushed.push(d);
+                }
+            }
+        }
+        while !moves.is_empty() {
+            let free = (0..moves.len())
+                .find(|&i| {
+                    let d = moves[i].0;
+                    moves.iter().enumerate().all(|(j, m)| j == i || m.1 != d)
+                })
+                .unwrap_or(0);
+            let (d, _, code, spans) = moves.remove(free);
+            let cyclic = moves.iter().any(|m| m.1 == d);
+            self.code.extend(code);
+            self.code_spans.extend(spans);
+            if cyclic {
+                pushed.push(d);
+            } else {
+                self.emit(Instr::Store(d));
+            }
+        }
+        for d in pushed.into_iter().rev() {
+            self.emit(Instr::Store(d));
+        }
+    }
+
     /// Moves `k` arguments from the operand stack into slots `k-1 .. 0`.
     fn store_args(&mut self, k: u32) {
         // Slots below the operand stack must exist in this frame.
@@ -417,6 +480,18 @@ impl<'a> FnGen<'a> {
         for i in (0..k).rev() {
             self.emit(Instr::Store(i));
         }
+    }
+}
+
+/// The slot a tail-call argument's code reads, if that code is a move: `LOAD s`, or `s ± c`
+/// (`LOAD s; PUSH c; ADD`/`SUB`, `PUSH c; LOAD s; ADD`), which read nothing else and cannot
+/// trap.
+fn move_source(code: &[Instr]) -> Option<u32> {
+    match *code {
+        [Instr::Load(s)] => Some(s),
+        [Instr::Load(s), Instr::Push(_), Instr::Add | Instr::Sub]
+        | [Instr::Push(_), Instr::Load(s), Instr::Add] => Some(s),
+        _ => None,
     }
 }
 

@@ -183,15 +183,21 @@ pub fn run_traced<T: Tracer>(
         };
     }
     // Pops the top of the stack into frame slot `k` (`STORE k`).
-    macro_rules! pop_to_slot {
-        ($k:expr) => {{
-            let v = read!(dec!(sp, 1));
-            sp -= 1;
+    // Writes frame slot `k`, which must lie below `sp`.
+    macro_rules! store_slot {
+        ($k:expr, $v:expr) => {{
             let a = fp.saturating_add($k);
             if a >= sp {
                 malformed!("store outside the frame");
             }
-            write!(a, v);
+            write!(a, $v);
+        }};
+    }
+    macro_rules! pop_to_slot {
+        ($k:expr) => {{
+            let v = read!(dec!(sp, 1));
+            sp -= 1;
+            store_slot!($k, v);
         }};
     }
     // Tail-enters a function whose arguments are already in the frame's first slots.
@@ -376,6 +382,17 @@ pub fn run_traced<T: Tracer>(
                 // `EQZS k; BRANCH pc+1 t` without the stack traffic.
                 let x = read!(fp.saturating_add(k));
                 pc = if x == F::ZERO { t } else { pc + 1 };
+            }
+            // `LOAD b; STORE a` and `LOAD a; PUSH c; ADD; STORE a` without the stack.
+            Instr::MovS(ka, kb) => {
+                let x = read!(fp.saturating_add(kb));
+                store_slot!(ka, x);
+                pc += 1;
+            }
+            Instr::IncS(k, c) => {
+                let x = read!(fp.saturating_add(k));
+                store_slot!(k, x + c);
+                pc += 1;
             }
             Instr::Frame => {
                 set_sp!(sp + 2);

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// Numeric opcodes. Values are part of the program encoding (and so of every digest and
 /// `repr`): never renumber, only append. 23–29 are the Brainfuck front end's (cell memory and
-/// I/O, valid only in Brainfuck images); 30–43 are fused instructions (superinstructions the
+/// I/O, valid only in Brainfuck images); 30–46 are fused instructions (superinstructions the
 /// fusion pass [`mod@crate::fuse`] makes of common stack sequences). Each opcode's meaning is
 /// described by its entry in [`crate::spec::OPS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,6 +58,8 @@ pub enum Opcode {
     STailCall = 42,
     EqZS = 43,
     BrZS = 44,
+    MovS = 45,
+    IncS = 46,
 }
 
 impl Opcode {
@@ -108,6 +110,8 @@ impl Opcode {
         Opcode::STailCall,
         Opcode::EqZS,
         Opcode::BrZS,
+        Opcode::MovS,
+        Opcode::IncS,
     ];
 
     /// The opcode with numeric value `v`, if any.
@@ -230,6 +234,12 @@ pub enum Instr {
     /// COMPARE; BRANCH next t`): a loop's zero test and branch in one cycle, with no stack
     /// traffic.
     BrZS(u32, u32),
+    /// `m[fp+a] = m[fp+b]` (`LOAD b; STORE a`): a tail call's argument that is a slot of
+    /// the caller, moved without passing through the stack.
+    MovS(u32, u32),
+    /// `m[fp+a] = m[fp+a] + c` (`LOAD a; PUSH c; ADD; STORE a`): a loop counter stepped in
+    /// place.
+    IncS(u32, F),
 }
 
 /// Why a fixed-width instruction word could not be decoded.
@@ -300,6 +310,8 @@ impl Instr {
             Instr::STailCall(..) => Opcode::STailCall,
             Instr::EqZS(..) => Opcode::EqZS,
             Instr::BrZS(..) => Opcode::BrZS,
+            Instr::MovS(..) => Opcode::MovS,
+            Instr::IncS(..) => Opcode::IncS,
         }
     }
 
@@ -365,13 +377,14 @@ impl Instr {
             | Instr::MulSI(a, c)
             | Instr::LtSI(a, c)
             | Instr::RSubSI(a, c)
-            | Instr::RLtSI(a, c) => Some((a, c)),
+            | Instr::RLtSI(a, c)
+            | Instr::IncS(a, c) => Some((a, c)),
             _ => None,
         }
     }
 
     /// The two 32-bit index immediates of the instructions that carry two (`BRANCH`, the
-    /// slot–slot instructions, `LOAD2`, `STORE2`, `STAILCALL`, `BRZS`).
+    /// slot–slot instructions, `LOAD2`, `STORE2`, `STAILCALL`, `BRZS`, `MOVS`).
     pub fn index2(&self) -> Option<(u32, u32)> {
         match *self {
             Instr::Branch(a, b)
@@ -382,7 +395,8 @@ impl Instr {
             | Instr::Load2(a, b)
             | Instr::Store2(a, b)
             | Instr::STailCall(a, b)
-            | Instr::BrZS(a, b) => Some((a, b)),
+            | Instr::BrZS(a, b)
+            | Instr::MovS(a, b) => Some((a, b)),
             _ => None,
         }
     }
@@ -491,6 +505,8 @@ impl Instr {
             Opcode::STailCall => Instr::STailCall(x, y),
             Opcode::EqZS => Instr::EqZS(x),
             Opcode::BrZS => Instr::BrZS(x, y),
+            Opcode::MovS => Instr::MovS(x, y),
+            Opcode::IncS => Instr::IncS(x, word[2]),
         })
     }
 }
@@ -499,7 +515,12 @@ impl fmt::Display for Instr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.opcode().mnemonic();
         if let Some((a, c)) = self.slot_imm() {
-            return write!(f, "{m} {a} {}", canonical(c));
+            let c = canonical(c);
+            // A step is shown signed: `INCS 0 -1`, not `INCS 0 18446744069414584320`.
+            if matches!(self, Instr::IncS(..)) && c > resvm_field::P / 2 {
+                return write!(f, "{m} {a} -{}", resvm_field::P - c);
+            }
+            return write!(f, "{m} {a} {c}");
         }
         if let Some((a, b)) = self.index2() {
             return write!(f, "{m} {a} {b}");
@@ -569,6 +590,8 @@ mod tests {
             Instr::STailCall(1, 0),
             Instr::EqZS(2),
             Instr::BrZS(9, 1),
+            Instr::MovS(1, 2),
+            Instr::IncS(0, -F::ONE),
         ];
         assert_eq!(
             Instr::decode(Instr::BfMove(512).encode()),

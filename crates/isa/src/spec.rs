@@ -410,7 +410,7 @@ pub const HASH_ACCESSES: [Access; 13] = [
 const CELL: Lin = Lin::fp(0);
 
 /// The opcode table, indexed by opcode number.
-pub const OPS: [OpSpec; 45] = [
+pub const OPS: [OpSpec; 47] = [
     op!(Halt, "HALT", NONE2, "", "stop; `b = m[sp-1]`", "",
         slots: [r(Lin::sp(-1), 0)], pc: Lin::pc(0), fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
     op!(Push, "PUSH", [Imm::Field, Imm::None], "c ∈ F", "`-> c`", "",
@@ -557,6 +557,12 @@ pub const OPS: [OpSpec; 45] = [
         slots: [r(Lin::fp_b(0), 0)],
         pc: Lin { terms: &[(Term::A, 1), (Term::V2V3, 1)], constant: 0 },
         fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
+    // A tail call's argument moves without the stack (`docs/isa.md`, "Tail-call arguments"):
+    // a copy from slot to slot, and a slot stepped by a constant in place (v2 = c).
+    op!(MovS, "MOVS", SS, "a b", "`m[fp+a] = m[fp+b]`", "",
+        slots: [r(Lin::fp_b(0), 0), w(Lin::fp_a(0), 1)], pc: NEXT, fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
+    op!(IncS, "INCS", SI, "a c", "`m[fp+a] = m[fp+a]+c`", "",
+        slots: [r(Lin::fp_a(0), 0), w(Lin::fp_a(0), 1)], pc: NEXT, fp: SAME_FP, sp: Lin::sp(0), chiplet: None),
 ];
 
 /// Number of opcodes.

@@ -298,7 +298,7 @@ pub fn stack_effect(program: &Program, instr: &Instr) -> Option<Effect> {
         Instr::Load2(..) => simple(0, 2),
         Instr::Store2(..) => simple(2, 0),
         Instr::STailCall(..) => Effect::TailCall { pops: 1 },
-        Instr::Jump(_) | Instr::BrZS(..) => simple(0, 0),
+        Instr::Jump(_) | Instr::BrZS(..) | Instr::MovS(..) | Instr::IncS(..) => simple(0, 0),
         Instr::Frame => Effect::Frame,
         Instr::Call(f) => Effect::Call {
             operands: program.functions().get(f as usize)?.arity as u64,
@@ -446,7 +446,8 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
             | Instr::MulSS(a, b)
             | Instr::LtSS(a, b)
             | Instr::Load2(a, b)
-            | Instr::Store2(a, b) => {
+            | Instr::Store2(a, b)
+            | Instr::MovS(a, b) => {
                 let frame = s.frame.unwrap_or(0);
                 for k in [a, b] {
                     if k >= frame {
@@ -461,7 +462,8 @@ pub fn validate(program: &Program) -> Result<Analysis, ValidationError> {
             | Instr::RSubSI(k, _)
             | Instr::RLtSI(k, _)
             | Instr::EqZS(k)
-            | Instr::BrZS(_, k) => {
+            | Instr::BrZS(_, k)
+            | Instr::IncS(k, _) => {
                 let frame = s.frame.unwrap_or(0);
                 if k >= frame {
                     return Err(err(pc, ErrorKind::SlotOutsideFrame { slot: k, frame }));

@@ -1,5 +1,6 @@
-//! `cargo run --release -p resvm-prover --example proof_size -- [LOG]`: proves the Fibonacci
-//! loop at 2^LOG CPU rows (default 14) with the standard parameters and prints where the
+//! `cargo run --release -p resvm-prover --example proof_size -- [LOG [N]]`: proves the
+//! Fibonacci loop at 2^LOG CPU rows (default 14), or fib(N) when N is given, with the
+//! standard parameters and prints where the
 //! proof's bytes go: commitments, out-of-domain values per table, and per PCS commitment the
 //! opened values, Merkle salts and Merkle paths (with the widths of the opened matrices), then
 //! the FRI layers.
@@ -14,7 +15,10 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(14);
     let p = resvm_prover::bench::fib_program();
-    let n = resvm_prover::bench::fib_n_for_cycles(&p, 1 << k).unwrap();
+    let n = match std::env::args().nth(2) {
+        Some(n) => n.parse().expect("N is a number"),
+        None => resvm_prover::bench::fib_n_for_cycles(&p, 1 << k).unwrap(),
+    };
     let proof = resvm_prover::prove(&p, &[resvm_field::F::from_u64(n)], &[]).unwrap();
     let s = &proof.stark;
     println!("total {}", proof.to_bytes().len());

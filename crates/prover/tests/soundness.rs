@@ -597,7 +597,7 @@ forgery_test! {
         assert!(want.iter().all(|&op| ops.contains(op)) && !ops.contains(Opcode::Push));
         let positions: Vec<usize> = ops.iter().map(|op| ops.position(op).unwrap()).collect();
         assert_eq!(positions, (0..ops.len()).collect::<Vec<_>>());
-        assert_eq!(cpu::CpuAir::for_program(&bench::fib_program()).ops().len(), 12);
+        assert_eq!(cpu::CpuAir::for_program(&bench::fib_program()).ops().len(), 14);
 
         let (x, y) = (F::from_u64(5), F::from_u64(7));
         let (st, t) = honest_run(&p, &[x, y]);

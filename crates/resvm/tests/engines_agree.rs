@@ -136,3 +136,61 @@ fn long_chains_compile_and_run() {
         assert_eq!(b, want, "{}", e.name());
     }
 }
+
+/// Tail calls whose arguments are moves between the frame's slots (`MOVS`, `INCS`): swaps,
+/// rotations with offsets (cycles the code generator breaks through the stack), a slot read
+/// by two arguments, and a callee with more parameters than its caller, whose parameter
+/// slots hold the caller's temporaries. Each has its output worked out by hand, and every
+/// engine must give it.
+#[test]
+fn tail_call_argument_moves() {
+    let p = resvm_field::P;
+    let cases: [(&str, &[u64], u64); 7] = [
+        // (3, 10, 4) → (2, 4, 10) → (1, 10, 4) → (0, 4, 10): 4 − 10.
+        (
+            "fn sw(n, a, b) = branch(lt(0, n), sw(n - 1, b, a), a - b);\nfn main(n, a, b) = sw(n, a, b);",
+            &[3, 10, 4],
+            p - 6,
+        ),
+        ("fn sw(n, a, b) = branch(lt(0, n), sw(n - 1, b, a), a - b);\nfn main(n, a, b) = sw(n, a, b);", &[4, 10, 4], 6),
+        // (3; 1, 2, 3) → (2; 3, 3, −1) → (1; 4, −1, 1) → (0; 0, 1, 2): 0 + 10 + 2.
+        (
+            "fn rot(n, a, b, c) = branch(lt(0, n), rot(n - 1, b + 1, c, a - 2), 100 * a + 10 * b + c);\nfn main(n) = rot(n, 1, 2, 3);",
+            &[3],
+            12,
+        ),
+        // The counter stepped in place and the rest rotated without offsets.
+        (
+            "fn r3(n, a, b, c) = branch(lt(0, n), r3(n - 1, c, a, b), 100 * a + 10 * b + c);\nfn main(n) = r3(n, 1, 2, 3);",
+            &[4],
+            312,
+        ),
+        // x·x is used twice, so it lives in slot 2 — g's third parameter. g(5, 9, 4, 14).
+        (
+            "fn g(a, b, c, d) = 1000 * a + 100 * b + 10 * c + d;\nfn f(x, y) = g(y, x * x, x + 1, x * x + y);\nfn main(x, y) = f(x, y);",
+            &[3, 5],
+            5954,
+        ),
+        // One slot feeds two arguments; the other two swap. h(7, 2, 2).
+        (
+            "fn h(a, b, c) = 100 * a + 10 * b + c;\nfn k(x, y) = h(y, x, x);\nfn main(x, y) = k(x, y);",
+            &[2, 7],
+            722,
+        ),
+        // Fewer parameters in the callee: slot 1 is read before slot 0 is overwritten. m(9 + 1).
+        (
+            "fn m(a) = a * a;\nfn k(x, y) = m(y + 1);\nfn main(x, y) = k(x, y);",
+            &[2, 9],
+            100,
+        ),
+    ];
+    for (src, inputs, want) in cases {
+        let c = resvm::compile(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+        let inputs: Vec<_> = inputs.iter().map(|&v| resvm::F::new(v)).collect();
+        for e in Engine::ALL {
+            let b = resvm::run(&c, e, &inputs, &Limits::default())
+                .unwrap_or_else(|t| panic!("{src} on {}: {t}", e.name()));
+            assert_eq!(resvm_field::canonical(b), want, "{src} on {}", e.name());
+        }
+    }
+}

@@ -497,10 +497,11 @@ where
         };
         // Fused instructions share the value layout of what they fuse: the slot–slot ops
         // BINARY's (v2 = v0 ∘ v1), the slot–immediate ops v1 = v0 ∘ v2 with the constant in
-        // v2, LOAD2/STORE2/STAILCALL a copy per read/write pair.
+        // v2, LOAD2/STORE2/STAILCALL/MOVS a copy per read/write pair; INCS is ADDSI writing
+        // its result back to its slot.
         use Opcode::*;
         on(&[Push], v(0) - x(l.a));
-        on(&[Load, Store, Load2, Store2, STailCall], v(1) - v(0));
+        on(&[Load, Store, Load2, Store2, STailCall, MovS], v(1) - v(0));
         on(&[Load2, Store2], v(3) - v(2));
         on(&[Neg], v(1) + v(0));
         on(&[Add, AddSS], v(2) - v(0) - v(1));
@@ -512,7 +513,7 @@ where
             .map(|s| s.opcode)
             .collect();
         on(&slot_imm, v(2) - x(l.b));
-        on(&[AddSI], v(1) - v(0) - v(2));
+        on(&[AddSI, IncS], v(1) - v(0) - v(2));
         on(&[SubSI], v(1) - v(0) + v(2));
         on(&[RSubSI], v(1) - v(2) + v(0));
         on(&[MulSI], v(1) - x(l.q));

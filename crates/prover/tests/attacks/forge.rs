@@ -201,6 +201,16 @@ pub fn air_run_tampered(
                 sp = fp + t[4];
                 next = t[2].as_canonical_u64();
             }
+            // Slot moves without the stack: a read (of `b`, or of `a` itself), then the write of
+            // `a`; sp unchanged. `INCS`'s read of its own slot sees the value before the write.
+            Instr::MovS(a, b) => {
+                let v = rd(&mut s, fp + k(b as u64));
+                wr.push((fp + k(a as u64), v));
+            }
+            Instr::IncS(a, c) => {
+                let v = rd(&mut s, fp + k(a as u64));
+                wr.push((fp + k(a as u64), v + c));
+            }
             Instr::Branch(t0, t1) => {
                 let c = rd(&mut s, sp - one);
                 sp -= one;

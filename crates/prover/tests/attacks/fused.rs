@@ -1,4 +1,4 @@
-//! The fused instructions (opcodes 30–44, `resvm_isa::fuse`) attacked: a run whose fused step
+//! The fused instructions (opcodes 30–46, `resvm_isa::fuse`) attacked: a run whose fused step
 //! writes a value other than its sequence's, keeps a constant other than its immediate, or
 //! sends the compare chiplet its operands in the wrong order is refused by `verify`, each with
 //! the verifier's specific error. Every forgery is first laid out untampered and must verify,
@@ -9,7 +9,8 @@ use super::*;
 use resvm_isa::Instr::*;
 
 /// `fn main(x, y)` using every fused instruction once (frame 4), ending in
-/// `STAILCALL id 0` where `id(v) = v`. Output on (3, 5): `8 − 45 = −37` (see the comments).
+/// `STAILCALL id 0` where `id(v) = v`. Output on (3, 5): `8 − (45 + 7) = −44` (see the
+/// comments).
 fn all_fused() -> Program {
     let c = f(7);
     let mut code = vec![Frame, Input(0), Input(1), Call(0), Halt];
@@ -35,8 +36,10 @@ fn all_fused() -> Program {
     code.extend([Add; 9]);
     code.extend([
         Store2(2, 3), // m[2] = 45, m[3] = 8
-        Load2(3, 2),  // -> 8 45
-        Sub,          // -> −37
+        IncS(2, c),   // m[2] = 52
+        MovS(1, 3),   // m[1] = 8 (y is not read again)
+        Load2(1, 2),  // -> 8 52
+        Sub,          // -> −44
         STailCall(1, 0),
         Load(0),
         Ret,
@@ -78,7 +81,7 @@ fn honest_proof_of_every_fused_instruction() {
     let out = resvm_exec::stack::run(&p, &x, &Limits::default())
         .unwrap()
         .output;
-    assert_eq!(out, F::ZERO - f(37));
+    assert_eq!(out, F::ZERO - f(44));
     for op in (30..resvm_isa::NUM_OPS as u8).map(|k| Opcode::ALL[k as usize]) {
         first_step(&p, &x, op);
     }
@@ -175,5 +178,46 @@ release_test! {
             (row.g, row.r, row.ent) = (row.v[1], row.v[0], row.v[2]);
         });
         assert_eq!(r, Err(VerifyError::Constraints { table: "cpu" }));
+    }
+}
+
+release_test! {
+    /// `MOVS 1 3` copies m[3] = 8 into slot 1; a write of 8 + 1 (the `LOAD2` then reading 9)
+    /// or 8 − 1 is refused by the copy constraint `v1 = v0`.
+    fn movs_writes_the_value_it_reads() {
+        for delta in [Val::ONE, Val::ZERO - Val::ONE] {
+            let r = forge(Opcode::MovS, 0, delta, &|row| {
+                assert_eq!((row.v[0], row.v[1]), (f(8), f(8) + delta));
+            });
+            assert_eq!(r, Err(VerifyError::Constraints { table: "cpu" }), "delta {delta}");
+        }
+    }
+}
+
+release_test! {
+    /// `INCS 2 7` steps m[2] = 45 to 52; a write of 52 ± 1 (the constant still 7 in v2) is
+    /// refused by `v1 = v0 + v2`.
+    fn incs_writes_its_slot_plus_the_immediate() {
+        for delta in [Val::ONE, Val::ZERO - Val::ONE] {
+            let r = forge(Opcode::IncS, 0, delta, &|row| {
+                assert_eq!((row.v[0], row.v[1], row.v[2]), (f(45), f(52) + delta, f(7)));
+            });
+            assert_eq!(r, Err(VerifyError::Constraints { table: "cpu" }), "delta {delta}");
+        }
+    }
+}
+
+release_test! {
+    /// `INCS 2 7` computed with another constant in v2 (8, or 7 − 3 = 4), the write consistent
+    /// with it (53, 49) so that `v1 = v0 + v2` holds: `v2 = b` refuses it.
+    fn incs_constant_is_the_immediate() {
+        for delta in [Val::ONE, Val::ZERO - Val::from_u64(3)] {
+            let r = forge(Opcode::IncS, 0, delta, &|row| {
+                row.v[2] += delta;
+                products(row);
+                assert_eq!(row.v[1], row.v[0] + row.v[2]);
+            });
+            assert_eq!(r, Err(VerifyError::Constraints { table: "cpu" }), "delta {delta}");
+        }
     }
 }
