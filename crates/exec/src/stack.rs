@@ -182,7 +182,6 @@ pub fn run_traced<T: Tracer>(
             }
         };
     }
-    // Pops the top of the stack into frame slot `k` (`STORE k`).
     // Writes frame slot `k`, which must lie below `sp`.
     macro_rules! store_slot {
         ($k:expr, $v:expr) => {{
@@ -193,6 +192,7 @@ pub fn run_traced<T: Tracer>(
             write!(a, $v);
         }};
     }
+    // Pops the top of the stack into frame slot `k` (`STORE k`).
     macro_rules! pop_to_slot {
         ($k:expr) => {{
             let v = read!(dec!(sp, 1));
