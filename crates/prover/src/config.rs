@@ -4,7 +4,7 @@
 //! level under Plonky3 0.8's own model (`p3-security`).
 
 pub mod digest;
-pub mod randomization_in_main;
+pub mod hiding;
 mod salted_mmcs;
 pub mod security;
 
@@ -14,7 +14,7 @@ use p3_challenger::{HashChallenger, SerializingChallenger64};
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DFTSmallBatch;
 use p3_field::extension::BinomialExtensionField;
-use p3_fri::{FriParameters, HidingFriPcs};
+use p3_fri::FriParameters;
 use p3_symmetric::{CompressionFunctionFromHasher, SerializingHasher};
 use p3_uni_stark::StarkConfig;
 use rand::rngs::StdRng;
@@ -48,18 +48,12 @@ type Challenger = SerializingChallenger64<Val, HashChallenger<u8, TranscriptHash
 /// committed matrices are 4–47 columns wide; measured ~7 % less prover CPU than
 /// `Radix2DitParallel` at 2^16 cycles.
 type Dft = Radix2DFTSmallBatch<Val>;
-/// Plonky3's hiding FRI, under [`randomization_in_main`].
-type HidingPcs = HidingFriPcs<Val, Dft, ValMmcs, ChallengeMmcs, StdRng>;
-/// The PCS of every resvm proof: hiding FRI with the randomization polynomials committed in
-/// the main-trace tree.
-type Pcs = randomization_in_main::RandomizationInMainPcs;
+/// The PCS of every resvm proof: FRI with hiding of our own ([`hiding`]): random rows and
+/// masked quotient chunks as Plonky3's `HidingFriPcs`, one pair of random codewords per proof,
+/// the randomization polynomials committed in the main-trace tree.
+type Pcs = hiding::HidingPcs;
 /// The STARK configuration type of every resvm proof.
 pub type VmConfig = StarkConfig<Pcs, Challenge, Challenger>;
-
-/// Random codewords added by hiding FRI to every committed matrix: `HidingFriPcs` requires at
-/// least the extension degree (2) to mask the extension-field batching; each one more costs a
-/// column in every committed matrix and in every query opening.
-const NUM_RANDOM_CODEWORDS: usize = 2;
 
 /// A named parameter set; recorded in every proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -207,20 +201,29 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
         query_proof_of_work_bits: p.query_pow_bits,
         mmcs: challenge_mmcs,
     };
-    let hiding = HidingPcs::new(
-        Dft::default(),
-        val_mmcs,
+    let fri = hiding::Fri::new(Dft::default(), val_mmcs, fri);
+    let pcs = Pcs::new(
         fri,
-        NUM_RANDOM_CODEWORDS,
+        p.log_blowup,
+        p.num_queries,
         StdRng::from_rng(&mut master),
     );
-    let pcs = Pcs::new(hiding, StdRng::from_rng(&mut master));
     StarkConfig::new(
         pcs,
         Challenger::from_hasher(vec![], TranscriptHash::default()),
     )
     .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
     .with_ood_proof_of_work_bits(p.ood_pow_bits)
+}
+
+/// The index of the first of the largest `sizes`: the matrix that carries a tree's salt, the
+/// table whose domain the FRI mask shares.
+fn first_largest(sizes: impl IntoIterator<Item = usize>) -> Option<usize> {
+    sizes
+        .into_iter()
+        .enumerate()
+        .max_by_key(|&(i, size)| (size, core::cmp::Reverse(i)))
+        .map(|(i, _)| i)
 }
 
 /// 32 bytes of OS randomness for the prover's hiding.

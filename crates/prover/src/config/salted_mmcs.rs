@@ -1,13 +1,21 @@
-//! Hiding Merkle commitments with one salt per leaf hash instead of one per matrix.
+//! Hiding Merkle commitments with one salt per leaf of the tallest height instead of one per
+//! matrix.
 //!
-//! A Merkle tree over several matrices hashes the rows of all matrices of one height into one
-//! leaf digest. Plonky3's `MerkleTreeHidingMmcs` widens *every* matrix by its own salt columns,
-//! so a commitment to 40 quotient chunks of four heights opens 40 salts per query where four
-//! hide the same leaves. [`LeafSaltedMmcs`] salts only the first matrix of each height (in
-//! commitment order): every leaf hash, including those of the shorter matrices injected higher
-//! in the tree, still absorbs [`SALT`](super::SALT) fresh uniform elements, and the verifier
-//! derives which matrices carry a salt from the dimensions alone, so a proof cannot move
-//! values between a row and a salt.
+//! A Merkle tree over several matrices hashes the rows of all matrices of the greatest height
+//! into one leaf digest; the rows of a shorter matrix are hashed and injected at the level of
+//! its height, `node = C(C(left, right), H(rows))`. Plonky3's `MerkleTreeHidingMmcs` widens
+//! *every* matrix by its own salt columns, so a commitment to 12 quotient chunks of three
+//! heights opens 12 salts per query. [`LeafSaltedMmcs`] salts only the first matrix of the
+//! greatest height (in commitment order), which is enough to hide every digest a proof
+//! reveals:
+//! - a leaf digest absorbs [`SALT`](super::SALT) fresh uniform elements;
+//! - every node above the leaves, injected or not, is a hash over its subtree's leaf digests,
+//!   so it too depends on salts the verifier never sees, unless the node lies on an opened
+//!   path; and on an opened path the injected rows are opened rows anyway.
+//!
+//! So a digest is never the bare hash of an unopened row, salted or not. The verifier derives
+//! which matrix carries the salt from the dimensions alone, so a proof cannot move values
+//! between a row and a salt.
 
 use super::digest::DIGEST_BYTES;
 use super::{Compress, FieldHash, MerkleHash, SALT};
@@ -95,19 +103,14 @@ type Salted<M> = HorizontalPair<M, SaltColumns>;
 /// The Merkle tree under the salts: binary, [`DIGEST_BYTES`]-byte digests.
 type Inner = MerkleTreeMmcs<Val, u8, FieldHash, Compress, 2, DIGEST_BYTES>;
 
-/// Which of the matrices of these heights carry the salt of their height: the first one of
-/// each height, in order.
+/// Which of the matrices of these heights carries the tree's salt: the first one of the
+/// greatest height, in order (module docs: every digest the tree reveals lies above a salted
+/// leaf).
 fn salted(heights: impl IntoIterator<Item = usize>) -> Vec<bool> {
-    let mut seen = Vec::new();
-    heights
-        .into_iter()
-        .map(|height| {
-            let first = !seen.contains(&height);
-            if first {
-                seen.push(height);
-            }
-            first
-        })
+    let heights: Vec<usize> = heights.into_iter().collect();
+    let first_tallest = super::first_largest(heights.iter().copied());
+    (0..heights.len())
+        .map(|i| Some(i) == first_tallest)
         .collect()
 }
 
@@ -356,7 +359,7 @@ mod tests {
         LeafSaltedMmcs::new(0, StdRng::seed_from_u64(seed))
     }
 
-    /// Five matrices of three heights, the tallest first and last (one leaf, one salt).
+    /// Five matrices of three heights, the tallest first and third (one salt, on the first).
     fn matrices() -> Vec<RowMajorMatrix<Val>> {
         [(16, 3), (8, 2), (16, 5), (4, 1), (8, 4)]
             .iter()
@@ -383,7 +386,7 @@ mod tests {
         for index in [0, 5, 15] {
             let opening = m.open_batch(index, &data);
             let (rows, (salts, _)) = opening.clone().unpack();
-            assert_eq!(salts.len(), 3, "three heights, three salts");
+            assert_eq!(salts.len(), 1, "three heights, one salt");
             assert!(salts.iter().all(|s| s.len() == SALT));
             for (row, mat) in rows.iter().zip(&ms) {
                 let r = index >> (16 / mat.height()).trailing_zeros();
@@ -394,7 +397,7 @@ mod tests {
         }
         let indices = [1, 9, 14];
         let (rows, proof) = m.open_multi_batch(&indices, &data);
-        assert!(proof.0.iter().all(|q| q.len() == 3));
+        assert!(proof.0.iter().all(|q| q.len() == 1));
         m.verify_multi_batch(&commit, &d, &indices, &rows, &proof)
             .expect("honest multi-opening");
     }
@@ -417,7 +420,7 @@ mod tests {
         assert!(check(&rows, &salts).is_ok());
 
         let mut s = salts.clone();
-        s[1][0] += Val::ONE;
+        s[0][0] += Val::ONE;
         assert!(check(&rows, &s).is_err(), "a changed salt");
 
         let mut r = rows.clone();
@@ -442,8 +445,8 @@ mod tests {
         assert!(matches!(
             check(&rows, &s),
             Err(MerkleTreeError::WrongBatchSize {
-                expected: 3,
-                got: 4
+                expected: 1,
+                got: 2
             })
         ));
         let mut s = salts.clone();
@@ -451,16 +454,34 @@ mod tests {
         assert!(matches!(
             check(&rows, &s),
             Err(MerkleTreeError::WrongBatchSize {
-                expected: 3,
-                got: 2
+                expected: 1,
+                got: 0
             })
         ));
         let mut s = salts.clone();
-        s[2].push(Val::ZERO);
+        s[0].push(Val::ZERO);
         assert!(matches!(
             check(&rows, &s),
             Err(MerkleTreeError::WrongWidth { .. })
         ));
+    }
+
+    /// The one salt reaches every digest an opening reveals, those of the levels where the
+    /// shorter matrices are injected included: two commitments of the same matrices under
+    /// different salts share no sibling digest.
+    #[test]
+    fn every_revealed_digest_depends_on_the_salt() {
+        let ms = matrices();
+        for index in [0, 6, 15] {
+            let (_, data_a) = mmcs(5).commit(ms.clone());
+            let (_, data_b) = mmcs(6).commit(ms.clone());
+            let (_, (_, siblings_a)) = mmcs(5).open_batch(index, &data_a).unpack();
+            let (_, (_, siblings_b)) = mmcs(6).open_batch(index, &data_b).unpack();
+            assert_eq!(siblings_a.len(), 4, "a path through 16 leaves");
+            for (level, (a, b)) in siblings_a.iter().zip(&siblings_b).enumerate() {
+                assert_ne!(a, b, "index {index}, level {level}");
+            }
+        }
     }
 
     #[test]
@@ -502,11 +523,13 @@ mod tests {
     }
 
     #[test]
-    fn the_first_matrix_of_each_height_is_salted() {
+    fn the_first_matrix_of_the_greatest_height_is_salted() {
         assert_eq!(
             salted([16, 8, 16, 4, 8, 8, 2]),
-            [true, true, false, true, false, false, true]
+            [true, false, false, false, false, false, false]
         );
+        assert_eq!(salted([4, 8, 2, 8]), [false, true, false, false]);
+        assert_eq!(salted([8]), [true]);
         assert!(salted([]).is_empty());
     }
 }

@@ -66,8 +66,10 @@ pub const MODULUS_BITS: usize = 127;
 pub const COLLISION_BITS: usize = crate::config::digest::DIGEST_BYTES * 8 / 2;
 /// Degree of the challenge field over Goldilocks (columns per extension element).
 const CHALLENGE_DIM: usize = 2;
-/// Random codewords per committed matrix (`HidingFriPcs`), as in [`crate::config`].
-const RANDOM_CODEWORDS: usize = 2;
+/// Random codewords counted per committed matrix: Plonky3's model counts `HidingFriPcs`'s two
+/// per matrix. [`crate::config::hiding`] commits one pair per proof (the FRI mask), so this
+/// overcounts the batched openings, which can only understate the batching term's bits.
+const RANDOM_CODEWORDS: usize = crate::config::hiding::MASK_WIDTH;
 /// Hiding FRI doubles every committed trace domain.
 const ZK: usize = 1;
 

@@ -384,11 +384,20 @@ release_test! {
         // The randomization polynomials are committed in the main tree, and the proof names
         // that commitment twice. Another one is absorbed before ζ, so the edit breaks the
         // transcript (the PCS's own refusal of a consistent proof that commits them apart is
-        // `config::randomization_in_main`'s unit test); none at all is Plonky3's ZK check.
+        // `config::hiding`'s unit test); none at all is Plonky3's ZK check.
         let r = edit(&|q| q.stark.commitments.random = Some(q.stark.commitments.quotient_chunks.clone()));
         assert!(transcript_broken(&r), "{r:?}");
         let r = edit(&|q| q.stark.commitments.random = None);
         assert!(matches!(&r, Err(VerifyError::Invalid(m)) if m.contains("randomization")), "{r:?}");
+        // The FRI mask's values at ζ travel beside the FRI proof: one changed fails FRI (the
+        // transcript absorbs them before the batching challenge), a row too few or too many is
+        // refused before FRI runs. Both are opening failures.
+        let r = edit(&|q| q.stark.opening_proof.0[0][0] += resvm_prover::config::Challenge::ONE);
+        assert_eq!(r, Err(VerifyError::Opening));
+        let r = edit(&|q| q.stark.opening_proof.0[0].truncate(1));
+        assert_eq!(r, Err(VerifyError::Opening));
+        let r = edit(&|q| q.stark.opening_proof.0.clear());
+        assert_eq!(r, Err(VerifyError::Opening));
         // Proof-of-work witnesses.
         let r = edit(&|q| q.stark.lookup_pow_witness = None);
         assert_eq!(r, Err(VerifyError::ProofOfWork));

@@ -1,0 +1,876 @@
+//! The hiding PCS of every resvm proof: FRI over salted Merkle trees with Plonky3's
+//! randomization of traces and quotient chunks, one pair of random codewords per proof instead
+//! of one per committed matrix, and the randomization polynomials in the main-trace tree.
+//!
+//! **What hides what.** A proof opens every committed polynomial at the out-of-domain points
+//! and at 40 query positions, and FRI shows values and a final polynomial of the batched
+//! combination of all of them.
+//! - **Traces** (main and LogUp): each of `h` rows becomes `2h` rows on the doubled domain,
+//!   the odd ones uniformly random (as Plonky3's `HidingFriPcs` does), so each column is a
+//!   polynomial with `h` uniform degrees of freedom. Openings at the query positions and the
+//!   out-of-domain points reveal `num_queries + 2·points` values of it, which is at most `h/2`
+//!   ([`HidingProverError::HidingBudgetExceeded`] below that; every table is ≥ 256 rows).
+//! - **Quotient chunks**: chunk `i` of `d` becomes `q_i + v_i·t_i`, `v_i` the vanishing
+//!   polynomial of its domain and `t_i` uniform, the last `t` chosen so that the masks cancel
+//!   in the verifier's recombination `Σ_i zps_i(ζ)·q_i(ζ)` (eprint 2024/1037, §4.2): each chunk
+//!   alone is a uniform polynomial, their recombination is the quotient.
+//! - **FRI**: the batched combination `Σ α^k (p_k(X) − p_k(z))/(X − z)` and everything folded
+//!   from it would be linear combinations of the hidden polynomials at points beyond the
+//!   openings. One uniform 2-column matrix on the tallest table's domain, the **FRI mask**,
+//!   enters that combination at the first folding round with two independent extension-field
+//!   coefficients, so the combination, every folded layer and the final polynomial are
+//!   uniform (its `2·2h` uniform degrees of freedom against a few thousand revealed values).
+//!   Plonky3's `HidingFriPcs` appends such a pair to *every* committed matrix; the pairs of
+//!   the other matrices mask what the tallest one already masks, and cost two columns in
+//!   every row of every matrix that every query opens (13 KB of a 165 KB fib 4600 proof). The
+//!   mask's own values at `ζ` travel beside the FRI proof, as `HidingFriPcs`'s do.
+//! - **Merkle trees**: one salt per leaf of the tallest height (`config::salted_mmcs`), under
+//!   every digest a proof reveals.
+//!
+//! **The randomization polynomials.** With zero knowledge, `p3-batch-stark` asks the PCS for
+//! one random polynomial per table (`R`, opened at `ζ`; it masks the DEEP quotient).
+//! `HidingFriPcs` committed them as a Merkle tree of their own, which every query opened.
+//! [`HidingPcs`] draws them in the first [`commit`](Pcs::commit) of a proof (the main traces;
+//! `p3-batch-stark` 0.8 commits them before anything else): one uniform `h × 2` matrix per
+//! table, `2h × 2` after hiding, then the FRI mask; their rows join the main rows of the same
+//! height in the same leaves. The randomization "commitment" is the main one: the proof still
+//! carries it (25 bytes), and the verifier refuses a proof in which it differs
+//! ([`RandomizationNotInMain`](HidingError::RandomizationNotInMain)), then checks the two
+//! rounds as one opening of one tree. `R` is committed earlier in the transcript than
+//! `HidingFriPcs` would (with the traces, before any challenge), and every challenge that
+//! depended on its commitment still does (the transcript absorbs it again where it did).
+//!
+//! Soundness is FRI's over the committed matrices; the hiding adds columns and rows no
+//! constraint reads, and the verifier checks the mask's shape before FRI runs.
+
+use super::{Challenge, ChallengeMmcs, Challenger, Dft, ValMmcs};
+use crate::air::Val;
+use p3_commit::{
+    CommitmentOpening, OpenedValues, OpeningRequest, Pcs, PeriodicLdeTable, PolynomialSpace,
+    UnivariateStarkPcs,
+};
+use p3_dft::TwoAdicSubgroupDft;
+use p3_field::coset::TwoAdicMultiplicativeCoset;
+use p3_field::{batch_multiplicative_inverse, Field, PrimeCharacteristicRing};
+use p3_fri::{FriProverError, TwoAdicFriPcs};
+use p3_matrix::bitrev::BitReversibleMatrix;
+use p3_matrix::dense::RowMajorMatrix;
+use p3_matrix::Matrix;
+use rand::distr::{Distribution, StandardUniform};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::sync::{Arc, Mutex};
+
+/// FRI over the salted trees, without hiding of its own.
+pub type Fri = TwoAdicFriPcs<Val, Dft, ValMmcs, ChallengeMmcs>;
+type Domain = TwoAdicMultiplicativeCoset<Val>;
+type Commitment = <Fri as Pcs<Challenge, Challenger>>::Commitment;
+type InnerData = <Fri as Pcs<Challenge, Challenger>>::ProverData;
+type InnerProof = <Fri as Pcs<Challenge, Challenger>>::Proof;
+type InnerError = <Fri as Pcs<Challenge, Challenger>>::Error;
+
+/// Columns of one table's randomization polynomial: one extension element.
+const R_WIDTH: usize = 2;
+/// Columns of the FRI mask: two independent codewords, at least the extension degree (2), so
+/// that the extension-field batching coefficients cannot cancel it.
+pub const MASK_WIDTH: usize = 2;
+/// Degree of the challenge field over Goldilocks.
+const EXT: usize = 2;
+
+/// A proving failure of [`HidingPcs`].
+#[derive(Debug, thiserror::Error)]
+pub enum HidingProverError {
+    /// FRI cannot fold a committed input.
+    #[error(transparent)]
+    Fri(#[from] FriProverError),
+    /// A matrix is too short for its random rows to hide what the proof opens of it.
+    #[error(
+        "insufficient hiding budget: {mask_height} random rows for {num_queries} queries and {points} opening points"
+    )]
+    HidingBudgetExceeded {
+        /// Random rows of the matrix (half its hidden height).
+        mask_height: usize,
+        /// FRI queries.
+        num_queries: usize,
+        /// Points the matrix is opened at.
+        points: usize,
+    },
+}
+
+/// A verification failure of [`HidingPcs`].
+#[derive(Debug, thiserror::Error)]
+pub enum HidingError {
+    /// The proof's randomization commitment is not its main-trace commitment.
+    #[error("the randomization polynomials are not committed with the main traces")]
+    RandomizationNotInMain,
+    /// Fewer rounds than a randomization round and a main round, a preprocessed round (no
+    /// resvm table has one), or no table.
+    #[error("the opening rounds are not a randomization round, a main round, then the rest")]
+    Rounds,
+    /// The FRI mask's opened values are not one `MASK_WIDTH`-element row per opening point of
+    /// the tallest table's randomization polynomial.
+    #[error("the FRI mask's opened values have the wrong shape")]
+    MaskShape,
+    /// A matrix's domain is too small to hide what the proof opens of it.
+    #[error("matrix {matrix} of round {round} is too short to hide its openings")]
+    HidingBudgetExceeded {
+        /// Opening round.
+        round: usize,
+        /// Matrix within the round.
+        matrix: usize,
+    },
+    /// FRI's verification failed.
+    #[error("{0:?}")]
+    Fri(InnerError),
+}
+
+/// Prover data: one commitment's tree, and which rounds it stands for.
+pub struct Data {
+    tree: Arc<InnerData>,
+    role: Role,
+    /// LDE heights of the tree's matrices, in order.
+    heights: Arc<Vec<usize>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// A commitment of its own (quotient chunks, LogUp traces).
+    Own,
+    /// The main traces: the first `tables` matrices of the tree, the randomization
+    /// polynomials after them, then the FRI mask.
+    Main { tables: usize },
+    /// The randomization polynomials: matrices `tables..2·tables` of the main tree.
+    Randomization { tables: usize },
+}
+
+/// The main commitment of the proof in progress, until the randomization round asks for it.
+struct Pending {
+    commitment: Commitment,
+    tree: Arc<InnerData>,
+    heights: Arc<Vec<usize>>,
+    domain_sizes: Vec<usize>,
+}
+
+/// Where a PCS is in its one proof.
+enum Phase {
+    /// Nothing committed: the next commitment is the main traces'.
+    Fresh,
+    /// The main traces are committed, with the randomization polynomials and the FRI mask.
+    MainCommitted(Pending),
+    /// The randomization round has the main commitment; later commitments stand alone.
+    RandomizationHandedOut,
+}
+
+/// Hiding FRI with one FRI mask per proof and the randomization polynomials in the main-trace
+/// tree (module docs).
+pub struct HidingPcs {
+    inner: Fri,
+    dft: Dft,
+    log_blowup: usize,
+    num_queries: usize,
+    rng: Mutex<StdRng>,
+    /// A PCS serves one proof.
+    phase: Mutex<Phase>,
+}
+
+impl HidingPcs {
+    /// Wraps `inner` (built with `log_blowup` and `num_queries`); `rng` draws every random row,
+    /// mask and randomization polynomial.
+    pub fn new(inner: Fri, log_blowup: usize, num_queries: usize, rng: StdRng) -> Self {
+        Self {
+            inner,
+            dft: Dft::default(),
+            log_blowup,
+            num_queries,
+            rng: Mutex::new(rng),
+            phase: Mutex::new(Phase::Fresh),
+        }
+    }
+
+    /// Random rows a matrix needs to hide `points` opening points and the queries.
+    fn budget(&self, points: usize) -> usize {
+        2 * (self.num_queries + EXT * points.max(1))
+    }
+
+    /// `h` rows on a `2h` domain: row `r` at `2r`, a uniform row at `2r + 1`.
+    fn randomize(
+        &self,
+        domain: Domain,
+        trace: RowMajorMatrix<Val>,
+    ) -> (Domain, RowMajorMatrix<Val>) {
+        assert_eq!(
+            domain.size(),
+            2 * trace.height(),
+            "a hidden trace lives on its doubled domain"
+        );
+        let width = trace.width();
+        let mut values = Vec::with_capacity(2 * trace.values.len());
+        let mut rng = lock(&self.rng);
+        for row in trace.values.chunks(width.max(1)) {
+            values.extend_from_slice(row);
+            values.extend((0..width).map(|_| -> Val { StandardUniform.sample(&mut *rng) }));
+        }
+        (domain, RowMajorMatrix::new(values, width))
+    }
+
+    /// A uniform `h × width` matrix for a table whose hidden domain is `domain` (`2h`).
+    fn random_matrix(&self, domain: Domain, width: usize) -> (Domain, RowMajorMatrix<Val>) {
+        let m = RowMajorMatrix::rand(&mut *lock(&self.rng), domain.size() / 2, width);
+        self.randomize(domain, m)
+    }
+
+    fn check_budget(&self, lde_height: usize, points: usize) -> Result<(), HidingProverError> {
+        let mask_height = (lde_height >> self.log_blowup) / 2;
+        if mask_height < self.budget(points) {
+            return Err(HidingProverError::HidingBudgetExceeded {
+                mask_height,
+                num_queries: self.num_queries,
+                points,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A commitment that stands for itself alone.
+fn own(commitment: Commitment, tree: InnerData, heights: Vec<usize>) -> (Commitment, Data) {
+    (
+        commitment,
+        Data {
+            tree: Arc::new(tree),
+            role: Role::Own,
+            heights: Arc::new(heights),
+        },
+    )
+}
+
+/// The table whose hidden domain is the largest, the first of them: the FRI mask shares its
+/// domain (prover and verifier derive it from the domain sizes alone).
+fn tallest(domain_sizes: impl IntoIterator<Item = usize>) -> Option<usize> {
+    super::first_largest(domain_sizes)
+}
+
+impl Pcs<Challenge, Challenger> for HidingPcs {
+    type Domain = Domain;
+    type Commitment = Commitment;
+    type ProverData = Data;
+    /// The FRI mask's values at its opening points, then the FRI proof.
+    type Proof = (Vec<Vec<Challenge>>, InnerProof);
+    type Error = HidingError;
+    type ProverError = HidingProverError;
+
+    fn natural_domain_for_degree(&self, degree: usize) -> Domain {
+        Pcs::<Challenge, Challenger>::natural_domain_for_degree(&self.inner, degree)
+    }
+
+    /// Hides every matrix (module docs). The first call (a proof's main traces) appends one
+    /// random `h × 2` matrix per table and the FRI mask.
+    fn commit(
+        &self,
+        evaluations: impl IntoIterator<Item = (Domain, RowMajorMatrix<Val>)>,
+    ) -> Result<(Commitment, Data), HidingProverError> {
+        let evaluations: Vec<_> = evaluations.into_iter().collect();
+        let mut phase = lock(&self.phase);
+        let main = matches!(*phase, Phase::Fresh);
+        let domain_sizes: Vec<usize> = evaluations.iter().map(|(d, _)| d.size()).collect();
+        let mut hidden: Vec<_> = evaluations
+            .into_iter()
+            .map(|(domain, trace)| self.randomize(domain, trace))
+            .collect();
+        let lde_heights = |hidden: &[(Domain, RowMajorMatrix<Val>)]| -> Vec<usize> {
+            hidden
+                .iter()
+                .map(|(d, _)| d.size() << self.log_blowup)
+                .collect()
+        };
+        if !main {
+            let heights = lde_heights(&hidden);
+            let (commitment, tree) = Pcs::<Challenge, Challenger>::commit(&self.inner, hidden)?;
+            return Ok(own(commitment, tree, heights));
+        }
+        let tables = hidden.len();
+        let domains: Vec<Domain> = hidden.iter().map(|(d, _)| *d).collect();
+        hidden.extend(domains.iter().map(|&d| self.random_matrix(d, R_WIDTH)));
+        if let Some(t) = tallest(domain_sizes.iter().copied()) {
+            hidden.push(self.random_matrix(domains[t], MASK_WIDTH));
+        }
+        let heights = Arc::new(lde_heights(&hidden));
+        let (commitment, tree) = Pcs::<Challenge, Challenger>::commit(&self.inner, hidden)?;
+        let tree = Arc::new(tree);
+        *phase = Phase::MainCommitted(Pending {
+            commitment: commitment.clone(),
+            tree: tree.clone(),
+            heights: heights.clone(),
+            domain_sizes,
+        });
+        Ok((
+            commitment,
+            Data {
+                tree,
+                role: Role::Main { tables },
+                heights,
+            },
+        ))
+    }
+
+    fn open(
+        &self,
+        rounds: Vec<OpeningRequest<'_, Data, Challenge>>,
+        challenger: &mut Challenger,
+    ) -> Result<(OpenedValues<Challenge>, Self::Proof), HidingProverError> {
+        self.open_with_preprocessing(rounds, challenger, None)
+    }
+
+    fn verify(
+        &self,
+        rounds: Vec<CommitmentOpening<Challenge, Commitment, Domain>>,
+        proof: &Self::Proof,
+        challenger: &mut Challenger,
+    ) -> Result<(), HidingError> {
+        self.verify_with_preprocessing(rounds, proof, challenger, None)
+    }
+}
+
+impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
+    type EvaluationsOnDomain<'a> =
+        <Fri as UnivariateStarkPcs<Challenge, Challenger>>::EvaluationsOnDomain<'a>;
+
+    const ZK: bool = true;
+
+    fn log_max_trace_height(&self) -> usize {
+        UnivariateStarkPcs::<Challenge, Challenger>::log_max_trace_height(&self.inner)
+    }
+
+    fn log_min_trace_height(&self) -> usize {
+        UnivariateStarkPcs::<Challenge, Challenger>::log_min_trace_height(&self.inner)
+    }
+
+    /// No resvm table has preprocessed columns.
+    fn commit_preprocessing(
+        &self,
+        _evaluations: impl IntoIterator<Item = (Domain, RowMajorMatrix<Val>)>,
+    ) -> Result<(Commitment, Data), HidingProverError> {
+        unreachable!("the resvm AIRs have no preprocessed trace to commit")
+    }
+
+    /// Chunk `i` becomes `q_i + v_i·t_i` (module docs), extended onto the LDE coset `gK` of
+    /// its doubled degree, bit-reversed as FRI commits it.
+    fn get_quotient_ldes(
+        &self,
+        evaluations: impl IntoIterator<Item = (Domain, RowMajorMatrix<Val>)>,
+        num_chunks: usize,
+    ) -> Result<Vec<RowMajorMatrix<Val>>, HidingProverError> {
+        let (domains, chunks): (Vec<Domain>, Vec<RowMajorMatrix<Val>>) =
+            evaluations.into_iter().unzip();
+        assert!(
+            num_chunks > 1 && chunks.len() == num_chunks,
+            "a hiding quotient has two chunks or more"
+        );
+        for chunk in &chunks {
+            self.check_budget(chunk.height() << (self.log_blowup + 1), 1)?;
+        }
+        // c_i = 1 / Π_{j≠i} v_j(s_i): the recombination weights Σ_i zps_i v_i t_i equal
+        // V(ζ)·Σ_i c_i t_i(ζ), which vanishes when t_last = −Σ_{i<last} (c_i / c_last) t_i.
+        let weights = batch_multiplicative_inverse(
+            &domains
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    domains
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != i)
+                        .map(|(_, other)| other.vanishing_poly_at_point(d.first_point()))
+                        .product::<Val>()
+                })
+                .collect::<Vec<_>>(),
+        );
+        let last = num_chunks - 1;
+        let last_inv = weights[last].inverse();
+        let mut masks: Vec<Vec<Val>> = {
+            let mut rng = lock(&self.rng);
+            chunks[..last]
+                .iter()
+                .map(|c| {
+                    (0..c.values.len())
+                        .map(|_| StandardUniform.sample(&mut *rng))
+                        .collect()
+                })
+                .collect()
+        };
+        let mut last_mask = vec![Val::ZERO; chunks[last].values.len()];
+        for (i, mask) in masks.iter().enumerate() {
+            assert_eq!(
+                mask.len(),
+                last_mask.len(),
+                "chunks of one quotient are alike"
+            );
+            let k = weights[i] * last_inv;
+            for (l, &t) in last_mask.iter_mut().zip(mask) {
+                *l -= k * t;
+            }
+        }
+        masks.push(last_mask);
+        Ok(domains
+            .into_iter()
+            .zip(chunks)
+            .zip(masks)
+            .map(|((domain, chunk), mask)| self.masked_lde(domain, chunk, &mask))
+            .collect())
+    }
+
+    fn commit_ldes(
+        &self,
+        ldes: Vec<RowMajorMatrix<Val>>,
+    ) -> Result<(Commitment, Data), HidingProverError> {
+        let heights = ldes.iter().map(|m| m.height()).collect();
+        let (commitment, tree) =
+            UnivariateStarkPcs::<Challenge, Challenger>::commit_ldes(&self.inner, ldes)?;
+        Ok(own(commitment, tree, heights))
+    }
+
+    fn get_evaluations_on_domain<'a>(
+        &self,
+        prover_data: &'a Data,
+        idx: usize,
+        domain: Domain,
+    ) -> Self::EvaluationsOnDomain<'a> {
+        UnivariateStarkPcs::<Challenge, Challenger>::get_evaluations_on_domain(
+            &self.inner,
+            &prover_data.tree,
+            idx,
+            domain,
+        )
+    }
+
+    /// Opens the randomization round (round 0) as part of the main round (round 1), with the
+    /// FRI mask at the points of the tallest table's `R`: one tree, one opening; the values
+    /// are split back into the two rounds the caller asked for, the mask's into the proof.
+    fn open_with_preprocessing(
+        &self,
+        mut rounds: Vec<OpeningRequest<'_, Data, Challenge>>,
+        challenger: &mut Challenger,
+        preprocessed_commitment: Option<usize>,
+    ) -> Result<(OpenedValues<Challenge>, Self::Proof), HidingProverError> {
+        const ORDER: &str = "p3-batch-stark opens the randomization round first, then the main one";
+        assert!(
+            rounds.len() >= 2 && preprocessed_commitment.is_none(),
+            "{ORDER}"
+        );
+        let randomization = rounds.remove(0);
+        let main = &mut rounds[0];
+        let Role::Main { tables } = main.prover_data.role else {
+            panic!("{ORDER}");
+        };
+        assert!(
+            randomization.prover_data.role == Role::Randomization { tables }
+                && Arc::ptr_eq(&randomization.prover_data.tree, &main.prover_data.tree)
+                && randomization.points.len() == tables,
+            "{ORDER}, one randomization polynomial per table"
+        );
+        main.points.extend(randomization.points);
+        let mask_points = tallest(main.prover_data.heights[..tables].iter().copied())
+            .map(|t| main.points[tables + t].clone());
+        main.points.extend(mask_points.clone());
+        for round in &rounds {
+            assert_eq!(round.prover_data.heights.len(), round.points.len());
+            for (height, points) in round.prover_data.heights.iter().zip(&round.points) {
+                self.check_budget(*height, points.len())?;
+            }
+        }
+        let inner_rounds = rounds
+            .into_iter()
+            .map(|r| OpeningRequest {
+                prover_data: &*r.prover_data.tree,
+                points: r.points,
+            })
+            .collect();
+        let (mut values, proof) =
+            Pcs::<Challenge, Challenger>::open(&self.inner, inner_rounds, challenger)?;
+        let mask = if mask_points.is_some() {
+            values[0].pop().expect("the mask was opened last")
+        } else {
+            Vec::new()
+        };
+        let randomization = values[0].split_off(tables);
+        values.insert(0, randomization);
+        Ok((values, (mask, proof)))
+    }
+
+    /// Checks that the randomization commitment is the main one and the mask's shape, then
+    /// verifies the two rounds and the mask as one opening.
+    fn verify_with_preprocessing(
+        &self,
+        mut rounds: Vec<CommitmentOpening<Challenge, Commitment, Domain>>,
+        proof: &Self::Proof,
+        challenger: &mut Challenger,
+        preprocessed_commitment: Option<usize>,
+    ) -> Result<(), HidingError> {
+        let (mask, inner_proof) = proof;
+        if rounds.len() < 2 || preprocessed_commitment.is_some() {
+            return Err(HidingError::Rounds);
+        }
+        let randomization = rounds.remove(0);
+        if randomization.commitment != rounds[0].commitment {
+            return Err(HidingError::RandomizationNotInMain);
+        }
+        let tables = randomization.matrices.len();
+        let Some(t) = tallest(randomization.matrices.iter().map(|m| m.domain.size())) else {
+            return Err(HidingError::Rounds);
+        };
+        let r = &randomization.matrices[t];
+        if mask.len() != r.points.len() || mask.iter().any(|v| v.len() != MASK_WIDTH) {
+            return Err(HidingError::MaskShape);
+        }
+        let mut mask_matrix = r.clone();
+        for (point, values) in mask_matrix.points.iter_mut().zip(mask) {
+            point.values = values.clone();
+        }
+        if rounds[0].matrices.len() != tables {
+            return Err(HidingError::Rounds);
+        }
+        rounds[0].matrices.extend(randomization.matrices);
+        rounds[0].matrices.push(mask_matrix);
+        for (round, opening) in rounds.iter().enumerate() {
+            for (matrix, m) in opening.matrices.iter().enumerate() {
+                if m.domain.size() / 2 < self.budget(m.points.len()) {
+                    return Err(HidingError::HidingBudgetExceeded { round, matrix });
+                }
+            }
+        }
+        Pcs::<Challenge, Challenger>::verify(&self.inner, rounds, inner_proof, challenger)
+            .map_err(HidingError::Fri)
+    }
+
+    /// The main commitment, standing for the randomization polynomials committed with it.
+    fn get_opt_randomization_poly_commitment(
+        &self,
+        ext_trace_domains: impl IntoIterator<Item = Domain>,
+    ) -> Result<Option<(Commitment, Data)>, HidingProverError> {
+        let Phase::MainCommitted(pending) =
+            std::mem::replace(&mut *lock(&self.phase), Phase::RandomizationHandedOut)
+        else {
+            panic!("p3-batch-stark commits the main traces before the randomization round");
+        };
+        let domain_sizes: Vec<usize> = ext_trace_domains.into_iter().map(|d| d.size()).collect();
+        assert_eq!(
+            domain_sizes, pending.domain_sizes,
+            "the randomization polynomials were drawn for the main traces' domains"
+        );
+        Ok(Some((
+            pending.commitment,
+            Data {
+                tree: pending.tree,
+                role: Role::Randomization {
+                    tables: domain_sizes.len(),
+                },
+                heights: pending.heights,
+            },
+        )))
+    }
+
+    fn build_periodic_lde_table(
+        &self,
+        periodic_cols: &[Vec<Val>],
+        trace_domain: Domain,
+        quotient_domain: Domain,
+    ) -> PeriodicLdeTable<Val> {
+        UnivariateStarkPcs::<Challenge, Challenger>::build_periodic_lde_table(
+            &self.inner,
+            periodic_cols,
+            trace_domain,
+            quotient_domain,
+        )
+    }
+}
+
+impl HidingPcs {
+    /// The evaluations of `q + v·t` on `gK`, `|K| = 2·|domain|·blowup`, bit-reversed: `q`
+    /// given by its `chunk` values on `domain`, `v` the domain's vanishing polynomial
+    /// `(X/s)^n − 1`, `t` the polynomial with coefficients `mask` (row-major like `chunk`).
+    fn masked_lde(
+        &self,
+        domain: Domain,
+        chunk: RowMajorMatrix<Val>,
+        mask: &[Val],
+    ) -> RowMajorMatrix<Val> {
+        let n = chunk.height();
+        let width = chunk.width();
+        assert_eq!(domain.size(), n);
+        let mut coeffs = self.dft.coset_idft_batch(chunk, domain.shift());
+        coeffs
+            .values
+            .resize((2 * n * width) << self.log_blowup, Val::ZERO);
+        // v·t = s^{-n}·X^n·t − t.
+        let s_inv_n = domain.shift().inverse().exp_u64(n as u64);
+        let (low, high) = coeffs.values.split_at_mut(n * width);
+        for ((c_low, c_high), &t) in low.iter_mut().zip(high.iter_mut()).zip(mask) {
+            *c_low -= t;
+            *c_high += s_inv_n * t;
+        }
+        self.dft
+            .coset_dft_batch(coeffs, Val::GENERATOR)
+            .bit_reverse_rows()
+            .to_row_major_matrix()
+    }
+}
+
+/// A clone serves another proof: fresh randomness, nothing committed.
+impl Clone for HidingPcs {
+    fn clone(&self) -> Self {
+        let mut rng = lock(&self.rng);
+        Self::new(
+            self.inner.clone(),
+            self.log_blowup,
+            self.num_queries,
+            StdRng::from_rng(&mut *rng),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{make_config, SecurityLevel, VmConfig};
+    use p3_challenger::{CanObserve, CanSample};
+    use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
+    use p3_uni_stark::{recompose_quotient_from_chunks, StarkGenericConfig};
+
+    type Rounds = Vec<CommitmentOpening<Challenge, Commitment, Domain>>;
+    type Proof = <HidingPcs as Pcs<Challenge, Challenger>>::Proof;
+
+    /// Tables of `heights` rows through the PCS as `p3-batch-stark` drives it: commit the main
+    /// traces, ask for the randomization commitment, open both at one point, verify. Returns
+    /// the rounds, the proof, another tree's commitment, the verifier's transcript and the
+    /// main commitment's LDE heights.
+    fn open_tables(heights: &[usize]) -> (Rounds, Proof, Commitment, Challenger, Vec<usize>) {
+        let config = make_config(SecurityLevel::Test, [7; 32]);
+        let pcs = config.pcs();
+        let domains: Vec<Domain> = heights
+            .iter()
+            .map(|&h| Pcs::<Challenge, Challenger>::natural_domain_for_degree(pcs, 2 * h))
+            .collect();
+        let traces = heights
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| RowMajorMatrix::rand(&mut StdRng::seed_from_u64(1 + i as u64), h, 3));
+        let (main, main_data) =
+            Pcs::<Challenge, Challenger>::commit(pcs, domains.iter().copied().zip(traces)).unwrap();
+        let (other, _) = Pcs::<Challenge, Challenger>::commit(
+            pcs,
+            [(
+                domains[0],
+                RowMajorMatrix::rand(&mut StdRng::seed_from_u64(99), heights[0], 1),
+            )],
+        )
+        .unwrap();
+        let (random, random_data) = pcs
+            .get_opt_randomization_poly_commitment(domains.iter().copied())
+            .unwrap()
+            .unwrap();
+        assert_eq!(random, main, "the randomization commitment is the main one");
+        let mut challenger = config.initialise_challenger();
+        challenger.observe(main.clone());
+        let zeta: Challenge = challenger.sample();
+        let verifier_challenger = challenger.clone();
+        let one_point = || vec![vec![zeta]; heights.len()];
+        let (values, proof) = pcs
+            .open(
+                vec![
+                    OpeningRequest {
+                        prover_data: &random_data,
+                        points: one_point(),
+                    },
+                    OpeningRequest {
+                        prover_data: &main_data,
+                        points: one_point(),
+                    },
+                ],
+                &mut challenger,
+            )
+            .unwrap();
+        assert_eq!(values.len(), 2);
+        assert!(values[0].iter().all(|m| m[0].len() == R_WIDTH), "R at ζ");
+        assert!(
+            values[1].iter().all(|m| m[0].len() == 3),
+            "the trace rows at ζ"
+        );
+        assert_eq!(proof.0, vec![proof.0[0].clone()], "the mask at ζ, once");
+        assert_eq!(proof.0[0].len(), MASK_WIDTH);
+        let at_zeta = |values: &[Vec<Vec<Challenge>>]| -> Vec<_> {
+            domains
+                .iter()
+                .zip(values)
+                .map(|(&d, v)| (d, vec![(zeta, v[0].clone())]))
+                .collect()
+        };
+        let rounds: Rounds = vec![
+            (random, at_zeta(&values[0])).into(),
+            (main, at_zeta(&values[1])).into(),
+        ];
+        pcs.verify(rounds.clone(), &proof, &mut verifier_challenger.clone())
+            .expect("an honest opening verifies");
+        let lde_heights = main_data.heights.to_vec();
+        (rounds, proof, other, verifier_challenger, lde_heights)
+    }
+
+    /// A proof whose randomization polynomials sit under another commitment than the main
+    /// traces is refused before FRI runs; one opened value off fails FRI.
+    #[test]
+    fn randomization_must_be_the_main_commitment() {
+        let (rounds, proof, other, challenger, _) = open_tables(&[256]);
+        let config = make_config(SecurityLevel::Test, [0; 32]);
+        let verify = |rounds| config.pcs().verify(rounds, &proof, &mut challenger.clone());
+        assert!(verify(rounds.clone()).is_ok());
+        let mut moved = rounds.clone();
+        moved[0].commitment = other.clone();
+        assert!(matches!(
+            verify(moved),
+            Err(HidingError::RandomizationNotInMain)
+        ));
+        let mut edited = rounds.clone();
+        edited[0].matrices[0].points[0].values[0] += Challenge::ONE;
+        assert!(matches!(verify(edited), Err(HidingError::Fri(_))));
+        assert!(matches!(
+            verify(rounds[1..].to_vec()),
+            Err(HidingError::Rounds)
+        ));
+    }
+
+    /// The FRI mask is committed once, on the tallest table's domain, after the traces and
+    /// the randomization polynomials; its values travel in the proof, and the verifier
+    /// refuses a mask of another shape before FRI runs and a changed one in FRI.
+    #[test]
+    fn the_fri_mask_is_one_matrix_on_the_tallest_domain() {
+        let (rounds, proof, _, challenger, heights) = open_tables(&[256, 1024, 512, 1024]);
+        assert_eq!(
+            heights.len(),
+            4 + 4 + 1,
+            "traces, randomization polynomials, mask"
+        );
+        assert_eq!(
+            heights[8], heights[1],
+            "the mask shares the first tallest domain"
+        );
+        assert!(heights[8] > heights[0] && heights[8] > heights[2]);
+        let config = make_config(SecurityLevel::Test, [0; 32]);
+        let verify = |proof: &Proof| {
+            config
+                .pcs()
+                .verify(rounds.clone(), proof, &mut challenger.clone())
+        };
+        assert!(verify(&proof).is_ok());
+        let mut changed = proof.clone();
+        changed.0[0][1] += Challenge::ONE;
+        assert!(matches!(verify(&changed), Err(HidingError::Fri(_))));
+        let mut narrow = proof.clone();
+        narrow.0[0].pop();
+        assert!(matches!(verify(&narrow), Err(HidingError::MaskShape)));
+        let mut twice = proof.clone();
+        twice.0.push(twice.0[0].clone());
+        assert!(matches!(verify(&twice), Err(HidingError::MaskShape)));
+        let mut none = proof.clone();
+        none.0.clear();
+        assert!(matches!(verify(&none), Err(HidingError::MaskShape)));
+    }
+
+    /// A table too short for its random rows to hide the queries and the opening point is
+    /// refused when opened (40 queries need 84 random rows for one point: 64 are too few).
+    #[test]
+    fn a_table_below_the_hiding_budget_is_refused() {
+        let config = make_config(SecurityLevel::Standard, [9; 32]);
+        let pcs = config.pcs();
+        let domain = Pcs::<Challenge, Challenger>::natural_domain_for_degree(pcs, 128);
+        let trace = RowMajorMatrix::rand(&mut StdRng::seed_from_u64(1), 64, 3);
+        let (main, main_data) =
+            Pcs::<Challenge, Challenger>::commit(pcs, [(domain, trace)]).unwrap();
+        let (_, random_data) = pcs
+            .get_opt_randomization_poly_commitment([domain])
+            .unwrap()
+            .unwrap();
+        let mut challenger = config.initialise_challenger();
+        challenger.observe(main);
+        let zeta: Challenge = challenger.sample();
+        let r = pcs.open(
+            vec![
+                OpeningRequest {
+                    prover_data: &random_data,
+                    points: vec![vec![zeta]],
+                },
+                OpeningRequest {
+                    prover_data: &main_data,
+                    points: vec![vec![zeta]],
+                },
+            ],
+            &mut challenger,
+        );
+        assert!(matches!(
+            r,
+            Err(HidingProverError::HidingBudgetExceeded {
+                mask_height: 64,
+                num_queries: 40,
+                ..
+            })
+        ));
+    }
+
+    /// The value at `x` of the polynomial whose evaluations on `g·K` (`g` the generator, `K`
+    /// of the matrix's height) a bit-reversed LDE holds.
+    fn lde_value_at(pcs: &HidingPcs, lde: &RowMajorMatrix<Val>, x: Challenge) -> Vec<Challenge> {
+        let natural = lde.clone().bit_reverse_rows().to_row_major_matrix();
+        let coeffs = pcs.dft.coset_idft_batch(natural, Val::GENERATOR);
+        horner(&coeffs, x)
+    }
+
+    fn horner(coeffs: &RowMajorMatrix<Val>, x: Challenge) -> Vec<Challenge> {
+        (0..coeffs.width())
+            .map(|c| {
+                (0..coeffs.height()).rev().fold(Challenge::ZERO, |acc, r| {
+                    acc * x + coeffs.values[r * coeffs.width() + c]
+                })
+            })
+            .collect()
+    }
+
+    /// Every masked chunk differs from its chunk at a random point, and the recombination the
+    /// verifier computes (`p3-uni-stark`'s) gives the unmasked quotient there.
+    #[test]
+    fn quotient_masks_hide_each_chunk_and_cancel_in_the_recombination() {
+        let config = make_config(SecurityLevel::Test, [3; 32]);
+        let pcs = config.pcs();
+        let trace = Pcs::<Challenge, Challenger>::natural_domain_for_degree(pcs, 512);
+        for chunks in [2usize, 4] {
+            let quotient_domain = trace.create_disjoint_domain(512 * chunks);
+            let evals = RowMajorMatrix::rand(&mut StdRng::seed_from_u64(5), 512 * chunks, EXT);
+            let domains = quotient_domain.split_domains(chunks);
+            let pieces = quotient_domain.split_evals(chunks, evals);
+            let ldes = pcs
+                .get_quotient_ldes(domains.iter().copied().zip(pieces.clone()), chunks)
+                .unwrap();
+            let zeta = Challenge::from_basis_coefficients_slice(&[
+                Val::from_u64(123_456_789),
+                Val::from_u64(987_654_321),
+            ])
+            .unwrap();
+            let mut masked = Vec::new();
+            let mut plain = Vec::new();
+            for ((domain, piece), lde) in domains.iter().zip(pieces).zip(&ldes) {
+                assert_eq!(lde.height(), (2 * piece.height()) << pcs.log_blowup);
+                let m = lde_value_at(pcs, lde, zeta);
+                let coeffs = pcs.dft.coset_idft_batch(piece, domain.shift());
+                let q = horner(&coeffs, zeta);
+                assert_ne!(m, q, "the mask changes every chunk");
+                masked.push(m);
+                plain.push(q);
+            }
+            assert_eq!(
+                recompose_quotient_from_chunks::<VmConfig>(&domains, &masked, zeta),
+                recompose_quotient_from_chunks::<VmConfig>(&domains, &plain, zeta)
+            );
+        }
+    }
+}
