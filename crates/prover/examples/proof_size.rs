@@ -26,8 +26,7 @@ fn main() {
     for (i, inst) in s.opened_values.instances.iter().enumerate() {
         println!("opened[{i}] {}", sz(inst));
     }
-    let (rest, fri) = &s.opening_proof;
-    println!("pcs extra {}", sz(rest));
+    let fri = &s.opening_proof;
     println!("fri commit_phase_commits {}", sz(&fri.commit_phase_commits));
     println!("fri final_poly {}", sz(&fri.final_poly));
     for (i, o) in fri.input_openings.iter().enumerate() {

@@ -216,16 +216,6 @@ pub fn make_config(level: SecurityLevel, seed: [u8; 32]) -> VmConfig {
     .with_ood_proof_of_work_bits(p.ood_pow_bits)
 }
 
-/// The index of the first of the largest `sizes`: the matrix that carries a tree's salt, the
-/// table whose domain the FRI mask shares.
-fn first_largest(sizes: impl IntoIterator<Item = usize>) -> Option<usize> {
-    sizes
-        .into_iter()
-        .enumerate()
-        .max_by_key(|&(i, size)| (size, core::cmp::Reverse(i)))
-        .map(|(i, _)| i)
-}
-
 /// 32 bytes of OS randomness for the prover's hiding.
 pub fn os_seed() -> [u8; 32] {
     use rand::TryRng;

@@ -1,6 +1,6 @@
 //! The hiding PCS of every resvm proof: FRI over salted Merkle trees with Plonky3's
-//! randomization of traces and quotient chunks, one pair of random codewords per proof instead
-//! of one per committed matrix, and the randomization polynomials in the main-trace tree.
+//! randomization of traces and quotient chunks, the randomization polynomials in the main-trace
+//! tree as the only masks of the FRI batch, and no random codeword columns.
 //!
 //! **What hides what.** A proof opens every committed polynomial at the out-of-domain points
 //! and at 40 query positions, and FRI shows values and a final polynomial of the batched
@@ -16,14 +16,15 @@
 //!   alone is a uniform polynomial, their recombination is the quotient.
 //! - **FRI**: the batched combination `Σ α^k (p_k(X) − p_k(z))/(X − z)` and everything folded
 //!   from it would be linear combinations of the hidden polynomials at points beyond the
-//!   openings. One uniform 2-column matrix on the tallest table's domain, the **FRI mask**,
-//!   enters that combination at the first folding round with two independent extension-field
-//!   coefficients, so the combination, every folded layer and the final polynomial are
-//!   uniform (its `2·2h` uniform degrees of freedom against a few thousand revealed values).
-//!   Plonky3's `HidingFriPcs` appends such a pair to *every* committed matrix; the pairs of
-//!   the other matrices mask what the tallest one already masks, and cost two columns in
-//!   every row of every matrix that every query opens (13 KB of a 165 KB fib 4600 proof). The
-//!   mask's own values at `ζ` travel beside the FRI proof, as `HidingFriPcs`'s do.
+//!   openings. Every table's randomization polynomial `R` (below) is a uniform 2-column matrix
+//!   on its doubled domain, opened at `ζ` only and read by no constraint: it enters that
+//!   combination, at the folding round of its table's height, with two independent
+//!   extension-field coefficients (`α^k`, `α^(k+1)`), so the tallest table's `R` makes the
+//!   combination, every folded layer and the final polynomial uniform (its `2·2h` uniform
+//!   degrees of freedom against a few thousand revealed values), and each shorter `R` does the
+//!   same from its own round on. Plonky3's `HidingFriPcs` also appends two random codewords to
+//!   every committed matrix; they mask what the `R`s already mask, and cost two columns in
+//!   every row of every matrix that every query opens (13 KB of a 165 KB fib 4600 proof).
 //! - **Merkle trees**: one salt per leaf of the tallest height (`config::salted_mmcs`), under
 //!   every digest a proof reveals.
 //!
@@ -32,16 +33,16 @@
 //! `HidingFriPcs` committed them as a Merkle tree of their own, which every query opened.
 //! [`HidingPcs`] draws them in the first [`commit`](Pcs::commit) of a proof (the main traces;
 //! `p3-batch-stark` 0.8 commits them before anything else): one uniform `h × 2` matrix per
-//! table, `2h × 2` after hiding, then the FRI mask; their rows join the main rows of the same
-//! height in the same leaves. The randomization "commitment" is the main one: the proof still
+//! table, `2h × 2` after hiding; their rows join the main rows of the same height in the same
+//! leaves. The randomization "commitment" is the main one: the proof still
 //! carries it (25 bytes), and the verifier refuses a proof in which it differs
 //! ([`RandomizationNotInMain`](HidingError::RandomizationNotInMain)), then checks the two
 //! rounds as one opening of one tree. `R` is committed earlier in the transcript than
 //! `HidingFriPcs` would (with the traces, before any challenge), and every challenge that
 //! depended on its commitment still does (the transcript absorbs it again where it did).
 //!
-//! Soundness is FRI's over the committed matrices; the hiding adds columns and rows no
-//! constraint reads, and the verifier checks the mask's shape before FRI runs.
+//! Soundness is FRI's over the committed matrices; the hiding adds rows and matrices no
+//! constraint reads.
 
 use super::{Challenge, ChallengeMmcs, Challenger, Dft, ValMmcs};
 use crate::air::Val;
@@ -51,7 +52,7 @@ use p3_commit::{
 };
 use p3_dft::TwoAdicSubgroupDft;
 use p3_field::coset::TwoAdicMultiplicativeCoset;
-use p3_field::{batch_multiplicative_inverse, Field, PrimeCharacteristicRing};
+use p3_field::{batch_multiplicative_inverse, BasedVectorSpace, Field, PrimeCharacteristicRing};
 use p3_fri::{FriProverError, TwoAdicFriPcs};
 use p3_matrix::bitrev::BitReversibleMatrix;
 use p3_matrix::dense::RowMajorMatrix;
@@ -59,6 +60,7 @@ use p3_matrix::Matrix;
 use rand::distr::{Distribution, StandardUniform};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// FRI over the salted trees, without hiding of its own.
@@ -71,11 +73,11 @@ type InnerError = <Fri as Pcs<Challenge, Challenger>>::Error;
 
 /// Columns of one table's randomization polynomial: one extension element.
 const R_WIDTH: usize = 2;
-/// Columns of the FRI mask: two independent codewords, at least the extension degree (2), so
-/// that the extension-field batching coefficients cannot cancel it.
-pub const MASK_WIDTH: usize = 2;
 /// Degree of the challenge field over Goldilocks.
 const EXT: usize = 2;
+// The randomization polynomial is one extension element: as many independent codewords as
+// the extension has coordinates, so the batching coefficients cannot cancel it.
+const _: () = assert!(EXT == <Challenge as BasedVectorSpace<Val>>::DIMENSION && R_WIDTH == EXT);
 
 /// A proving failure of [`HidingPcs`].
 #[derive(Debug, thiserror::Error)]
@@ -104,13 +106,10 @@ pub enum HidingError {
     #[error("the randomization polynomials are not committed with the main traces")]
     RandomizationNotInMain,
     /// Fewer rounds than a randomization round and a main round, a preprocessed round (no
-    /// resvm table has one), or no table.
+    /// resvm table has one), no table, or another number of randomization polynomials than of
+    /// tables.
     #[error("the opening rounds are not a randomization round, a main round, then the rest")]
     Rounds,
-    /// The FRI mask's opened values are not one `MASK_WIDTH`-element row per opening point of
-    /// the tallest table's randomization polynomial.
-    #[error("the FRI mask's opened values have the wrong shape")]
-    MaskShape,
     /// A matrix's domain is too small to hide what the proof opens of it.
     #[error("matrix {matrix} of round {round} is too short to hide its openings")]
     HidingBudgetExceeded {
@@ -130,6 +129,9 @@ pub struct Data {
     role: Role,
     /// LDE heights of the tree's matrices, in order.
     heights: Arc<Vec<usize>>,
+    /// Set by the one opening its random rows and masks may serve: a second opening would
+    /// reveal more of them than the budget allows.
+    opened: AtomicBool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +139,7 @@ enum Role {
     /// A commitment of its own (quotient chunks, LogUp traces).
     Own,
     /// The main traces: the first `tables` matrices of the tree, the randomization
-    /// polynomials after them, then the FRI mask.
+    /// polynomials after them.
     Main { tables: usize },
     /// The randomization polynomials: matrices `tables..2·tables` of the main tree.
     Randomization { tables: usize },
@@ -155,14 +157,14 @@ struct Pending {
 enum Phase {
     /// Nothing committed: the next commitment is the main traces'.
     Fresh,
-    /// The main traces are committed, with the randomization polynomials and the FRI mask.
+    /// The main traces are committed, with the randomization polynomials.
     MainCommitted(Pending),
     /// The randomization round has the main commitment; later commitments stand alone.
     RandomizationHandedOut,
 }
 
-/// Hiding FRI with one FRI mask per proof and the randomization polynomials in the main-trace
-/// tree (module docs).
+/// Hiding FRI with the randomization polynomials in the main-trace tree as the masks of the
+/// FRI batch (module docs).
 pub struct HidingPcs {
     inner: Fri,
     dft: Dft,
@@ -175,7 +177,7 @@ pub struct HidingPcs {
 
 impl HidingPcs {
     /// Wraps `inner` (built with `log_blowup` and `num_queries`); `rng` draws every random row,
-    /// mask and randomization polynomial.
+    /// quotient mask and randomization polynomial.
     pub fn new(inner: Fri, log_blowup: usize, num_queries: usize, rng: StdRng) -> Self {
         Self {
             inner,
@@ -244,22 +246,16 @@ fn own(commitment: Commitment, tree: InnerData, heights: Vec<usize>) -> (Commitm
             tree: Arc::new(tree),
             role: Role::Own,
             heights: Arc::new(heights),
+            opened: AtomicBool::new(false),
         },
     )
-}
-
-/// The table whose hidden domain is the largest, the first of them: the FRI mask shares its
-/// domain (prover and verifier derive it from the domain sizes alone).
-fn tallest(domain_sizes: impl IntoIterator<Item = usize>) -> Option<usize> {
-    super::first_largest(domain_sizes)
 }
 
 impl Pcs<Challenge, Challenger> for HidingPcs {
     type Domain = Domain;
     type Commitment = Commitment;
     type ProverData = Data;
-    /// The FRI mask's values at its opening points, then the FRI proof.
-    type Proof = (Vec<Vec<Challenge>>, InnerProof);
+    type Proof = InnerProof;
     type Error = HidingError;
     type ProverError = HidingProverError;
 
@@ -268,7 +264,7 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
     }
 
     /// Hides every matrix (module docs). The first call (a proof's main traces) appends one
-    /// random `h × 2` matrix per table and the FRI mask.
+    /// random `h × 2` matrix per table.
     fn commit(
         &self,
         evaluations: impl IntoIterator<Item = (Domain, RowMajorMatrix<Val>)>,
@@ -276,7 +272,7 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
         let evaluations: Vec<_> = evaluations.into_iter().collect();
         let mut phase = lock(&self.phase);
         let main = matches!(*phase, Phase::Fresh);
-        let domain_sizes: Vec<usize> = evaluations.iter().map(|(d, _)| d.size()).collect();
+        let domains: Vec<Domain> = evaluations.iter().map(|(d, _)| *d).collect();
         let mut hidden: Vec<_> = evaluations
             .into_iter()
             .map(|(domain, trace)| self.randomize(domain, trace))
@@ -293,11 +289,7 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
             return Ok(own(commitment, tree, heights));
         }
         let tables = hidden.len();
-        let domains: Vec<Domain> = hidden.iter().map(|(d, _)| *d).collect();
         hidden.extend(domains.iter().map(|&d| self.random_matrix(d, R_WIDTH)));
-        if let Some(t) = tallest(domain_sizes.iter().copied()) {
-            hidden.push(self.random_matrix(domains[t], MASK_WIDTH));
-        }
         let heights = Arc::new(lde_heights(&hidden));
         let (commitment, tree) = Pcs::<Challenge, Challenger>::commit(&self.inner, hidden)?;
         let tree = Arc::new(tree);
@@ -305,7 +297,7 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
             commitment: commitment.clone(),
             tree: tree.clone(),
             heights: heights.clone(),
-            domain_sizes,
+            domain_sizes: domains.iter().map(|d| d.size()).collect(),
         });
         Ok((
             commitment,
@@ -313,6 +305,7 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
                 tree,
                 role: Role::Main { tables },
                 heights,
+                opened: AtomicBool::new(false),
             },
         ))
     }
@@ -447,9 +440,8 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
         )
     }
 
-    /// Opens the randomization round (round 0) as part of the main round (round 1), with the
-    /// FRI mask at the points of the tallest table's `R`: one tree, one opening; the values
-    /// are split back into the two rounds the caller asked for, the mask's into the proof.
+    /// Opens the randomization round (round 0) as part of the main round (round 1): one tree,
+    /// one opening; the values are split back into the two rounds the caller asked for.
     fn open_with_preprocessing(
         &self,
         mut rounds: Vec<OpeningRequest<'_, Data, Challenge>>,
@@ -473,10 +465,11 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
             "{ORDER}, one randomization polynomial per table"
         );
         main.points.extend(randomization.points);
-        let mask_points = tallest(main.prover_data.heights[..tables].iter().copied())
-            .map(|t| main.points[tables + t].clone());
-        main.points.extend(mask_points.clone());
         for round in &rounds {
+            assert!(
+                !round.prover_data.opened.swap(true, Ordering::Relaxed),
+                "a hiding commitment is opened once; commit afresh for another proof"
+            );
             assert_eq!(round.prover_data.heights.len(), round.points.len());
             for (height, points) in round.prover_data.heights.iter().zip(&round.points) {
                 self.check_budget(*height, points.len())?;
@@ -491,18 +484,13 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
             .collect();
         let (mut values, proof) =
             Pcs::<Challenge, Challenger>::open(&self.inner, inner_rounds, challenger)?;
-        let mask = if mask_points.is_some() {
-            values[0].pop().expect("the mask was opened last")
-        } else {
-            Vec::new()
-        };
         let randomization = values[0].split_off(tables);
         values.insert(0, randomization);
-        Ok((values, (mask, proof)))
+        Ok((values, proof))
     }
 
-    /// Checks that the randomization commitment is the main one and the mask's shape, then
-    /// verifies the two rounds and the mask as one opening.
+    /// Checks that the randomization commitment is the main one, then verifies the two rounds
+    /// as one opening.
     fn verify_with_preprocessing(
         &self,
         mut rounds: Vec<CommitmentOpening<Challenge, Commitment, Domain>>,
@@ -510,7 +498,6 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
         challenger: &mut Challenger,
         preprocessed_commitment: Option<usize>,
     ) -> Result<(), HidingError> {
-        let (mask, inner_proof) = proof;
         if rounds.len() < 2 || preprocessed_commitment.is_some() {
             return Err(HidingError::Rounds);
         }
@@ -519,30 +506,22 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
             return Err(HidingError::RandomizationNotInMain);
         }
         let tables = randomization.matrices.len();
-        let Some(t) = tallest(randomization.matrices.iter().map(|m| m.domain.size())) else {
-            return Err(HidingError::Rounds);
-        };
-        let r = &randomization.matrices[t];
-        if mask.len() != r.points.len() || mask.iter().any(|v| v.len() != MASK_WIDTH) {
-            return Err(HidingError::MaskShape);
-        }
-        let mut mask_matrix = r.clone();
-        for (point, values) in mask_matrix.points.iter_mut().zip(mask) {
-            point.values = values.clone();
-        }
-        if rounds[0].matrices.len() != tables {
+        if tables == 0 || rounds[0].matrices.len() != tables {
             return Err(HidingError::Rounds);
         }
         rounds[0].matrices.extend(randomization.matrices);
-        rounds[0].matrices.push(mask_matrix);
         for (round, opening) in rounds.iter().enumerate() {
             for (matrix, m) in opening.matrices.iter().enumerate() {
                 if m.domain.size() / 2 < self.budget(m.points.len()) {
-                    return Err(HidingError::HidingBudgetExceeded { round, matrix });
+                    // Numbered as the caller's rounds, the randomization round first.
+                    return Err(HidingError::HidingBudgetExceeded {
+                        round: round + 1,
+                        matrix,
+                    });
                 }
             }
         }
-        Pcs::<Challenge, Challenger>::verify(&self.inner, rounds, inner_proof, challenger)
+        Pcs::<Challenge, Challenger>::verify(&self.inner, rounds, proof, challenger)
             .map_err(HidingError::Fri)
     }
 
@@ -569,6 +548,7 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
                     tables: domain_sizes.len(),
                 },
                 heights: pending.heights,
+                opened: AtomicBool::new(false),
             },
         )))
     }
@@ -699,8 +679,6 @@ mod tests {
             values[1].iter().all(|m| m[0].len() == 3),
             "the trace rows at ζ"
         );
-        assert_eq!(proof.0, vec![proof.0[0].clone()], "the mask at ζ, once");
-        assert_eq!(proof.0[0].len(), MASK_WIDTH);
         let at_zeta = |values: &[Vec<Vec<Challenge>>]| -> Vec<_> {
             domains
                 .iter()
@@ -741,41 +719,55 @@ mod tests {
         ));
     }
 
-    /// The FRI mask is committed once, on the tallest table's domain, after the traces and
-    /// the randomization polynomials; its values travel in the proof, and the verifier
-    /// refuses a mask of another shape before FRI runs and a changed one in FRI.
+    /// Tables of several heights: the main tree holds the traces, then one randomization
+    /// polynomial per table on that table's domain, and nothing else (no random codeword
+    /// columns: every opened row has the table's own width, `open_tables`). The verifier
+    /// refuses a changed value of the tallest table's `R` in FRI, and a randomization round
+    /// with a polynomial fewer than tables.
     #[test]
-    fn the_fri_mask_is_one_matrix_on_the_tallest_domain() {
+    fn one_randomization_polynomial_per_table_and_nothing_else() {
         let (rounds, proof, _, challenger, heights) = open_tables(&[256, 1024, 512, 1024]);
-        assert_eq!(
-            heights.len(),
-            4 + 4 + 1,
-            "traces, randomization polynomials, mask"
-        );
-        assert_eq!(
-            heights[8], heights[1],
-            "the mask shares the first tallest domain"
-        );
-        assert!(heights[8] > heights[0] && heights[8] > heights[2]);
+        assert_eq!(heights.len(), 4 + 4, "traces, randomization polynomials");
+        assert_eq!(heights[..4], heights[4..], "each R on its table's domain");
         let config = make_config(SecurityLevel::Test, [0; 32]);
-        let verify = |proof: &Proof| {
-            config
-                .pcs()
-                .verify(rounds.clone(), proof, &mut challenger.clone())
-        };
-        assert!(verify(&proof).is_ok());
-        let mut changed = proof.clone();
-        changed.0[0][1] += Challenge::ONE;
-        assert!(matches!(verify(&changed), Err(HidingError::Fri(_))));
-        let mut narrow = proof.clone();
-        narrow.0[0].pop();
-        assert!(matches!(verify(&narrow), Err(HidingError::MaskShape)));
-        let mut twice = proof.clone();
-        twice.0.push(twice.0[0].clone());
-        assert!(matches!(verify(&twice), Err(HidingError::MaskShape)));
-        let mut none = proof.clone();
-        none.0.clear();
-        assert!(matches!(verify(&none), Err(HidingError::MaskShape)));
+        let verify = |rounds: Rounds| config.pcs().verify(rounds, &proof, &mut challenger.clone());
+        assert!(verify(rounds.clone()).is_ok());
+        let mut changed = rounds.clone();
+        changed[0].matrices[1].points[0].values[1] += Challenge::ONE;
+        assert!(matches!(verify(changed), Err(HidingError::Fri(_))));
+        let mut fewer = rounds.clone();
+        fewer[0].matrices.pop();
+        assert!(matches!(verify(fewer), Err(HidingError::Rounds)));
+    }
+
+    /// Opening the same commitments twice would reveal twice the random rows' budget.
+    #[test]
+    #[should_panic(expected = "opened once")]
+    fn a_commitment_is_opened_once() {
+        let config = make_config(SecurityLevel::Test, [4; 32]);
+        let pcs = config.pcs();
+        let domain = Pcs::<Challenge, Challenger>::natural_domain_for_degree(pcs, 512);
+        let trace = RowMajorMatrix::rand(&mut StdRng::seed_from_u64(1), 256, 3);
+        let (_, main_data) = Pcs::<Challenge, Challenger>::commit(pcs, [(domain, trace)]).unwrap();
+        let (_, random_data) = pcs
+            .get_opt_randomization_poly_commitment([domain])
+            .unwrap()
+            .unwrap();
+        let mut challenger = config.initialise_challenger();
+        let zeta: Challenge = challenger.sample();
+        for _ in 0..2 {
+            let rounds = vec![
+                OpeningRequest {
+                    prover_data: &random_data,
+                    points: vec![vec![zeta]],
+                },
+                OpeningRequest {
+                    prover_data: &main_data,
+                    points: vec![vec![zeta]],
+                },
+            ];
+            pcs.open(rounds, &mut challenger).unwrap();
+        }
     }
 
     /// A table too short for its random rows to hide the queries and the opening point is

@@ -32,7 +32,7 @@ use std::ops::Deref;
 use std::sync::Mutex;
 
 /// The salt columns beside one committed matrix: [`SALT`] uniform elements per row for the
-/// first matrix of its height, none for the others. Its height is stored rather than derived
+/// first matrix of the tree's greatest height, none for the others. Its height is stored rather than derived
 /// from its values, so an empty one still has the height of the matrix it pairs with:
 /// Plonky3's one-lane hashing path (a `blake3` built without SIMD) reads rows modulo the
 /// height, and a `RowMajorMatrix` of width 0 reports height 0.
@@ -108,7 +108,11 @@ type Inner = MerkleTreeMmcs<Val, u8, FieldHash, Compress, 2, DIGEST_BYTES>;
 /// leaf).
 fn salted(heights: impl IntoIterator<Item = usize>) -> Vec<bool> {
     let heights: Vec<usize> = heights.into_iter().collect();
-    let first_tallest = super::first_largest(heights.iter().copied());
+    let first_tallest = heights
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, &h)| (h, core::cmp::Reverse(i)))
+        .map(|(i, _)| i);
     (0..heights.len())
         .map(|i| Some(i) == first_tallest)
         .collect()
@@ -205,8 +209,8 @@ fn salt_widths<M: Matrix<Val>>(
         .collect()
 }
 
-/// The hiding Merkle MMCS of every resvm proof: BLAKE3 trees whose leaves are salted once per
-/// height (module docs).
+/// The hiding Merkle MMCS of every resvm proof: BLAKE3 trees whose leaves of the greatest
+/// height carry one salt each (module docs).
 pub struct LeafSaltedMmcs {
     inner: Inner,
     rng: Mutex<StdRng>,

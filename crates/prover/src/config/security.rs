@@ -67,9 +67,10 @@ pub const COLLISION_BITS: usize = crate::config::digest::DIGEST_BYTES * 8 / 2;
 /// Degree of the challenge field over Goldilocks (columns per extension element).
 const CHALLENGE_DIM: usize = 2;
 /// Random codewords counted per committed matrix: Plonky3's model counts `HidingFriPcs`'s two
-/// per matrix. [`crate::config::hiding`] commits one pair per proof (the FRI mask), so this
-/// overcounts the batched openings, which can only understate the batching term's bits.
-const RANDOM_CODEWORDS: usize = crate::config::hiding::MASK_WIDTH;
+/// per matrix. [`crate::config::hiding`] commits none (the randomization polynomials mask the
+/// FRI batch), so this overcounts the batched openings, which can only understate the
+/// batching term's bits.
+const RANDOM_CODEWORDS: usize = 2;
 /// Hiding FRI doubles every committed trace domain.
 const ZK: usize = 1;
 
