@@ -740,6 +740,21 @@ mod tests {
         assert!(matches!(verify(fewer), Err(HidingError::Rounds)));
     }
 
+    /// The randomization round and the main round of one table, both at `zeta`.
+    fn at_one_point<'a>(
+        random: &'a Data,
+        main: &'a Data,
+        zeta: Challenge,
+    ) -> Vec<OpeningRequest<'a, Data, Challenge>> {
+        [random, main]
+            .into_iter()
+            .map(|prover_data| OpeningRequest {
+                prover_data,
+                points: vec![vec![zeta]],
+            })
+            .collect()
+    }
+
     /// Opening the same commitments twice would reveal twice the random rows' budget.
     #[test]
     #[should_panic(expected = "opened once")]
@@ -756,16 +771,7 @@ mod tests {
         let mut challenger = config.initialise_challenger();
         let zeta: Challenge = challenger.sample();
         for _ in 0..2 {
-            let rounds = vec![
-                OpeningRequest {
-                    prover_data: &random_data,
-                    points: vec![vec![zeta]],
-                },
-                OpeningRequest {
-                    prover_data: &main_data,
-                    points: vec![vec![zeta]],
-                },
-            ];
+            let rounds = at_one_point(&random_data, &main_data, zeta);
             pcs.open(rounds, &mut challenger).unwrap();
         }
     }
@@ -788,16 +794,7 @@ mod tests {
         challenger.observe(main);
         let zeta: Challenge = challenger.sample();
         let r = pcs.open(
-            vec![
-                OpeningRequest {
-                    prover_data: &random_data,
-                    points: vec![vec![zeta]],
-                },
-                OpeningRequest {
-                    prover_data: &main_data,
-                    points: vec![vec![zeta]],
-                },
-            ],
+            at_one_point(&random_data, &main_data, zeta),
             &mut challenger,
         );
         assert!(matches!(
