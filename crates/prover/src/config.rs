@@ -49,8 +49,8 @@ type Challenger = SerializingChallenger64<Val, HashChallenger<u8, TranscriptHash
 /// `Radix2DitParallel` at 2^16 cycles.
 type Dft = Radix2DFTSmallBatch<Val>;
 /// The PCS of every resvm proof: FRI with hiding of our own ([`hiding`]): random rows and
-/// masked quotient chunks as Plonky3's `HidingFriPcs`, one pair of random codewords per proof,
-/// the randomization polynomials committed in the main-trace tree.
+/// masked quotient chunks as Plonky3's `HidingFriPcs`, no random codeword columns, the
+/// randomization polynomials committed in the main-trace tree and masking the FRI batch.
 type Pcs = hiding::HidingPcs;
 /// The STARK configuration type of every resvm proof.
 pub type VmConfig = StarkConfig<Pcs, Challenge, Challenger>;

@@ -150,7 +150,7 @@ struct Pending {
     commitment: Commitment,
     tree: Arc<InnerData>,
     heights: Arc<Vec<usize>>,
-    domain_sizes: Vec<usize>,
+    tables: usize,
 }
 
 /// Where a PCS is in its one proof.
@@ -219,6 +219,35 @@ impl HidingPcs {
     fn random_matrix(&self, domain: Domain, width: usize) -> (Domain, RowMajorMatrix<Val>) {
         let m = RowMajorMatrix::rand(&mut *lock(&self.rng), domain.size() / 2, width);
         self.randomize(domain, m)
+    }
+
+    /// The evaluations of `q + v·t` on `gK`, `|K| = 2·|domain|·blowup`, bit-reversed: `q`
+    /// given by its `chunk` values on `domain`, `v` the domain's vanishing polynomial
+    /// `(X/s)^n − 1`, `t` the polynomial with coefficients `mask` (row-major like `chunk`).
+    fn masked_lde(
+        &self,
+        domain: Domain,
+        chunk: RowMajorMatrix<Val>,
+        mask: &[Val],
+    ) -> RowMajorMatrix<Val> {
+        let n = chunk.height();
+        let width = chunk.width();
+        assert_eq!(domain.size(), n);
+        let mut coeffs = self.dft.coset_idft_batch(chunk, domain.shift());
+        coeffs
+            .values
+            .resize((2 * n * width) << self.log_blowup, Val::ZERO);
+        // v·t = s^{-n}·X^n·t − t.
+        let s_inv_n = domain.shift().inverse().exp_u64(n as u64);
+        let (low, high) = coeffs.values.split_at_mut(n * width);
+        for ((c_low, c_high), &t) in low.iter_mut().zip(high.iter_mut()).zip(mask) {
+            *c_low -= t;
+            *c_high += s_inv_n * t;
+        }
+        self.dft
+            .coset_dft_batch(coeffs, Val::GENERATOR)
+            .bit_reverse_rows()
+            .to_row_major_matrix()
     }
 
     fn check_budget(&self, lde_height: usize, points: usize) -> Result<(), HidingProverError> {
@@ -297,7 +326,7 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
             commitment: commitment.clone(),
             tree: tree.clone(),
             heights: heights.clone(),
-            domain_sizes: domains.iter().map(|d| d.size()).collect(),
+            tables,
         });
         Ok((
             commitment,
@@ -536,8 +565,12 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
             panic!("p3-batch-stark commits the main traces before the randomization round");
         };
         let domain_sizes: Vec<usize> = ext_trace_domains.into_iter().map(|d| d.size()).collect();
+        let drawn: Vec<usize> = pending.heights[..pending.tables]
+            .iter()
+            .map(|h| h >> self.log_blowup)
+            .collect();
         assert_eq!(
-            domain_sizes, pending.domain_sizes,
+            domain_sizes, drawn,
             "the randomization polynomials were drawn for the main traces' domains"
         );
         Ok(Some((
@@ -565,37 +598,6 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
             trace_domain,
             quotient_domain,
         )
-    }
-}
-
-impl HidingPcs {
-    /// The evaluations of `q + v·t` on `gK`, `|K| = 2·|domain|·blowup`, bit-reversed: `q`
-    /// given by its `chunk` values on `domain`, `v` the domain's vanishing polynomial
-    /// `(X/s)^n − 1`, `t` the polynomial with coefficients `mask` (row-major like `chunk`).
-    fn masked_lde(
-        &self,
-        domain: Domain,
-        chunk: RowMajorMatrix<Val>,
-        mask: &[Val],
-    ) -> RowMajorMatrix<Val> {
-        let n = chunk.height();
-        let width = chunk.width();
-        assert_eq!(domain.size(), n);
-        let mut coeffs = self.dft.coset_idft_batch(chunk, domain.shift());
-        coeffs
-            .values
-            .resize((2 * n * width) << self.log_blowup, Val::ZERO);
-        // v·t = s^{-n}·X^n·t − t.
-        let s_inv_n = domain.shift().inverse().exp_u64(n as u64);
-        let (low, high) = coeffs.values.split_at_mut(n * width);
-        for ((c_low, c_high), &t) in low.iter_mut().zip(high.iter_mut()).zip(mask) {
-            *c_low -= t;
-            *c_high += s_inv_n * t;
-        }
-        self.dft
-            .coset_dft_batch(coeffs, Val::GENERATOR)
-            .bit_reverse_rows()
-            .to_row_major_matrix()
     }
 }
 

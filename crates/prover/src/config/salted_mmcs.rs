@@ -32,8 +32,9 @@ use std::ops::Deref;
 use std::sync::Mutex;
 
 /// The salt columns beside one committed matrix: [`SALT`] uniform elements per row for the
-/// first matrix of the tree's greatest height, none for the others. Its height is stored rather than derived
-/// from its values, so an empty one still has the height of the matrix it pairs with:
+/// first matrix of the tree's greatest height, none for the others. Its height is stored
+/// rather than derived from its values, so an empty one still has the height of the matrix it
+/// pairs with:
 /// Plonky3's one-lane hashing path (a `blake3` built without SIMD) reads rows modulo the
 /// height, and a `RowMajorMatrix` of width 0 reports height 0.
 #[derive(Clone, Debug)]
