@@ -12,9 +12,12 @@
 //! functions defined earlier (or the partner of a mutually recursive pair), and recursion runs
 //! on a counter starting at a literal.
 //!
-//! With [`test_reprs`] as the repr table, `reflect(1000 + k)` literals in the programs hit
-//! real functions; with a compiler's reprs they mostly trap, which is fine as long as every
-//! engine gets the same table.
+//! With [`test_reprs`] as the repr table, `reflect` literals of [`test_repr`] values in the
+//! programs hit real functions; with a compiler's reprs they mostly trap, which is fine as long
+//! as every engine gets the same table. Computed `reflect`s (`reflect(f0(8) + repr(f0))`) could
+//! name `main` or a later function and recurse without end if reprs were small consecutive
+//! numbers, so test reprs are pseudo-random field elements, as a compiler's hash-derived ones
+//! are.
 //!
 //! ```ignore
 //! use proptest::prelude::*;
@@ -28,7 +31,7 @@
 //! ```
 
 use crate::Limits;
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use resvm_field::{SplitMix64, F};
 use std::fmt::Write;
 
@@ -54,12 +57,16 @@ pub struct GenProgram {
     pub limits: Limits,
 }
 
-/// Reprs for tests without a compiler: function `i` gets `1000 + i` (distinct values the
-/// generated `reflect` literals can hit).
+/// Reprs for tests without a compiler: function `i` gets [`test_repr`]`(i)`.
 pub fn test_reprs(functions: usize) -> Vec<F> {
-    (0..functions as u64)
-        .map(|i| F::from_u64(1000 + i))
-        .collect()
+    (0..functions).map(test_repr).collect()
+}
+
+/// The test repr of function `i`: a fixed pseudo-random field element (the generated
+/// `reflect` literals name functions by these values). Arithmetic on one repr names another
+/// function only with negligible probability, as with a compiler's hash-derived reprs.
+pub fn test_repr(i: usize) -> F {
+    SplitMix64::new(0x7e57_4e94_0000 ^ i as u64).next_f()
 }
 
 /// The proptest strategy over generated programs (seed-based: shrinking gives smaller seeds,
@@ -221,7 +228,7 @@ impl Gen {
             .map(|k| match vars_t.get(k) {
                 // A PROG input: an earlier function's test repr, or a value that is none.
                 Some(T::Prog) if self.rng.chance(60) => {
-                    F::from_u64(1000 + self.rng.below(nfns as u64))
+                    test_repr(self.rng.below(nfns as u64) as usize)
                 }
                 _ => self.value(),
             })
@@ -559,7 +566,7 @@ impl Gen {
                 // The repr of an earlier function (with test reprs) or an unknown value.
                 let k = self.rng.below(scope.callable as u64 + 1);
                 if k < scope.callable as u64 {
-                    format!("reflect({})", 1000 + k)
+                    format!("reflect({})", test_repr(k as usize).as_canonical_u64())
                 } else {
                     format!("reflect({})", self.literal())
                 }
@@ -800,6 +807,23 @@ mod tests {
         prop_assert!(same(&t, &c), "tree {t:?} vs closure {c:?}\n{ctx}");
         prop_assert!(same(&t, &s), "tree {t:?} vs stack {s:?}\n{ctx}");
         no_limit_hit_when_generous(p, &t)
+    }
+
+    /// A computed `reflect` of a repr plus a small number (CI, stop 28: with reprs
+    /// `1000 + i` it named `main`, which then evaluated itself without end).
+    #[test]
+    fn reflect_of_repr_arithmetic_names_no_later_function() {
+        let p = GenProgram {
+            source: "fn f0(n) = branch(lt(0, n), f0(n - 1), lt((0 * n), (n * n)));\n\
+                     fn main() = eval(reflect((f0(8) + repr(f0))));\n"
+                .into(),
+            inputs: vec![],
+            limits: GENEROUS,
+        };
+        agree(&p).unwrap();
+        let m = resvm_lang::compile(&p.source).unwrap();
+        let r = tree::run_counted(&m, &test_reprs(2), &[], &GENEROUS);
+        assert!(matches!(r, Err(Trap::ReflectUnknown { .. })), "{r:?}");
     }
 
     proptest! {
