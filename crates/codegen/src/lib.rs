@@ -111,6 +111,9 @@ struct FnGen<'a> {
     next_slot: u32,
     /// Frame size needed beyond the slots (tail-call argument slots, `TAILEVAL` scratch).
     min_frame: u32,
+    /// Slots a tail call reads where they are (an argument already in its parameter slot,
+    /// so no `LOAD` of it is emitted): the peephole must keep their stores.
+    read_in_place: Vec<u32>,
     code: Vec<Instr>,
     base: u32,
     /// First undefined value met, if any.
@@ -132,6 +135,7 @@ impl<'a> FnGen<'a> {
             slots: HashMap::new(),
             next_slot: arity,
             min_frame: arity,
+            read_in_place: Vec::new(),
             code: Vec::new(),
             base,
             undefined: None,
@@ -148,7 +152,7 @@ impl<'a> FnGen<'a> {
             });
         }
         let frame = g.next_slot.max(g.min_frame);
-        let (code, spans) = peephole(g.code, g.code_spans, base);
+        let (code, spans) = peephole(g.code, g.code_spans, base, &g.read_in_place);
         // Common sequences become fused instructions; each keeps its first span.
         let fused = resvm_isa::fuse::fuse(&code, base, &[]);
         let spans = fused.origin.iter().map(|&i| spans[i]).collect();
@@ -425,7 +429,8 @@ impl<'a> FnGen<'a> {
     /// An argument that only reads one slot of this frame (`LOAD s`, or `s ± c`: pure, it
     /// cannot trap) is a *move*: it is evaluated at its store, `LOAD s; STORE d` (fused to
     /// `MOVS d s`), `LOAD d; PUSH c; ADD; STORE d` (`INCS d c`), or nothing when it already
-    /// is in place. Every other argument is pushed first, in source order, and popped into
+    /// is in place (recorded in `read_in_place`, so that the peephole keeps the store that
+    /// put it there). Every other argument is pushed first, in source order, and popped into
     /// its slot after the moves. A move is emitted only once no other pending move reads its
     /// destination; when every pending move is in such a cycle (`f(b, a)` of `f(a, b)`), one
     /// of them is pushed like the other arguments instead. The pops come last, so they
@@ -442,7 +447,7 @@ impl<'a> FnGen<'a> {
         for (d, &a) in (0u32..).zip(args) {
             let (code, spans) = self.fragment(a);
             match move_source(&code) {
-                Some(s) if s == d && code.len() == 1 => {}
+                Some(s) if s == d && code.len() == 1 => self.read_in_place.push(d),
                 Some(s) => moves.push((d, s, code, spans)),
                 None => {
                     self.code.extend(code);
@@ -497,10 +502,19 @@ fn move_source(code: &[Instr]) -> Option<u32> {
 
 /// Removes `STORE s; LOAD s` pairs whose slot is read nowhere else and whose `LOAD` no jump
 /// lands on: the value simply stays on the stack. (Effectful nodes are always stored in
-/// evaluation order; most are used exactly once, right after.) Jump targets are remapped.
+/// evaluation order; most are used exactly once, right after.) A slot in `read_in_place` is
+/// read by a tail call without a `LOAD`, so its stores stay. Jump targets are remapped.
 /// `spans` (one per instruction) is filtered alongside.
-fn peephole(code: Vec<Instr>, spans: Vec<Span>, base: u32) -> (Vec<Instr>, Vec<Span>) {
+fn peephole(
+    code: Vec<Instr>,
+    spans: Vec<Span>,
+    base: u32,
+    read_in_place: &[u32],
+) -> (Vec<Instr>, Vec<Span>) {
     let mut loads: HashMap<u32, u32> = HashMap::new();
+    for &s in read_in_place {
+        *loads.entry(s).or_default() += 1;
+    }
     let mut targets = std::collections::HashSet::new();
     for i in &code {
         if let Instr::Load(s) = *i {
