@@ -17,7 +17,8 @@
 //! as every engine gets the same table. Computed `reflect`s (`reflect(f0(8) + repr(f0))`) could
 //! name `main` or a later function and recurse without end if reprs were small consecutive
 //! numbers, so test reprs are pseudo-random field elements, as a compiler's hash-derived ones
-//! are.
+//! are. They follow the functions' names, not their indices: the functions returning digests
+//! are inlined away, so a module can number its functions differently from the source.
 //!
 //! ```ignore
 //! use proptest::prelude::*;
@@ -57,16 +58,25 @@ pub struct GenProgram {
     pub limits: Limits,
 }
 
-/// Reprs for tests without a compiler: function `i` gets [`test_repr`]`(i)`.
-pub fn test_reprs(functions: usize) -> Vec<F> {
-    (0..functions).map(test_repr).collect()
+/// Reprs for tests without a compiler: each function of `module` gets the [`test_repr`] of
+/// its name.
+pub fn test_reprs(module: &resvm_lang::hir::Module) -> Vec<F> {
+    module
+        .functions
+        .iter()
+        .map(|f| test_repr(&f.name))
+        .collect()
 }
 
-/// The test repr of function `i`: a fixed pseudo-random field element (the generated
-/// `reflect` literals name functions by these values). Arithmetic on one repr names another
-/// function only with negligible probability, as with a compiler's hash-derived reprs.
-pub fn test_repr(i: usize) -> F {
-    SplitMix64::new(0x7e57_4e94_0000 ^ i as u64).next_f()
+/// The test repr of the function named `name`: a fixed pseudo-random field element (the
+/// generated `reflect` literals name functions by these values). Arithmetic on one repr names
+/// another function only with negligible probability, as with a compiler's hash-derived reprs.
+pub fn test_repr(name: &str) -> F {
+    // FNV-1a of the name, then one SplitMix64 step to spread it over the field.
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    SplitMix64::new(h).next_f()
 }
 
 /// The proptest strategy over generated programs (seed-based: shrinking gives smaller seeds,
@@ -228,7 +238,7 @@ impl Gen {
             .map(|k| match vars_t.get(k) {
                 // A PROG input: an earlier function's test repr, or a value that is none.
                 Some(T::Prog) if self.rng.chance(60) => {
-                    test_repr(self.rng.below(nfns as u64) as usize)
+                    test_repr(&self.fns[self.rng.below(nfns as u64) as usize].name)
                 }
                 _ => self.value(),
             })
@@ -566,7 +576,8 @@ impl Gen {
                 // The repr of an earlier function (with test reprs) or an unknown value.
                 let k = self.rng.below(scope.callable as u64 + 1);
                 if k < scope.callable as u64 {
-                    format!("reflect({})", test_repr(k as usize).as_canonical_u64())
+                    let name = &self.fns[k as usize].name;
+                    format!("reflect({})", test_repr(name).as_canonical_u64())
                 } else {
                     format!("reflect({})", self.literal())
                 }
@@ -744,7 +755,7 @@ mod tests {
             Ok(m) => m,
             Err(d) => return Err(TestCaseError::fail(format!("{}\n{}", d.message, p.source))),
         };
-        let reprs = test_reprs(module.functions.len());
+        let reprs = test_reprs(&module);
         let a = tree::run_counted(&module, &reprs, &p.inputs, &p.limits);
         let b = closure::compile(&module, &reprs).run_counted(&p.inputs, &p.limits);
         prop_assert!(
@@ -822,7 +833,7 @@ mod tests {
         };
         agree(&p).unwrap();
         let m = resvm_lang::compile(&p.source).unwrap();
-        let r = tree::run_counted(&m, &test_reprs(2), &[], &GENEROUS);
+        let r = tree::run_counted(&m, &test_reprs(&m), &[], &GENEROUS);
         assert!(matches!(r, Err(Trap::ReflectUnknown { .. })), "{r:?}");
     }
 
@@ -874,7 +885,7 @@ mod tests {
                     .and_then(|n| n.parse::<u32>().ok())
                     >= Some(21)
             }));
-            match tree::run_counted(&m, &test_reprs(m.functions.len()), &p.inputs, &p.limits) {
+            match tree::run_counted(&m, &test_reprs(&m), &p.inputs, &p.limits) {
                 Ok(c) => {
                     ok += 1;
                     deepest = deepest.max(c.steps);

@@ -9,10 +9,10 @@ fn check(p: &testgen::GenProgram) -> Result<(), TestCaseError> {
     let c = resvm::compile(&p.source).map_err(|e| {
         TestCaseError::fail(format!("generated program rejected: {e}\n{}", p.source))
     })?;
-    let limits = Limits::default();
+    // The generator's limits: a step limit always, so a runaway program fails, not hangs.
     let results: Vec<_> = Engine::ALL
         .iter()
-        .map(|&e| (e, resvm::run(&c, e, &p.inputs, &limits)))
+        .map(|&e| (e, resvm::run(&c, e, &p.inputs, &p.limits)))
         .collect();
     let (e0, r0) = &results[0];
     for (e, r) in &results[1..] {
@@ -84,6 +84,26 @@ fn engines_agree_on_seed_sweep() {
     }
 }
 
+/// Generated programs on which the stack engine once disagreed: a tail-call argument already
+/// in its parameter slot lost the store that put it there (`tail_call_argument_moves`).
+#[test]
+fn tail_argument_in_place_seeds() {
+    for seed in [
+        5000179907,
+        5000391562,
+        11001025489,
+        11001629176,
+        11001945328,
+    ] {
+        if let Err(e) = check(&testgen::program(seed)) {
+            panic!("seed {seed}: {e}");
+        }
+    }
+    if let Err(e) = check(&testgen::digest_program(7000152583)) {
+        panic!("digest seed 7000152583: {e}");
+    }
+}
+
 /// Reflection round-trips with the real, digest-derived reprs on every engine.
 #[test]
 fn reflect_of_repr_is_identity_on_every_engine() {
@@ -145,7 +165,7 @@ fn long_chains_compile_and_run() {
 #[test]
 fn tail_call_argument_moves() {
     let p = resvm_field::P;
-    let cases: [(&str, &[u64], u64); 7] = [
+    let cases: [(&str, &[u64], u64); 10] = [
         // (3, 10, 4) → (2, 4, 10) → (1, 10, 4) → (0, 4, 10): 4 − 10.
         (
             "fn sw(n, a, b) = branch(lt(0, n), sw(n - 1, b, a), a - b);\nfn main(n, a, b) = sw(n, a, b);",
@@ -182,6 +202,25 @@ fn tail_call_argument_moves() {
             "fn m(a) = a * a;\nfn k(x, y) = m(y + 1);\nfn main(x, y) = k(x, y);",
             &[2, 9],
             100,
+        ),
+        // v is used twice, so it is stored in slot 1, where f0's second argument already is:
+        // that store must stay although no LOAD of slot 1 follows (it was dropped, and the
+        // stack engine gave f0 slot 1's stale value). f0(6, 6).
+        (
+            "fn f0(a0, a1) = a1;\nfn main(x) = (let v = x + 1 in f0(v, v));",
+            &[5],
+            6,
+        ),
+        (
+            "fn f0(a0, a1) = 10 * a0 + a1;\nfn main(x) = (let v = x + 1 in f0(v, v));",
+            &[5],
+            66,
+        ),
+        // The same with the in-place slot a temporary of the caller: g(6, 3, 6).
+        (
+            "fn g(a, b, c) = 100 * a + 10 * b + c;\nfn f(x, y) = (let v = x * y in g(v, y, v));\nfn main(x, y) = f(x, y);",
+            &[2, 3],
+            636,
         ),
     ];
     for (src, inputs, want) in cases {
