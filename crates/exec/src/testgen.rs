@@ -32,7 +32,7 @@
 //! ```
 
 use crate::Limits;
-use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use p3_field::PrimeCharacteristicRing;
 use resvm_field::{SplitMix64, F};
 use std::fmt::Write;
 
@@ -577,7 +577,7 @@ impl Gen {
                 let k = self.rng.below(scope.callable as u64 + 1);
                 if k < scope.callable as u64 {
                     let name = &self.fns[k as usize].name;
-                    format!("reflect({})", test_repr(name).as_canonical_u64())
+                    format!("reflect({})", resvm_field::canonical(test_repr(name)))
                 } else {
                     format!("reflect({})", self.literal())
                 }
