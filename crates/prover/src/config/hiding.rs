@@ -215,10 +215,11 @@ impl HidingPcs {
         (domain, RowMajorMatrix::new(values, width))
     }
 
-    /// A uniform `h × width` matrix for a table whose hidden domain is `domain` (`2h`).
+    /// A uniform matrix on a table's hidden domain `domain` (all `2h` rows uniform, as
+    /// `randomize` of a uniform `h`-row matrix would give, without the copy).
     fn random_matrix(&self, domain: Domain, width: usize) -> (Domain, RowMajorMatrix<Val>) {
-        let m = RowMajorMatrix::rand(&mut *lock(&self.rng), domain.size() / 2, width);
-        self.randomize(domain, m)
+        let m = RowMajorMatrix::rand(&mut *lock(&self.rng), domain.size(), width);
+        (domain, m)
     }
 
     /// The evaluations of `q + v·t` on `gK`, `|K| = 2·|domain|·blowup`, bit-reversed: `q`
