@@ -40,7 +40,7 @@ pub use trace::TraceError;
 /// Leading bytes of every serialized proof.
 pub const MAGIC: [u8; 4] = *b"RVMP";
 /// Version of the serialized layout; bumped on any change of AIR, parameters or encoding.
-pub const FORMAT_VERSION: u16 = 16;
+pub const FORMAT_VERSION: u16 = 17;
 
 /// What a proof claims, all of it public.
 ///

@@ -41,14 +41,20 @@
 //! `HidingFriPcs` would (with the traces, before any challenge), and every challenge that
 //! depended on its commitment still does (the transcript absorbs it again where it did).
 //!
+//! **Side by side.** The quotient chunks of one height, and the randomization polynomials of
+//! consecutive tables of one height, are committed as one matrix each (`side_by_side`):
+//! FRI's opening pays a pass over every committed matrix's rows, nearly as costly for 2
+//! columns as for 8. Each part is opened at `ζ` alone, so FRI batches it with the same powers
+//! of its challenge either way; the verifier joins the claims by the same rule.
+//!
 //! Soundness is FRI's over the committed matrices; the hiding adds rows and matrices no
 //! constraint reads.
 
 use super::{Challenge, ChallengeMmcs, Challenger, Dft, ValMmcs};
 use crate::air::Val;
 use p3_commit::{
-    CommitmentOpening, OpenedValues, OpeningRequest, Pcs, PeriodicLdeTable, PolynomialSpace,
-    UnivariateStarkPcs,
+    CommitmentOpening, MatrixOpening, OpenedValues, OpeningRequest, Pcs, PeriodicLdeTable,
+    PolynomialSpace, UnivariateStarkPcs,
 };
 use p3_dft::TwoAdicSubgroupDft;
 use p3_field::coset::TwoAdicMultiplicativeCoset;
@@ -57,6 +63,7 @@ use p3_fri::{FriProverError, TwoAdicFriPcs};
 use p3_matrix::bitrev::BitReversibleMatrix;
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
+use p3_maybe_rayon::prelude::*;
 use rand::distr::{Distribution, StandardUniform};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -110,6 +117,15 @@ pub enum HidingError {
     /// tables.
     #[error("the opening rounds are not a randomization round, a main round, then the rest")]
     Rounds,
+    /// Matrices committed side by side (`side_by_side`) are claimed at different points or
+    /// with different widths.
+    #[error("matrices {matrix}.. of round {round} are committed side by side but claimed apart")]
+    SideBySide {
+        /// Opening round, numbered as the caller's (the randomization round first).
+        round: usize,
+        /// The first matrix of the round in the committed matrix.
+        matrix: usize,
+    },
     /// A matrix's domain is too small to hide what the proof opens of it.
     #[error("matrix {matrix} of round {round} is too short to hide its openings")]
     HidingBudgetExceeded {
@@ -127,8 +143,11 @@ pub enum HidingError {
 pub struct Data {
     tree: Arc<InnerData>,
     role: Role,
-    /// LDE heights of the tree's matrices, in order.
+    /// LDE heights of the caller's matrices, in order.
     heights: Arc<Vec<usize>>,
+    /// The tree's matrix `j` is `parts[j]` consecutive caller matrices of one height and one
+    /// width side by side (`side_by_side`).
+    parts: Arc<Vec<usize>>,
     /// Set by the one opening its random rows and masks may serve: a second opening would
     /// reveal more of them than the budget allows.
     opened: AtomicBool,
@@ -150,6 +169,7 @@ struct Pending {
     commitment: Commitment,
     tree: Arc<InnerData>,
     heights: Arc<Vec<usize>>,
+    parts: Arc<Vec<usize>>,
     tables: usize,
 }
 
@@ -194,7 +214,8 @@ impl HidingPcs {
         2 * (self.num_queries + EXT * points.max(1))
     }
 
-    /// `h` rows on a `2h` domain: row `r` at `2r`, a uniform row at `2r + 1`.
+    /// `h` rows on a `2h` domain: row `r` at `2r`, a uniform row at `2r + 1`. The random rows
+    /// are drawn in parallel blocks, each from its own generator seeded by this PCS's.
     fn randomize(
         &self,
         domain: Domain,
@@ -205,13 +226,34 @@ impl HidingPcs {
             2 * trace.height(),
             "a hidden trace lives on its doubled domain"
         );
+        /// Trace rows per block of random rows.
+        const BLOCK: usize = 1 << 12;
         let width = trace.width();
-        let mut values = Vec::with_capacity(2 * trace.values.len());
-        let mut rng = lock(&self.rng);
-        for row in trace.values.chunks(width.max(1)) {
-            values.extend_from_slice(row);
-            values.extend((0..width).map(|_| -> Val { StandardUniform.sample(&mut *rng) }));
+        let mut values = Val::zero_vec(2 * trace.values.len());
+        if width == 0 {
+            return (domain, RowMajorMatrix::new(values, width));
         }
+        let blocks = trace.height().div_ceil(BLOCK);
+        let rngs: Vec<StdRng> = {
+            let mut rng = lock(&self.rng);
+            (0..blocks).map(|_| StdRng::from_rng(&mut *rng)).collect()
+        };
+        values
+            .par_chunks_mut(2 * width * BLOCK)
+            .zip(trace.values.par_chunks(width * BLOCK))
+            .zip(rngs)
+            .for_each(|((out, rows), mut rng)| {
+                for (out, row) in out
+                    .chunks_exact_mut(2 * width)
+                    .zip(rows.chunks_exact(width))
+                {
+                    let (copy, random) = out.split_at_mut(width);
+                    copy.copy_from_slice(row);
+                    for x in random {
+                        *x = StandardUniform.sample(&mut rng);
+                    }
+                }
+            });
         (domain, RowMajorMatrix::new(values, width))
     }
 
@@ -222,10 +264,10 @@ impl HidingPcs {
         (domain, m)
     }
 
-    /// The evaluations of `q + v·t` on `gK`, `|K| = 2·|domain|·blowup`, bit-reversed: `q`
-    /// given by its `chunk` values on `domain`, `v` the domain's vanishing polynomial
-    /// `(X/s)^n − 1`, `t` the polynomial with coefficients `mask` (row-major like `chunk`).
-    fn masked_lde(
+    /// The coefficients of `q + v·t`, `2n` rows: `q` given by its `chunk` values on `domain`
+    /// (`n` points), `v` the domain's vanishing polynomial `(X/s)^n − 1`, `t` the polynomial
+    /// with coefficients `mask` (row-major like `chunk`).
+    fn masked_coefficients(
         &self,
         domain: Domain,
         chunk: RowMajorMatrix<Val>,
@@ -235,9 +277,7 @@ impl HidingPcs {
         let width = chunk.width();
         assert_eq!(domain.size(), n);
         let mut coeffs = self.dft.coset_idft_batch(chunk, domain.shift());
-        coeffs
-            .values
-            .resize((2 * n * width) << self.log_blowup, Val::ZERO);
+        coeffs.values.resize(2 * n * width, Val::ZERO);
         // v·t = s^{-n}·X^n·t − t.
         let s_inv_n = domain.shift().inverse().exp_u64(n as u64);
         let (low, high) = coeffs.values.split_at_mut(n * width);
@@ -245,8 +285,36 @@ impl HidingPcs {
             *c_low -= t;
             *c_high += s_inv_n * t;
         }
+        coeffs
+    }
+
+    /// The evaluations on `gK`, `|K| = blowup·height`, bit-reversed as FRI commits them, of
+    /// polynomials given by their coefficients, all of one height and one width, as one
+    /// matrix with them side by side (`side_by_side`): one DFT for all of them.
+    fn lde_side_by_side(&self, coeffs: &[RowMajorMatrix<Val>]) -> RowMajorMatrix<Val> {
+        let height = coeffs[0].height();
+        let part = coeffs[0].width();
+        assert!(
+            coeffs
+                .iter()
+                .all(|c| c.height() == height && c.width() == part),
+            "matrices side by side are alike"
+        );
+        let width = part * coeffs.len();
+        let mut values = Val::zero_vec(height * width);
+        for (row, out) in values.chunks_exact_mut(width).enumerate() {
+            for (c, out) in coeffs.iter().zip(out.chunks_exact_mut(part)) {
+                out.copy_from_slice(&c.values[row * part..(row + 1) * part]);
+            }
+        }
+        // Through the values on the subgroup of `height` points: the DFT's fused LDE skips
+        // the zero coefficients that a DFT of the padded coefficients would transform.
+        let on_subgroup = self
+            .dft
+            .dft_batch(RowMajorMatrix::new(values, width))
+            .to_row_major_matrix();
         self.dft
-            .coset_dft_batch(coeffs, Val::GENERATOR)
+            .coset_lde_batch(on_subgroup, self.log_blowup, Val::GENERATOR)
             .bit_reverse_rows()
             .to_row_major_matrix()
     }
@@ -269,16 +337,129 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// A commitment that stands for itself alone.
-fn own(commitment: Commitment, tree: InnerData, heights: Vec<usize>) -> (Commitment, Data) {
+fn own(
+    commitment: Commitment,
+    tree: InnerData,
+    heights: Vec<usize>,
+    parts: Vec<usize>,
+) -> (Commitment, Data) {
     (
         commitment,
         Data {
             tree: Arc::new(tree),
             role: Role::Own,
             heights: Arc::new(heights),
+            parts: Arc::new(parts),
             opened: AtomicBool::new(false),
         },
     )
+}
+
+/// The round (after the randomization round is folded into the main one) whose matrices are
+/// committed side by side: `p3-batch-stark` 0.8 opens the main traces, then the quotient
+/// chunks, then the LogUp traces.
+const QUOTIENT_ROUND: usize = 1;
+
+/// Which consecutive matrices one committed matrix holds side by side: the lengths of the
+/// maximal runs of equal `keys` (the matrices' heights, or their domains' sizes on the
+/// verifier's side).
+///
+/// Why: FRI's opening reduces every committed matrix in a pass over all its rows, and that
+/// pass costs nearly as much for a 2-column matrix as for an 8-column one (the rows are
+/// packed by 8), so 8 quotient chunks of one height reduce ~4x faster as one 16-column
+/// matrix. Matrices opened at one point each (quotient chunks, randomization polynomials)
+/// are reduced with the same powers of the batching challenge side by side as apart, and
+/// the Merkle leaf of a height hashes the rows of all matrices of that height in order
+/// either way: only the shape of the opened rows changes.
+fn side_by_side<T: PartialEq>(keys: &[T]) -> Vec<usize> {
+    let mut parts: Vec<usize> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        match parts.last_mut() {
+            Some(run) if i > 0 && keys[i - 1] == *key => *run += 1,
+            _ => parts.push(1),
+        }
+    }
+    parts
+}
+
+/// The caller's points per matrix as the tree's: one list per committed matrix (the parts
+/// of one are opened at the same points, as `p3-batch-stark` opens quotient chunks and
+/// randomization polynomials at `ζ` alone).
+fn tree_points(parts: &[usize], points: Vec<Vec<Challenge>>) -> Vec<Vec<Challenge>> {
+    assert_eq!(
+        parts.iter().sum::<usize>(),
+        points.len(),
+        "one point list per committed matrix"
+    );
+    let mut points = points.into_iter();
+    parts
+        .iter()
+        .map(|&k| {
+            let first = points.next().expect("counted above");
+            for other in points.by_ref().take(k - 1) {
+                assert_eq!(other, first, "matrices side by side are opened together");
+            }
+            first
+        })
+        .collect()
+}
+
+/// The tree's opened values (per committed matrix, per point, per column) as the caller's:
+/// each committed matrix split into its `parts` of equal width.
+fn caller_values(parts: &[usize], values: Vec<Vec<Vec<Challenge>>>) -> Vec<Vec<Vec<Challenge>>> {
+    let mut out = Vec::with_capacity(parts.iter().sum());
+    for (matrix, &k) in values.into_iter().zip(parts) {
+        let width = matrix.first().map_or(0, |v| v.len() / k);
+        for part in 0..k {
+            out.push(
+                matrix
+                    .iter()
+                    .map(|v| v[part * width..(part + 1) * width].to_vec())
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+/// The verifier's side of `side_by_side`: the claims of `matrices[from..]` joined into one
+/// claim per run of equal domain sizes, each part claimed at the same points with the same
+/// width. An error names caller round `round`, whose first matrix is `matrices[from]`.
+fn join_claims(
+    matrices: Vec<MatrixOpening<Challenge, Domain>>,
+    from: usize,
+    round: usize,
+) -> Result<Vec<MatrixOpening<Challenge, Domain>>, HidingError> {
+    let sizes: Vec<usize> = matrices[from..].iter().map(|m| m.domain.size()).collect();
+    let parts = side_by_side(&sizes);
+    let mut matrices = matrices.into_iter();
+    let mut out: Vec<_> = matrices.by_ref().take(from).collect();
+    let mut index = from;
+    for k in parts {
+        let mut joined = matrices.next().expect("counted by side_by_side");
+        let widths: Vec<usize> = joined.points.iter().map(|p| p.values.len()).collect();
+        for other in matrices.by_ref().take(k - 1) {
+            let alike = other.points.len() == widths.len()
+                && other
+                    .points
+                    .iter()
+                    .zip(&joined.points)
+                    .zip(&widths)
+                    .all(|((o, j), &w)| o.point == j.point && o.values.len() == w);
+            if !alike {
+                return Err(HidingError::SideBySide {
+                    round,
+                    matrix: index - from,
+                });
+            }
+            for (j, o) in joined.points.iter_mut().zip(other.points) {
+                j.values.extend(o.values);
+            }
+        }
+        index += k;
+        out.push(joined);
+    }
+    Ok(out)
 }
 
 impl Pcs<Challenge, Challenger> for HidingPcs {
@@ -313,20 +494,30 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
                 .map(|(d, _)| d.size() << self.log_blowup)
                 .collect()
         };
-        if !main {
-            let heights = lde_heights(&hidden);
-            let (commitment, tree) = Pcs::<Challenge, Challenger>::commit(&self.inner, hidden)?;
-            return Ok(own(commitment, tree, heights));
-        }
+        let heights = lde_heights(&hidden);
         let tables = hidden.len();
-        hidden.extend(domains.iter().map(|&d| self.random_matrix(d, R_WIDTH)));
-        let heights = Arc::new(lde_heights(&hidden));
+        if !main {
+            let (commitment, tree) = Pcs::<Challenge, Challenger>::commit(&self.inner, hidden)?;
+            return Ok(own(commitment, tree, heights, vec![1; tables]));
+        }
+        // One randomization polynomial per table, those of consecutive tables of one height
+        // side by side (one uniform matrix is k uniform matrices side by side).
+        let sizes: Vec<usize> = domains.iter().map(|d| d.size()).collect();
+        let r_parts = side_by_side(&sizes);
+        let mut first = 0;
+        for &k in &r_parts {
+            hidden.push(self.random_matrix(domains[first], R_WIDTH * k));
+            first += k;
+        }
+        let heights = Arc::new([heights.as_slice(), heights.as_slice()].concat());
+        let parts = Arc::new([vec![1; tables], r_parts].concat());
         let (commitment, tree) = Pcs::<Challenge, Challenger>::commit(&self.inner, hidden)?;
         let tree = Arc::new(tree);
         *phase = Phase::MainCommitted(Pending {
             commitment: commitment.clone(),
             tree: tree.clone(),
             heights: heights.clone(),
+            parts: parts.clone(),
             tables,
         });
         Ok((
@@ -335,6 +526,7 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
                 tree,
                 role: Role::Main { tables },
                 heights,
+                parts,
                 opened: AtomicBool::new(false),
             },
         ))
@@ -380,8 +572,12 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
         unreachable!("the resvm AIRs have no preprocessed trace to commit")
     }
 
-    /// Chunk `i` becomes `q_i + v_i·t_i` (module docs), extended onto the LDE coset `gK` of
-    /// its doubled degree, bit-reversed as FRI commits it.
+    /// Chunk `i` becomes `q_i + v_i·t_i` (module docs), of doubled degree, **given by its
+    /// coefficients**: `p3-batch-stark` 0.8 hands what this returns to [`commit_ldes`]
+    /// untouched (and reads nothing of it), which extends the chunks of all tables of one
+    /// height in one DFT and commits them side by side.
+    ///
+    /// [`commit_ldes`]: UnivariateStarkPcs::commit_ldes
     fn get_quotient_ldes(
         &self,
         evaluations: impl IntoIterator<Item = (Domain, RowMajorMatrix<Val>)>,
@@ -442,18 +638,31 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
             .into_iter()
             .zip(chunks)
             .zip(masks)
-            .map(|((domain, chunk), mask)| self.masked_lde(domain, chunk, &mask))
+            .map(|((domain, chunk), mask)| self.masked_coefficients(domain, chunk, &mask))
             .collect())
     }
 
+    /// Commits the quotient chunks of [`get_quotient_ldes`](Self::get_quotient_ldes), given by
+    /// their coefficients: extended onto `gK` and committed, those of one height side by side
+    /// (`side_by_side`).
     fn commit_ldes(
         &self,
-        ldes: Vec<RowMajorMatrix<Val>>,
+        coeffs: Vec<RowMajorMatrix<Val>>,
     ) -> Result<(Commitment, Data), HidingProverError> {
-        let heights = ldes.iter().map(|m| m.height()).collect();
+        let heights: Vec<usize> = coeffs
+            .iter()
+            .map(|m| m.height() << self.log_blowup)
+            .collect();
+        let parts = side_by_side(&heights);
+        let mut ldes = Vec::with_capacity(parts.len());
+        let mut first = 0;
+        for &k in &parts {
+            ldes.push(self.lde_side_by_side(&coeffs[first..first + k]));
+            first += k;
+        }
         let (commitment, tree) =
             UnivariateStarkPcs::<Challenge, Challenger>::commit_ldes(&self.inner, ldes)?;
-        Ok(own(commitment, tree, heights))
+        Ok(own(commitment, tree, heights, parts))
     }
 
     fn get_evaluations_on_domain<'a>(
@@ -462,6 +671,13 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
         idx: usize,
         domain: Domain,
     ) -> Self::EvaluationsOnDomain<'a> {
+        assert!(
+            prover_data
+                .parts
+                .get(..=idx)
+                .is_some_and(|parts| parts.iter().all(|&k| k == 1)),
+            "the caller's matrix {idx} is the tree's: no matrices side by side up to it"
+        );
         UnivariateStarkPcs::<Challenge, Challenger>::get_evaluations_on_domain(
             &self.inner,
             &prover_data.tree,
@@ -505,15 +721,28 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
                 self.check_budget(*height, points.len())?;
             }
         }
+        assert!(
+            rounds.iter().enumerate().all(|(i, r)| i == 0
+                || i == QUOTIENT_ROUND
+                || r.prover_data.parts.iter().all(|&k| k == 1)),
+            "only the main and the quotient round hold matrices side by side"
+        );
+        let parts: Vec<Arc<Vec<usize>>> =
+            rounds.iter().map(|r| r.prover_data.parts.clone()).collect();
         let inner_rounds = rounds
             .into_iter()
             .map(|r| OpeningRequest {
                 prover_data: &*r.prover_data.tree,
-                points: r.points,
+                points: tree_points(&r.prover_data.parts, r.points),
             })
             .collect();
-        let (mut values, proof) =
+        let (values, proof) =
             Pcs::<Challenge, Challenger>::open(&self.inner, inner_rounds, challenger)?;
+        let mut values: OpenedValues<Challenge> = values
+            .into_iter()
+            .zip(&parts)
+            .map(|(v, p)| caller_values(p, v))
+            .collect();
         let randomization = values[0].split_off(tables);
         values.insert(0, randomization);
         Ok((values, proof))
@@ -551,6 +780,16 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
                 }
             }
         }
+        // The prover's `side_by_side`: the randomization polynomials in the main round, the
+        // quotient chunks in theirs. Caller rounds are numbered with the randomization first.
+        rounds[0].matrices = join_claims(std::mem::take(&mut rounds[0].matrices), tables, 0)?;
+        if let Some(quotient) = rounds.get_mut(QUOTIENT_ROUND) {
+            quotient.matrices = join_claims(
+                std::mem::take(&mut quotient.matrices),
+                0,
+                QUOTIENT_ROUND + 1,
+            )?;
+        }
         Pcs::<Challenge, Challenger>::verify(&self.inner, rounds, proof, challenger)
             .map_err(HidingError::Fri)
     }
@@ -582,6 +821,7 @@ impl UnivariateStarkPcs<Challenge, Challenger> for HidingPcs {
                     tables: domain_sizes.len(),
                 },
                 heights: pending.heights,
+                parts: pending.parts,
                 opened: AtomicBool::new(false),
             },
         )))
@@ -743,6 +983,34 @@ mod tests {
         assert!(matches!(verify(fewer), Err(HidingError::Rounds)));
     }
 
+    /// Consecutive tables of one height have their randomization polynomials side by side in
+    /// one committed matrix (`side_by_side`); the verifier joins their claims the same way, so
+    /// the honest opening verifies, and it refuses claims that split the joined row otherwise
+    /// (`SideBySide`) or swap two parts (FRI).
+    #[test]
+    fn randomization_polynomials_of_one_height_are_side_by_side() {
+        assert_eq!(side_by_side(&[4, 4, 2, 4, 4, 4]), vec![2, 1, 3]);
+        assert!(side_by_side::<usize>(&[]).is_empty());
+        let (rounds, proof, _, challenger, _) = open_tables(&[512, 512, 256]);
+        let config = make_config(SecurityLevel::Test, [0; 32]);
+        let verify = |rounds: Rounds| config.pcs().verify(rounds, &proof, &mut challenger.clone());
+        assert!(verify(rounds.clone()).is_ok());
+        // A value of the second R claimed as the first's: the same joined row, other widths.
+        let mut moved = rounds.clone();
+        let v = moved[0].matrices[1].points[0].values.remove(0);
+        moved[0].matrices[0].points[0].values.push(v);
+        assert!(matches!(
+            verify(moved),
+            Err(HidingError::SideBySide {
+                round: 0,
+                matrix: 0
+            })
+        ));
+        let mut swapped = rounds.clone();
+        swapped[0].matrices.swap(0, 1);
+        assert!(matches!(verify(swapped), Err(HidingError::Fri(_))));
+    }
+
     /// The randomization round and the main round of one table, both at `zeta`.
     fn at_one_point<'a>(
         random: &'a Data,
@@ -828,8 +1096,9 @@ mod tests {
             .collect()
     }
 
-    /// Every masked chunk differs from its chunk at a random point, and the recombination the
-    /// verifier computes (`p3-uni-stark`'s) gives the unmasked quotient there.
+    /// Every masked chunk differs from its chunk at a random point, the chunks extended side
+    /// by side are each its own polynomial, and the recombination the verifier computes
+    /// (`p3-uni-stark`'s) gives the unmasked quotient there.
     #[test]
     fn quotient_masks_hide_each_chunk_and_cancel_in_the_recombination() {
         let config = make_config(SecurityLevel::Test, [3; 32]);
@@ -840,9 +1109,14 @@ mod tests {
             let evals = RowMajorMatrix::rand(&mut StdRng::seed_from_u64(5), 512 * chunks, EXT);
             let domains = quotient_domain.split_domains(chunks);
             let pieces = quotient_domain.split_evals(chunks, evals);
-            let ldes = pcs
+            let coefficients = pcs
                 .get_quotient_ldes(domains.iter().copied().zip(pieces.clone()), chunks)
                 .unwrap();
+            // As `commit_ldes` extends and commits them: side by side, one matrix.
+            let lde = pcs.lde_side_by_side(&coefficients);
+            assert_eq!(lde.height(), (2 * 512) << pcs.log_blowup);
+            assert_eq!(lde.width(), EXT * chunks);
+            let at_zeta = |z| lde_value_at(pcs, &lde, z);
             let zeta = Challenge::from_basis_coefficients_slice(&[
                 Val::from_u64(123_456_789),
                 Val::from_u64(987_654_321),
@@ -850,9 +1124,13 @@ mod tests {
             .unwrap();
             let mut masked = Vec::new();
             let mut plain = Vec::new();
-            for ((domain, piece), lde) in domains.iter().zip(pieces).zip(&ldes) {
-                assert_eq!(lde.height(), (2 * piece.height()) << pcs.log_blowup);
-                let m = lde_value_at(pcs, lde, zeta);
+            let side_by_side = at_zeta(zeta);
+            for (i, ((domain, piece), c)) in
+                domains.iter().zip(pieces).zip(&coefficients).enumerate()
+            {
+                assert_eq!(c.height(), 2 * piece.height(), "of doubled degree");
+                let m = side_by_side[EXT * i..EXT * (i + 1)].to_vec();
+                assert_eq!(m, horner(c, zeta), "its part of the LDE is its polynomial");
                 let coeffs = pcs.dft.coset_idft_batch(piece, domain.shift());
                 let q = horner(&coeffs, zeta);
                 assert_ne!(m, q, "the mask changes every chunk");
