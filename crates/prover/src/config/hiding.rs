@@ -430,13 +430,21 @@ fn join_claims(
     from: usize,
     round: usize,
 ) -> Result<Vec<MatrixOpening<Challenge, Domain>>, HidingError> {
-    let sizes: Vec<usize> = matrices[from..].iter().map(|m| m.domain.size()).collect();
+    let sizes: Vec<usize> = matrices
+        .get(from..)
+        .ok_or(HidingError::Rounds)?
+        .iter()
+        .map(|m| m.domain.size())
+        .collect();
     let parts = side_by_side(&sizes);
     let mut matrices = matrices.into_iter();
     let mut out: Vec<_> = matrices.by_ref().take(from).collect();
     let mut index = from;
     for k in parts {
-        let mut joined = matrices.next().expect("counted by side_by_side");
+        // `side_by_side` counted them: never `None`, but a verifier does not panic.
+        let Some(mut joined) = matrices.next() else {
+            return Err(HidingError::Rounds);
+        };
         let widths: Vec<usize> = joined.points.iter().map(|p| p.values.len()).collect();
         for other in matrices.by_ref().take(k - 1) {
             let alike = other.points.len() == widths.len()
@@ -488,13 +496,10 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
             .into_iter()
             .map(|(domain, trace)| self.randomize(domain, trace))
             .collect();
-        let lde_heights = |hidden: &[(Domain, RowMajorMatrix<Val>)]| -> Vec<usize> {
-            hidden
-                .iter()
-                .map(|(d, _)| d.size() << self.log_blowup)
-                .collect()
-        };
-        let heights = lde_heights(&hidden);
+        let heights: Vec<usize> = domains
+            .iter()
+            .map(|d| d.size() << self.log_blowup)
+            .collect();
         let tables = hidden.len();
         if !main {
             let (commitment, tree) = Pcs::<Challenge, Challenger>::commit(&self.inner, hidden)?;
@@ -502,8 +507,7 @@ impl Pcs<Challenge, Challenger> for HidingPcs {
         }
         // One randomization polynomial per table, those of consecutive tables of one height
         // side by side (one uniform matrix is k uniform matrices side by side).
-        let sizes: Vec<usize> = domains.iter().map(|d| d.size()).collect();
-        let r_parts = side_by_side(&sizes);
+        let r_parts = side_by_side(&heights);
         let mut first = 0;
         for &k in &r_parts {
             hidden.push(self.random_matrix(domains[first], R_WIDTH * k));
